@@ -1,0 +1,118 @@
+"""The model registry: names mapped to builders, bundled weights and metadata."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ocr import charsets
+from ocr.errors import ModelError
+from ocr.models.store import load_model, read_metadata
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A test protocol: a dataset split, minus images identical to other splits."""
+
+    dataset: str
+    split: str = "test"
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        text = f"{self.dataset}:{self.split}"
+        return text + "".join(f" -{e}" for e in self.exclude)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything the project knows about one named model."""
+
+    name: str
+    builder: str
+    labels: str
+    train_datasets: tuple[str, ...]
+    evaluations: tuple[Evaluation, ...]
+    description: str
+    builder_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def weights(self) -> Path:
+        return WEIGHTS_DIR / f"{self.name}.keras"
+
+    def build(self, num_classes: int | None = None, **overrides):
+        """Build a fresh, untrained model (imports Keras)."""
+        module_name, _, func_name = self.builder.rpartition(".")
+        builder = getattr(importlib.import_module(module_name), func_name)
+        kwargs = {**self.builder_kwargs, **overrides}
+        return builder(num_classes=num_classes or len(self.labels), name=self.name, **kwargs)
+
+
+REGISTRY: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="lenet",
+            builder="ocr.models.builders.lenet",
+            labels=charsets.DIGITS,
+            train_datasets=("mnist:train",),
+            evaluations=(Evaluation("mnist", "test"),),
+            description="LeNet-5-style handwritten digit recognizer (MNIST)",
+        ),
+        ModelSpec(
+            name="charnet",
+            builder="ocr.models.builders.charnet",
+            labels=charsets.EMNIST_BYCLASS,
+            train_datasets=("emnist-byclass:test", "mnist:train"),
+            evaluations=(
+                Evaluation("emnist-bymerge", "test", exclude=("emnist-byclass:test",)),
+                Evaluation("mnist", "test"),
+            ),
+            description="CNN character recognizer: digits, upper and lower case (EMNIST)",
+        ),
+    )
+}
+
+
+def get_spec(name: str) -> ModelSpec:
+    """Return a registered model's spec; unknown names get a clear error."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise ModelError(f"unknown model {name!r}; known models: {known}, or a path to a .keras file") from None
+
+
+def resolve(model: str | os.PathLike) -> Path:
+    """Turn a registry name or a ``.keras`` path into the file to load."""
+    text = str(model)
+    if text in REGISTRY:
+        path = REGISTRY[text].weights
+        if not path.is_file():
+            raise ModelError(f"bundled weights for {text!r} are missing ({path}); "
+                             f"train them with: ocr train {text} --out {path}")
+        return path
+    path = Path(text)
+    if path.suffix == ".keras" or path.exists():
+        if not path.is_file():
+            raise ModelError(f"{path}: model file not found")
+        return path
+    return get_spec(text).weights  # raises the unknown-name error
+
+
+def load(model: str | os.PathLike):
+    """Load a model by registry name or path. Returns (keras_model, metadata)."""
+    return load_model(resolve(model))
+
+
+def bundled() -> list[tuple[ModelSpec, dict[str, Any] | None]]:
+    """The registered models with their metadata (None when weights are missing)."""
+    out = []
+    for spec in REGISTRY.values():
+        out.append((spec, read_metadata(spec.weights) if spec.weights.is_file() else None))
+    return out

@@ -1,0 +1,73 @@
+"""Saving and loading ``.keras`` models with the project's metadata.
+
+The metadata (labels, input format, training data, scores) is stored as an
+extra JSON member inside the ``.keras`` zip file, so one file carries
+everything, and :func:`read_metadata` can read it without importing Keras.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from ocr.errors import ModelError, OutputExistsError
+from ocr.fileio import atomic_path
+
+log = logging.getLogger(__name__)
+
+METADATA_MEMBER = "ocr_metadata.json"
+
+
+def check_writable(path: str | os.PathLike, force: bool) -> Path:
+    """Refuse to overwrite an existing model unless ``force`` is set."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ModelError(f"{path}: model files must end in .keras")
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path} already exists; pass --force to overwrite it")
+    return path
+
+
+def save_model(model, path: str | os.PathLike, metadata: dict[str, Any] | None = None,
+               force: bool = False) -> Path:
+    """Save ``model`` with ``metadata`` to ``path`` atomically."""
+    path = check_writable(path, force)
+    with atomic_path(path, suffix=".keras") as tmp:
+        model.save(tmp)
+        if metadata is not None:
+            with zipfile.ZipFile(tmp, "a") as archive:
+                archive.writestr(METADATA_MEMBER, json.dumps(metadata, indent=2, sort_keys=True))
+    log.info("saved model to %s", path)
+    return path
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """Return the metadata stored in a ``.keras`` file ({} if it has none)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if METADATA_MEMBER not in archive.namelist():
+                return {}
+            return json.loads(archive.read(METADATA_MEMBER))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ModelError(f"{path}: not a readable .keras model file ({exc})") from None
+
+
+def load_model(path: str | os.PathLike, compile: bool = False):
+    """Load a ``.keras`` file with ``safe_mode`` on. Returns (model, metadata)."""
+    metadata = read_metadata(path)
+    import keras
+
+    from ocr.models import layers  # noqa: F401  (registers custom layers)
+
+    try:
+        model = keras.saving.load_model(path, compile=compile, safe_mode=True)
+    except Exception as exc:  # Keras raises many types for a bad file
+        raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+    return model, metadata

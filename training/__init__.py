@@ -1,0 +1,1 @@
+"""Datasets, augmentation and training loops for the models in :mod:`ocr`."""

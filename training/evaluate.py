@@ -1,0 +1,108 @@
+"""Scoring a model on a dataset split: accuracy, confusion matrix, worst pairs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ocr.charsets import class_mapping, project_probabilities
+from ocr.errors import DataError
+from ocr.fileio import atomic_path
+from training.data import load_evaluation
+
+
+@dataclass
+class EvalReport:
+    """What ``ocr evaluate`` prints."""
+
+    dataset: str
+    split: str
+    accuracy: float
+    n: int
+    excluded: int
+    classes: str
+    confusion: np.ndarray  # rows: true class, columns: predicted class
+
+    def most_confused(self, k: int = 10) -> list[tuple[str, str, int]]:
+        """The ``k`` most frequent (true, predicted, count) mistakes."""
+        off = self.confusion.copy()
+        np.fill_diagonal(off, 0)
+        order = np.argsort(off, axis=None)[::-1][:k]
+        pairs = []
+        for flat in order:
+            i, j = np.unravel_index(flat, off.shape)
+            if off[i, j] == 0:
+                break
+            pairs.append((self.classes[i], self.classes[j], int(off[i, j])))
+        return pairs
+
+    def to_dict(self) -> dict:
+        return {
+            "dataset": self.dataset, "split": self.split, "accuracy": self.accuracy,
+            "n": self.n, "excluded": self.excluded,
+            "most_confused": [{"true": t, "predicted": p, "count": c} for t, p, c in self.most_confused()],
+        }
+
+
+def predict_in_classes(model, model_labels: Sequence[str], images: np.ndarray,
+                       target_labels: Sequence[str], batch_size: int = 1024) -> np.ndarray:
+    """Predict classes of ``target_labels``; model classes outside it are ignored."""
+    mapping = class_mapping(model_labels, target_labels)
+    if not (mapping >= 0).any():
+        raise DataError("the model's labels share no class with the dataset")
+    probs = model.predict(images, batch_size=batch_size, verbose=0)
+    return project_probabilities(probs, mapping, len(target_labels)).argmax(axis=1)
+
+
+def protocol_arrays(evaluation, labels: str, data_dir) -> tuple[np.ndarray, np.ndarray]:
+    """Images and labels of one registry evaluation, for monitoring during training."""
+    data, _ = load_evaluation(evaluation.dataset, evaluation.split, evaluation.exclude, data_dir)
+    mapping = class_mapping(data.classes, labels)
+    keep = mapping[data.labels] >= 0
+    return data.images[keep], mapping[data.labels[keep]]
+
+
+def evaluate_model(model, model_labels: Sequence[str], dataset: str, split: str = "test",
+                   exclude: Sequence[str] = (), data_dir: str | os.PathLike | None = None,
+                   ) -> EvalReport:
+    """Score ``model`` on a dataset split, in the dataset's own label set.
+
+    Model probabilities are summed into the dataset's classes (so a 62-class
+    model is scored fairly on 47-class ByMerge, and a character model on MNIST
+    has its output restricted to digits).
+    """
+    data, excluded = load_evaluation(dataset, split, tuple(exclude), data_dir)
+    if len(data) == 0:
+        raise DataError(f"{dataset}:{split} has no images left after exclusions")
+    predicted = predict_in_classes(model, model_labels, data.images, data.classes)
+    n_classes = len(data.classes)
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(confusion, (data.labels, predicted), 1)
+    accuracy = float((predicted == data.labels).mean())
+    return EvalReport(dataset, split, accuracy, len(data), excluded, data.classes, confusion)
+
+
+def save_confusion_image(report: EvalReport, path: str | os.PathLike, cell: int = 16) -> Path:
+    """Draw the confusion matrix as a PNG (log-scaled heat map with class labels)."""
+    from PIL import Image, ImageDraw
+
+    n = len(report.classes)
+    margin = cell + 4
+    counts = report.confusion.astype(np.float64)
+    scaled = np.log1p(counts) / max(np.log1p(counts.max()), 1e-9)
+    shade = (255 - scaled * 255).astype(np.uint8)
+    grid = np.kron(shade, np.ones((cell, cell), dtype=np.uint8))
+    canvas = Image.new("L", (margin + n * cell, margin + n * cell), 255)
+    canvas.paste(Image.fromarray(grid), (margin, margin))
+    draw = ImageDraw.Draw(canvas)
+    for i, label in enumerate(report.classes):
+        draw.text((margin + i * cell + cell // 4, 2), label, fill=0)
+        draw.text((4, margin + i * cell + 2), label, fill=0)
+    path = Path(path)
+    with atomic_path(path, suffix=".png") as tmp:
+        canvas.save(tmp, format="PNG")
+    return path
