@@ -286,3 +286,89 @@ def drop_duplicates(dataset: Dataset, others: list[Dataset]) -> tuple[Dataset, i
     kept = Dataset(dataset.name, dataset.split, dataset.images[keep], dataset.labels[keep],
                    dataset.classes, dataset.source_files)
     return kept, int((~keep).sum())
+
+
+GLYPH_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def folder_label(name: str, overrides: dict[str, str]) -> str:
+    """The character a glyph folder stands for: its name, ``U+20AC``, or labels.tsv."""
+    if name in overrides:
+        return overrides[name]
+    if name.upper().startswith("U+"):
+        try:
+            return chr(int(name[2:], 16))
+        except ValueError:
+            raise DataError(f"glyph folder {name!r}: not a valid U+XXXX code point") from None
+    return name
+
+
+def _glyph_to_mnist(gray: np.ndarray) -> np.ndarray:
+    """Bring one glyph image to MNIST format: white on black, 20x20 box, centred by mass."""
+    import cv2
+
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    ink = 255 - gray if border.mean() > 127 else gray
+    if ink.shape == (28, 28):
+        return ink.astype(np.uint8)
+    _, mask = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    ys, xs = np.nonzero(mask)
+    if len(ys) == 0:
+        return np.zeros((28, 28), np.uint8)
+    crop = ink[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    scale = 20.0 / max(crop.shape)
+    h, w = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
+    small = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA)
+    canvas = np.zeros((28, 28), np.float64)
+    total = small.sum()
+    cy, cx = ((np.indices(small.shape) * small).reshape(2, -1).sum(1) / total) if total else (h / 2, w / 2)
+    top = int(np.clip(round(14 - cy), 0, 28 - h))
+    left = int(np.clip(round(14 - cx), 0, 28 - w))
+    canvas[top: top + h, left: left + w] = small
+    return canvas.astype(np.uint8)
+
+
+def load_glyph_folder(path: str | os.PathLike) -> Dataset:
+    """Load ``DIR/<label>/*.png`` (one subfolder per character) as a dataset.
+
+    A label that cannot be a folder name is written ``U+20AC`` or mapped in
+    ``DIR/labels.tsv`` (``folder<TAB>label`` per line). Images of any size are
+    brought to MNIST format.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    root = Path(path)
+    if not root.is_dir():
+        raise DatasetNotFoundError(f"glyph folder {root} does not exist")
+    overrides: dict[str, str] = {}
+    tsv = root / "labels.tsv"
+    if tsv.is_file():
+        for line in tsv.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                folder, _, label = line.partition("\t")
+                overrides[folder.strip()] = label.strip()
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        raise DataError(f"glyph folder {root} is empty: expected one subfolder per character")
+    images, labels, names = [], [], []
+    for folder in folders:
+        label = folder_label(folder.name, overrides)
+        if len(label) != 1:
+            raise DataError(f"glyph folder {folder}: label {label!r} is not one character; "
+                            "name it U+XXXX or map it in labels.tsv")
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in GLYPH_SUFFIXES)
+        if not files:
+            raise DataError(f"glyph folder {folder} has no images")
+        for file in files:
+            try:
+                with Image.open(file) as image:
+                    gray = np.asarray(image.convert("L"))
+            except (UnidentifiedImageError, OSError) as exc:
+                raise DataError(f"{file}: unreadable image ({exc})") from None
+            images.append(_glyph_to_mnist(gray))
+            labels.append(label)
+            names.append(str(file))
+    classes = "".join(sorted(set(labels)))
+    index = {c: i for i, c in enumerate(classes)}
+    return Dataset(str(root), "all", np.stack(images), np.array([index[c] for c in labels]),
+                   classes, names)

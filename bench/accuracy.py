@@ -1,0 +1,61 @@
+"""Print the table of the bundled models' test scores.
+
+By default the scores recorded in each model's metadata at training time are
+shown; ``--recompute`` evaluates again on the datasets in $OCR_DATA_DIR.
+
+    python bench/accuracy.py [--recompute]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from ocr.models import registry  # noqa: E402
+
+# Published figures for context only; they use other protocols and are not measured here.
+PUBLISHED = {
+    "mnist:test": "LeNet-5 with distortions 99.2% (LeCun et al. 1998)",
+    "emnist-bymerge:test -emnist-byclass:test": "official ByMerge SOTA ~91.8% (other protocol)",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--recompute", action="store_true", help="evaluate again on the datasets")
+    args = parser.parse_args()
+    rows = []
+    for spec, meta in registry.bundled():
+        if meta is None:
+            rows.append((spec.name, "-", "weights missing", "-", "-", "-", "-"))
+            continue
+        net = labels = None
+        if args.recompute:
+            from training.evaluate import evaluate_model
+
+            net, _ = registry.load(spec.name)
+            labels = meta["labels"]
+        size_mb = spec.weights.stat().st_size / 1e6
+        training = meta["training"]
+        for ev in spec.evaluations:
+            score = meta["scores"].get(ev.key, {})
+            acc, n = score.get("accuracy"), score.get("n")
+            if net is not None:
+                report = evaluate_model(net, labels, ev.dataset, ev.split, ev.exclude)
+                acc, n = report.accuracy, report.n
+            rows.append((spec.name, ev.key, f"{acc:.4f}" if acc is not None else "-", str(n),
+                         f"{meta['parameters']:,}", f"{size_mb:.2f}",
+                         f"{training['epochs']} ep, {training['wall_time_s'] / 60:.0f} min, {training['device']}"))
+    header = ("model", "protocol", "accuracy", "n", "params", "MB", "training")
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths)] + rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+    print()
+    for key, text in PUBLISHED.items():
+        print(f"published, for context ({key}): {text}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""The bundled weights: present, loadable, and as accurate as their metadata says.
+
+The accuracy checks need the real datasets and are skipped without OCR_DATA_DIR.
+"""
+
+import pytest
+
+from ocr.models import registry
+from training.evaluate import evaluate_model
+
+MINIMUM = {
+    ("lenet", "mnist:test"): 0.992,
+    ("charnet", "emnist-bymerge:test -emnist-byclass:test"): 0.90,
+    ("charnet", "mnist:test"): 0.995,
+}
+
+
+@pytest.mark.parametrize("name", sorted(registry.REGISTRY))
+def test_bundled_weights_load_with_metadata(name):
+    model, meta = registry.load(name)
+    assert model.output_shape[-1] == len(meta["labels"])
+    assert {"labels", "input", "training", "scores", "protocol", "keras_version"} <= set(meta)
+    assert meta["training"]["wall_time_s"] > 0 and meta["training"]["device"]
+    assert registry.get_spec(name).weights.stat().st_size < 5_000_000
+
+
+@pytest.mark.parametrize("name, key", sorted(MINIMUM))
+def test_bundled_accuracy_on_real_data(name, key, real_data_dir):
+    model, meta = registry.load(name)
+    evaluation = next(ev for ev in registry.get_spec(name).evaluations if ev.key == key)
+    report = evaluate_model(model, meta["labels"], evaluation.dataset, evaluation.split,
+                            evaluation.exclude, real_data_dir)
+    assert report.accuracy >= MINIMUM[name, key]
+    assert report.accuracy == pytest.approx(meta["scores"][key]["accuracy"], abs=1e-4)
+    if evaluation.exclude:
+        assert report.excluded == 16478 and report.n == 99845

@@ -1,0 +1,78 @@
+import zipfile
+
+import numpy as np
+import pytest
+
+from ocr.errors import ModelError, OutputExistsError
+from ocr.models import builders, registry
+from ocr.models.layers import RandomAffine
+from ocr.models.store import load_model, read_metadata, save_model
+
+
+@pytest.mark.parametrize("builder, classes", [(builders.lenet, 10), (builders.charnet, 62)])
+def test_builders_take_raw_glyphs_and_return_probabilities(builder, classes):
+    model = builder(num_classes=classes)
+    probs = model.predict(np.zeros((3, 28, 28), np.uint8), verbose=0)
+    assert probs.shape == (3, classes)
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_save_load_round_trip_keeps_weights_and_metadata(tmp_path):
+    model = builders.lenet()
+    x = np.random.default_rng(0).integers(0, 255, (4, 28, 28)).astype("float32")
+    before = model.predict(x, verbose=0)
+    path = save_model(model, tmp_path / "m.keras", {"labels": list("0123456789"), "scores": {}})
+    loaded, meta = load_model(path)
+    assert meta["labels"] == list("0123456789")
+    assert np.allclose(loaded.predict(x, verbose=0), before, atol=1e-6)
+    assert read_metadata(path) == meta
+
+
+def test_never_overwrites_without_force(tmp_path):
+    path = save_model(builders.lenet(), tmp_path / "m.keras", {})
+    with pytest.raises(OutputExistsError, match="--force"):
+        save_model(builders.lenet(), path, {})
+    save_model(builders.lenet(), path, {"v": 2}, force=True)
+    assert read_metadata(path) == {"v": 2}
+    assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]  # no temporary files left
+
+
+def test_unreadable_model_file(tmp_path):
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(ModelError, match="not a readable .keras"):
+        load_model(bad)
+    with zipfile.ZipFile(tmp_path / "empty.keras", "w") as archive:
+        archive.writestr("junk.txt", "x")
+    with pytest.raises(ModelError, match="cannot load model"):
+        load_model(tmp_path / "empty.keras")
+
+
+def test_random_affine_is_serializable_and_training_only(tmp_path):
+    import keras
+
+    inputs = keras.Input((28, 28))
+    model = keras.Model(inputs, RandomAffine(seed=1)(inputs))
+    x = np.zeros((2, 28, 28), "float32")
+    x[:, 10:18, 12:16] = 255
+    assert np.array_equal(model(x, training=False), x)
+    moved = np.asarray(model(x, training=True))
+    assert moved.shape == x.shape and not np.allclose(moved, x)
+    path = save_model(model, tmp_path / "a.keras", {})
+    loaded, _ = load_model(path)
+    assert loaded.layers[-1].get_config()["rotation"] == RandomAffine().rotation
+
+
+def test_registry_unknown_name_lists_known_models():
+    with pytest.raises(ModelError, match="unknown model 'lenett'.*charnet, lenet"):
+        registry.resolve("lenett")
+
+
+def test_registry_missing_path():
+    with pytest.raises(ModelError, match="not found"):
+        registry.resolve("/nonexistent/model.keras")
+
+
+def test_registry_specs_build_their_label_count():
+    for spec in registry.REGISTRY.values():
+        assert spec.build().output_shape == (None, len(spec.labels))

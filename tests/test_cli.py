@@ -1,0 +1,148 @@
+"""The foundation commands: train, evaluate, models, and their bad-input errors."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from ocr.models import builders
+from ocr.models.store import read_metadata, save_model
+from training.idx import write_idx
+
+
+def run(*args):
+    result = CliRunner().invoke(main, list(map(str, args)))
+    return result
+
+
+def assert_one_line_error(result, text):
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and text in errors[0], result.stderr
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One smoke training run: one epoch on a few hundred synthetic digits."""
+    from tests.conftest import write_dataset
+
+    root = tmp_path_factory.mktemp("train")
+    data = write_dataset(root / "data")
+    out = root / "lenet.keras"
+    result = run("train", "lenet", "--data-dir", data, "--epochs", "1", "--batch-size", "32",
+                 "--out", out)
+    assert result.exit_code == 0, result.output
+    return data, out, result
+
+
+def test_smoke_training_writes_model_with_metadata(trained):
+    data, out, result = trained
+    assert "test accuracy" in result.output
+    meta = read_metadata(out)
+    assert meta["labels"] == list("0123456789")
+    assert 0.0 <= meta["scores"]["mnist:test"]["accuracy"] <= 1.0
+    assert meta["scores"]["mnist:test"]["n"] == 200
+    assert meta["training"]["epochs"] == 1 and meta["training"]["wall_time_s"] > 0
+    assert {"keras_version", "backend", "date", "parameters"} <= set(meta)
+    assert not list(out.parent.glob("*.ckpt.*"))  # checkpoint removed after success
+
+
+def test_training_refuses_to_overwrite_without_force(trained):
+    data, out, _ = trained
+    before = out.read_bytes()
+    result = run("train", "lenet", "--data-dir", data, "--epochs", "1", "--out", out)
+    assert_one_line_error(result, "already exists; pass --force")
+    assert out.read_bytes() == before
+
+
+def test_resume_continues_from_checkpoint(tmp_path, trained):
+    data, _, _ = trained
+    out = tmp_path / "r.keras"
+    first = run("train", "lenet", "--data-dir", data, "--epochs", "1", "--batch-size", "64",
+                "--out", out, "--limit", "300")
+    assert first.exit_code == 0
+    # Turn the finished run back into an interrupted one: a checkpoint after epoch 1.
+    from ocr.models.store import load_model
+    import keras
+    from ocr.models.layers import RandomAffine
+    from training.train import checkpoint_paths
+
+    net, _ = load_model(out)
+    inputs = keras.Input((28, 28))
+    wrapper = keras.Model(inputs, net(RandomAffine(name="augment")(inputs)))
+    wrapper.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    ckpt_model, ckpt_state = checkpoint_paths(out)
+    save_model(wrapper, ckpt_model)
+    ckpt_state.write_text(json.dumps({"epoch": 1, "history": [{"loss": 1.0}], "elapsed_s": 1.0}))
+    out.unlink()
+    resumed = run("train", "lenet", "--data-dir", data, "--epochs", "2", "--batch-size", "64",
+                  "--out", out, "--limit", "300", "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    meta = read_metadata(out)
+    assert meta["training"]["epochs"] == 2 and len(meta["training"]["history"]) == 2
+
+
+def test_resume_without_checkpoint(tmp_path, digits_dir):
+    result = run("train", "lenet", "--data-dir", digits_dir, "--out", tmp_path / "x.keras", "--resume")
+    assert_one_line_error(result, "nothing to resume")
+
+
+def test_evaluate_json_and_confusion(trained, tmp_path):
+    data, out, _ = trained
+    png = tmp_path / "cm.png"
+    result = run("evaluate", out, "--dataset", "mnist", "--data-dir", data, "--json",
+                 "--confusion", png)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 200 and 0 <= report["accuracy"] <= 1
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_exclude_reports_kept_images(trained):
+    data, out, _ = trained
+    # Make the train split contain 30 of the test images.
+    from training import datasets
+
+    test = datasets.load("mnist", "test", data)
+    train = datasets.load("mnist", "train", data)
+    write_idx(data / "mnist" / "train-images-idx3-ubyte.gz",
+              np.concatenate([train.images, test.images[:30]]))
+    write_idx(data / "mnist" / "train-labels-idx1-ubyte.gz",
+              np.concatenate([train.labels, test.labels[:30]]).astype(np.uint8))
+    result = run("evaluate", out, "--dataset", "mnist", "--data-dir", data,
+                 "--exclude", "mnist:train")
+    assert result.exit_code == 0, result.output
+    assert "kept" in result.output and "excluded" in result.output
+    kept = int(result.output.split("kept ")[1].split(",")[0])
+    assert kept <= 170
+
+
+def test_models_lists_registry(tmp_path):
+    result = run("models", "--json")
+    assert result.exit_code == 0
+    names = {row["name"] for row in json.loads(result.output)}
+    assert {"lenet", "charnet"} <= names
+
+
+@pytest.mark.parametrize("args, message", [
+    (["evaluate", "lenett", "--dataset", "mnist"], "unknown model 'lenett'"),
+    (["evaluate", "{model}", "--dataset", "nmist", "--data-dir", "{data}"], "unknown dataset 'nmist'"),
+    (["evaluate", "{model}", "--dataset", "mnist", "--data-dir", "{tmp}/nowhere"], "does not exist"),
+    (["evaluate", "{tmp}/bad.keras", "--dataset", "mnist"], "not a readable .keras"),
+    (["evaluate", "{model}", "--dataset", "mnist", "--data-dir", "{tmp}/corrupt"], "corrupt or truncated"),
+    (["train", "lenet", "--data-dir", "{tmp}/nowhere", "--out", "{tmp}/n.keras"], "does not exist"),
+])
+def test_bad_input_is_one_line_exit_2(args, message, trained, tmp_path):
+    data, model, _ = trained
+    (tmp_path / "bad.keras").write_bytes(b"garbage")
+    corrupt = tmp_path / "corrupt" / "mnist"
+    corrupt.mkdir(parents=True)
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (corrupt / name).write_bytes((data / "mnist" / name).read_bytes())
+    raw = (corrupt / "t10k-images-idx3-ubyte.gz").read_bytes()
+    (corrupt / "t10k-images-idx3-ubyte.gz").write_bytes(raw[: len(raw) // 3])
+    args = [a.format(model=model, data=data, tmp=tmp_path) for a in args]
+    assert_one_line_error(run(*args), message)
