@@ -1,0 +1,92 @@
+import hashlib
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from cli import main
+from ocr.models import builders
+from ocr.models.store import load_model, read_metadata, save_model
+from training.finetune import widen_classifier
+
+
+def _draw_symbols(root, per_class=12, seed=0):
+    """Two symbols LeNet lacks: a plus sign and a ring with a bar."""
+    rng = np.random.default_rng(seed)
+    for name, label in (("plus", "+"), ("U+00D8", "\u00d8")):
+        folder = root / name
+        folder.mkdir(parents=True)
+        for i in range(per_class):
+            img = np.zeros((40, 40), np.uint8)
+            w = int(rng.integers(2, 4))
+            if label == "+":
+                cv2.line(img, (20, 6), (20, 34), 255, w)
+                cv2.line(img, (6, 20), (34, 20), 255, w)
+            else:
+                cv2.circle(img, (20, 20), 12, 255, w)
+                cv2.line(img, (8, 34), (32, 6), 255, w)
+            Image.fromarray(255 - img).save(folder / f"{i}.png")
+    (root / "labels.tsv").write_text("plus\t+\n")
+    return root
+
+
+@pytest.fixture
+def base_model(tmp_path):
+    path = save_model(builders.lenet(), tmp_path / "base.keras", {
+        "labels": list("0123456789"), "scores": {"mnist:test": {"accuracy": 0.1}},
+        "training": {"datasets": ["mnist:train (400 images)"]}})
+    return path
+
+
+def test_widen_keeps_every_old_weight():
+    model = builders.lenet()
+    old_kernel, old_bias = model.layers[-1].get_weights()
+    wide = widen_classifier(model, 12)
+    kernel, bias = wide.get_layer("classes").get_weights()
+    assert kernel.shape == (old_kernel.shape[0], 12)
+    assert np.array_equal(kernel[:, :10], old_kernel) and np.array_equal(bias[:10], old_bias)
+    x = np.zeros((2, 28, 28), np.float32)
+    assert wide.predict(x, verbose=0).shape == (2, 12)
+
+
+def test_train_glyphs_adds_classes_with_lineage(tmp_path, base_model, digits_dir):
+    glyphs = _draw_symbols(tmp_path / "glyphs", per_class=8)
+    digest = hashlib.sha256(base_model.read_bytes()).hexdigest()
+    out = tmp_path / "my.keras"
+    result = CliRunner().invoke(main, ["train", "glyphs", str(glyphs), "--base", str(base_model),
+                                       "--out", str(out), "--epochs", "3",
+                                       "--data-dir", str(digits_dir), "--replay-per-class", "10"])
+    assert result.exit_code == 0, result.output
+    assert "added 2 classes" in result.output and "held-out accuracy" in result.output
+    assert "only 8 samples" in result.stderr  # below the recommended 10 per class
+    meta = read_metadata(out)
+    assert meta["labels"][:10] == list("0123456789") and set(meta["labels"][10:]) == {"+", "\u00d8"}
+    lineage = meta["lineage"][-1]
+    assert lineage["base_file"] == str(base_model) and lineage["replay"] == "mnist:train"
+    assert meta["base_scores"] and meta["scores"] == {}
+    model, _ = load_model(out)
+    assert model.output_shape == (None, 12)
+    assert hashlib.sha256(base_model.read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.parametrize("setup, message", [
+    ("empty", "is empty"),
+    ("no_images", "has no images"),
+    ("missing_base", "model file not found"),
+    ("out_is_base", "must not be the base model"),
+])
+def test_bad_input(tmp_path, base_model, setup, message):
+    glyphs = tmp_path / "g"
+    glyphs.mkdir()
+    base, out = str(base_model), str(tmp_path / "o.keras")
+    if setup == "no_images":
+        (glyphs / "a").mkdir()
+    elif setup in ("missing_base", "out_is_base"):
+        _draw_symbols(glyphs)
+        base = str(tmp_path / "nope.keras") if setup == "missing_base" else base
+        out = base if setup == "out_is_base" else out
+    result = CliRunner().invoke(main, ["train", "glyphs", str(glyphs), "--base", base, "--out", out,
+                                       "--force"])
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.output

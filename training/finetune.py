@@ -1,0 +1,238 @@
+"""Fine-tuning a trained glyph model on a user's glyph folder.
+
+New characters are added by widening the output layer: every old weight is
+kept and the new columns start from small random weights. To avoid forgetting,
+the convolutional features stay frozen and each batch mixes the user's glyphs
+with rehearsal samples of the base model's own training data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ocr.errors import DataError, ModelError
+from ocr.models import registry
+from ocr.models.store import check_writable, save_model
+from training import datasets
+from training.data import load_training_arrays
+
+log = logging.getLogger(__name__)
+
+#: Fewer samples than this for a class get a warning: augmentation can only do so much.
+MIN_SAMPLES = 10
+#: Heavier than base training, because users give 10 to 20 samples per glyph.
+HEAVY_AUGMENT = dict(rotation=15.0, scale=0.2, aspect=0.2, shear=0.25, shift=0.12)
+
+
+@dataclass
+class FinetuneConfig:
+    """Options of ``ocr train glyphs``."""
+
+    glyphs: str
+    base: str
+    out: str
+    epochs: int = 30
+    batch_size: int = 64
+    learning_rate: float = 3e-3
+    replay_per_class: int = 60
+    holdout: float = 0.2
+    train_features: bool = False
+    data_dir: str | None = None
+    seed: int = 0
+    force: bool = False
+
+
+@dataclass
+class ClassScore:
+    label: str
+    n: int
+    before: float | None
+    after: float
+
+
+@dataclass
+class FinetuneResult:
+    path: Path
+    labels: str
+    new_labels: str
+    per_class: list[ClassScore] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def widen_classifier(model, num_classes: int, seed: int = 0):
+    """Return a copy of ``model`` whose final ``Dense`` has ``num_classes`` outputs.
+
+    The old kernel and bias are copied into the first columns. New columns get
+    the mean bias of the old ones minus a margin, so new classes do not steal
+    old inputs before they have learned anything.
+    """
+    import keras
+
+    head = model.layers[-1]
+    if not isinstance(head, keras.layers.Dense):
+        raise ModelError("the base model does not end in a Dense classification layer")
+    old_kernel, old_bias = head.get_weights()
+    n_old = old_kernel.shape[1]
+    if num_classes < n_old:
+        raise ModelError("cannot remove classes from a model")
+    features = keras.Model(model.inputs, head.input, name="features")
+    inputs = keras.Input(model.input_shape[1:], name="glyph")
+    outputs = keras.layers.Dense(num_classes, activation="softmax", dtype="float32",
+                                 name="classes")(features(inputs))
+    widened = keras.Model(inputs, outputs, name=model.name)
+    rng = np.random.default_rng(seed)
+    kernel = np.concatenate([old_kernel, rng.normal(0, old_kernel.std(), (old_kernel.shape[0],
+                                                                        num_classes - n_old))], axis=1)
+    bias = np.concatenate([old_bias, np.full(num_classes - n_old, old_bias.mean() - 2.0)])
+    widened.get_layer("classes").set_weights([kernel.astype("float32"), bias.astype("float32")])
+    return widened
+
+
+def _holdout_split(labels: np.ndarray, fraction: float, rng: np.random.Generator):
+    """Per class, hold out ``fraction`` of the samples (at least one when a class has 5+)."""
+    train_idx, test_idx = [], []
+    for cls in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == cls))
+        k = int(round(len(idx) * fraction)) if len(idx) >= 5 else 0
+        test_idx.extend(idx[:k])
+        train_idx.extend(idx[k:])
+    return np.array(train_idx, dtype=np.int64), np.array(test_idx, dtype=np.int64)
+
+
+def _replay_sources(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """The base model's training datasets, from its metadata."""
+    sources = []
+    for entry in meta.get("training", {}).get("datasets", []):
+        match = re.match(r"([\w-]+):(\w+)", entry)
+        if match and match.group(1) in datasets.DATASETS:
+            sources.append((match.group(1), match.group(2)))
+    return sources
+
+
+def _replay_set(meta, labels: str, per_class: int, data_dir, rng) -> tuple[np.ndarray, np.ndarray, str]:
+    """Rehearsal samples of the old classes: real training data if reachable, else printed glyphs."""
+    sources = _replay_sources(meta)
+    try:
+        if not sources:
+            raise DataError("the base model's metadata names no known training dataset")
+        x, y, _ = load_training_arrays(sources, labels, data_dir)
+        picks = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:per_class]
+                                for c in range(len(labels))])
+        return x[picks], y[picks], ", ".join(f"{n}:{s}" for n, s in sources)
+    except DataError as exc:
+        log.warning("no rehearsal data from the base model's datasets (%s); "
+                    "rehearsing on rendered printed glyphs instead", exc)
+    from training.synth import render_glyphs
+
+    printed = render_glyphs(labels, per_class, seed=int(rng.integers(1 << 31)))
+    mapped = np.array([labels.index(printed.classes[i]) for i in printed.labels])
+    return printed.images, mapped, "rendered printed glyphs"
+
+
+def per_class_accuracy(predicted: np.ndarray, truth: np.ndarray, labels: str) -> dict[str, tuple[int, float]]:
+    """Accuracy of each class present in ``truth``: label -> (count, accuracy)."""
+    return {labels[c]: (int((truth == c).sum()), float((predicted[truth == c] == c).mean()))
+            for c in np.unique(truth)}
+
+
+def finetune(config: FinetuneConfig) -> FinetuneResult:
+    """Fine-tune ``config.base`` on the glyph folder and save the result to ``config.out``."""
+    base_path = registry.resolve(config.base)
+    check_writable(config.out, config.force)
+    if Path(config.out).resolve() == base_path.resolve():
+        raise ModelError("--out must not be the base model file; the base is never modified")
+    user = datasets.load_glyph_folder(config.glyphs)
+    base, meta = registry.load(config.base)
+    old_labels = "".join(meta.get("labels") or [])
+    if not old_labels:
+        raise ModelError(f"{base_path}: the model's metadata has no labels")
+    new_labels = "".join(c for c in user.classes if c not in old_labels)
+    labels = old_labels + new_labels
+
+    warnings = []
+    counts = np.bincount(user.labels, minlength=len(user.classes))
+    for cls, count in zip(user.classes, counts):
+        if count < MIN_SAMPLES:
+            warnings.append(f"class {cls!r} has only {count} samples; {MIN_SAMPLES}+ recommended")
+    for text in warnings:
+        log.warning(text)
+
+    rng = np.random.default_rng(config.seed)
+    y_user = np.array([labels.index(user.classes[i]) for i in user.labels])
+    train_idx, test_idx = _holdout_split(y_user, config.holdout, rng)
+    x_replay, y_replay, replay_source = _replay_set(meta, old_labels, config.replay_per_class,
+                                                    config.data_dir, rng)
+
+    import keras
+
+    from ocr.models.layers import RandomAffine
+
+    keras.utils.set_random_seed(config.seed)
+    x_test, y_test = user.images[test_idx], y_user[test_idx]
+    before = {}
+    if len(test_idx):
+        probs = base.predict(x_test, verbose=0)
+        before = per_class_accuracy(probs.argmax(1), y_test, labels)
+
+    model = widen_classifier(base, len(labels), config.seed) if new_labels else base
+    if not config.train_features:
+        for layer in model.layers[:-1]:
+            layer.trainable = False
+    # Oversample the user's glyphs so they are about half of each batch.
+    x_new, y_new = user.images[train_idx], y_user[train_idx]
+    repeat = max(1, len(y_replay) // max(1, len(y_new)))
+    x_train = np.concatenate([np.repeat(x_new, repeat, axis=0), x_replay])
+    y_train = np.concatenate([np.repeat(y_new, repeat), y_replay])
+
+    inputs = keras.Input(model.input_shape[1:])
+    trainer = keras.Model(inputs, model(RandomAffine(seed=config.seed, **HEAVY_AUGMENT)(inputs)))
+    steps = int(np.ceil(len(y_train) / config.batch_size)) * config.epochs
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.05)
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule),
+                    loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    started = time.time()
+    trainer.fit(x_train, y_train, batch_size=config.batch_size, epochs=config.epochs,
+                shuffle=True, verbose=1 if log.isEnabledFor(logging.INFO) else 0)
+    elapsed = time.time() - started
+    for layer in model.layers:
+        layer.trainable = True
+
+    after = {}
+    if len(test_idx):
+        after = per_class_accuracy(model.predict(x_test, verbose=0).argmax(1), y_test, labels)
+    per_class = [ClassScore(c, after[c][0], before.get(c, (0, None))[1] if c in old_labels else None,
+                            after[c][1]) for c in sorted(after)]
+    metadata = dict(meta)
+    metadata.update({
+        "name": Path(config.out).stem,
+        "labels": list(labels),
+        "parameters": int(model.count_params()),
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "keras_version": keras.__version__,
+        "backend": keras.backend.backend(),
+        "lineage": meta.get("lineage", []) + [{
+            "base": str(config.base), "base_file": str(base_path),
+            "base_date": meta.get("date"), "glyphs": os.path.abspath(config.glyphs),
+            "new_labels": new_labels, "user_samples": int(len(user)),
+            "held_out": int(len(test_idx)), "replay": replay_source,
+            "replay_per_class": config.replay_per_class, "epochs": config.epochs,
+            "features_trained": config.train_features, "wall_time_s": round(elapsed, 1),
+            "holdout_accuracy": {s.label: s.after for s in per_class},
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        }],
+    })
+    # The base model's test scores no longer describe this model.
+    metadata["base_scores"] = metadata.pop("scores", {})
+    metadata["scores"] = {}
+    path = save_model(model, config.out, metadata, force=config.force)
+    return FinetuneResult(path, labels, new_labels, per_class, warnings, metadata)
