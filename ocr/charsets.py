@@ -16,6 +16,10 @@ EMNIST_BYCLASS = DIGITS + UPPER + LOWER
 EMNIST_BYMERGE = DIGITS + UPPER + "abdefghnqrt"
 #: EMNIST Letters: 26 case-insensitive classes, named by the capital.
 EMNIST_LETTERS = UPPER
+#: Common punctuation and symbols of printed text (19 characters).
+PUNCTUATION = ".,:;-'\"()/!?&%$#+=@"
+#: The character model's classes: EMNIST ByClass plus punctuation (81 classes).
+CHARNET = EMNIST_BYCLASS + PUNCTUATION
 
 
 def class_mapping(source: Sequence[str], target: Sequence[str]) -> np.ndarray:

@@ -67,13 +67,14 @@ REGISTRY: dict[str, ModelSpec] = {
         ModelSpec(
             name="charnet",
             builder="ocr.models.builders.charnet",
-            labels=charsets.EMNIST_BYCLASS,
-            train_datasets=("emnist-byclass:test", "mnist:train"),
+            labels=charsets.CHARNET,
+            train_datasets=("emnist-byclass:test", "mnist:train", "printed:400"),
             evaluations=(
                 Evaluation("emnist-bymerge", "test", exclude=("emnist-byclass:test",)),
                 Evaluation("mnist", "test"),
             ),
-            description="CNN character recognizer: digits, upper and lower case (EMNIST)",
+            description="CNN character recognizer: digits, letters and punctuation, "
+                        "handwritten (EMNIST) and printed (rendered fonts)",
         ),
     )
 }
