@@ -23,7 +23,7 @@ from ocr.errors import DataError, ModelError
 from ocr.models import registry
 from ocr.models.store import check_writable, save_model
 from training import datasets
-from training.data import load_training_arrays
+from training.data import PRINTED, load_training_arrays
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,10 @@ class FinetuneConfig:
     glyphs: str
     base: str
     out: str
-    epochs: int = 30
+    epochs: int = 20
     batch_size: int = 64
     learning_rate: float = 3e-3
-    replay_per_class: int = 60
+    replay_per_class: int = 30
     holdout: float = 0.2
     train_features: bool = False
     data_dir: str | None = None
@@ -114,29 +114,43 @@ def _replay_sources(meta: dict[str, Any]) -> list[tuple[str, str]]:
     sources = []
     for entry in meta.get("training", {}).get("datasets", []):
         match = re.match(r"([\w-]+):(\w+)", entry)
-        if match and match.group(1) in datasets.DATASETS:
+        if match and (match.group(1) in datasets.DATASETS or match.group(1) == PRINTED):
             sources.append((match.group(1), match.group(2)))
     return sources
 
 
 def _replay_set(meta, labels: str, per_class: int, data_dir, rng) -> tuple[np.ndarray, np.ndarray, str]:
-    """Rehearsal samples of the old classes: real training data if reachable, else printed glyphs."""
-    sources = _replay_sources(meta)
-    try:
-        if not sources:
-            raise DataError("the base model's metadata names no known training dataset")
-        x, y, _ = load_training_arrays(sources, labels, data_dir)
-        picks = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:per_class]
-                                for c in range(len(labels))])
-        return x[picks], y[picks], ", ".join(f"{n}:{s}" for n, s in sources)
-    except DataError as exc:
-        log.warning("no rehearsal data from the base model's datasets (%s); "
-                    "rehearsing on rendered printed glyphs instead", exc)
-    from training.synth import render_glyphs
+    """Rehearsal samples of the old classes from the base model's own training data.
 
-    printed = render_glyphs(labels, per_class, seed=int(rng.integers(1 << 31)))
-    mapped = np.array([labels.index(printed.classes[i]) for i in printed.labels])
-    return printed.images, mapped, "rendered printed glyphs"
+    File datasets come from the data dir; rendered print is rendered afresh
+    (``per_class`` samples only). Without any reachable dataset, rendered print
+    of the old classes stands in, with a warning.
+    """
+    if per_class == 0:
+        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64), "none"
+    images, targets, used = [], [], []
+    for name, split in _replay_sources(meta):
+        try:
+            if name == PRINTED:
+                # Render only what is replayed, not the whole printed training set.
+                x, y, _ = load_training_arrays([(PRINTED, str(per_class))], labels, data_dir)
+            else:
+                x, y, _ = load_training_arrays([(name, split)], labels, data_dir)
+        except DataError as exc:
+            log.warning("rehearsal data %s:%s unavailable (%s)", name, split, exc)
+            continue
+        images.append(x)
+        targets.append(y)
+        used.append(f"{name}:{split}")
+    if not images:
+        log.warning("none of the base model's training data is reachable; "
+                    "rehearsing on rendered printed glyphs instead")
+        x, y, _ = load_training_arrays([(PRINTED, str(per_class))], labels, data_dir)
+        images, targets, used = [x], [y], ["rendered printed glyphs"]
+    x, y = np.concatenate(images), np.concatenate(targets)
+    picks = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:per_class]
+                            for c in range(len(labels))])
+    return x[picks], y[picks], ", ".join(used)
 
 
 def per_class_accuracy(predicted: np.ndarray, truth: np.ndarray, labels: str) -> dict[str, tuple[int, float]]:
