@@ -19,6 +19,10 @@ from ocr.errors import OcrError
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+#: Commands that load Keras; it is imported up front for them, with TensorFlow's banner silenced.
+KERAS_COMMANDS = {"train", "evaluate", "read", "verify-signature"}
+
+
 class UserError(click.ClickException):
     """A library error shown as one line on stderr with exit status 2."""
 
@@ -47,6 +51,10 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     for noisy in ("absl", "tensorflow", "h5py"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    if click.get_current_context().invoked_subcommand in KERAS_COMMANDS:
+        from ocr.device import import_keras_quietly
+
+        import_keras_quietly()
 
 
 # --------------------------------------------------------------------- models
@@ -107,7 +115,7 @@ def _training_options(func):
 
 @main.group("train", cls=OcrGroup)
 def train_group() -> None:
-    """Train a model from scratch (lenet, charnet)."""
+    """Train a model: lenet, charnet, signature, or glyphs (fine-tuning)."""
 
 
 def _run_training(model: str, **options) -> None:
@@ -134,10 +142,49 @@ def train_charnet(**options) -> None:
     _run_training("charnet", **options)
 
 
+@train_group.command("glyphs")
+@click.argument("glyphs", type=click.Path(file_okay=False))
+@click.option("--base", default="charnet", show_default=True,
+              help="Model to start from: charnet, lenet or a .keras path (never modified).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .keras file.")
+@click.option("--epochs", type=click.IntRange(1), default=30, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
+@click.option("--learning-rate", type=click.FloatRange(0, min_open=True), default=3e-3,
+              show_default=True)
+@click.option("--replay-per-class", type=click.IntRange(0), default=60, show_default=True,
+              help="Rehearsal samples of each old class mixed in against forgetting.")
+@click.option("--holdout", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
+              help="Share of each class's samples held out to score before and after.")
+@click.option("--train-features", is_flag=True,
+              help="Also fine-tune the convolutional features (adapts more, forgets more).")
+@click.option("--data-dir", type=click.Path(file_okay=False),
+              help="Where the base model's training data is, for rehearsal.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
+def train_glyphs(**options) -> None:
+    """Teach a model the glyphs in GLYPHS/<label>/*.png (new classes or adaptation)."""
+    from training.finetune import FinetuneConfig, finetune
+
+    result = finetune(FinetuneConfig(**options))
+    for text in result.warnings:
+        click.echo(f"Warning: {text}", err=True)
+    if result.new_labels:
+        click.echo(f"added {len(result.new_labels)} classes: {result.new_labels}")
+    if result.per_class:
+        click.echo("held-out accuracy per class (before -> after):")
+        for score in result.per_class:
+            before = "new" if score.before is None else f"{score.before:.0%}"
+            click.echo(f"  {score.label!r:6} n={score.n:<4} {before:>4} -> {score.after:.0%}")
+    else:
+        click.echo("no samples held out (classes with fewer than 5 samples are not split)")
+    click.echo(f"saved {result.path}")
+
+
 # ------------------------------------------------------------------- evaluate
 @main.command("evaluate")
 @click.argument("model")
-@click.option("--dataset", required=True, help="Dataset name, e.g. mnist or emnist-bymerge.")
+@click.option("--dataset", required=True,
+              help="Dataset name (mnist, emnist-bymerge, ...) or a glyph folder DIR/<label>/*.png.")
 @click.option("--split", type=click.Choice(["train", "test"]), default="test", show_default=True)
 @click.option("--exclude", multiple=True, metavar="DATASET:SPLIT",
               help="Drop images pixel-identical to this split (repeatable).")
@@ -158,13 +205,153 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
         click.echo(json.dumps({"model": str(model), **report.to_dict()}))
         return
     kept = f" (kept {report.n}, excluded {report.excluded} duplicates)" if exclude else ""
-    click.echo(f"{model} on {dataset}:{split}: accuracy {report.accuracy:.4f} "
+    where = dataset if report.split == "all" else f"{dataset}:{split}"
+    click.echo(f"{model} on {where}: accuracy {report.accuracy:.4f} "
                f"on {report.n} images{kept}")
     pairs = report.most_confused(5)
     if pairs:
         click.echo("most confused: " + ", ".join(f"{t}->{p} ({c})" for t, p, c in pairs))
     if confusion:
         click.echo(f"confusion matrix saved to {confusion}")
+
+
+# ---------------------------------------------------------------- read (issue 3)
+def _overlay_path(base: str, page, n_pages: int) -> str:
+    """One overlay file per page: OUT.png, or OUT-<n>.png when there are several pages."""
+    if n_pages == 1:
+        return base
+    stem, dot, ext = base.rpartition(".")
+    stem, ext = (stem, ext) if dot else (base, "png")
+    return f"{stem}-{page}.{ext}"
+
+
+@main.command("read")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "hocr", "tsv"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically) "
+              "instead of stdout.")
+@click.option("--model", help="Model: a registry name (charnet, lenet) or a .keras path.")
+@click.option("--digits", is_flag=True, help="Digit fields: use LeNet and output digits only.")
+@click.option("--charset", help="Only output these characters (a whitelist), e.g. '0123456789.,'.")
+@click.option("--binarize", "binarization", type=click.Choice(["auto", "otsu", "otsu3", "sauvola"]),
+              default="auto", show_default=True)
+@click.option("--no-deskew", is_flag=True, help="Do not estimate and correct skew.")
+@click.option("--keep-lines", is_flag=True, help="Do not remove ruled lines and box borders.")
+@click.option("--overlay", type=click.Path(dir_okay=False),
+              help="Save a PNG with lines, words and characters drawn (OUT-N.png per page).")
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
+              help="Pages processed in parallel.")
+@click.pass_context
+def read_command(ctx, inputs, fmt, output, model, digits, charset, binarization, no_deskew,
+                 keep_lines, overlay, jobs) -> None:
+    """Read the text of images, PDFs or directories of them ('-' reads stdin)."""
+    from ocr import export
+    from ocr.errors import ImageError
+    from ocr.fileio import write_bytes_atomic, write_text_atomic
+    from ocr.io import expand_inputs, load
+    from ocr.pipeline import Document, Predictor
+
+    predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
+                          deskew=not no_deskew, remove_lines=not keep_lines)
+    pages, failed = [], 0
+    for item in expand_inputs(list(inputs)):
+        try:
+            pages.extend(load(item))
+        except ImageError as exc:  # one line per bad input; the others are still read
+            click.echo(f"Error: {exc}", err=True)
+            failed += 1
+    results = []
+    if len(pages) > 1:
+        with click.progressbar(length=len(pages), label="reading", file=sys.stderr) as bar:
+            results = predictor.read_pages(pages, jobs=jobs, on_page=lambda _p: bar.update(1))
+    else:
+        results = predictor.read_pages(pages, jobs=jobs)
+    for page in results:
+        if page.blank:
+            click.echo(f"Warning: {page.source}: page {page.index + 1} is blank (uniform image), "
+                       "no text", err=True)
+    doc = Document(results, model=predictor.recognizer.model_name)
+    if overlay:
+        for n, (image, page) in enumerate(zip(pages, results), start=1):
+            png = export.encode_png(export.draw_overlay(image.image, page))
+            write_bytes_atomic(_overlay_path(overlay, n, len(results)), png)
+    text = export.render(doc, fmt)
+    if output:
+        write_text_atomic(output, text)
+    elif text:
+        click.echo(text, nl=False)
+    if failed:
+        ctx.exit(2)
+
+
+# ------------------------------------------------------ verify-signature (issue 4)
+@main.command("verify-signature")
+# Plain strings, not click.Path checks: bad files must give our one-line error, not a usage page.
+@click.argument("questioned")
+@click.option("--reference", "-r", "references", multiple=True, metavar="FILE",
+              help="A genuine signature of the writer (repeatable; 3 to 5 work best).")
+@click.option("--threshold", type=click.FloatRange(0, 1),
+              help="Accept when the score reaches this (default: the model's calibrated one).")
+@click.option("--model", help="A signature .keras file (default: the bundled signet).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def verify_signature_command(ctx, questioned, references, threshold, model, as_json) -> None:
+    """Check QUESTIONED against genuine --reference signatures.
+
+    Exit status: 0 genuine, 1 forged, 2 error.
+    """
+    from ocr.signature import verify_signature
+
+    # Library errors propagate to OcrGroup (one line, exit 2); only the verdict sets 0/1.
+    result = verify_signature(list(references), questioned, threshold=threshold, model=model)
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(f"{result['decision']}: score {result['score']:.4f}, threshold "
+                   f"{result['threshold']:.4f} ({result['combine']} of {len(references)} "
+                   f"reference{'s' if len(references) != 1 else ''})")
+        for ref in result["references"]:
+            click.echo(f"  {ref['score']:.4f}  {ref['reference']}")
+    ctx.exit(0 if result["decision"] == "genuine" else 1)
+
+
+@train_group.command("signature")
+@click.option("--data", type=click.Path(file_okay=False),
+              help="Folder of <writer>/genuine/* and <writer>/forged/*, or the sign_data layout "
+                   "(default: $OCR_DATA_DIR/signatures/sign_data_sigcomp2011).")
+@click.option("--out", type=click.Path(dir_okay=False), default="signet.keras", show_default=True)
+@click.option("--epochs", type=click.IntRange(1), default=12, show_default=True,
+              help="Epochs; the one with the lowest validation EER is kept.")
+@click.option("--steps-per-epoch", type=click.IntRange(1), default=8, show_default=True)
+@click.option("--learning-rate", type=click.FloatRange(0, min_open=True), default=1e-3,
+              show_default=True)
+@click.option("--margin", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
+              help="Contrastive-loss margin (embedding distances lie in 0..2).")
+@click.option("--val-writers", type=click.IntRange(1), default=5, show_default=True,
+              help="Writers held out to calibrate the threshold.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
+@click.option("--input-size", hidden=True, help="HxW network input, e.g. 32x48 (smoke tests).")
+def train_signature_command(data, input_size, **options) -> None:
+    """Train the Siamese signature verifier and calibrate its threshold."""
+    from training.signatures import SignatureTrainConfig, default_data_dir, train_signature
+
+    data = data or default_data_dir()
+    if data is None:
+        raise UserError("no --data folder given and OCR_DATA_DIR is not set")
+    extra = {}
+    if input_size:
+        try:
+            extra["input_shape"] = tuple(int(v) for v in input_size.lower().split("x"))
+        except ValueError:
+            raise UserError(f"--input-size must look like 80x128, not {input_size!r}") from None
+    path, meta = train_signature(SignatureTrainConfig(data=str(data), **options, **extra))
+    for k, value in meta["thresholds"].items():
+        eer = meta["calibration"]["eer"][meta["combine"]][k]["eer"]
+        click.echo(f"{k} reference(s): threshold {value:.4f}, validation EER {eer:.2%} "
+                   f"({meta['combine']}, writers {', '.join(meta['calibration']['writers'])})")
+    click.echo(f"saved {path}")
 
 
 if __name__ == "__main__":

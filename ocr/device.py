@@ -3,8 +3,33 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 log = logging.getLogger(__name__)
+
+
+def import_keras_quietly():
+    """Import Keras with TensorFlow's C++ start-up banner kept off stderr.
+
+    TensorFlow writes oneDNN and CUDA notices from C++ before its logging is
+    set up, ignoring TF_CPP_MIN_LOG_LEVEL; they would bury the one-line errors
+    the CLI promises. Only file descriptor 2 is silenced, and only during the
+    import; a failing import still raises with stderr restored.
+    """
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return keras
 
 
 def _gpu_compute_capability() -> tuple[int, int] | None:

@@ -1,0 +1,370 @@
+"""Benchmark ``ocr read`` against Tesseract on the same inputs, in the same run.
+
+Three tasks:
+
+1. ORAND-CAR-A cheque amounts (real handwriting): CER and whole-string accuracy;
+   ours with ``--digits``, Tesseract with ``--psm 7`` and a digit whitelist.
+2. Hand-printed pages composed from test images no bundled model trained on:
+   MNIST test digits, and EMNIST ByMerge test minus images identical to ByClass
+   test (charnet trained on ByClass test). CER (case-insensitive for EMNIST,
+   whose ByMerge labels merge 15 letter cases).
+3. Synthetic printed pages: several fonts and sizes, noise, skew up to 5
+   degrees, one two-column page. CER, WER, pages/s and peak memory, each
+   engine run as one process over all pages (``ocr read DIR``; ``tesseract
+   LIST``), Tesseract with OMP_THREAD_LIMIT=1.
+
+Usage::
+
+    python bench/ocr_vs_tesseract.py --data-dir ../shared/data --json bench/out.json
+
+Datasets are read from --data-dir (or $OCR_DATA_DIR); generated pages go to a
+temporary folder, never into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+FONTS = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeSans.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf",
+]
+WORDS = ("the of and to in is was for on are with as by at from this that have which or be "
+         "not but all were when we there can an your their if has will each about how up out them "
+         "then she many some so these would other into her two make like him time see number "
+         "Paris London Invoice Total Date Amount Account Street Monday March Order Customer "
+         "page form field value signed received payment balance due reference").split()
+
+
+# ----------------------------------------------------------------- metrics
+def edit_distance(a, b) -> int:
+    """Levenshtein distance between two sequences (row DP vectorized with numpy)."""
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return len(a)
+    codes: dict = {}
+    av = np.array([codes.setdefault(x, len(codes)) for x in a])
+    bv = np.array([codes.setdefault(x, len(codes)) for x in b])
+    prev = np.arange(len(bv) + 1)
+    j = np.arange(len(bv) + 1)
+    for i, x in enumerate(av, start=1):
+        cost = (bv != x).astype(np.int64)
+        tmp = np.empty_like(prev)
+        tmp[0] = i
+        tmp[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
+        # Insertions along the row: row[j] = min_k<=j (tmp[k] + j - k).
+        prev = np.minimum.accumulate(tmp - j) + j
+    return int(prev[-1])
+
+
+def normalize_text(text: str) -> str:
+    lines = [re.sub(r"\s+", " ", l).strip() for l in text.replace("\f", "\n").splitlines()]
+    return "\n".join(l for l in lines if l)
+
+
+def cer_wer(refs: list[str], hyps: list[str]) -> tuple[float, float]:
+    ce = cn = we = wn = 0
+    for r, h in zip(refs, hyps):
+        r, h = normalize_text(r), normalize_text(h)
+        ce += edit_distance(r, h)
+        cn += len(r)
+        we += edit_distance(r.split(), h.split())
+        wn += len(r.split())
+    return ce / max(cn, 1), we / max(wn, 1)
+
+
+# --------------------------------------------------------------- engines
+def measured(cmd: list[str], env: dict | None = None) -> tuple[float, int, subprocess.CompletedProcess]:
+    """Run ``cmd`` in a fresh wrapper process; return (seconds, peak RSS in MiB, result)."""
+    wrapper = ("import resource, subprocess, sys, time\n"
+               "t = time.perf_counter()\n"
+               "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+               "dt = time.perf_counter() - t\n"
+               "print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)\n"
+               "sys.stderr.write(r.stderr.decode(errors='replace')[-2000:])\n")
+    res = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})})
+    secs, rss_kb, rc = res.stdout.split()
+    if int(rc) != 0:
+        print(f"warning: {cmd[0]} exited {rc}: {res.stderr.strip()[-500:]}", file=sys.stderr)
+    return float(secs), int(rss_kb) // 1024, res
+
+
+def tesseract_batch(images: list[Path], work: Path, psm: int, whitelist: str | None = None):
+    """One Tesseract process over all images (list file). Returns (texts, seconds, MiB)."""
+    listing = work / f"tess_list_{psm}.txt"
+    listing.write_text("\n".join(str(p) for p in images) + "\n")
+    out = work / f"tess_out_{psm}"
+    cmd = ["tesseract", str(listing), str(out), "--psm", str(psm)]
+    if whitelist:
+        cmd += ["-c", f"tessedit_char_whitelist={whitelist}"]
+    secs, mib, _ = measured(cmd, {"OMP_THREAD_LIMIT": "1"})
+    text = (out.with_suffix(".txt")).read_text(errors="replace")
+    pages = text.split("\f")
+    pages = (pages + [""] * len(images))[:len(images)]
+    return pages, secs, mib
+
+
+def ours_batch(folder: Path, work: Path, extra: list[str], jobs: int) -> tuple[list[str], float, int]:
+    """One ``ocr read`` process over a folder. Returns (page texts in file order, seconds, MiB)."""
+    out = work / "ours.json"
+    cmd = [sys.executable, "-m", "cli", "read", str(folder), "--format", "json", "-o", str(out),
+           "--jobs", str(jobs), *extra]
+    secs, mib, _ = measured(cmd, {"PYTHONPATH": str(ROOT)})
+    doc = json.loads(out.read_text())
+    return [p["text"] for p in doc["pages"]], secs, mib
+
+
+# ------------------------------------------------------------ page makers
+def printed_pages(out: Path, n: int, seed: int = 0) -> list[str]:
+    """Render ``n`` printed pages (1240x1754, about 150 dpi A4). Returns ground truths."""
+    rng = random.Random(seed)
+    truths = []
+    for k in range(n):
+        font_path = FONTS[k % len(FONTS)]
+        size = rng.choice([22, 26, 30, 34])
+        font = ImageFont.truetype(font_path, size)
+        W, H = 1240, 1754
+        img = Image.new("L", (W, H), 255)
+        draw = ImageDraw.Draw(img)
+        two_col = k == 0
+        cols = [(80, 590), (650, 1160)] if two_col else [(80, 1160)]
+        lines_out = []
+        for x0, x1 in cols:
+            y = 100
+            while y < H - 150:
+                words, line = [], ""
+                while True:
+                    w = rng.choice(WORDS)
+                    if rng.random() < 0.15:
+                        w = str(rng.randint(1, 9999))
+                    cand = (line + " " + w).strip()
+                    if draw.textlength(cand, font=font) > x1 - x0:
+                        break
+                    line = cand
+                draw.text((x0, y), line, font=font, fill=rng.randint(0, 60))
+                lines_out.append(line)
+                y += int(size * 1.6)
+                if rng.random() < 0.12:
+                    y += size  # paragraph break
+        arr = np.asarray(img.rotate(rng.uniform(-5, 5), resample=Image.BILINEAR, fillcolor=255),
+                         dtype=np.float64)
+        arr += np.random.default_rng(seed + k).normal(0, 10, arr.shape)  # sensor noise
+        Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(out / f"page_{k:03d}.png")
+        truths.append("\n".join(lines_out))
+    return truths
+
+
+def _model_opt(model: str | None) -> list[str]:
+    return ["--model", model] if model else []
+
+
+def handprinted_pages(out: Path, images: np.ndarray, labels: list[str], n_pages: int,
+                      seed: int = 0, scale: int = 2) -> list[str]:
+    """Compose pages of 'words' from 28x28 test glyphs (black on white, scaled)."""
+    rng = np.random.default_rng(seed)
+    # Words are all letters or all digits, as on forms (names, numbers);
+    # random mixes like "J3eD0" would only measure a language prior's cost.
+    is_digit = np.array([l.isdigit() for l in labels])
+    pools = [rng.permutation(np.nonzero(is_digit)[0]), rng.permutation(np.nonzero(~is_digit)[0])]
+    pools = [p for p in pools if len(p)]
+    cursor = [0] * len(pools)
+    truths = []
+    g = 28 * scale
+    for k in range(n_pages):
+        W, H = 1240, 1000
+        page = np.full((H, W), 255, np.uint8)
+        lines = []
+        y = 60
+        while y + g < H - 40:
+            x, words = 60, []
+            while True:
+                n = int(rng.integers(2, 7))
+                if x + n * (g - 12) > W - 60:
+                    break
+                word = ""
+                pool = int(rng.integers(0, len(pools)))
+                for _ in range(n):
+                    i = pools[pool][cursor[pool] % len(pools[pool])]
+                    cursor[pool] += 1
+                    glyph = np.kron(images[i], np.ones((scale, scale), np.uint8))
+                    dy = int(rng.integers(-3, 4))
+                    region = page[y + dy:y + dy + g, x:x + g]
+                    np.minimum(region, 255 - glyph, out=region)
+                    word += labels[i]
+                    x += g - 14 + int(rng.integers(0, 6))  # MNIST glyphs carry a 4 px margin
+                words.append(word)
+                x += int(rng.integers(40, 70))
+            lines.append(" ".join(words))
+            y += g + 30
+        Image.fromarray(page).save(out / f"hand_{k:03d}.png")
+        truths.append("\n".join(lines))
+    return truths
+
+
+# ------------------------------------------------------------------ tasks
+def orand(data_dir: Path, work: Path, limit: int | None, skip_tess: bool, digit_model: str | None) -> dict:
+    from ocr.io import load
+    from ocr.pipeline import Predictor
+
+    root = data_dir / "orand-car-a"
+    rows = [l.split("\t") for l in (root / "gt.tsv").read_text().splitlines()[1:] if l.strip()]
+    rows = rows[:limit] if limit else rows
+    paths = [root / r[0] for r in rows]
+    truth = [r[1].strip() for r in rows]
+    predictor = Predictor(digit_model, digits=True)
+    t = time.perf_counter()
+    ours = []
+    for p in paths:
+        page = predictor.read_page(load(p)[0])
+        ours.append(re.sub(r"\D", "", page.text))
+    ours_s = time.perf_counter() - t
+    res = {"n": len(rows), "ours": _string_scores(truth, ours), "ours_seconds": round(ours_s, 1)}
+    if not skip_tess:
+        tess, secs, _ = tesseract_batch(paths, work, 7, "0123456789")
+        res["tesseract"] = _string_scores(truth, [re.sub(r"\D", "", t) for t in tess])
+        res["tesseract_seconds"] = round(secs, 1)
+    return res
+
+
+def _string_scores(truth: list[str], hyp: list[str]) -> dict:
+    errors = sum(edit_distance(t, h) for t, h in zip(truth, hyp))
+    chars = sum(len(t) for t in truth)
+    return {"cer": round(errors / chars, 4),
+            "string_accuracy": round(float(np.mean([t == h for t, h in zip(truth, hyp)])), 4)}
+
+
+def handprinted(data_dir: Path, work: Path, n_pages: int, skip_tess: bool, jobs: int,
+                digit_model: str | None, model: str | None) -> dict:
+    from training.datasets import drop_duplicates, load
+
+    results = {}
+    mnist = load("mnist", "test", data_dir)
+    bymerge, dropped = drop_duplicates(load("emnist-bymerge", "test", data_dir),
+                                       [load("emnist-byclass", "test", data_dir)])
+    for name, ds, extra, wl, fold in (
+        ("mnist_test_digits", mnist, ["--digits"] + _model_opt(digit_model), "0123456789", False),
+        ("mnist_test_charnet", mnist, _model_opt(model), None, False),
+        ("emnist_bymerge_test", bymerge, _model_opt(model), None, True),
+    ):
+        folder = work / name
+        folder.mkdir()
+        labels = [ds.classes[i] for i in ds.labels]
+        truths = handprinted_pages(folder, ds.images, labels, n_pages, seed=len(name))
+        ours, secs, mib = ours_batch(folder, work, extra, jobs)
+        if fold:
+            truths, ours = [t.upper() for t in truths], [o.upper() for o in ours]
+        cer, wer = cer_wer(truths, ours)
+        r = {"pages": n_pages, "chars": sum(len(t.replace(" ", "").replace("\n", "")) for t in truths),
+             "ours": {"cer": round(cer, 4), "wer": round(wer, 4), "seconds": round(secs, 1)}}
+        if name == "emnist_bymerge_test":
+            r["excluded_duplicates"] = dropped
+            r["case_insensitive"] = True
+        if not skip_tess:
+            tess, tsecs, _ = tesseract_batch(sorted(folder.glob("*.png")), work, 6, wl)
+            if fold:
+                tess = [t.upper() for t in tess]
+            tcer, twer = cer_wer(truths, tess)
+            r["tesseract"] = {"cer": round(tcer, 4), "wer": round(twer, 4), "seconds": round(tsecs, 1)}
+        results[name] = r
+    return results
+
+
+def printed(work: Path, n_pages: int, skip_tess: bool, jobs: int, model: str | None) -> dict:
+    folder = work / "printed"
+    folder.mkdir()
+    truths = printed_pages(folder, n_pages)
+    extra = _model_opt(model)
+    ours, secs, mib = ours_batch(folder, work, extra, jobs)
+    cer, wer = cer_wer(truths, ours)
+    r = {"pages": n_pages, "fonts": [Path(f).stem for f in FONTS],
+         "ours": {"cer": round(cer, 4), "wer": round(wer, 4), "seconds": round(secs, 1),
+                  "pages_per_s": round(n_pages / secs, 3), "peak_mib": mib, "jobs": jobs},
+         "ours_two_column_page": dict(zip(("cer", "wer"), map(lambda v: round(v, 4),
+                                                              cer_wer(truths[:1], ours[:1]))))}
+    if not skip_tess:
+        tess, tsecs, tmib = tesseract_batch(sorted(folder.glob("*.png")), work, 3)
+        tcer, twer = cer_wer(truths, tess)
+        r["tesseract"] = {"cer": round(tcer, 4), "wer": round(twer, 4), "seconds": round(tsecs, 1),
+                          "pages_per_s": round(n_pages / tsecs, 3), "peak_mib": tmib}
+        r["tesseract_two_column_page"] = dict(zip(("cer", "wer"), map(lambda v: round(v, 4),
+                                                                      cer_wer(truths[:1], tess[:1]))))
+        r["tesseract_empty_pages"] = sum(not t.strip() for t in tess)
+        # Tesseract's automatic layout analysis (psm 3) gives up on some noisy
+        # pages ("Empty page!!"); psm 6 (one uniform block) is its fallback.
+        tess6, secs6, mib6 = tesseract_batch(sorted(folder.glob("*.png")), work, 6)
+        cer6, wer6 = cer_wer(truths, tess6)
+        r["tesseract_psm6"] = {"cer": round(cer6, 4), "wer": round(wer6, 4), "seconds": round(secs6, 1),
+                               "pages_per_s": round(n_pages / secs6, 3), "peak_mib": mib6}
+    return r
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", default=os.environ.get("OCR_DATA_DIR", str(ROOT.parent / "shared" / "data")))
+    ap.add_argument("--tasks", default="orand,hand,printed")
+    ap.add_argument("--orand-limit", type=int, default=None, help="First N ORAND-CAR-A strings only.")
+    ap.add_argument("--hand-pages", type=int, default=3)
+    ap.add_argument("--printed-pages", type=int, default=6)
+    ap.add_argument("--model", default=None, help="Character model (default: bundled charnet).")
+    ap.add_argument("--digit-model", default=None, help="Digit model for --digits (default: bundled lenet).")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--skip-tesseract", action="store_true")
+    ap.add_argument("--keep", help="Keep generated pages in this folder (outside the repository).")
+    ap.add_argument("--json", help="Write the results here.")
+    args = ap.parse_args(argv)
+    if not args.skip_tesseract and not shutil.which("tesseract"):
+        ap.error("tesseract not found (apt-get install tesseract-ocr) or pass --skip-tesseract")
+    data_dir = Path(args.data_dir)
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="ocr-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    tasks = set(args.tasks.split(","))
+    results: dict = {"command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
+                     "cpus": os.cpu_count()}
+    if shutil.which("tesseract"):
+        results["tesseract_version"] = subprocess.run(["tesseract", "--version"], capture_output=True,
+                                                      text=True).stdout.splitlines()[0]
+    try:
+        if "orand" in tasks:
+            results["orand_car_a"] = orand(data_dir, work, args.orand_limit, args.skip_tesseract, args.digit_model)
+            print(json.dumps({"orand_car_a": results["orand_car_a"]}), flush=True)
+        if "hand" in tasks:
+            results["handprinted"] = handprinted(data_dir, work, args.hand_pages, args.skip_tesseract, args.jobs,
+                                                 args.digit_model, args.model)
+            print(json.dumps({"handprinted": results["handprinted"]}), flush=True)
+        if "printed" in tasks:
+            results["printed"] = printed(work, args.printed_pages, args.skip_tesseract, args.jobs, args.model)
+            print(json.dumps({"printed": results["printed"]}), flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

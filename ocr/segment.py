@@ -1,0 +1,404 @@
+"""Page segmentation: blocks in reading order, text lines, words and glyphs.
+
+Pure functions on an ink mask (bool, True = ink), numpy and OpenCV only.
+Boxes are ``(x0, y0, x1, y1)`` with exclusive ends, in the mask's coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass
+class Components:
+    """Connected components of an ink mask."""
+
+    labels: np.ndarray  # int32 label image, 0 = background
+    boxes: np.ndarray   # (n, 4) x0, y0, x1, y1 of component i (label i + 1)
+    areas: np.ndarray   # (n,)
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+
+@dataclass
+class Glyph:
+    """One character candidate: the components it is made of and its box."""
+
+    box: Box
+    parts: list[int]  # component indices (label = index + 1)
+
+
+@dataclass
+class LineLayout:
+    """A text line: words of glyphs in reading order."""
+
+    box: Box
+    words: list[list[Glyph]]
+    block: int = 0
+    height: float = 0.0  # typical glyph height of the line (cap / ascender height)
+
+    @property
+    def glyphs(self) -> list[Glyph]:
+        return [g for w in self.words for g in w]
+
+
+@dataclass
+class Layout:
+    """Segmentation of one page."""
+
+    components: Components
+    lines: list[LineLayout] = field(default_factory=list)
+    char_height: float = 0.0
+
+
+def find_components(binary: np.ndarray) -> Components:
+    """Connected components (8-connectivity) with their boxes and areas."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
+    st = stats[1:]
+    boxes = np.stack([st[:, 0], st[:, 1], st[:, 0] + st[:, 2], st[:, 1] + st[:, 3]], axis=1) \
+        if n > 1 else np.zeros((0, 4), dtype=np.int64)
+    return Components(labels, boxes.astype(np.int64), st[:, cv2.CC_STAT_AREA].astype(np.int64))
+
+
+def typical_height(boxes: np.ndarray, areas: np.ndarray | None = None) -> float:
+    """Typical character height: the median height of the components, weighted by ink.
+
+    Weighting by area keeps many small pieces (dashes of a dotted line,
+    specks, i dots) from outvoting the few characters that hold most ink.
+    """
+    if len(boxes) == 0:
+        return 0.0
+    h = (boxes[:, 3] - boxes[:, 1]).astype(np.float64)
+    w = np.ones_like(h) if areas is None else np.asarray(areas, dtype=np.float64)
+    ok = h >= 3
+    if ok.any():
+        h, w = h[ok], w[ok]
+    order = np.argsort(h)
+    cum = np.cumsum(w[order])
+    return float(h[order][np.searchsorted(cum, cum[-1] / 2.0)])
+
+
+def _gaps(intervals: np.ndarray, min_gap: float) -> list[tuple[int, int]]:
+    """Empty runs (start, end) of at least ``min_gap`` between 1-D intervals."""
+    order = np.argsort(intervals[:, 0], kind="stable")
+    starts, ends = intervals[order, 0], intervals[order, 1]
+    reach = np.maximum.accumulate(ends)
+    gap = starts[1:] - reach[:-1]
+    idx = np.nonzero(gap >= min_gap)[0]
+    return [(int(reach[i]), int(starts[i + 1])) for i in idx]
+
+
+def reading_order_blocks(boxes: np.ndarray, char_height: float, column_gap: float = 2.5,
+                         min_column_lines: float = 1.8) -> list[np.ndarray]:
+    """Recursive XY-cut into text blocks, returned in reading order.
+
+    A vertical cut (a column gutter at least ``column_gap`` character heights
+    wide) is tried first, and only accepted when both sides are at least
+    ``min_column_lines`` lines tall, so a wide word space in a single line never
+    splits it. Otherwise the block is cut horizontally at its widest blank
+    band, one cut at a time, so a heading above two columns is separated
+    before the columns are (cutting at every band would interleave them).
+    """
+    if len(boxes) == 0:
+        return []
+    h = max(char_height, 1.0)
+    out: list[np.ndarray] = []
+    stack = [np.arange(len(boxes))]
+    # Depth-first with an explicit stack; children pushed in reverse reading order.
+    while stack:
+        idx = stack.pop()
+        sub = boxes[idx]
+        if len(idx) > 1:
+            cols = _gaps(sub[:, [0, 2]], column_gap * h)
+            if cols:
+                cuts = [(a + b) / 2 for a, b in cols]
+                parts = _split_by(idx, sub[:, 0] + sub[:, 2], cuts)
+                tall = all((boxes[p][:, 3].max() - boxes[p][:, 1].min()) >= min_column_lines * h
+                           for p in parts)
+                if tall and len(parts) > 1:
+                    stack.extend(reversed(parts))
+                    continue
+            rows = _gaps(sub[:, [1, 3]], 1)
+            if rows:
+                a, b = max(rows, key=lambda g: g[1] - g[0])
+                parts = _split_by(idx, sub[:, 1] + sub[:, 3], [(a + b) / 2])
+                if len(parts) > 1:
+                    stack.extend(reversed(parts))
+                    continue
+        out.append(idx)
+    return out
+
+
+def _split_by(idx: np.ndarray, centers2: np.ndarray, cuts: list[float]) -> list[np.ndarray]:
+    """Split ``idx`` by where each box centre (given doubled) falls among ``cuts``."""
+    bins = np.searchsorted(np.asarray(cuts) * 2, centers2)
+    return [idx[bins == k] for k in range(len(cuts) + 1) if np.any(bins == k)]
+
+
+def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[list[int]]:
+    """Group the components ``idx`` of one block into text lines, top to bottom.
+
+    Tall components are chained left to right, each joining the line whose
+    most recent component's centre is nearest (within half a character
+    height), so lines that drift on skewed or handwritten pages stay whole.
+    Small marks (dots, commas, accents) then join the line they overlap most.
+    """
+    h = max(char_height, 1.0)
+    heights = boxes[idx, 3] - boxes[idx, 1]
+    big = idx[heights >= 0.45 * h]
+    small = idx[heights < 0.45 * h]
+    if len(big) == 0:
+        big, small = idx, idx[:0]
+    lines: list[list[int]] = []
+    last_cy: list[float] = []
+    for i in big[np.argsort(boxes[big, 0], kind="stable")]:
+        cy = (boxes[i, 1] + boxes[i, 3]) / 2.0
+        best, best_d = -1, 0.5 * h
+        for k, ly in enumerate(last_cy):
+            d = abs(ly - cy)
+            if d < best_d:
+                best, best_d = k, d
+        if best < 0:
+            lines.append([int(i)])
+            last_cy.append(cy)
+        else:
+            lines[best].append(int(i))
+            # Follow the line's drift, but slowly: one tall glyph must not drag it.
+            last_cy[best] = 0.6 * last_cy[best] + 0.4 * cy
+    line_y = [(boxes[l, 1].min(), boxes[l, 3].max()) for l in lines]
+    for i in small:
+        y0, y1 = boxes[i, 1], boxes[i, 3]
+        cx = (boxes[i, 0] + boxes[i, 2]) / 2.0
+        best, best_d = -1, np.inf
+        for k, l in enumerate(lines):
+            ly0, ly1 = line_y[k]
+            # Vertical distance to the line band, ties broken by horizontal distance.
+            dv = max(ly0 - y1, y0 - ly1, 0)
+            dh = max(boxes[l, 0].min() - cx, cx - boxes[l, 2].max(), 0)
+            d = dv + 0.1 * dh
+            if d < best_d:
+                best, best_d = k, d
+        if best < 0 or best_d > 1.5 * h:
+            lines.append([int(i)])
+            line_y.append((y0, y1))
+        else:
+            lines[best].append(int(i))
+    return sorted(lines, key=lambda l: float(np.median((boxes[l, 1] + boxes[l, 3]) / 2.0)))
+
+
+def merge_parts(boxes: np.ndarray, comps: list[int], line_height: float) -> list[Glyph]:
+    """Merge the components of one line into glyphs, left to right.
+
+    Components stacked vertically over the same columns are one glyph: the dot
+    of i and j, accents, the two dots of a colon, the bars of '=' and strokes
+    broken by binarization. Components inside another's box (pieces of a broken
+    loop) are merged too. Side-by-side components stay separate.
+    """
+    comps = sorted(comps, key=lambda i: (boxes[i, 0], boxes[i, 1]))
+    parent = list(range(len(comps)))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a in range(len(comps)):
+        ba = boxes[comps[a]]
+        for b in range(a + 1, len(comps)):
+            bb = boxes[comps[b]]
+            if bb[0] >= ba[2]:
+                break  # sorted by x0: no later component overlaps a in x
+            wa, wb = ba[2] - ba[0], bb[2] - bb[0]
+            ha, hb = ba[3] - ba[1], bb[3] - bb[1]
+            ox = min(ba[2], bb[2]) - max(ba[0], bb[0])
+            oy = min(ba[3], bb[3]) - max(ba[1], bb[1])
+            stacked = ox >= 0.5 * min(wa, wb) and oy <= 0.25 * min(ha, hb)
+            inside = ox >= 0.8 * min(wa, wb) and oy >= 0.8 * min(ha, hb)
+            # Two side-by-side glyphs of full height are never merged.
+            if (stacked or inside) and not (min(ha, hb) > 0.6 * line_height and not inside):
+                parent[find(b)] = find(a)
+    groups: dict[int, list[int]] = {}
+    for k in range(len(comps)):
+        groups.setdefault(find(k), []).append(comps[k])
+    glyphs = []
+    for parts in groups.values():
+        b = boxes[parts]
+        glyphs.append(Glyph((int(b[:, 0].min()), int(b[:, 1].min()), int(b[:, 2].max()), int(b[:, 3].max())),
+                            sorted(parts)))
+    glyphs.sort(key=lambda g: (g.box[0] + g.box[2]) / 2.0)
+    return glyphs
+
+
+def word_gap_threshold(gaps: np.ndarray, line_height: float) -> float:
+    """Smallest gap that separates words on a line, from the line's gap statistics.
+
+    Most gaps on a line are inside words, so their median is the letter
+    spacing; gaps clearly wider than it (by 0.15 line heights) are candidate
+    word spaces, and the threshold is halfway between the letter spacing and
+    the median candidate. With no candidates, only a gap of 0.45 line heights
+    counts as a space. The result is clamped to [0.15, 0.8] line heights.
+    """
+    h = max(line_height, 1.0)
+    g = np.asarray(gaps, dtype=np.float64)
+    if len(g) == 0:
+        return 0.45 * h
+    intra = float(np.median(g)) if len(g) >= 3 else min(float(g.min()), 0.1 * h)
+    wide = g[g > intra + 0.15 * h]
+    if len(wide) == 0:
+        return float(max(0.45 * h, intra + 0.15 * h))
+    return float(np.clip((intra + float(np.median(wide))) / 2.0, 0.15 * h, 0.8 * h))
+
+
+def split_words(glyphs: list[Glyph], line_height: float) -> list[list[Glyph]]:
+    """Split a line's glyphs (left to right) into words at large gaps."""
+    if not glyphs:
+        return []
+    reach = [glyphs[0].box[2]]
+    gaps = []
+    for prev, g in zip(glyphs, glyphs[1:]):
+        gaps.append(g.box[0] - reach[-1])
+        reach.append(max(reach[-1], g.box[2]))
+    t = word_gap_threshold(np.maximum(np.array(gaps, dtype=np.float64), 0), line_height)
+    words, current = [], [glyphs[0]]
+    for gap, g in zip(gaps, glyphs[1:]):
+        if gap >= t:
+            words.append(current)
+            current = []
+        current.append(g)
+    words.append(current)
+    return words
+
+
+def _merge_mark_lines(lines: list[list[int]], boxes: np.ndarray, h: float) -> list[list[int]]:
+    """Fold lines made only of small marks (an i's dots cut off by a blank band)
+    into the nearest real line that overlaps them horizontally.
+
+    Negative entries are tags carried along (the block number), not components.
+    """
+    def comps(l):
+        return [i for i in l if i >= 0]
+
+    def height(l):
+        c = comps(l)
+        return boxes[c, 3].max() - boxes[c, 1].min()
+
+    real = [k for k, l in enumerate(lines) if height(l) >= 0.5 * h or len(comps(l)) > 3]
+    if not real:
+        return lines
+    out = {k: list(lines[k]) for k in real}
+    for k, l in enumerate(lines):
+        if k in out:
+            continue
+        c = comps(l)
+        y0, y1 = boxes[c, 1].min(), boxes[c, 3].max()
+        x0, x1 = boxes[c, 0].min(), boxes[c, 2].max()
+        best, best_d = None, 1.0 * h
+        for r in real:
+            rl = comps(lines[r])
+            if min(x1, boxes[rl, 2].max()) - max(x0, boxes[rl, 0].min()) < 0:
+                continue
+            d = max(boxes[rl, 1].min() - y1, y0 - boxes[rl, 3].max(), 0)
+            if d < best_d:
+                best, best_d = r, d
+        if best is None:
+            out[k] = list(l)
+        else:
+            out[best].extend(c)
+    return [out[k] for k in sorted(out)]
+
+
+def segment(binary: np.ndarray, min_area: int = 2) -> Layout:
+    """Segment an ink mask into lines (reading order), words and glyphs."""
+    comps = find_components(binary)
+    layout = Layout(comps)
+    if len(comps) == 0:
+        return layout
+    keep = np.nonzero(comps.areas >= min_area)[0]
+    boxes = comps.boxes
+    h = typical_height(boxes[keep], comps.areas[keep])
+    layout.char_height = h
+    # Specks much smaller than a period at this text size are noise.
+    sizes = boxes[keep, 2:] - boxes[keep, :2]
+    speck = (comps.areas[keep] < (0.1 * h) ** 2) & (sizes.max(axis=1) < 0.2 * h)
+    # Long flat strokes (underlines, wavy background lines, strike-outs) are no character.
+    flat = (sizes[:, 1] < 0.3 * h) & (sizes[:, 0] > 2.0 * h)
+    keep = keep[~(speck | flat)]
+    if len(keep) == 0:
+        return layout
+    lines: list[list[int]] = []
+    blocks: list[int] = []
+    for b, block in enumerate(reading_order_blocks(boxes[keep], h)):
+        for line in group_lines(boxes, keep[block], h):
+            lines.append(line)
+            blocks.append(b)
+    # Marks cut off by a blank band (dots of i, accents) may sit in a block of
+    # their own, so they are folded into lines across blocks.
+    tagged = _merge_mark_lines([l + [-1 - b] for l, b in zip(lines, blocks)], boxes, h)
+    for line in tagged:
+        b = -1 - min(line)
+        line = [i for i in line if i >= 0]
+        lb = boxes[line]
+        heights = lb[:, 3] - lb[:, 1]
+        if heights.max() < 0.4 * h:
+            continue  # a row of specks or texture, no character on it
+        line_h = float(np.percentile(heights[heights >= 0.45 * h], 75)) if np.any(heights >= 0.45 * h) \
+            else float(heights.max())
+        glyphs = merge_parts(boxes, line, line_h)
+        box = (int(lb[:, 0].min()), int(lb[:, 1].min()), int(lb[:, 2].max()), int(lb[:, 3].max()))
+        layout.lines.append(LineLayout(box, split_words(glyphs, line_h), b, line_h))
+    return layout
+
+
+def glyph_mask(components: Components, glyph: Glyph, pad: int = 0) -> np.ndarray:
+    """The ink of one glyph only (other components in its box are blanked), cropped to its box."""
+    x0, y0, x1, y1 = glyph.box
+    crop = components.labels[y0:y1, x0:x1]
+    mask = np.isin(crop, np.asarray(glyph.parts) + 1)
+    if pad:
+        mask = np.pad(mask, pad)
+    return mask
+
+
+def candidate_cuts(mask: np.ndarray, min_width: int, max_cuts: int = 4) -> list[int]:
+    """Candidate columns for splitting touching characters, best first.
+
+    A column scores well when it has little ink (the thin bridge where two
+    glyphs touch) and lies between the upper and lower contours; local minima
+    of the ink profile at least ``min_width`` from the edges and from each
+    other are kept.
+    """
+    h, w = mask.shape
+    if w < 2 * min_width:
+        return []
+    profile = mask.sum(axis=0).astype(np.float64)
+    # Where two glyphs touch, the outline pinches: the ink of the column
+    # spans little height (top contour low, bottom contour high), even when
+    # the column holds as much ink as the inside of a loop.
+    rows = np.arange(h)[:, None]
+    top = np.where(mask.any(axis=0), np.where(mask, rows, h).min(axis=0), h)
+    bottom = np.where(mask.any(axis=0), np.where(mask, rows, -1).max(axis=0), -1)
+    extent = np.maximum(bottom - top + 1, 0).astype(np.float64)
+    score = profile + extent
+    # Smooth a little so one ragged column does not win.
+    smooth = np.convolve(score, np.ones(3) / 3, mode="same")
+    candidates = []
+    for x in range(min_width, w - min_width + 1):
+        left = smooth[max(0, x - 2):x].min(initial=np.inf) if x > 0 else np.inf
+        right = smooth[x + 1:x + 3].min(initial=np.inf)
+        if smooth[x] <= left and smooth[x] <= right:
+            candidates.append((smooth[x] / max(h, 1), x))
+    candidates.sort()
+    chosen: list[int] = []
+    for _, x in candidates:
+        if all(abs(x - c) >= min_width for c in chosen):
+            chosen.append(x)
+        if len(chosen) >= max_cuts:
+            break
+    return sorted(chosen)

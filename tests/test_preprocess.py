@@ -1,0 +1,102 @@
+"""Tests for ocr.preprocess on small synthetic pages."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr import preprocess as pp
+
+
+def text_page(h=200, w=300) -> np.ndarray:
+    """Dark bars in rows, like lines of text, on white."""
+    img = np.full((h, w), 255, np.uint8)
+    for y in range(30, h - 30, 40):
+        for x in range(20, w - 30, 22):
+            cv2.rectangle(img, (x, y), (x + 12, y + 18), 0, -1)
+    return img
+
+
+def test_to_gray_from_rgb_and_rgba():
+    rgb = np.zeros((5, 6, 3), np.uint8)
+    assert pp.to_gray(rgb).shape == (5, 6)
+    assert pp.to_gray(np.zeros((5, 6, 4), np.uint8)).shape == (5, 6)
+
+
+def test_polarity_detected_and_inverted():
+    page = text_page()
+    assert not pp.is_inverted(page)
+    fixed, inverted = pp.normalize_polarity(255 - page)
+    assert inverted and np.array_equal(fixed, page)
+
+
+def test_otsu_and_sauvola_find_the_ink():
+    page = text_page()
+    for method in ("otsu", "sauvola"):
+        ink, used = pp.binarize(page, method)
+        assert used == method
+        assert ink[35, 25] and not ink[5, 5]
+
+
+def test_auto_binarization_uses_sauvola_on_uneven_light():
+    page = text_page().astype(np.float64)
+    gradient = np.linspace(0.25, 1.0, page.shape[1])[None, :]
+    shaded = (page * gradient).astype(np.uint8)
+    ink, used = pp.binarize(shaded, "auto")
+    assert used == "sauvola"
+    # Ink found on both the dark and the bright side, background clear on both.
+    assert ink[35, 25] and ink[35, 262] and not ink[5, 25] and not ink[5, 280]
+    assert pp.binarize(text_page(), "auto")[1] == "otsu"
+
+
+@pytest.mark.parametrize("angle", [-12.0, -3.0, 4.5, 17.0])
+def test_skew_estimate_within_half_a_degree(angle):
+    page = text_page(300, 400)
+    rotated = pp.rotate(page, angle, fill=255)
+    est = pp.estimate_skew(pp.binarize_otsu(rotated))
+    assert abs(est - angle) < 0.5
+
+
+def test_deskew_reports_and_corrects_angle():
+    rotated = pp.rotate(text_page(300, 400), 6.0, fill=255)
+    result = pp.preprocess(rotated)
+    assert abs(result.angle - 6.0) < 0.5
+    assert abs(pp.estimate_skew(result.binary)) < 0.5
+
+
+def test_rules_removed_but_strokes_kept():
+    img = np.full((120, 400), 255, np.uint8)
+    cv2.line(img, (0, 80), (399, 80), 0, 2)          # ruled line under the text
+    for x in range(40, 360, 40):
+        cv2.rectangle(img, (x, 50), (x + 16, 79), 0, -1)  # glyphs sitting on the line
+    cv2.line(img, (380, 50), (380, 79), 0, 3)        # a '1'-like stroke: not a rule
+    ink = pp.binarize_otsu(img)
+    cleaned, rules = pp.remove_rules(ink)
+    assert rules[80, 10] and not cleaned[80, 10]
+    assert cleaned[60, 45] and cleaned[60, 380]
+
+
+def test_box_borders_removed():
+    img = np.full((100, 300), 255, np.uint8)
+    for x in range(20, 260, 40):
+        cv2.rectangle(img, (x, 20), (x + 40, 70), 0, 1)     # comb field boxes
+        cv2.circle(img, (x + 20, 45), 10, 0, 3)              # a digit in each
+    cleaned, _ = pp.remove_rules(pp.binarize_otsu(img))
+    assert not cleaned[45, 20] and not cleaned[20, 30]
+    assert cleaned[45, 30] or cleaned[45, 31]
+
+
+def test_blank_pages():
+    assert pp.preprocess(np.full((50, 50), 255, np.uint8)).blank
+    assert pp.preprocess(np.zeros((50, 50), np.uint8)).blank
+
+
+def test_denoise_removes_salt_and_pepper():
+    page = text_page()
+    noisy = page.copy()
+    rng = np.random.default_rng(0)
+    ys, xs = rng.integers(0, page.shape[0], 600), rng.integers(0, page.shape[1], 600)
+    noisy[ys, xs] = 0
+    result = pp.preprocess(noisy, deskew_pages=False)
+    assert abs(result.binary.mean() - pp.binarize_otsu(page).mean()) < 0.01

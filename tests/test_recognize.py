@@ -1,0 +1,90 @@
+"""Tests for ocr.recognize with tiny untrained models built in fixtures (plumbing, not accuracy)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ocr import recognize as rz
+from ocr.errors import OcrError
+from ocr.recognize import RecognizedChar, Recognizer
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
+    """An untrained LeNet whose classes include punctuation and a user glyph."""
+    from ocr.models import builders
+    from ocr.models.store import save_model
+
+    labels = list("0123456789ABCabc.-@")
+    path = tmp_path_factory.mktemp("m") / "tiny.keras"
+    save_model(builders.lenet(num_classes=len(labels), filters=(4, 8), dense_units=(16,)), path,
+               {"labels": labels})
+    return str(path)
+
+
+def test_classify_shapes_and_model_loaded_once(model_path):
+    a = Recognizer(model_path)
+    b = Recognizer(model_path, charset="0123")
+    assert a.net is b.net  # one load per process
+    probs = a.classify(np.zeros((3, 28, 28), np.uint8))
+    assert probs.shape == (3, 19) and np.allclose(probs.sum(1), 1)
+    assert b.classify(np.zeros((2, 28, 28), np.uint8)).shape == (2, 4)
+
+
+def test_restriction_folds_case_and_lookalikes():
+    labels = list("0O1lAa")
+    mapping = rz.restriction_mapping(labels, list("01"))
+    assert mapping.tolist() == [0, 0, 1, 1, -1, -1]
+    assert rz.restriction_mapping(labels, list("A")).tolist() == [-1, -1, -1, -1, 0, 0]
+
+
+def test_charset_without_any_model_class_is_an_error(model_path):
+    with pytest.raises(OcrError, match="shares no character"):
+        Recognizer(model_path, charset="xyz")
+
+
+def test_small_marks_from_geometry(model_path):
+    from ocr.normalize import Geometry
+
+    rec = Recognizer(model_path)
+    dot = rec._mark((0, 0, 4, 4), Geometry(height=0.12, width=0.12, top=0.12, bottom=0.0))
+    dash = rec._mark((0, 0, 12, 3), Geometry(height=0.1, width=0.4, top=0.5, bottom=0.4))
+    assert dot.text == "." and dash.text == "-"
+    # A model without '.' drops the mark as noise instead of guessing a letter.
+    digits_only = Recognizer(model_path, charset="0123456789")
+    assert digits_only._mark((0, 0, 4, 4), Geometry(0.12, 0.12, 0.12, 0.0)) is None
+
+
+def test_case_resolved_by_height(model_path):
+    rec = Recognizer(model_path, charset="ABCabcOo")
+    # 'A' tall, 'b' ascender, then a short 'C' (really a 'c'), a tall 'c' (really 'C').
+    chars = [RecognizedChar("A", (0, 0, 20, 30), 0.9, [("A", 0.9)]),
+             RecognizedChar("b", (25, 0, 40, 30), 0.9, [("b", 0.9)]),
+             RecognizedChar("a", (45, 10, 60, 30), 0.9, [("a", 0.9)]),
+             RecognizedChar("C", (65, 10, 80, 30), 0.6, [("C", 0.6), ("c", 0.3)]),
+             RecognizedChar("c", (85, 0, 100, 30), 0.5, [("c", 0.5), ("C", 0.4)])]
+    rec._resolve_case([chars])
+    assert [c.text for c in chars] == ["A", "b", "a", "c", "C"]
+    assert chars[3].confidence == pytest.approx(0.9)
+
+
+def test_recognize_lines_end_to_end(model_path):
+    import cv2
+
+    from ocr.preprocess import preprocess
+    from ocr.segment import segment
+
+    img = np.full((60, 200), 255, np.uint8)
+    for i, x in enumerate(range(10, 150, 30)):
+        cv2.putText(img, "8", (x, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    cv2.circle(img, (175, 38), 2, 0, -1)  # a period on the baseline
+    pre = preprocess(img)
+    layout = segment(pre.binary)
+    (line,) = Recognizer(model_path).recognize_lines(layout.components, layout.lines)
+    chars = [c for w in line for c in w]
+    assert len(chars) == 6 and chars[-1].text == "."
+    for c in chars:
+        assert 0 <= c.confidence <= 1 and c.alternatives[0][0] == c.text
+    assert all(len(c.alternatives) == 3 for c in chars[:-1])
+    assert [a for a, _ in chars[-1].alternatives] == [".", "-"]  # the model's only marks

@@ -1,0 +1,269 @@
+"""Signature verification: preprocessing, Siamese model, training, CLI (issue 4).
+
+All images are tiny synthetic "signatures" drawn here with OpenCV; the only
+test that reads real data is skipped unless OCR_DATA_DIR is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from ocr import signature
+from ocr.errors import DataError, ImageError
+from training import signatures as sigtrain
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+SMALL = (32, 48)
+
+
+def draw_signature(seed: int, jitter: float = 0.0, shift=(0, 0), size=(120, 220),
+                   paper: int = 205, colour: bool = True) -> np.ndarray:
+    """A cursive-looking curve on grey paper; ``seed`` is the writer's style."""
+    style = np.random.default_rng(seed)
+    noise = np.random.default_rng(seed * 1000 + int(jitter * 100) + shift[0] * 7 + shift[1])
+    t = np.linspace(0, 1, 60)
+    freq, amp = style.uniform(2, 5), style.uniform(10, 25)
+    xs = 30 + t * 150 + shift[0] + noise.normal(0, jitter, t.size)
+    ys = 60 + amp * np.sin(2 * np.pi * freq * t) + shift[1] + noise.normal(0, jitter, t.size)
+    image = np.full((*size, 3), paper, np.uint8)
+    image += noise.integers(0, 8, image.shape, dtype=np.uint8)  # paper texture
+    points = np.stack([xs, ys], 1).astype(np.int32)
+    cv2.polylines(image, [points], False, (40, 30, 90), 2, cv2.LINE_AA)
+    cv2.line(image, (int(xs[5]), int(ys[5]) + 15), (int(xs[40]), int(ys[40]) + 20), (40, 30, 90), 2)
+    return image if colour else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def write(path: Path, image: np.ndarray) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert cv2.imwrite(str(path), image)
+    return path
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    """Five writers in the generic <writer>/genuine, <writer>/forged layout."""
+    root = tmp_path_factory.mktemp("signatures")
+    for w in range(5):
+        for i in range(4):
+            write(root / f"w{w}" / "genuine" / f"{i}.png", draw_signature(w, jitter=0.5 + i * 0.2))
+        for i in range(2):
+            write(root / f"w{w}" / "forged" / f"{i}.png", draw_signature(w + 50, jitter=1.0 + i))
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained_model(dataset, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "sig.keras"
+    result = CliRunner().invoke(main_cli(), [
+        "train", "signature", "--data", str(dataset), "--out", str(out), "--epochs", "1",
+        "--steps-per-epoch", "2", "--val-writers", "2", "--input-size", "32x48"])
+    assert result.exit_code == 0, result.output
+    assert "saved" in result.output
+    return out
+
+
+def main_cli():
+    from cli import main
+
+    return main
+
+
+# ---------------------------------------------------------------- preprocessing
+def test_preprocess_shape_range_and_ink_high():
+    out = signature.preprocess(draw_signature(1), SMALL)
+    assert out.shape == SMALL and out.dtype == np.float32
+    assert 0.0 <= out.min() and out.max() <= 1.0
+    # Background is zero after inversion; ink is bright and sparse.
+    assert np.median(out) == 0.0 and out.max() > 0.4
+
+
+def test_preprocess_removes_position_and_paper_colour():
+    a = signature.preprocess(draw_signature(2), SMALL)
+    b = signature.preprocess(draw_signature(2, shift=(20, 25), size=(180, 260), paper=235), SMALL)
+    assert np.abs(a - b).mean() < 0.03
+
+
+def test_preprocess_keeps_aspect_ratio_and_centres():
+    grey = np.full((100, 300), 220, np.uint8)
+    cv2.rectangle(grey, (10, 10), (50, 90), 0, -1)  # tall box in a corner
+    out = signature.preprocess(grey, (40, 60))
+    cols = np.flatnonzero(out.max(0) > 0.5)
+    rows = np.flatnonzero(out.max(1) > 0.5)
+    assert abs((cols[0] + cols[-1]) / 2 - 29.5) <= 1.5  # horizontally centred
+    width, height = cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1
+    assert width / height == pytest.approx(41 / 81, abs=0.1)
+
+
+def test_preprocess_reads_files_and_greyscale(tmp_path):
+    path = write(tmp_path / "s.png", draw_signature(3, colour=False))
+    assert signature.preprocess(path, SMALL).shape == SMALL
+
+
+@pytest.mark.parametrize("image", [np.full((50, 80), 200, np.uint8),
+                                   np.random.default_rng(0).integers(195, 210, (50, 80)).astype(np.uint8)])
+def test_blank_images_raise(image):
+    with pytest.raises(ImageError, match="blank"):
+        signature.preprocess(image, SMALL)
+
+
+def test_missing_and_unreadable_files_raise(tmp_path):
+    with pytest.raises(ImageError, match="not found"):
+        signature.preprocess(tmp_path / "none.png")
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    with pytest.raises(ImageError, match="readable"):
+        signature.preprocess(tmp_path / "bad.png")
+
+
+def test_threshold_for_uses_calibrated_reference_count():
+    meta = {"thresholds": {"1": 0.5, "3": 0.6, "5": 0.7}}
+    assert [signature.threshold_for(meta, k) for k in (1, 2, 3, 4, 5, 9)] == [0.5, 0.5, 0.6, 0.6, 0.7, 0.7]
+    assert signature.combine_scores([0.2, 0.6], "mean") == pytest.approx(0.4)
+    assert signature.combine_scores([0.2, 0.6], "max") == pytest.approx(0.6)
+
+
+# ------------------------------------------------------------ data and metrics
+def test_find_writers_generic_and_sign_data_layouts(dataset, tmp_path):
+    writers = sigtrain.find_writers(dataset)
+    assert sorted(writers) == [f"w{i}" for i in range(5)]
+    assert len(writers["w0"].genuine) == 4 and len(writers["w0"].forged) == 2
+    split = tmp_path / "sign_data" / "Dataset" / "test"
+    for w in ("049", "050"):
+        for i in range(2):
+            write(split / w / f"0{i}_{w}.png", draw_signature(int(w)))
+            write(split / f"{w}_forg" / f"0{i}_0114{w}.PNG", draw_signature(int(w) + 9))
+    found = sigtrain.find_writers(tmp_path)
+    assert sorted(found) == ["049", "050"] and len(found["049"].forged) == 2
+    with pytest.raises(DataError):
+        sigtrain.find_writers(split / "049")
+
+
+def test_splits_are_writer_disjoint():
+    ids = [f"{i:03d}" for i in range(22)]
+    train, val = sigtrain.split_writers(ids, 5, seed=1)
+    assert len(val) == 5 and not set(train) & set(val) and set(train) | set(val) == set(ids)
+    folds = sigtrain.writer_folds(ids, 4)
+    assert sorted(sum(folds, [])) == ids and all(len(f) in (5, 6) for f in folds)
+
+
+def test_equal_error_rate():
+    err, thr = sigtrain.equal_error_rate(np.array([0.9, 0.8, 0.7]), np.array([0.1, 0.2, 0.3]))
+    assert err == 0.0 and 0.3 < thr < 0.7
+    err, _ = sigtrain.equal_error_rate(np.array([0.9, 0.8, 0.2, 0.7]), np.array([0.1, 0.85, 0.3, 0.4]))
+    assert err == pytest.approx(0.25)
+    rates = sigtrain.rates_at({"genuine": np.array([0.9, 0.1]), "skilled": np.array([0.6]),
+                               "random": np.array([0.2])}, 0.5)
+    assert rates["frr"] == 0.5 and rates["far_skilled"] == 1.0 and rates["far_random"] == 0.0
+    assert rates["accuracy"] == 0.5
+
+
+def test_augment_keeps_shape_and_ink():
+    image = signature.preprocess(draw_signature(4), SMALL)
+    out = sigtrain.augment(image, np.random.default_rng(0))
+    assert out.shape == image.shape and out.max() > 0.2
+
+
+# ------------------------------------------------------------------------ model
+def test_siamese_model_saves_and_loads_in_safe_mode(tmp_path):
+    from ocr.models import siamese
+    from ocr.models.store import load_model, save_model
+
+    net = siamese.signet(input_shape=SMALL)
+    x = np.random.default_rng(0).random((3, *SMALL)).astype("float32")
+    d = np.asarray(net([x, x[::-1]]))
+    assert d.shape == (3, 1) and np.all(d >= 0) and np.all(d <= 2 + 1e-5)
+    assert float(d[1, 0]) < 1e-3  # a signature and itself
+    path = save_model(net, tmp_path / "s.keras", {"threshold": 0.5})
+    loaded, meta = load_model(path)
+    assert meta == {"threshold": 0.5}
+    np.testing.assert_allclose(np.asarray(loaded([x, x[::-1]])), d, atol=1e-5)
+    assert {"lrn1", "conv1"} <= {l.name for l in loaded.get_layer("signet_embedding").layers}
+
+
+def test_contrastive_losses():
+    from ocr.models import siamese
+
+    loss = np.asarray(siamese.contrastive_loss(np.array([1.0, 0.0, 0.0]), np.array([0.5, 0.5, 1.5])))
+    np.testing.assert_allclose(loss, [0.25, 0.25, 0.0], atol=1e-6)
+    # Pairwise: writers 0 and 1, two genuine each plus one forgery of writer 0.
+    emb = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [1, 0]], "float32")
+    y = np.array([[0, 1], [0, 1], [1, 1], [1, 1], [0, 0]], "float32")
+    pairwise = siamese.PairwiseContrastiveLoss(margin=1.0)
+    # Positives identical (0), random negatives at sqrt(2) (0), skilled forgery identical (1 each).
+    assert float(pairwise(y, emb)) == pytest.approx(0.5, abs=1e-4)
+
+
+# -------------------------------------------------------------------------- CLI
+def test_train_and_verify_cli(trained_model, dataset, tmp_path):
+    from ocr.models.store import read_metadata
+
+    meta = read_metadata(trained_model)
+    assert meta["input"]["shape"] == list(SMALL)
+    assert set(meta["thresholds"]) == {"1", "3"} and meta["combine"] in ("mean", "max")
+    assert not set(meta["training"]["writers"]) & set(meta["calibration"]["writers"])
+    runner = CliRunner()
+    refs = ["-r", str(dataset / "w1/genuine/0.png"), "-r", str(dataset / "w1/genuine/1.png")]
+    result = runner.invoke(main_cli(), ["verify-signature", "--model", str(trained_model), *refs,
+                                        "--json", str(dataset / "w1/genuine/2.png")])
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads(result.output)
+    assert set(report) >= {"decision", "score", "threshold", "references"}
+    assert len(report["references"]) == 2
+    assert result.exit_code == (0 if report["decision"] == "genuine" else 1)
+    # An explicit threshold decides: 0 accepts everything, 1 rejects any imperfect match.
+    for threshold, code in (("0", 0), ("1", 1)):
+        result = runner.invoke(main_cli(), ["verify-signature", "--model", str(trained_model), *refs,
+                                            "--threshold", threshold, str(dataset / "w2/forged/0.png")])
+        assert result.exit_code == code, result.output
+        assert result.output.startswith("genuine" if code == 0 else "forged")
+
+
+def test_python_api(trained_model, dataset):
+    import ocr
+
+    report = ocr.verify_signature([draw_signature(1)], dataset / "w1/genuine/3.png",
+                                  model=trained_model)
+    assert report["decision"] in ("genuine", "forged") and 0 <= report["score"] <= 1
+
+
+@pytest.mark.parametrize("case", ["missing", "unreadable", "blank", "no-reference", "bad-model"])
+def test_verify_bad_input_is_one_line_exit_2(case, trained_model, dataset, tmp_path):
+    good = str(dataset / "w0/genuine/0.png")
+    blank = write(tmp_path / "blank.png", np.full((60, 90, 3), 210, np.uint8))
+    (tmp_path / "junk.png").write_bytes(b"junk")
+    args = {
+        "missing": ["-r", str(tmp_path / "nope.png"), good],
+        "unreadable": ["-r", good, str(tmp_path / "junk.png")],
+        "blank": ["-r", good, str(blank)],
+        "no-reference": [good],
+        "bad-model": ["-r", good, good],
+    }[case]
+    model = str(tmp_path / "missing.keras") if case == "bad-model" else str(trained_model)
+    result = CliRunner().invoke(main_cli(), ["verify-signature", "--model", model, *args])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+
+
+def test_train_refuses_to_overwrite(trained_model, dataset):
+    result = CliRunner().invoke(main_cli(), ["train", "signature", "--data", str(dataset),
+                                             "--out", str(trained_model), "--input-size", "32x48"])
+    assert result.exit_code == 2 and "--force" in result.output
+
+
+# ------------------------------------------------------------------- real data
+@pytest.mark.skipif(not os.environ.get("OCR_DATA_DIR"), reason="OCR_DATA_DIR is not set")
+def test_sign_data_adapter_on_real_data():
+    writers = sigtrain.find_writers(sigtrain.default_data_dir())
+    assert len(writers) >= 20
+    assert all(w.genuine and w.forged for w in writers.values())
+    image = signature.preprocess(writers[sorted(writers)[0]].genuine[0])
+    assert image.shape == signature.INPUT_SHAPE and image.max() > 0.3
