@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 #: Commands that load Keras; it is imported up front for them, with TensorFlow's banner silenced.
-KERAS_COMMANDS = {"train", "evaluate", "read", "verify-signature"}
+KERAS_COMMANDS = {"train", "evaluate", "read", "verify-signature", "glyphs"}
 
 
 class UserError(click.ClickException):
@@ -178,6 +178,37 @@ def train_glyphs(**options) -> None:
     else:
         click.echo("no samples held out (classes with fewer than 5 samples are not split)")
     click.echo(f"saved {result.path}")
+
+
+@main.group("glyphs", cls=OcrGroup)
+def glyphs_group() -> None:
+    """Make glyph folders for `ocr train glyphs`."""
+
+
+@glyphs_group.command("extract")
+@click.argument("images", nargs=-1, required=True, type=click.Path())
+@click.option("--text", type=click.Path(dir_okay=False),
+              help="Transcript of a single page (default: NAME.gt.txt beside each image).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Glyph folder to fill.")
+@click.option("--model", default="charnet", show_default=True,
+              help="Model used to split touching characters, as in `ocr read`.")
+def glyphs_extract(images, text, out, model) -> None:
+    """Segment pages or line images like `ocr read` and label their glyphs from the transcript."""
+    from ocr.io import expand_inputs
+    from training.extract import extract_many
+
+    report = extract_many(expand_inputs(list(images)), out, model=model, text=text)
+    for line in report.skipped:
+        click.echo(f"Warning: {line.source} line {line.line}: transcript has {line.expected} "
+                   f"characters, segmentation found {line.found}; skipped", err=True)
+    for problem in report.problems:
+        click.echo(f"Error: {problem}", err=True)
+    if report.written == 0:
+        raise UserError("no glyphs written: no line's character count matched its transcript")
+    kept = sum(1 for line in report.lines if line.written)
+    click.echo(f"wrote {report.written} glyphs from {kept} of {len(report.lines)} lines to {out}")
+    if report.problems:
+        click.get_current_context().exit(2)
 
 
 # ------------------------------------------------------------------- evaluate
