@@ -304,28 +304,18 @@ def folder_label(name: str, overrides: dict[str, str]) -> str:
 
 
 def _glyph_to_mnist(gray: np.ndarray) -> np.ndarray:
-    """Bring one glyph image to MNIST format: white on black, 20x20 box, centred by mass."""
+    """Bring one glyph image to the model input, as ``ocr read`` normalizes glyphs."""
     import cv2
+
+    from ocr.normalize import to_mnist
 
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     ink = 255 - gray if border.mean() > 127 else gray
     if ink.shape == (28, 28):
         return ink.astype(np.uint8)
-    _, mask = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    ys, xs = np.nonzero(mask)
-    if len(ys) == 0:
-        return np.zeros((28, 28), np.uint8)
-    crop = ink[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
-    scale = 20.0 / max(crop.shape)
-    h, w = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
-    small = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA)
-    canvas = np.zeros((28, 28), np.float64)
-    total = small.sum()
-    cy, cx = ((np.indices(small.shape) * small).reshape(2, -1).sum(1) / total) if total else (h / 2, w / 2)
-    top = int(np.clip(round(14 - cy), 0, 28 - h))
-    left = int(np.clip(round(14 - cx), 0, 28 - w))
-    canvas[top: top + h, left: left + w] = small
-    return canvas.astype(np.uint8)
+    # Paper texture below the Otsu level is background, not faint ink.
+    level, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return to_mnist(np.where(ink > level, ink, 0).astype(np.uint8))
 
 
 def load_glyph_folder(path: str | os.PathLike) -> Dataset:
