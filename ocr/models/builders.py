@@ -30,6 +30,14 @@ def _classifier_head(x, num_classes: int, dense_units: Sequence[int], dropout: f
     return layers.Dense(num_classes, activation="softmax", dtype="float32", name="classes")(x)
 
 
+def _conv_bn_relu(x, filters: int, kernel: int, padding: str, conv_name: str, bn_name: str,
+                  relu_name: str):
+    # No conv bias: batch normalization's shift makes it redundant.
+    x = layers.Conv2D(filters, kernel, padding=padding, use_bias=False, name=conv_name)(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=bn_name)(x)
+    return layers.Activation("relu", name=relu_name)(x)
+
+
 def _glyph_input():
     inputs = keras.Input(shape=INPUT_SHAPE, name="glyph")
     x = layers.Reshape(INPUT_SHAPE + (1,), name="add_channel")(inputs)
@@ -48,10 +56,8 @@ def lenet(num_classes: int = 10, filters: Sequence[int] = (20, 50),
     """
     inputs, x = _glyph_input()
     for i, width in enumerate(filters):
-        x = layers.Conv2D(width, 5, padding="same" if i == 0 else "valid", use_bias=False,
-                          name=f"conv{i + 1}")(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"conv{i + 1}_bn")(x)
-        x = layers.Activation("relu", name=f"conv{i + 1}_relu")(x)
+        x = _conv_bn_relu(x, width, 5, "same" if i == 0 else "valid",
+                          f"conv{i + 1}", f"conv{i + 1}_bn", f"conv{i + 1}_relu")
         x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
     outputs = _classifier_head(x, num_classes, dense_units, dropout)
     return keras.Model(inputs, outputs, name=name)
@@ -71,10 +77,8 @@ def charnet(num_classes: int = 62, widths: Sequence[int] = (32, 64, 128),
     inputs, x = _glyph_input()
     for stage, width in enumerate(widths, start=1):
         for j in range(1, convs_per_stage + 1):
-            x = layers.Conv2D(width, 3, padding="same", use_bias=False,
-                              name=f"stage{stage}_conv{j}")(x)
-            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"stage{stage}_bn{j}")(x)
-            x = layers.Activation("relu", name=f"stage{stage}_relu{j}")(x)
+            x = _conv_bn_relu(x, width, 3, "same", f"stage{stage}_conv{j}",
+                              f"stage{stage}_bn{j}", f"stage{stage}_relu{j}")
         x = layers.MaxPooling2D(2, name=f"stage{stage}_pool")(x)
     outputs = _classifier_head(x, num_classes, dense_units, dropout)
     return keras.Model(inputs, outputs, name=name)
