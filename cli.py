@@ -62,7 +62,8 @@ def main(verbose: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def models_command(as_json: bool) -> None:
     """List the bundled models, their classes, sizes and scores."""
-    from ocr.models.registry import bundled
+    from ocr.models.registry import WEIGHTS_DIR, bundled
+    from ocr.models.store import read_metadata
 
     rows = []
     for spec, meta in bundled():
@@ -74,6 +75,15 @@ def models_command(as_json: bool) -> None:
             "parameters": meta.get("parameters") if meta else None,
             "scores": {k: v["accuracy"] for k, v in (meta or {}).get("scores", {}).items()},
             "file_bytes": size, "path": str(spec.weights),
+        })
+    signet = WEIGHTS_DIR / "signet.keras"
+    if signet.is_file():
+        meta = read_metadata(signet)
+        rows.append({
+            "name": "signet", "description": meta.get("description", "signature verifier"),
+            "classes": 2, "labels": "genuine/forged", "parameters": meta.get("parameters"),
+            "scores": {}, "thresholds": meta.get("thresholds", {}),
+            "file_bytes": signet.stat().st_size, "path": str(signet),
         })
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -87,6 +97,8 @@ def models_command(as_json: bool) -> None:
         click.echo(f"  parameters: {row['parameters']:,}   file: {row['file_bytes'] / 1e6:.1f} MB")
         for key, acc in row["scores"].items():
             click.echo(f"  accuracy {acc:.2%} on {key}")
+        for refs, threshold in row.get("thresholds", {}).items():
+            click.echo(f"  threshold {threshold:.3f} with {refs} reference(s)")
 
 
 # ---------------------------------------------------------------------- train
