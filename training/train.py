@@ -106,13 +106,21 @@ def _make_callbacks(config: TrainConfig, state: dict[str, Any], started: float, 
     return callbacks
 
 
+def _augment_settings(spec: registry.ModelSpec, config: TrainConfig) -> dict[str, float]:
+    from ocr.models.layers import RandomAffine
+
+    defaults = RandomAffine().get_config()
+    keys = ("rotation", "scale", "aspect", "shear", "shift")
+    return {k: {**{k: defaults[k] for k in keys}, **spec.augment, **config.augment}[k] for k in keys}
+
+
 def _build_training_model(spec: registry.ModelSpec, config: TrainConfig, steps_per_epoch: int):
     import keras
 
     from ocr.models.layers import RandomAffine
 
     net = spec.build()
-    augment = RandomAffine(seed=config.seed, name="augment", **config.augment)
+    augment = RandomAffine(seed=config.seed, name="augment", **_augment_settings(spec, config))
     inputs = keras.Input(shape=net.input_shape[1:], name="glyph")
     model = keras.Model(inputs, net(augment(inputs)), name=f"{spec.name}_training")
     total = max(1, steps_per_epoch * config.epochs)
@@ -198,7 +206,9 @@ def train(config: TrainConfig) -> TrainResult:
             "batch_size": config.batch_size,
             "learning_rate": config.learning_rate,
             "schedule": "linear warm-up then cosine decay, AdamW",
-            "augmentation": "random affine: rotation, scale, aspect, shear, shift",
+            "augmentation": {"kind": "random affine", **_augment_settings(spec, config)},
+            "builder": {"function": spec.builder, **{k: list(v) if isinstance(v, tuple) else v
+                                                     for k, v in spec.builder_kwargs.items()}},
             "seed": config.seed,
             "wall_time_s": round(elapsed, 1),
             "device": device_name,
