@@ -90,3 +90,21 @@ def test_bad_input(tmp_path, base_model, setup, message):
     result = CliRunner().invoke(main, ["train", "glyphs", str(glyphs), "--base", base, "--out", out,
                                        "--force"])
     assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "hocr", "tsv"])
+def test_new_glyph_reaches_every_output_format(tmp_path, fmt):
+    """A widened model's new class flows through ocr read into every format."""
+    wide = widen_classifier(builders.lenet(), 11)
+    kernel, bias = wide.get_layer("classes").get_weights()
+    bias[10] = 50.0  # make the new class win every glyph
+    wide.get_layer("classes").set_weights([kernel, bias])
+    path = save_model(wide, tmp_path / "euro.keras", {"labels": list("0123456789\u20ac")})
+    page = np.full((60, 140), 255, np.uint8)
+    for i in range(3):
+        cv2.rectangle(page, (15 + 40 * i, 12), (35 + 40 * i, 48), 0, 3)
+    Image.fromarray(page).save(tmp_path / "p.png")
+    result = CliRunner().invoke(main, ["read", str(tmp_path / "p.png"), "--model", str(path),
+                                       "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert "\u20ac" in result.stdout or "\\u20ac" in result.stdout  # JSON may escape it
