@@ -98,6 +98,37 @@ def widen_classifier(model, num_classes: int, seed: int = 0):
     return widened
 
 
+def _new_columns_only(widened, n_old: int):
+    """A training graph of ``widened`` in which only the new output columns are trainable.
+
+    Returns the graph and a function that folds the trained columns back into
+    ``widened`` (one plain ``Dense`` again, so the result can be widened later).
+    """
+    import keras
+
+    head = widened.get_layer("classes")
+    kernel, bias = head.get_weights()
+    features = keras.Model(widened.inputs, head.input, name="features")
+    features.trainable = False
+    old = keras.layers.Dense(n_old, name="old_logits", trainable=False)
+    new = keras.layers.Dense(kernel.shape[1] - n_old, name="new_logits")
+    inputs = keras.Input(widened.input_shape[1:], name="glyph")
+    f = features(inputs)
+    logits = keras.layers.Concatenate(name="logits")([old(f), new(f)])
+    outputs = keras.layers.Activation("softmax", dtype="float32", name="classes")(logits)
+    graph = keras.Model(inputs, outputs, name=widened.name)
+    old.set_weights([kernel[:, :n_old], bias[:n_old]])
+    new.set_weights([kernel[:, n_old:], bias[n_old:]])
+
+    def fold_back():
+        new_kernel, new_bias = new.get_weights()
+        head.set_weights([np.concatenate([kernel[:, :n_old], new_kernel], axis=1),
+                          np.concatenate([bias[:n_old], new_bias])])
+        return widened
+
+    return graph, fold_back
+
+
 def _holdout_split(labels: np.ndarray, fraction: float, rng: np.random.Generator):
     """Per class, hold out ``fraction`` of the samples (at least one when a class has 5+)."""
     train_idx, test_idx = [], []
@@ -202,6 +233,11 @@ def finetune(config: FinetuneConfig) -> FinetuneResult:
     if not config.train_features:
         for layer in model.layers[:-1]:
             layer.trainable = False
+    new_columns = None
+    if new_labels and not config.train_features:
+        # Only the new classes' weights learn: every old logit stays exactly as it
+        # was, so old classes can only lose where a new class outbids them.
+        model, new_columns = _new_columns_only(model, len(old_labels))
     # Oversample the user's glyphs so they are about half of each batch.
     x_new, y_new = user.images[train_idx], y_user[train_idx]
     repeat = max(1, len(y_replay) // max(1, len(y_new)))
@@ -218,6 +254,8 @@ def finetune(config: FinetuneConfig) -> FinetuneResult:
     trainer.fit(x_train, y_train, batch_size=config.batch_size, epochs=config.epochs,
                 shuffle=True, verbose=1 if log.isEnabledFor(logging.INFO) else 0)
     elapsed = time.time() - started
+    if new_columns is not None:
+        model = new_columns()
     for layer in model.layers:
         layer.trainable = True
 

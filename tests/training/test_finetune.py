@@ -108,3 +108,19 @@ def test_new_glyph_reaches_every_output_format(tmp_path, fmt):
                                        "--format", fmt])
     assert result.exit_code == 0, result.output
     assert "\u20ac" in result.stdout or "\\u20ac" in result.stdout  # JSON may escape it
+
+
+def test_adding_classes_leaves_old_weights_untouched(tmp_path, base_model, digits_dir):
+    """With frozen features only the new columns learn; old logits cannot drift."""
+    glyphs = _draw_symbols(tmp_path / "glyphs", per_class=10)
+    out = tmp_path / "my.keras"
+    result = CliRunner().invoke(main, ["train", "glyphs", str(glyphs), "--base", str(base_model),
+                                       "--out", str(out), "--epochs", "2",
+                                       "--data-dir", str(digits_dir), "--replay-per-class", "5"])
+    assert result.exit_code == 0, result.output
+    base, _ = load_model(base_model)
+    tuned, _ = load_model(out)
+    old_kernel, old_bias = base.layers[-1].get_weights()
+    kernel, bias = tuned.get_layer("classes").get_weights()
+    assert np.array_equal(kernel[:, :10], old_kernel) and np.array_equal(bias[:10], old_bias)
+    assert not np.allclose(kernel[:, 10:], 0)
