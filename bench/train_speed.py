@@ -74,7 +74,7 @@ def main() -> None:
     import keras
 
     from ocr import device
-    from ocr.models import builders
+    from ocr.models import registry
     from training import datasets
     from training.train import TrainConfig, train
 
@@ -87,8 +87,8 @@ def main() -> None:
     print()
     print("training throughput (images/s, one epoch after warm-up)")
     rows = [
-        ("lenet (ours, augmented)", builders.lenet(), 128, True),
-        ("charnet (ours, augmented)", builders.charnet(), 256, True),
+        ("lenet (ours, augmented)", registry.get_spec("lenet").build(), 128, True),
+        ("charnet (ours, augmented)", registry.get_spec("charnet").build(), 256, True),
         ("keras example convnet (peer)", keras_example_convnet(), 128, False),
     ]
     for name, model, batch, augment in rows:
