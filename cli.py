@@ -19,10 +19,6 @@ from ocr.errors import OcrError
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-#: Commands that load Keras; it is imported up front for them, with TensorFlow's banner silenced.
-KERAS_COMMANDS = {"train", "evaluate", "read", "verify-signature", "glyphs"}
-
-
 class UserError(click.ClickException):
     """A library error shown as one line on stderr with exit status 2."""
 
@@ -30,6 +26,17 @@ class UserError(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"Error: {self.format_message()}", err=True)
+
+
+class KerasCommand(click.Command):
+    """A command that uses Keras: imported once options are parsed (so ``--help``
+    stays instant), with TensorFlow's C++ start-up banner kept off stderr."""
+
+    def invoke(self, ctx):
+        from ocr.device import import_keras_quietly
+
+        import_keras_quietly()
+        return super().invoke(ctx)
 
 
 class OcrGroup(click.Group):
@@ -51,10 +58,6 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     for noisy in ("absl", "tensorflow", "h5py"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    if click.get_current_context().invoked_subcommand in KERAS_COMMANDS:
-        from ocr.device import import_keras_quietly
-
-        import_keras_quietly()
 
 
 # --------------------------------------------------------------------- models
@@ -140,21 +143,21 @@ def _run_training(model: str, **options) -> None:
     click.echo(f"saved {result.path}")
 
 
-@train_group.command("lenet")
+@train_group.command("lenet", cls=KerasCommand)
 @_training_options
 def train_lenet(**options) -> None:
     """Train the LeNet digit model (default data: MNIST train)."""
     _run_training("lenet", **options)
 
 
-@train_group.command("charnet")
+@train_group.command("charnet", cls=KerasCommand)
 @_training_options
 def train_charnet(**options) -> None:
     """Train the character CNN (default data: EMNIST ByClass test + MNIST train)."""
     _run_training("charnet", **options)
 
 
-@train_group.command("glyphs")
+@train_group.command("glyphs", cls=KerasCommand)
 @click.argument("glyphs", type=click.Path(file_okay=False))
 @click.option("--base", default="charnet", show_default=True,
               help="Model to start from: charnet, lenet or a .keras path (never modified).")
@@ -197,7 +200,7 @@ def glyphs_group() -> None:
     """Make glyph folders for `ocr train glyphs`."""
 
 
-@glyphs_group.command("extract")
+@glyphs_group.command("extract", cls=KerasCommand)
 @click.argument("images", nargs=-1, required=True, type=click.Path())
 @click.option("--text", type=click.Path(dir_okay=False),
               help="Transcript of a single page (default: NAME.gt.txt beside each image).")
@@ -224,7 +227,7 @@ def glyphs_extract(images, text, out, model) -> None:
 
 
 # ------------------------------------------------------------------- evaluate
-@main.command("evaluate")
+@main.command("evaluate", cls=KerasCommand)
 @click.argument("model")
 @click.option("--dataset", required=True,
               help="Dataset name (mnist, emnist-bymerge, ...) or a glyph folder DIR/<label>/*.png.")
@@ -239,9 +242,8 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
     from ocr.models import registry
     from training.evaluate import evaluate_model, save_confusion_image
 
-    net, meta = registry.load(model)
-    labels = meta.get("labels") or registry.get_spec(model).labels
-    report = evaluate_model(net, labels, dataset, split, exclude, data_dir)
+    net, meta = registry.load_classifier(model)
+    report = evaluate_model(net, meta["labels"], dataset, split, exclude, data_dir)
     if confusion:
         save_confusion_image(report, confusion)
     if as_json:
@@ -268,7 +270,7 @@ def _overlay_path(base: str, page, n_pages: int) -> str:
     return f"{stem}-{page}.{ext}"
 
 
-@main.command("read")
+@main.command("read", cls=KerasCommand)
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "hocr", "tsv"]), default="text",
               show_default=True, help="Output format.")
@@ -329,7 +331,7 @@ def read_command(ctx, inputs, fmt, output, model, digits, charset, binarization,
 
 
 # ------------------------------------------------------ verify-signature (issue 4)
-@main.command("verify-signature")
+@main.command("verify-signature", cls=KerasCommand)
 # Plain strings, not click.Path checks: bad files must give our one-line error, not a usage page.
 @click.argument("questioned")
 @click.option("--reference", "-r", "references", multiple=True, metavar="FILE",
@@ -359,7 +361,7 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
     ctx.exit(0 if result["decision"] == "genuine" else 1)
 
 
-@train_group.command("signature")
+@train_group.command("signature", cls=KerasCommand)
 @click.option("--data", type=click.Path(file_okay=False),
               help="Folder of <writer>/genuine/* and <writer>/forged/*, or the sign_data layout "
                    "(default: $OCR_DATA_DIR/signatures/sign_data_sigcomp2011).")

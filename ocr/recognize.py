@@ -68,21 +68,9 @@ def load_model(model: str | os.PathLike) -> tuple[object, dict]:
     key = str(registry.resolve(model).resolve())
     with _MODELS_LOCK:
         if key not in _MODELS:
-            net, meta = registry.load(key)
-            labels = meta.get("labels")
-            if not labels and str(model) in registry.REGISTRY:
-                labels = registry.get_spec(str(model)).labels
-            if not labels:
-                # A bare checkpoint: take the label list of the registered model
-                # with the same number of classes.
-                n = int(net.output_shape[-1])
-                known = [spec.labels for spec in registry.REGISTRY.values()] + [charsets.EMNIST_BYCLASS]
-                labels = next((l for l in known if len(l) == n), None)
-            if not labels or len(labels) != int(net.output_shape[-1]):
-                raise ModelError(f"{model}: model metadata has no usable label list")
-            meta = {**meta, "labels": list(labels), "forward": _compile(net)}
-            _MODELS[key] = (net, meta)
-            log.debug("loaded model %s (%d classes)", key, len(labels))
+            net, meta = registry.load_classifier(model)
+            _MODELS[key] = (net, {**meta, "forward": _compile(net)})
+            log.debug("loaded model %s (%d classes)", key, len(meta["labels"]))
         return _MODELS[key]
 
 

@@ -19,53 +19,16 @@ import cv2
 import numpy as np
 
 from ocr.errors import ImageError, ModelError
+from ocr.io import load
+from ocr.preprocess import to_gray
 
 log = logging.getLogger(__name__)
 
 INPUT_SHAPE = (80, 128)  # (height, width): small enough to train on a 2-core CPU
-MAX_PIXELS = 60_000_000  # refuse absurd images before decoding blows up memory
 MIN_CONTRAST = 40  # grey levels between paper and ink after smoothing; below this it is blank
 MIN_INK_PIXELS = 20
 MARGIN = 0.04  # blank border kept around the cropped ink, as a fraction of the canvas
 
-
-
-def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file as 8-bit greyscale; raise :class:`ImageError` if it cannot be read."""
-    path = Path(path)
-    if not path.is_file():
-        raise ImageError(f"{path}: image file not found")
-    data = np.fromfile(path, dtype=np.uint8)
-    if data.size == 0:
-        raise ImageError(f"{path}: image file is empty")
-    image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
-    if image is None:
-        raise ImageError(f"{path}: not a readable image")
-    if image.size > MAX_PIXELS:
-        raise ImageError(f"{path}: image too large ({image.shape[1]}x{image.shape[0]})")
-    return image
-
-
-def to_grey(image: np.ndarray) -> np.ndarray:
-    """Convert an RGB(A) or grey array, uint8 or float in 0..1, to 8-bit grey."""
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[2] == 1:
-        image = image[..., 0]
-    if image.ndim == 3 and image.shape[2] in (3, 4):
-        image = image[..., :3]
-        if image.dtype != np.uint8:
-            image = _to_uint8(image)
-        image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    if image.ndim != 2 or image.size == 0:
-        raise ImageError(f"expected a 2-D grey or RGB image, got shape {image.shape}")
-    return _to_uint8(image) if image.dtype != np.uint8 else image
-
-
-def _to_uint8(image: np.ndarray) -> np.ndarray:
-    image = image.astype(np.float32)
-    if image.max(initial=0) <= 1.0:  # floats in 0..1
-        image = image * 255.0
-    return np.clip(image, 0, 255).astype(np.uint8)
 
 
 def remove_background(grey: np.ndarray, blur: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -127,7 +90,8 @@ def preprocess(image: str | os.PathLike | np.ndarray,
     """Turn a scanned signature (path or array) into a float32 (H, W) input, ink high in 0..1."""
     source = image if isinstance(image, (str, os.PathLike)) else None
     try:
-        grey = read_image(image) if source is not None else to_grey(image)
+        # The document reader's loader: same formats, size guards and error messages.
+        grey = to_gray(load(image)[0].image)
         cleaned, mask = remove_background(grey)
     except ImageError as exc:
         if source is not None and not str(exc).startswith(str(source)):

@@ -115,7 +115,7 @@ def test_blank_images_raise(image):
 
 
 def test_missing_and_unreadable_files_raise(tmp_path):
-    with pytest.raises(ImageError, match="not found"):
+    with pytest.raises(ImageError, match="no such file"):
         signature.preprocess(tmp_path / "none.png")
     (tmp_path / "bad.png").write_bytes(b"not an image")
     with pytest.raises(ImageError, match="readable"):

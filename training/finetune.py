@@ -197,10 +197,8 @@ def finetune(config: FinetuneConfig) -> FinetuneResult:
     if Path(config.out).resolve() == base_path.resolve():
         raise ModelError("--out must not be the base model file; the base is never modified")
     user = datasets.load_glyph_folder(config.glyphs)
-    base, meta = registry.load(config.base)
-    old_labels = "".join(meta.get("labels") or [])
-    if not old_labels:
-        raise ModelError(f"{base_path}: the model's metadata has no labels")
+    base, meta = registry.load_classifier(config.base)
+    old_labels = "".join(meta["labels"])
     new_labels = "".join(c for c in user.classes if c not in old_labels)
     labels = old_labels + new_labels
 

@@ -117,6 +117,23 @@ def load(model: str | os.PathLike):
     return load_model(resolve(model))
 
 
+def load_classifier(model: str | os.PathLike):
+    """Load a glyph classifier; its metadata's ``labels`` is checked against its output.
+
+    A registered name whose file predates label metadata falls back to the
+    registry's labels; anything else without a usable label list (a signature
+    model, a foreign checkpoint) is refused rather than read with guessed labels.
+    """
+    path = resolve(model)
+    net, meta = load_model(path)
+    labels = meta.get("labels") or (REGISTRY[str(model)].labels if str(model) in REGISTRY else None)
+    outputs = net.output_shape[-1] if isinstance(net.output_shape, tuple) else None
+    if not labels or outputs != len(labels):
+        raise ModelError(f"{path}: not a glyph classifier (no label list matching its outputs "
+                         "in its metadata)")
+    return net, {**meta, "labels": list(labels)}
+
+
 def bundled() -> list[tuple[ModelSpec, dict[str, Any] | None]]:
     """The registered models with their metadata (None when weights are missing)."""
     out = []

@@ -64,7 +64,7 @@ def load_model(path: str | os.PathLike, compile: bool = False):
     metadata = read_metadata(path)
     import keras
 
-    from ocr.models import layers  # noqa: F401  (registers custom layers)
+    from ocr.models import layers, siamese  # noqa: F401  (register the project's custom objects)
 
     try:
         model = keras.saving.load_model(path, compile=compile, safe_mode=True)
