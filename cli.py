@@ -77,6 +77,7 @@ def models_command(as_json: bool) -> None:
             "labels": "".join(meta["labels"]) if meta else spec.labels,
             "parameters": meta.get("parameters") if meta else None,
             "scores": {k: v["accuracy"] for k, v in (meta or {}).get("scores", {}).items()},
+            "cer": {k: v["cer"] for k, v in (meta or {}).get("scores", {}).items() if "cer" in v},
             "file_bytes": size, "path": str(spec.weights),
         })
     signet = WEIGHTS_DIR / "signet.keras"
@@ -99,7 +100,10 @@ def models_command(as_json: bool) -> None:
         click.echo(f"  classes: {row['classes']} ({row['labels']})")
         click.echo(f"  parameters: {row['parameters']:,}   file: {row['file_bytes'] / 1e6:.1f} MB")
         for key, acc in row["scores"].items():
-            click.echo(f"  accuracy {acc:.2%} on {key}")
+            if key in row.get("cer", {}):
+                click.echo(f"  CER {row['cer'][key]:.2%}, strings read exactly {acc:.2%} on {key}")
+            else:
+                click.echo(f"  accuracy {acc:.2%} on {key}")
         for refs, threshold in row.get("thresholds", {}).items():
             click.echo(f"  threshold {threshold:.3f} with {refs} reference(s)")
 
@@ -130,7 +134,7 @@ def _training_options(func):
 
 @main.group("train", cls=OcrGroup)
 def train_group() -> None:
-    """Train a model: lenet, charnet, signature, or glyphs (fine-tuning)."""
+    """Train a model: lenet, charnet, digitline, textline, signature, or glyphs (fine-tuning)."""
 
 
 def _run_training(model: str, **options) -> None:
@@ -139,7 +143,11 @@ def _run_training(model: str, **options) -> None:
     out = options.pop("out") or f"{model}.keras"
     result = train(TrainConfig(model=model, out=out, **options))
     for key, score in result.metadata["scores"].items():
-        click.echo(f"test accuracy {score['accuracy']:.4f} on {key} ({score['n']} images)")
+        if "cer" in score:
+            click.echo(f"CER {score['cer']:.4f}, strings read exactly {score['accuracy']:.4f} "
+                       f"on {key} ({score['n']} strings)")
+        else:
+            click.echo(f"test accuracy {score['accuracy']:.4f} on {key} ({score['n']} images)")
     click.echo(f"saved {result.path}")
 
 
@@ -155,6 +163,24 @@ def train_lenet(**options) -> None:
 def train_charnet(**options) -> None:
     """Train the character CNN (default data: EMNIST ByClass test + MNIST train)."""
     _run_training("charnet", **options)
+
+
+@train_group.command("digitline", cls=KerasCommand)
+@_training_options
+@click.option("--strings", type=click.IntRange(1), default=60_000, show_default=True,
+              help="Digit strings composed for training.")
+def train_digitline(**options) -> None:
+    """Train the digit-line model (CRNN + CTC) on MNIST digits composed into strings."""
+    _run_training("digitline", **options)
+
+
+@train_group.command("textline", cls=KerasCommand)
+@_training_options
+@click.option("--lines", "strings", type=click.IntRange(1), default=120_000, show_default=True,
+              help="Text lines rendered from the system fonts for training.")
+def train_textline(**options) -> None:
+    """Train the print line model (CRNN + CTC) on text lines rendered from fonts."""
+    _run_training("textline", **options)
 
 
 @train_group.command("glyphs", cls=KerasCommand)
@@ -230,7 +256,8 @@ def glyphs_extract(images, text, out, model) -> None:
 @main.command("evaluate", cls=KerasCommand)
 @click.argument("model")
 @click.option("--dataset", required=True,
-              help="Dataset name (mnist, emnist-bymerge, ...) or a glyph folder DIR/<label>/*.png.")
+              help="Dataset name (mnist, emnist-bymerge, ...; mnist-strings or orand-car-a for line "
+                   "models) or a glyph folder DIR/<label>/*.png.")
 @click.option("--split", type=click.Choice(["train", "test"]), default="test", show_default=True)
 @click.option("--exclude", multiple=True, metavar="DATASET:SPLIT",
               help="Drop images pixel-identical to this split (repeatable).")
@@ -242,6 +269,9 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
     from ocr.models import registry
     from training.evaluate import evaluate_model, save_confusion_image
 
+    if registry.model_kind(model) == "line":
+        _evaluate_line_model(model, dataset, data_dir, as_json)
+        return
     net, meta = registry.load_classifier(model)
     report = evaluate_model(net, meta["labels"], dataset, split, exclude, data_dir)
     if confusion:
@@ -258,6 +288,21 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
         click.echo("most confused: " + ", ".join(f"{t}->{p} ({c})" for t, p, c in pairs))
     if confusion:
         click.echo(f"confusion matrix saved to {confusion}")
+
+
+def _evaluate_line_model(model, dataset, data_dir, as_json) -> None:
+    from ocr.models import registry
+    from training.evaluate import evaluate_line_model
+
+    net, meta = registry.load_line_model(model)
+    report = evaluate_line_model(net, meta["labels"], dataset, data_dir=data_dir)
+    if as_json:
+        click.echo(json.dumps({"model": str(model), **report.to_dict()}))
+        return
+    click.echo(f"{model} on {dataset}: CER {report.cer:.4f}, strings read exactly "
+               f"{report.accuracy:.4f} on {report.n} strings")
+    if report.mistakes:
+        click.echo("e.g. " + ", ".join(f"{t}->{r or '(nothing)'}" for t, r in report.mistakes[:5]))
 
 
 # ---------------------------------------------------------------- read (issue 3)

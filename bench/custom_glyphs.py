@@ -107,7 +107,7 @@ def orand_adaptation(base: str, limit: int | None, train_features: bool) -> None
     from training.finetune import FinetuneConfig, finetune
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from ocr_vs_tesseract import edit_distance
+    from training.evaluate import edit_distance
 
     root = Path(os.environ["OCR_DATA_DIR"]) / "orand-car-a"
     rows = [line.split("\t") for line in (root / "gt.tsv").read_text().splitlines()[1:] if line.strip()]

@@ -3,15 +3,22 @@
 Three tasks:
 
 1. ORAND-CAR-A cheque amounts (real handwriting): CER and whole-string accuracy;
-   ours with ``--digits``, Tesseract with ``--psm 7`` and a digit whitelist.
+   ours with ``--digits`` and each of ``--digit-models`` (LeNet on segmented
+   glyphs; the digitline model on whole lines), Tesseract with ``--psm 7``
+   and a digit whitelist.
 2. Hand-printed pages composed from test images no bundled model trained on:
    MNIST test digits, and EMNIST ByMerge test minus images identical to ByClass
    test (charnet trained on ByClass test). CER (case-insensitive for EMNIST,
    whose ByMerge labels merge 15 letter cases).
 3. Synthetic printed pages: several fonts and sizes, noise, skew up to 5
    degrees, one two-column page. CER, WER, pages/s and peak memory, each
-   engine run as one process over all pages (``ocr read DIR``; ``tesseract
-   LIST``), Tesseract with OMP_THREAD_LIMIT=1.
+   engine run as one process over all pages (``ocr read DIR`` once per
+   model of ``--print-models``; ``tesseract LIST``), Tesseract with
+   OMP_THREAD_LIMIT=1. The page fonts are system fonts, so they are among
+   the faces charnet's glyphs and textline's lines were rendered from; the
+   text is not (the models train on random text).
+
+A table is printed at the end; ``--json`` keeps every figure.
 
 Usage::
 
@@ -40,6 +47,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from training.evaluate import edit_distance, string_scores  # noqa: E402
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 FONTS = [
@@ -58,27 +66,6 @@ WORDS = ("the of and to in is was for on are with as by at from this that have w
 
 
 # ----------------------------------------------------------------- metrics
-def edit_distance(a, b) -> int:
-    """Levenshtein distance between two sequences (row DP vectorized with numpy)."""
-    if len(a) < len(b):
-        a, b = b, a
-    if not b:
-        return len(a)
-    codes: dict = {}
-    av = np.array([codes.setdefault(x, len(codes)) for x in a])
-    bv = np.array([codes.setdefault(x, len(codes)) for x in b])
-    prev = np.arange(len(bv) + 1)
-    j = np.arange(len(bv) + 1)
-    for i, x in enumerate(av, start=1):
-        cost = (bv != x).astype(np.int64)
-        tmp = np.empty_like(prev)
-        tmp[0] = i
-        tmp[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
-        # Insertions along the row: row[j] = min_k<=j (tmp[k] + j - k).
-        prev = np.minimum.accumulate(tmp - j) + j
-    return int(prev[-1])
-
-
 def normalize_text(text: str) -> str:
     lines = [re.sub(r"\s+", " ", l).strip() for l in text.replace("\f", "\n").splitlines()]
     return "\n".join(l for l in lines if l)
@@ -225,54 +212,55 @@ def handprinted_pages(out: Path, images: np.ndarray, labels: list[str], n_pages:
 
 
 # ------------------------------------------------------------------ tasks
-def orand(data_dir: Path, work: Path, limit: int | None, skip_tess: bool, digit_model: str | None) -> dict:
+def orand(data_dir: Path, work: Path, limit: int | None, skip_tess: bool, digit_models: list[str]) -> dict:
     from ocr.io import load
     from ocr.pipeline import Predictor
+    from training.datasets import orand_car_a
 
-    root = data_dir / "orand-car-a"
-    rows = [l.split("\t") for l in (root / "gt.tsv").read_text().splitlines()[1:] if l.strip()]
+    rows = orand_car_a(data_dir)
     rows = rows[:limit] if limit else rows
-    paths = [root / r[0] for r in rows]
-    truth = [r[1].strip() for r in rows]
-    predictor = Predictor(digit_model, digits=True)
-    t = time.perf_counter()
-    ours = []
-    for p in paths:
-        page = predictor.read_page(load(p)[0])
-        ours.append(re.sub(r"\D", "", page.text))
-    ours_s = time.perf_counter() - t
-    res = {"n": len(rows), "ours": _string_scores(truth, ours), "ours_seconds": round(ours_s, 1)}
+    paths = [p for p, _ in rows]
+    truth = [t for _, t in rows]
+    res: dict = {"n": len(rows), "ours": {}}
+    for model in digit_models:
+        predictor = Predictor(model, digits=True)
+        t = time.perf_counter()
+        ours = [re.sub(r"\D", "", predictor.read_page(load(p)[0]).text) for p in paths]
+        res["ours"][model] = {**_string_scores(truth, ours), "seconds": round(time.perf_counter() - t, 1)}
     if not skip_tess:
         tess, secs, _ = tesseract_batch(paths, work, 7, "0123456789")
-        res["tesseract"] = _string_scores(truth, [re.sub(r"\D", "", t) for t in tess])
-        res["tesseract_seconds"] = round(secs, 1)
+        res["tesseract"] = {**_string_scores(truth, [re.sub(r"\D", "", t) for t in tess]),
+                            "seconds": round(secs, 1)}
     return res
 
 
 def _string_scores(truth: list[str], hyp: list[str]) -> dict:
-    errors = sum(edit_distance(t, h) for t, h in zip(truth, hyp))
-    chars = sum(len(t) for t in truth)
-    return {"cer": round(errors / chars, 4),
-            "string_accuracy": round(float(np.mean([t == h for t, h in zip(truth, hyp)])), 4)}
+    cer, exact = string_scores(truth, hyp)
+    return {"cer": round(cer, 4), "string_accuracy": round(exact, 4)}
 
 
 def handprinted(data_dir: Path, work: Path, n_pages: int, skip_tess: bool, jobs: int,
-                digit_model: str | None, model: str | None) -> dict:
+                digit_models: list[str], model: str | None) -> dict:
     from training.datasets import drop_duplicates, load
 
     results = {}
     mnist = load("mnist", "test", data_dir)
     bymerge, dropped = drop_duplicates(load("emnist-bymerge", "test", data_dir),
                                        [load("emnist-byclass", "test", data_dir)])
-    for name, ds, extra, wl, fold in (
-        ("mnist_test_digits", mnist, ["--digits"] + _model_opt(digit_model), "0123456789", False),
-        ("mnist_test_charnet", mnist, _model_opt(model), None, False),
-        ("emnist_bymerge_test", bymerge, _model_opt(model), None, True),
-    ):
-        folder = work / name
-        folder.mkdir()
-        labels = [ds.classes[i] for i in ds.labels]
-        truths = handprinted_pages(folder, ds.images, labels, n_pages, seed=len(name))
+    runs = [(f"mnist_test_digits_{m}", mnist, ["--digits", "--model", m], "0123456789", False)
+            for m in digit_models]
+    runs += [("mnist_test_charnet", mnist, _model_opt(model), None, False),
+             ("emnist_bymerge_test", bymerge, _model_opt(model), None, True)]
+    pages: dict[str, tuple[Path, list[str]]] = {}
+    for name, ds, extra, wl, fold in runs:
+        # Every digit model reads the same MNIST pages.
+        key = "mnist" if ds is mnist else name
+        if key not in pages:
+            folder = work / key
+            folder.mkdir()
+            labels = [ds.classes[i] for i in ds.labels]
+            pages[key] = (folder, handprinted_pages(folder, ds.images, labels, n_pages, seed=len(key)))
+        folder, truths = pages[key]
         ours, secs, mib = ours_batch(folder, work, extra, jobs)
         if fold:
             truths, ours = [t.upper() for t in truths], [o.upper() for o in ours]
@@ -292,26 +280,25 @@ def handprinted(data_dir: Path, work: Path, n_pages: int, skip_tess: bool, jobs:
     return results
 
 
-def printed(work: Path, n_pages: int, skip_tess: bool, jobs: int, model: str | None) -> dict:
+def printed(work: Path, n_pages: int, skip_tess: bool, jobs: int, models: list[str]) -> dict:
     folder = work / "printed"
     folder.mkdir()
     truths = printed_pages(folder, n_pages)
-    extra = _model_opt(model)
-    ours, secs, mib = ours_batch(folder, work, extra, jobs)
-    cer, wer = cer_wer(truths, ours)
-    r = {"pages": n_pages, "fonts": [Path(f).stem for f in FONTS],
-         "ours": {"cer": round(cer, 4), "wer": round(wer, 4), "seconds": round(secs, 1),
-                  "pages_per_s": round(n_pages / secs, 3), "peak_mib": mib, "jobs": jobs},
-         "ours_two_column_page": dict(zip(("cer", "wer"), map(lambda v: round(v, 4),
-                                                              cer_wer(truths[:1], ours[:1]))))}
+    r: dict = {"pages": n_pages, "fonts": [Path(f).stem for f in FONTS], "ours": {}}
+    for model in models:
+        ours, secs, mib = ours_batch(folder, work, _model_opt(model), jobs)
+        cer, wer = cer_wer(truths, ours)
+        two_col = cer_wer(truths[:1], ours[:1])
+        r["ours"][model] = {"cer": round(cer, 4), "wer": round(wer, 4), "seconds": round(secs, 1),
+                            "pages_per_s": round(n_pages / secs, 3), "peak_mib": mib, "jobs": jobs,
+                            "two_column_page_cer": round(two_col[0], 4)}
     if not skip_tess:
         tess, tsecs, tmib = tesseract_batch(sorted(folder.glob("*.png")), work, 3)
         tcer, twer = cer_wer(truths, tess)
         r["tesseract"] = {"cer": round(tcer, 4), "wer": round(twer, 4), "seconds": round(tsecs, 1),
-                          "pages_per_s": round(n_pages / tsecs, 3), "peak_mib": tmib}
-        r["tesseract_two_column_page"] = dict(zip(("cer", "wer"), map(lambda v: round(v, 4),
-                                                                      cer_wer(truths[:1], tess[:1]))))
-        r["tesseract_empty_pages"] = sum(not t.strip() for t in tess)
+                          "pages_per_s": round(n_pages / tsecs, 3), "peak_mib": tmib,
+                          "two_column_page_cer": round(cer_wer(truths[:1], tess[:1])[0], 4),
+                          "empty_pages": sum(not t.strip() for t in tess)}
         # Tesseract's automatic layout analysis (psm 3) gives up on some noisy
         # pages ("Empty page!!"); psm 6 (one uniform block) is its fallback.
         tess6, secs6, mib6 = tesseract_batch(sorted(folder.glob("*.png")), work, 6)
@@ -328,8 +315,11 @@ def main(argv=None) -> int:
     ap.add_argument("--orand-limit", type=int, default=None, help="First N ORAND-CAR-A strings only.")
     ap.add_argument("--hand-pages", type=int, default=3)
     ap.add_argument("--printed-pages", type=int, default=6)
-    ap.add_argument("--model", default=None, help="Character model (default: bundled charnet).")
-    ap.add_argument("--digit-model", default=None, help="Digit model for --digits (default: bundled lenet).")
+    ap.add_argument("--model", default=None, help="Character model for hand pages (default: bundled charnet).")
+    ap.add_argument("--print-models", default="charnet,textline",
+                    help="Models compared on printed pages (comma-separated).")
+    ap.add_argument("--digit-models", default="lenet,digitline",
+                    help="Digit models compared with --digits (comma-separated).")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-tesseract", action="store_true")
     ap.add_argument("--keep", help="Keep generated pages in this folder (outside the repository).")
@@ -348,22 +338,58 @@ def main(argv=None) -> int:
                                                       text=True).stdout.splitlines()[0]
     try:
         if "orand" in tasks:
-            results["orand_car_a"] = orand(data_dir, work, args.orand_limit, args.skip_tesseract, args.digit_model)
+            results["orand_car_a"] = orand(data_dir, work, args.orand_limit, args.skip_tesseract,
+                                           args.digit_models.split(","))
             print(json.dumps({"orand_car_a": results["orand_car_a"]}), flush=True)
         if "hand" in tasks:
             results["handprinted"] = handprinted(data_dir, work, args.hand_pages, args.skip_tesseract, args.jobs,
-                                                 args.digit_model, args.model)
+                                                 args.digit_models.split(","), args.model)
             print(json.dumps({"handprinted": results["handprinted"]}), flush=True)
         if "printed" in tasks:
-            results["printed"] = printed(work, args.printed_pages, args.skip_tesseract, args.jobs, args.model)
+            results["printed"] = printed(work, args.printed_pages, args.skip_tesseract, args.jobs,
+                                         args.print_models.split(","))
             print(json.dumps({"printed": results["printed"]}), flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    print_table(results)
     return 0
+
+
+def print_table(results: dict) -> None:
+    """One row per engine and task: CER, WER or whole-string accuracy, speed."""
+    rows = [("task", "engine", "CER", "WER / strings", "seconds", "pages/s")]
+    orand_res = results.get("orand_car_a")
+    if orand_res:
+        task = f"ORAND-CAR-A ({orand_res['n']})"
+        for model, r in orand_res["ours"].items():
+            rows.append((task, f"ocr --digits --model {model}", f"{r['cer']:.2%}",
+                         f"{r['string_accuracy']:.2%}", f"{r['seconds']}", ""))
+        if "tesseract" in orand_res:
+            r = orand_res["tesseract"]
+            rows.append((task, "tesseract --psm 7 digits", f"{r['cer']:.2%}", f"{r['string_accuracy']:.2%}",
+                         f"{r['seconds']}", ""))
+    for name, r in results.get("handprinted", {}).items():
+        for engine in ("ours", "tesseract"):
+            if engine in r:
+                e = r[engine]
+                rows.append((f"hand pages {name}", "ocr" if engine == "ours" else "tesseract --psm 6",
+                             f"{e['cer']:.2%}", f"{e['wer']:.2%}", f"{e['seconds']}", ""))
+    printed_res = results.get("printed")
+    if printed_res:
+        task = f"printed pages ({printed_res['pages']})"
+        engines = [(f"ocr --model {m}", e) for m, e in printed_res["ours"].items()]
+        engines += [(name, printed_res[key]) for name, key in (("tesseract --psm 3", "tesseract"),
+                                                               ("tesseract --psm 6", "tesseract_psm6"))
+                    if key in printed_res]
+        for name, e in engines:
+            rows.append((task, name, f"{e['cer']:.2%}", f"{e['wer']:.2%}", f"{e['seconds']}",
+                         f"{e['pages_per_s']}"))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
 
 
 if __name__ == "__main__":

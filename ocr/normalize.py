@@ -156,3 +156,57 @@ def glyph_geometry(box: Sequence[int], metrics: LineMetrics) -> Geometry:
     cap = max(metrics.cap_height, 1.0)
     return Geometry(height=(y1 - y0) / cap, width=(x1 - x0) / cap,
                     top=(metrics.baseline - y0) / cap, bottom=(metrics.baseline - y1) / cap)
+
+
+# ----------------------------------------------------------------------- lines
+#: Height of a text line at the input of the line (sequence) models.
+LINE_HEIGHT = 32
+#: Narrowest line input; shorter lines are padded with background to this width.
+LINE_MIN_WIDTH = 160
+#: Width of one output frame of the line models, in input pixels.
+LINE_STRIDE = 4
+
+
+@dataclass
+class LineInput:
+    """A line brought to the line-model input, and how to map its columns back."""
+
+    image: np.ndarray  # (LINE_HEIGHT, width) uint8, white ink on black
+    scale: float       # input pixels per source pixel
+    x0: int            # source column of the ink's left edge
+    pad: int           # input columns before the ink
+
+    def to_source_x(self, x: float) -> float:
+        """Source column of input column ``x``."""
+        return self.x0 + (x - self.pad) / self.scale
+
+
+def to_line_input(mask: np.ndarray, line_height: float | None = None, height: int = LINE_HEIGHT,
+                  min_width: int = LINE_MIN_WIDTH, pad: int = 2) -> LineInput:
+    """Bring one text line (ink mask, True/nonzero = ink) to the line-model input.
+
+    The ink is cropped, scaled so that its height (or ``line_height`` when
+    that is larger, so a lone dash is not blown up to full height) fills
+    ``height - 2*pad`` rows with the aspect ratio kept, and placed at the left
+    of a canvas at least ``min_width`` wide whose width is a multiple of
+    :data:`LINE_STRIDE`. Area resampling leaves grey edges, as on the training
+    lines, which go through this same function.
+    """
+    ys, xs = np.nonzero(mask)
+    inner = height - 2 * pad
+    if len(xs) == 0:
+        return LineInput(np.zeros((height, min_width), np.uint8), 1.0, 0, pad)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    ink = (mask[y0:y1, x0:x1] > 0).astype(np.float32) * 255.0
+    ink_h = max(float(y1 - y0), float(line_height or 0.0))
+    scale = inner / ink_h
+    new_h = max(1, min(inner, int(round((y1 - y0) * scale))))
+    new_w = max(1, int(round((x1 - x0) * scale)))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    glyphs = cv2.resize(ink, (new_w, new_h), interpolation=interp)
+    width = max(min_width, new_w + 2 * pad)
+    width = -(-width // LINE_STRIDE) * LINE_STRIDE
+    canvas = np.zeros((height, width), np.float32)
+    top = (height - new_h) // 2
+    canvas[top:top + new_h, pad:pad + new_w] = glyphs
+    return LineInput(np.clip(canvas, 0, 255).astype(np.uint8), scale, int(x0), pad)

@@ -20,12 +20,16 @@ import numpy as np
 from ocr import charsets
 from ocr.io import PageImage, expand_inputs, load
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
+from ocr.models import registry
 from ocr.recognize import RecognizedChar, Recognizer
+from ocr.recognize_lines import LineRecognizer
 from ocr.segment import segment
 
 log = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]
+#: The model ``digits=True`` reads with unless another is named.
+DIGITS_MODEL = "lenet"
 
 
 @dataclass
@@ -145,11 +149,18 @@ class Predictor:
 
     def __init__(self, model: str | os.PathLike | None = None, digits: bool = False,
                  charset: str | None = None, binarization: str = "auto", deskew: bool = True,
-                 remove_lines: bool = True) -> None:
-        if digits:
-            model = model or "lenet"
-            charset = "".join(c for c in (charset or charsets.DIGITS) if c in charsets.DIGITS) or charsets.DIGITS
-        self.recognizer = Recognizer(model or "charnet", charset=charset)
+                 remove_lines: bool = True, recognizer: Recognizer | LineRecognizer | None = None) -> None:
+        if recognizer is None:
+            if digits:
+                model = model or DIGITS_MODEL
+                charset = "".join(c for c in (charset or charsets.DIGITS) if c in charsets.DIGITS) \
+                    or charsets.DIGITS
+            model = model or "charnet"
+            if registry.model_kind(model) == "line":
+                recognizer = LineRecognizer(model, charset=charset)
+            else:
+                recognizer = Recognizer(model, charset=charset)
+        self.recognizer = recognizer
         self.binarization = binarization
         self.deskew = deskew
         self.remove_lines = remove_lines

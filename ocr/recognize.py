@@ -57,24 +57,29 @@ SPLIT_WIDTH = 0.85
 #: Most cut columns tried inside one wide glyph.
 MAX_CUTS = 4
 
-_MODELS: dict[str, tuple[object, dict]] = {}
+_MODELS: dict[tuple[str, str], tuple[object, dict]] = {}
 _MODELS_LOCK = threading.Lock()
 
 
-def load_model(model: str | os.PathLike) -> tuple[object, dict]:
-    """Load a model by registry name or path once per process (thread-safe)."""
+def load_model(model: str | os.PathLike, kind: str = "glyph") -> tuple[object, dict]:
+    """Load a model by registry name or path once per process (thread-safe).
+
+    ``kind`` is ``"glyph"`` for a glyph classifier, ``"line"`` for a line
+    (CTC) model; a model of the other kind gets a clear error.
+    """
     from ocr.models import registry
 
-    key = str(registry.resolve(model).resolve())
+    loader = registry.load_classifier if kind == "glyph" else registry.load_line_model
+    key = (str(registry.resolve(model).resolve()), kind)
     with _MODELS_LOCK:
         if key not in _MODELS:
-            net, meta = registry.load_classifier(model)
-            _MODELS[key] = (net, {**meta, "forward": _compile(net)})
-            log.debug("loaded model %s (%d classes)", key, len(meta["labels"]))
+            net, meta = loader(model)
+            _MODELS[key] = (net, {**meta, "forward": compile_forward(net)})
+            log.debug("loaded %s model %s (%d classes)", kind, key[0], len(meta["labels"]))
         return _MODELS[key]
 
 
-def _compile(net):
+def compile_forward(net):
     """A graph-compiled forward pass: eager Keras calls spend more time
     dispatching ops than computing on page-sized batches (about 2x)."""
     try:

@@ -14,6 +14,8 @@ from training import datasets
 PRINTED = "printed"
 PRINTED_PER_CLASS = 300
 PRINTED_SEEDS = {"train": 0, "test": 1}
+#: Training source of the print line model: text lines rendered from fonts.
+TEXT_LINES = "printed-lines"
 
 
 def parse_dataset_list(text: str | None, default: tuple[str, ...], default_split: str) -> list[tuple[str, str]]:

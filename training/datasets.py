@@ -262,6 +262,30 @@ def load(name: str, split: str = "train", data_dir: str | os.PathLike | None = N
     return Dataset(name, split, images, labels, spec.classes, [str(image_path), str(label_path)])
 
 
+ORAND_FOLDER = "orand-car-a"
+
+
+def orand_car_a(data_dir: str | os.PathLike | None = None) -> list[tuple[Path, str]]:
+    """ORAND-CAR-A cheque amounts: (image path, digit string) pairs, from ``gt.tsv``.
+
+    The images are for research use and have no canonical download, so a
+    missing folder gets an error saying where to put it.
+    """
+    dirs = search_dirs(data_dir)
+    for base in dirs:
+        table = base / ORAND_FOLDER / "gt.tsv"
+        if table.is_file():
+            rows = [line.split("\t") for line in table.read_text().splitlines()[1:] if line.strip()]
+            out = [(table.parent / r[0], r[1].strip()) for r in rows if len(r) >= 2]
+            missing = [p for p, _ in out if not p.is_file()]
+            if missing:
+                raise DataError(f"{table}: {len(missing)} listed images are missing, e.g. {missing[0]}")
+            return out
+    raise DatasetNotFoundError(
+        f"{ORAND_FOLDER}: gt.tsv not found in {', '.join(str(d) for d in dirs)}; it cannot be "
+        f"downloaded automatically: put the ORAND-CAR-A folder (gt.tsv and images) in one of them")
+
+
 def parse_dataset_split(text: str, default_split: str = "test") -> tuple[str, str]:
     """Parse ``NAME`` or ``NAME:SPLIT``."""
     name, _, split = text.partition(":")

@@ -48,6 +48,27 @@ class EvalReport:
         }
 
 
+def edit_distance(a, b) -> int:
+    """Levenshtein distance between two sequences (row DP vectorized with numpy)."""
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return len(a)
+    codes: dict = {}
+    av = np.array([codes.setdefault(x, len(codes)) for x in a])
+    bv = np.array([codes.setdefault(x, len(codes)) for x in b])
+    prev = np.arange(len(bv) + 1)
+    j = np.arange(len(bv) + 1)
+    for i, x in enumerate(av, start=1):
+        cost = (bv != x).astype(np.int64)
+        tmp = np.empty_like(prev)
+        tmp[0] = i
+        tmp[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
+        # Insertions along the row: row[j] = min_k<=j (tmp[k] + j - k).
+        prev = np.minimum.accumulate(tmp - j) + j
+    return int(prev[-1])
+
+
 def predict_in_classes(model, model_labels: Sequence[str], images: np.ndarray,
                        target_labels: Sequence[str], batch_size: int = 1024) -> np.ndarray:
     """Predict classes of ``target_labels``; model classes outside it are ignored."""
@@ -106,3 +127,89 @@ def save_confusion_image(report: EvalReport, path: str | os.PathLike, cell: int 
     with atomic_path(path, suffix=".png") as tmp:
         canvas.save(tmp, format="PNG")
     return path
+
+
+# ---------------------------------------------------------------- line models
+#: Line-model test sets: composed strings of held-out MNIST test digits, and
+#: real cheque amounts.
+LINE_DATASETS = ("mnist-strings", "orand-car-a", "printed-lines")
+#: Strings composed for ``mnist-strings`` (lines rendered for
+#: ``printed-lines``) and the seed that fixes them.
+MNIST_STRINGS = 5000
+MNIST_STRINGS_SEED = 2014
+PRINTED_LINES = 2000
+
+
+@dataclass
+class LineReport:
+    """Character error rate and whole-string accuracy of a line model."""
+
+    dataset: str
+    split: str
+    cer: float
+    accuracy: float  # whole strings read exactly
+    n: int
+    mistakes: list[tuple[str, str]]  # (truth, read), first few
+
+    def to_dict(self) -> dict:
+        return {"dataset": self.dataset, "split": self.split, "cer": self.cer, "accuracy": self.accuracy,
+                "n": self.n, "mistakes": [{"true": t, "read": r} for t, r in self.mistakes]}
+
+
+def string_scores(truths: Sequence[str], reads: Sequence[str]) -> tuple[float, float]:
+    """(character error rate, whole-string accuracy)."""
+    errors = sum(edit_distance(t, r) for t, r in zip(truths, reads))
+    chars = sum(len(t) for t in truths)
+    exact = float(np.mean([t == r for t, r in zip(truths, reads)])) if truths else 0.0
+    return errors / max(chars, 1), exact
+
+
+def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str = "test",
+                        data_dir: str | os.PathLike | None = None, limit: int | None = None) -> LineReport:
+    """Score a line model (Keras model, labels) on ``mnist-strings``, ``printed-lines`` or ``orand-car-a``.
+
+    ``mnist-strings`` composes :data:`MNIST_STRINGS` strings from MNIST test
+    digits (never seen in training) with a fixed seed and reads the model
+    inputs directly; ``printed-lines`` renders :data:`PRINTED_LINES` lines
+    with a seed no training run uses. ``orand-car-a`` reads each cheque image through the
+    whole pipeline (preprocessing, segmentation, line model) and compares
+    its digits with the amount.
+    """
+    import re
+
+    from ocr.recognize_lines import LineRecognizer
+
+    reader = LineRecognizer.from_network(model, labels)
+    if dataset in ("mnist-strings", "printed-lines"):
+        from ocr.normalize import LineInput
+        from ocr.recognize_lines import best_path
+
+        if dataset == "mnist-strings":
+            from training import datasets
+            from training.strings import line_dataset
+
+            digits = datasets.load("mnist", "test", data_dir)
+            x, _, truths = line_dataset(digits.images, digits.labels, limit or MNIST_STRINGS,
+                                        "".join(labels), seed=MNIST_STRINGS_SEED)
+        else:
+            from training.textlines import textline_dataset
+
+            x, _, truths = textline_dataset(limit or PRINTED_LINES, "".join(labels), seed=MNIST_STRINGS_SEED)
+        probs = reader.frame_probabilities([LineInput(img, 1.0, 0, 0) for img in x])
+        reads = ["".join(labels[c.label] for c in best_path(p)) for p in probs]
+        split = "test"
+    elif dataset == "orand-car-a":
+        from ocr.io import load
+        from ocr.pipeline import Predictor
+        from training.datasets import orand_car_a
+
+        rows = orand_car_a(data_dir)[:limit]
+        predictor = Predictor(recognizer=reader)
+        truths = [text for _, text in rows]
+        reads = [re.sub(r"\D", "", predictor.read_page(load(path)[0]).text) for path, _ in rows]
+        split = "all"
+    else:
+        raise DataError(f"unknown line dataset {dataset!r}; known: {', '.join(LINE_DATASETS)}")
+    cer, accuracy = string_scores(truths, reads)
+    mistakes = [(t, r) for t, r in zip(truths, reads) if t != r][:20]
+    return LineReport(dataset, split, cer, accuracy, len(truths), mistakes)

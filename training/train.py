@@ -24,7 +24,7 @@ from ocr.errors import ModelError, OcrError
 from ocr.fileio import write_text_atomic
 from ocr.models import registry
 from ocr.models.store import check_writable, load_model, save_model
-from training.data import load_training_arrays, parse_dataset_list
+from training.data import TEXT_LINES, load_training_arrays, parse_dataset_list
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class TrainConfig:
     limit: int | None = None  # use only the first N training images (smoke tests)
     augment: dict[str, float] = field(default_factory=dict)
     target_accuracy: float | None = None  # stop early once the test accuracy reaches this
+    strings: int = 60_000  # line models: composed training strings
 
 
 @dataclass
@@ -117,21 +118,90 @@ def _augment_settings(spec: registry.ModelSpec, config: TrainConfig) -> dict[str
 def _build_training_model(spec: registry.ModelSpec, config: TrainConfig, steps_per_epoch: int):
     import keras
 
-    from ocr.models.layers import RandomAffine
+    from ocr.models.layers import CTCLoss, RandomAffine
 
     net = spec.build()
-    augment = RandomAffine(seed=config.seed, name="augment", **_augment_settings(spec, config))
-    inputs = keras.Input(shape=net.input_shape[1:], name="glyph")
-    model = keras.Model(inputs, net(augment(inputs)), name=f"{spec.name}_training")
+    if spec.kind == "line":
+        # Composed strings are already randomized; the network trains as is.
+        model, loss, metrics = net, CTCLoss(), []
+    else:
+        augment = RandomAffine(seed=config.seed, name="augment", **_augment_settings(spec, config))
+        inputs = keras.Input(shape=net.input_shape[1:], name="glyph")
+        model = keras.Model(inputs, net(augment(inputs)), name=f"{spec.name}_training")
+        loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
     total = max(1, steps_per_epoch * config.epochs)
     warmup = min(total // 10, steps_per_epoch)
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=config.learning_rate / 10, decay_steps=total - warmup,
         warmup_target=config.learning_rate, warmup_steps=warmup, alpha=0.01)
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
-                  loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    # Clipping guards CTC's occasional huge gradients early in training.
+    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4, clipnorm=5.0),
+                  loss=loss, metrics=metrics)
     return model
+
+
+def _training_arrays(spec: registry.ModelSpec, config: TrainConfig, rng: np.random.Generator):
+    """(x_train, y_train), (x_val, y_val) and a description of the data used."""
+    if spec.kind == "line" and spec.train_datasets == (TEXT_LINES,):
+        from training.textlines import textline_dataset
+
+        n = config.limit or config.strings
+        n_val = min(config.validation_size, max(n // 10, 1))
+        x_train, y_train, _ = textline_dataset(n, spec.labels, seed=config.seed)
+        x_val, y_val, _ = textline_dataset(n_val, spec.labels, seed=config.seed + 1)
+        return (x_train, y_train), (x_val, y_val), [f"{TEXT_LINES}: {n} lines rendered from system fonts"]
+    train_specs = parse_dataset_list(config.dataset, spec.train_datasets, "train")
+    x, y, used = load_training_arrays(train_specs, spec.labels, config.data_dir)
+    if spec.kind == "line":
+        from training.strings import line_dataset
+
+        n = config.limit or config.strings
+        n_val = min(config.validation_size, max(n // 10, 1))
+        # Validation strings are composed from digits held out of training.
+        order = rng.permutation(len(y))
+        held = order[: max(len(y) // 12, 1)]
+        rest = order[len(held):]
+        x_train, y_train, _ = line_dataset(x[rest], y[rest], n, spec.labels, seed=config.seed)
+        x_val, y_val, _ = line_dataset(x[held], y[held], n_val, spec.labels, seed=config.seed + 1)
+        used = [u + f" composed into {n} strings" for u in used]
+        return (x_train, y_train), (x_val, y_val), used
+    if config.limit:
+        pick = rng.permutation(len(y))[: config.limit]
+        x, y = x[pick], y[pick]
+    return *_split_validation(x, y, config.validation_size, rng), used
+
+
+def _score(net, spec: registry.ModelSpec, config: TrainConfig) -> dict[str, dict[str, Any]]:
+    from ocr.errors import DatasetNotFoundError
+    from training.evaluate import evaluate_line_model, evaluate_model
+
+    scores = {}
+    for ev in spec.evaluations:
+        if spec.kind == "line":
+            try:
+                report = evaluate_line_model(net, spec.labels, ev.dataset, ev.split, config.data_dir,
+                                             limit=config.limit and 200)
+            except DatasetNotFoundError as exc:
+                log.warning("not scored on %s: %s", ev.key, exc)
+                continue
+            scores[ev.key] = {"cer": round(report.cer, 5), "accuracy": report.accuracy, "n": report.n}
+            log.info("%s: CER %.4f, strings read exactly %.4f (%d)", ev.key, report.cer,
+                     report.accuracy, report.n)
+            continue
+        report = evaluate_model(net, spec.labels, ev.dataset, ev.split, ev.exclude, config.data_dir)
+        scores[ev.key] = {"accuracy": report.accuracy, "n": report.n, "excluded": report.excluded}
+        log.info("test accuracy on %s: %.4f (%d images)", ev.key, report.accuracy, report.n)
+    return scores
+
+
+GLYPH_INPUT = {"shape": [28, 28], "dtype": "uint8", "ink": "white on black", "range": [0, 255],
+               "normalization": "MNIST-style: glyph fitted to 20x20 keeping aspect ratio, "
+                                "centred by centre of mass in 28x28; scaled to 0..1 inside the model"}
+LINE_INPUT = {"shape": [32, None], "dtype": "uint8", "ink": "white on black", "range": [0, 255],
+              "normalization": "ocr.normalize.to_line_input: the line's ink cropped, scaled to 28 rows "
+                               "keeping aspect ratio, centred in 32 rows, left-aligned, width padded "
+                               "to a multiple of 4 (at least 160); scaled to 0..1 inside the model",
+              "output": "per 4-column frame: probabilities of [CTC blank] + labels"}
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -144,25 +214,20 @@ def train(config: TrainConfig) -> TrainResult:
     if config.resume and not ckpt_state.is_file():
         raise OcrError(f"nothing to resume: {ckpt_state} not found")
 
-    train_specs = parse_dataset_list(config.dataset, spec.train_datasets, "train")
-    x, y, used = load_training_arrays(train_specs, spec.labels, config.data_dir)
     rng = np.random.default_rng(config.seed)
-    if config.limit:
-        pick = rng.permutation(len(y))[: config.limit]
-        x, y = x[pick], y[pick]
-    (x_train, y_train), (x_val, y_val) = _split_validation(x, y, config.validation_size, rng)
+    (x_train, y_train), (x_val, y_val), used = _training_arrays(spec, config, rng)
     log.info("training %s on %d images, validating on %d", spec.name, len(y_train), len(y_val))
 
     import keras
 
     from ocr import device
-    from training.evaluate import evaluate_model, protocol_arrays
+    from training.evaluate import protocol_arrays
 
     keras.utils.set_random_seed(config.seed)
     device_name = device.configure()
     steps = int(np.ceil(len(y_train) / config.batch_size))
     test_sets = [protocol_arrays(ev, spec.labels, config.data_dir) for ev in spec.evaluations[:1]] \
-        if config.target_accuracy is not None else []
+        if config.target_accuracy is not None and spec.kind == "glyph" else []
 
     if config.resume:
         state = json.loads(ckpt_state.read_text())
@@ -181,24 +246,23 @@ def train(config: TrainConfig) -> TrainResult:
                   callbacks=_make_callbacks(config, state, started, test_sets), verbose=1)
     elapsed = state.get("elapsed_before_s", 0.0) + time.time() - started
     try:
-        net = model.get_layer(spec.name)
+        # A line model trains as itself: a new functional view of its layers
+        # leaves the optimizer state (two more copies of every weight) out of the file.
+        net = keras.Model(model.inputs, model.outputs, name=spec.name) if spec.kind == "line" \
+            else model.get_layer(spec.name)
     except ValueError:
         raise ModelError(f"{ckpt_model}: checkpoint does not contain a {spec.name} model") from None
+    if net.name != spec.name:
+        raise ModelError(f"{ckpt_model}: checkpoint does not contain a {spec.name} model")
 
-    scores = {}
-    for ev in spec.evaluations:
-        report = evaluate_model(net, spec.labels, ev.dataset, ev.split, ev.exclude, config.data_dir)
-        scores[ev.key] = {"accuracy": report.accuracy, "n": report.n, "excluded": report.excluded}
-        log.info("test accuracy on %s: %.4f (%d images)", ev.key, report.accuracy, report.n)
-
+    scores = _score(net, spec, config)
+    line = spec.kind == "line"
     metadata = {
         "name": spec.name,
+        "kind": spec.kind,
         "description": spec.description,
         "labels": list(spec.labels),
-        "input": {"shape": [28, 28], "dtype": "uint8", "ink": "white on black",
-                  "range": [0, 255],
-                  "normalization": "MNIST-style: glyph fitted to 20x20 keeping aspect ratio, "
-                                   "centred by centre of mass in 28x28; scaled to 0..1 inside the model"},
+        "input": LINE_INPUT if line else GLYPH_INPUT,
         "training": {
             "datasets": used,
             "validation_images": int(len(y_val)),
@@ -206,7 +270,8 @@ def train(config: TrainConfig) -> TrainResult:
             "batch_size": config.batch_size,
             "learning_rate": config.learning_rate,
             "schedule": "linear warm-up then cosine decay, AdamW",
-            "augmentation": {"kind": "random affine", **_augment_settings(spec, config)},
+            "augmentation": {"kind": "composed strings (training/strings.py StringStyle)"} if line
+            else {"kind": "random affine", **_augment_settings(spec, config)},
             "builder": {"function": spec.builder, **{k: list(v) if isinstance(v, tuple) else v
                                                      for k, v in spec.builder_kwargs.items()}},
             "seed": config.seed,

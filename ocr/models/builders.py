@@ -82,3 +82,44 @@ def charnet(num_classes: int = 62, widths: Sequence[int] = (32, 64, 128),
         x = layers.MaxPooling2D(2, name=f"stage{stage}_pool")(x)
     outputs = _classifier_head(x, num_classes, dense_units, dropout)
     return keras.Model(inputs, outputs, name=name)
+
+
+def crnn(num_classes: int = 10, height: int = 32, widths: Sequence[int] = (32, 64, 96, 96, 128),
+         rnn_units: int = 128, context: str = "lstm", dropout: float = 0.25,
+         name: str = "crnn") -> keras.Model:
+    """Convolutional-recurrent line recognizer (Shi et al. 2015), trained with CTC.
+
+    Takes a text line of any width, (N, height, W) white ink on black in
+    0..255 with W a multiple of 4, and returns per-frame probabilities
+    (N, W / 4, num_classes + 1); class 0 is the CTC blank, class i + 1 is
+    label i. Reading whole lines means touching and overlapping characters
+    never need to be cut apart.
+
+    The first two stages pool 2x2, later ones only vertically, so one frame
+    is four input columns wide: about five frames per digit.
+    """
+    inputs = keras.Input(shape=(height, None), name="line")
+    x = layers.Reshape((height, -1, 1), name="add_channel")(inputs)
+    x = layers.Rescaling(1.0 / 255.0, name="scale")(x)
+    rows = height
+    for stage, width in enumerate(widths, start=1):
+        x = _conv_bn_relu(x, width, 3, "same", f"stage{stage}_conv", f"stage{stage}_bn",
+                          f"stage{stage}_relu")
+        if rows > 1:
+            pool = (2, 2) if stage <= 2 else (2, 1)
+            x = layers.MaxPooling2D(pool, name=f"stage{stage}_pool")(x)
+            rows //= 2
+    # (N, rows, frames, C) -> (N, frames, rows * C): one feature vector per frame.
+    x = layers.Permute((2, 1, 3), name="frames_first")(x)
+    x = layers.Reshape((-1, rows * widths[-1]), name="frames")(x)
+    x = layers.Dense(rnn_units, activation="relu", name="frame_proj")(x)
+    x = layers.Dropout(dropout, name="frame_dropout")(x)
+    if context == "lstm":
+        x = layers.Bidirectional(layers.LSTM(rnn_units, return_sequences=True), name="context")(x)
+    else:  # dilated 1-D convolutions: no sequential loop, several times faster on a CPU
+        for i, rate in enumerate((1, 2, 4), start=1):
+            x = layers.Conv1D(rnn_units, 3, padding="same", dilation_rate=rate, activation="relu",
+                              name=f"context{i}")(x)
+    x = layers.Dropout(dropout, name="context_dropout")(x)
+    outputs = layers.Dense(num_classes + 1, activation="softmax", dtype="float32", name="frame_classes")(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -71,3 +71,29 @@ class RandomAffine(keras.layers.Layer):
         config.update(rotation=self.rotation, scale=self.scale, aspect=self.aspect,
                       shear=self.shear, shift=self.shift, seed=self.seed)
         return config
+
+
+@keras.saving.register_keras_serializable(package="ocr")
+class CTCLoss(keras.losses.Loss):
+    """Connectionist temporal classification loss for the line models.
+
+    ``y_true`` is (N, max_len) int label indices + 1, padded with 0 (the
+    blank never appears in a target, so 0 marks the padding); ``y_pred`` is
+    (N, frames, classes + 1) probabilities with the blank at index 0.
+    Keras' own ``CTC`` loss counts the padding as part of every target, so
+    the target lengths are computed here.
+    """
+
+    def __init__(self, name: str = "ctc", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, "int32")
+        target_length = ops.sum(ops.cast(y_true > 0, "int32"), axis=1)
+        batch = ops.shape(y_pred)[0]
+        frames = ops.shape(y_pred)[1]
+        output_length = ops.full((batch,), frames, dtype="int32")
+        # The backends' ctc_loss apply log-softmax to their input; on
+        # log-probabilities that is the identity.
+        log_probs = ops.log(ops.clip(ops.cast(y_pred, "float32"), 1e-7, 1.0))
+        return ops.ctc_loss(y_true, log_probs, target_length, output_length, mask_index=0)

@@ -42,6 +42,9 @@ class ModelSpec:
     builder_kwargs: dict[str, Any] = field(default_factory=dict)
     #: Augmentation strengths for training (``RandomAffine`` keyword arguments).
     augment: dict[str, float] = field(default_factory=dict)
+    #: ``"glyph"``: classifies one normalized glyph; ``"line"``: reads a whole
+    #: text line with CTC (labels exclude the blank).
+    kind: str = "glyph"
 
     @property
     def weights(self) -> Path:
@@ -82,6 +85,17 @@ REGISTRY: dict[str, ModelSpec] = {
             # strokes out of it, so characters get milder transforms than digits.
             augment={"rotation": 8.0, "scale": 0.08, "aspect": 0.08, "shear": 0.1, "shift": 0.05},
         ),
+        ModelSpec(
+            name="digitline",
+            builder="ocr.models.builders.crnn",
+            labels=charsets.DIGITS + ".,",
+            train_datasets=("mnist:train",),
+            evaluations=(Evaluation("mnist-strings", "test"), Evaluation("orand-car-a", "all")),
+            description="Line recognizer for digit fields and amounts (CRNN + CTC), "
+                        "trained on MNIST digits composed into strings",
+            builder_kwargs={"widths": (16, 32, 64, 96, 128), "rnn_units": 96},
+            kind="line",
+        ),
     )
 }
 
@@ -112,6 +126,13 @@ def resolve(model: str | os.PathLike) -> Path:
     return get_spec(text).weights  # raises the unknown-name error
 
 
+def model_kind(model: str | os.PathLike) -> str:
+    """``"glyph"`` or ``"line"``, read from the model's metadata without loading Keras."""
+    if str(model) in REGISTRY and not REGISTRY[str(model)].weights.is_file():
+        return REGISTRY[str(model)].kind
+    return read_metadata(resolve(model)).get("kind", "glyph")
+
+
 def load(model: str | os.PathLike):
     """Load a model by registry name or path. Returns (keras_model, metadata)."""
     return load_model(resolve(model))
@@ -131,6 +152,17 @@ def load_classifier(model: str | os.PathLike):
     if not labels or outputs != len(labels):
         raise ModelError(f"{path}: not a glyph classifier (no label list matching its outputs "
                          "in its metadata)")
+    return net, {**meta, "labels": list(labels)}
+
+
+def load_line_model(model: str | os.PathLike):
+    """Load a line (CTC) model; its ``labels`` must match its outputs less the blank."""
+    path = resolve(model)
+    net, meta = load_model(path)
+    labels = meta.get("labels")
+    shape = net.output_shape if isinstance(net.output_shape, tuple) else ()
+    if meta.get("kind") != "line" or not labels or len(shape) != 3 or shape[-1] != len(labels) + 1:
+        raise ModelError(f"{path}: not a line model (no line-model metadata matching its outputs)")
     return net, {**meta, "labels": list(labels)}
 
 

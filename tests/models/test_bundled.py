@@ -6,7 +6,7 @@ The accuracy checks need the real datasets and are skipped without OCR_DATA_DIR.
 import pytest
 
 from ocr.models import registry
-from training.evaluate import evaluate_model
+from training.evaluate import evaluate_line_model, evaluate_model
 
 # Regression floors. LeNet and charnet-on-MNIST are at the targets; the
 # ByMerge floor is the bundled model's measured 89.1%, below the 90% target
@@ -18,10 +18,16 @@ MINIMUM = {
 }
 
 
+#: Highest character error rates allowed for the line model (measured values
+#: in its metadata and bench/RESULTS.md).
+MAXIMUM_CER = {("digitline", "mnist-strings:test"): 0.08, ("digitline", "orand-car-a:all"): 0.20}
+
+
 @pytest.mark.parametrize("name", sorted(registry.REGISTRY))
 def test_bundled_weights_load_with_metadata(name):
     model, meta = registry.load(name)
-    assert model.output_shape[-1] == len(meta["labels"])
+    blank = 1 if registry.get_spec(name).kind == "line" else 0
+    assert model.output_shape[-1] == len(meta["labels"]) + blank
     assert {"labels", "input", "training", "scores", "protocol", "keras_version"} <= set(meta)
     assert meta["training"]["wall_time_s"] > 0 and meta["training"]["device"]
     assert registry.get_spec(name).weights.stat().st_size < 5_000_000
@@ -37,3 +43,16 @@ def test_bundled_accuracy_on_real_data(name, key, real_data_dir):
     assert report.accuracy == pytest.approx(meta["scores"][key]["accuracy"], abs=1e-4)
     if evaluation.exclude:
         assert report.excluded == 16478 and report.n == 99845
+
+
+@pytest.mark.parametrize("name, key", sorted(MAXIMUM_CER))
+def test_bundled_line_model_on_real_data(name, key, real_data_dir):
+    model, meta = registry.load_line_model(name)
+    evaluation = next(ev for ev in registry.get_spec(name).evaluations if ev.key == key)
+    # ORAND is read through the whole pipeline: a sample keeps the suite fast.
+    limit = 200 if evaluation.dataset == "orand-car-a" else None
+    report = evaluate_line_model(model, meta["labels"], evaluation.dataset, evaluation.split,
+                                 real_data_dir, limit=limit)
+    assert report.cer <= MAXIMUM_CER[name, key]
+    if limit is None:
+        assert report.cer == pytest.approx(meta["scores"][key]["cer"], abs=1e-4)

@@ -64,7 +64,7 @@ def test_random_affine_is_serializable_and_training_only(tmp_path):
 
 
 def test_registry_unknown_name_lists_known_models():
-    with pytest.raises(ModelError, match="unknown model 'lenett'.*charnet, lenet"):
+    with pytest.raises(ModelError, match="unknown model 'lenett'.*charnet, digitline, lenet"):
         registry.resolve("lenett")
 
 
@@ -75,4 +75,42 @@ def test_registry_missing_path():
 
 def test_registry_specs_build_their_label_count():
     for spec in registry.REGISTRY.values():
-        assert spec.build().output_shape == (None, len(spec.labels))
+        if spec.kind == "line":  # per frame: the CTC blank and the labels
+            assert spec.build().output_shape == (None, None, len(spec.labels) + 1)
+        else:
+            assert spec.build().output_shape == (None, len(spec.labels))
+
+
+def test_crnn_reads_lines_of_any_width_with_ctc():
+    from ocr.models.layers import CTCLoss
+
+    model = builders.crnn(num_classes=3, widths=(8, 8, 8, 8, 8), rnn_units=8)
+    for width in (160, 244):
+        probs = model.predict(np.zeros((2, 32, width), np.uint8), verbose=0)
+        assert probs.shape == (2, width // 4, 4)
+        assert np.allclose(probs.sum(axis=-1), 1.0, atol=1e-5)
+    # Padding (0) is not part of the target: a padded target scores like the
+    # bare one under Keras' own CTC loss.
+    import keras
+
+    probs = np.random.default_rng(0).dirichlet(np.ones(4), size=(1, 10)).astype(np.float32)
+    padded = float(CTCLoss()(np.array([[2, 1, 0, 0]]), probs))
+    bare = float(keras.losses.CTC()(np.array([[2, 1]]), np.log(probs)))
+    assert padded == pytest.approx(bare, rel=1e-4)
+
+
+def test_line_model_round_trip_and_kind_checks(tmp_path):
+    from ocr.models.layers import CTCLoss
+
+    model = builders.crnn(num_classes=2, widths=(8, 8, 8, 8, 8), rnn_units=8)
+    model.compile(optimizer="adam", loss=CTCLoss())
+    line = save_model(model, tmp_path / "line.keras", {"kind": "line", "labels": ["0", "1"]})
+    glyph = save_model(builders.lenet(), tmp_path / "glyph.keras", {"labels": list("0123456789")})
+    loaded, _ = load_model(line, compile=True)
+    assert isinstance(loaded.loss, CTCLoss)
+    assert registry.model_kind(line) == "line" and registry.model_kind(glyph) == "glyph"
+    registry.load_line_model(line)
+    with pytest.raises(ModelError, match="not a line model"):
+        registry.load_line_model(glyph)
+    with pytest.raises(ModelError, match="not a glyph classifier"):
+        registry.load_classifier(line)

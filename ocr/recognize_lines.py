@@ -1,0 +1,182 @@
+"""Line recognition: whole text lines through a CTC line model.
+
+Where characters touch, overlap and lean into each other (handwritten digit
+fields, cheque amounts), cutting a line into glyphs first is where reading
+goes wrong. A :class:`LineRecognizer` reads each segmented line in one pass
+of a convolutional-recurrent model and decodes its per-frame probabilities
+(best path, CTC rules), so no cut is ever made. Characters are placed back
+into the words that segmentation found, with boxes around their ink.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ocr.errors import OcrError
+from ocr.normalize import LINE_STRIDE, LineInput, to_line_input
+from ocr.recognize import RecognizedChar, compile_forward, load_model
+from ocr.segment import Components, LineLayout
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DecodedChar:
+    """One character of a decoded line, in the line input's frames."""
+
+    label: int          # index into the model's labels
+    peak: int           # frame where it is most probable
+    confidence: float   # its probability at that frame
+    alternatives: list[tuple[int, float]]  # top-3 (label index, probability) at the peak
+
+
+def best_path(probs: np.ndarray, allowed: np.ndarray | None = None, top: int = 3) -> list[DecodedChar]:
+    """Greedy CTC decoding of (frames, 1 + labels) probabilities, blank at column 0.
+
+    ``allowed`` (bool per label) zeroes the other labels before decoding, so a
+    whitelist changes what is read instead of dropping characters afterwards.
+    Repeated labels merge unless a blank separates them.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    if allowed is not None:
+        probs = probs * np.concatenate([[True], allowed])[None, :]
+        probs = probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+    best = probs.argmax(axis=1)
+    out: list[DecodedChar] = []
+    prev = 0
+    for t, cls in enumerate(best):
+        if cls != 0 and cls != prev:
+            out.append(DecodedChar(int(cls) - 1, t, float(probs[t, cls]), []))
+        elif cls != 0 and out and probs[t, cls] > out[-1].confidence:
+            out[-1].peak, out[-1].confidence = t, float(probs[t, cls])
+        prev = cls
+    for ch in out:
+        row = probs[ch.peak, 1:]
+        row = row / max(row.sum(), 1e-12)
+        order = np.argsort(-row)[:top]
+        ch.alternatives = [(int(i), float(row[i])) for i in order if row[i] > 0]
+    return out
+
+
+def line_mask(components: Components, line: LineLayout) -> np.ndarray:
+    """The ink of one segmented line only, cropped to its box (other lines' ink blanked)."""
+    x0, y0, x1, y1 = line.box
+    parts = [p for g in line.glyphs for p in g.parts]
+    return np.isin(components.labels[y0:y1, x0:x1], np.asarray(parts) + 1)
+
+
+class LineRecognizer:
+    """A line model plus an output whitelist; reads segmented lines whole.
+
+    It has the interface of :class:`ocr.recognize.Recognizer`:
+    :meth:`recognize_lines` returns lines -> words -> characters.
+    """
+
+    def __init__(self, model: str | os.PathLike = "digitline", charset: str | None = None,
+                 batch_size: int = 64) -> None:
+        net, metadata = load_model(model, kind="line")
+        self._setup(str(model), net, metadata, charset, batch_size)
+
+    @classmethod
+    def from_network(cls, net, labels: Sequence[str], charset: str | None = None,
+                     batch_size: int = 64) -> "LineRecognizer":
+        """Wrap an in-memory Keras line model (scoring during training)."""
+        self = cls.__new__(cls)
+        self._setup(net.name, net, {"labels": list(labels), "forward": compile_forward(net)}, charset,
+                    batch_size)
+        return self
+
+    def _setup(self, name: str, net, metadata: dict, charset: str | None, batch_size: int) -> None:
+        self.model_name = name
+        self.net, self.metadata = net, metadata
+        self.labels: list[str] = list(metadata["labels"])
+        self._forward = metadata["forward"]
+        self.batch_size = batch_size
+        self.allowed = None
+        if charset is not None:
+            allowed = set(charset.replace("\n", ""))
+            self.allowed = np.array([c in allowed for c in self.labels])
+            if not self.allowed.any():
+                raise OcrError(f"--charset {charset!r} shares no character with the model's classes "
+                               f"({''.join(self.labels)})")
+
+    def frame_probabilities(self, inputs: Sequence[LineInput]) -> list[np.ndarray]:
+        """Per-frame probabilities of each line input, batched by similar width."""
+        order = sorted(range(len(inputs)), key=lambda i: inputs[i].image.shape[1])
+        out: list[np.ndarray | None] = [None] * len(inputs)
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start:start + self.batch_size]
+            width = max(inputs[i].image.shape[1] for i in chunk)
+            batch = np.zeros((len(chunk), inputs[chunk[0]].image.shape[0], width), np.float32)
+            for row, i in enumerate(chunk):
+                batch[row, :, :inputs[i].image.shape[1]] = inputs[i].image
+            probs = np.asarray(self._forward(batch), dtype=np.float64)
+            for row, i in enumerate(chunk):
+                out[i] = probs[row, :inputs[i].image.shape[1] // LINE_STRIDE]
+        return out  # type: ignore[return-value]
+
+    def read(self, masks: Sequence[np.ndarray]) -> list[str]:
+        """Text of each line given as an ink mask (True = ink)."""
+        inputs = [to_line_input(m) for m in masks]
+        return ["".join(self.labels[c.label] for c in best_path(p, self.allowed))
+                for p in self.frame_probabilities(inputs)]
+
+    def recognize_lines(self, components: Components,
+                        lines: Sequence[LineLayout]) -> list[list[list[RecognizedChar]]]:
+        """Recognize every line of a page: returns lines -> words -> characters."""
+        masks = [line_mask(components, line) for line in lines]
+        inputs = [to_line_input(m, line_height=line.height) for m, line in zip(masks, lines)]
+        results = []
+        for line, mask, inp, probs in zip(lines, masks, inputs, self.frame_probabilities(inputs)):
+            chars = self._place(best_path(probs, self.allowed), line, mask, inp)
+            results.append(self._into_words(chars, line))
+        return results
+
+    def _place(self, decoded: list[DecodedChar], line: LineLayout, mask: np.ndarray,
+               inp: LineInput) -> list[RecognizedChar]:
+        """Give each decoded character a box around its ink in page coordinates.
+
+        CTC fires on one or two frames per character, so its span is taken
+        between the midpoints to its neighbours' peaks, at most about one
+        character wide, and shrunk to the ink inside.
+        """
+        lx0, ly0 = line.box[0], line.box[1]
+        centres = [inp.to_source_x((c.peak + 0.5) * LINE_STRIDE) - lx0 for c in decoded]
+        half = 0.6 * max(line.height, 1.0)
+        columns = mask.any(axis=0)
+        out = []
+        for k, ch in enumerate(decoded):
+            left = (centres[k - 1] + centres[k]) / 2 if k else -np.inf
+            right = (centres[k] + centres[k + 1]) / 2 if k + 1 < len(decoded) else np.inf
+            a = int(np.floor(max(left, centres[k] - half, 0)))
+            b = int(np.ceil(min(right, centres[k] + half, mask.shape[1])))
+            b = max(b, a + 1)
+            ink_cols = np.nonzero(columns[a:b])[0]
+            if len(ink_cols):
+                a, b = a + int(ink_cols[0]), a + int(ink_cols[-1]) + 1
+            rows = np.nonzero(mask[:, a:b].any(axis=1))[0]
+            y0, y1 = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (0, mask.shape[0])
+            alts = [(self.labels[i], p) for i, p in ch.alternatives]
+            out.append(RecognizedChar(self.labels[ch.label], (lx0 + a, ly0 + y0, lx0 + b, ly0 + y1),
+                                      ch.confidence, alts))
+        return out
+
+    @staticmethod
+    def _into_words(chars: list[RecognizedChar], line: LineLayout) -> list[list[RecognizedChar]]:
+        """Group characters by the segmentation's words (the nearest word by x)."""
+        if not chars:
+            return []
+        spans = np.array([[min(g.box[0] for g in w), max(g.box[2] for g in w)] for w in line.words if w])
+        if len(spans) <= 1:
+            return [chars]
+        words: list[list[RecognizedChar]] = [[] for _ in spans]
+        for ch in chars:
+            centre = (ch.box[0] + ch.box[2]) / 2
+            distance = np.maximum(spans[:, 0] - centre, 0) + np.maximum(centre - spans[:, 1], 0)
+            words[int(distance.argmin())].append(ch)
+        return [w for w in words if w]

@@ -1,0 +1,90 @@
+"""The digit-line model from the command line: train, evaluate, read."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from cli import main
+from ocr.models.store import read_metadata
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(map(str, args)))
+
+
+@pytest.fixture(scope="module")
+def line_model(tmp_path_factory):
+    """A smoke training run: composed strings of a few hundred synthetic digits."""
+    from tests.conftest import write_dataset
+
+    root = tmp_path_factory.mktemp("lines")
+    data = write_dataset(root / "data")
+    out = root / "digitline.keras"
+    result = run("train", "digitline", "--data-dir", data, "--epochs", "2", "--limit", "400",
+                 "--batch-size", "32", "--learning-rate", "3e-3", "--out", out)
+    assert result.exit_code == 0, result.output
+    return data, out, result
+
+
+def test_training_writes_a_line_model_with_scores(line_model):
+    data, out, result = line_model
+    assert "CER" in result.output and "mnist-strings:test" in result.output
+    meta = read_metadata(out)
+    assert meta["kind"] == "line" and meta["labels"] == list("0123456789.,")
+    score = meta["scores"]["mnist-strings:test"]
+    assert score["n"] == 200
+    assert 0 <= score["cer"] and 0 <= score["accuracy"] <= 1
+    history = meta["training"]["history"]
+    assert len(history) == 2 and history[1]["loss"] < history[0]["loss"]  # it learns
+    assert "orand-car-a:all" not in meta["scores"]  # not in this data dir: skipped, not faked
+    assert meta["input"]["shape"] == [32, None]
+
+
+def test_evaluate_line_model_json(line_model):
+    data, out, _ = line_model
+    result = run("evaluate", out, "--dataset", "mnist-strings", "--data-dir", data, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 5000 and 0 <= report["cer"] and 0 <= report["accuracy"] <= 1
+
+
+def test_evaluate_orand_without_data_is_one_line_error(line_model, tmp_path):
+    _, out, _ = line_model
+    result = run("evaluate", out, "--dataset", "orand-car-a", "--data-dir", tmp_path)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "orand-car-a: gt.tsv not found" in result.stderr
+
+
+def test_read_with_line_model_gives_boxes_inside_the_page(line_model, tmp_path):
+    _, out, _ = line_model
+    img = np.full((70, 260), 255, np.uint8)
+    for i, d in enumerate("3141"):
+        cv2.putText(img, d, (12 + 30 * i, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    for i, d in enumerate("59"):
+        cv2.putText(img, d, (170 + 30 * i, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    Image.fromarray(img).save(tmp_path / "field.png")
+    result = run("read", tmp_path / "field.png", "--model", out, "--format", "json")
+    assert result.exit_code == 0, result.output
+    page = json.loads(result.stdout)["pages"][0]
+    for line in page["lines"]:
+        for word in line["words"]:
+            for ch in word["chars"]:
+                x0, y0, x1, y1 = ch["box"]
+                assert 0 <= x0 < x1 <= 260 and 0 <= y0 < y1 <= 70
+                assert ch["text"] in "0123456789.," and 0 <= ch["confidence"] <= 1
+
+
+def test_glyph_model_is_refused_by_line_evaluation(tmp_path):
+    from ocr.models import builders
+    from ocr.models.store import save_model
+
+    path = save_model(builders.lenet(filters=(4, 8), dense_units=(16,)), tmp_path / "g.keras",
+                      {"labels": list("0123456789")})
+    result = run("evaluate", path, "--dataset", "orand-car-a")
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -1,0 +1,58 @@
+"""Line recognition: CTC decoding, line inputs and placing characters back on the page."""
+
+import numpy as np
+
+from ocr.normalize import LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, to_line_input
+from ocr.recognize_lines import best_path, line_mask
+from ocr.segment import segment
+
+
+def frames(*classes, n_classes=4):
+    """One-hot-ish frame probabilities (column 0 is the blank)."""
+    probs = np.full((len(classes), n_classes + 1), 0.02)
+    for t, c in enumerate(classes):
+        probs[t, c] = 1.0
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def test_best_path_merges_repeats_unless_a_blank_separates_them():
+    decoded = best_path(frames(0, 1, 1, 0, 1, 2, 2, 0, 3))
+    assert [c.label for c in decoded] == [0, 0, 1, 2]
+    assert decoded[0].peak in (1, 2) and decoded[1].peak == 4
+    assert all(0 < c.confidence <= 1 for c in decoded)
+    assert decoded[2].alternatives[0][0] == 1 and len(decoded[2].alternatives) == 3
+
+
+def test_whitelist_changes_the_reading_instead_of_dropping_it():
+    probs = frames(0, 1, 0)
+    probs[1, 2] = 0.5  # the second label is a close runner-up
+    assert [c.label for c in best_path(probs)] == [0]
+    allowed = np.array([False, True, True, True])
+    assert [c.label for c in best_path(probs, allowed)] == [1]
+
+
+def test_line_input_keeps_aspect_and_maps_columns_back():
+    mask = np.zeros((60, 300), bool)
+    mask[10:50, 100:220] = True  # 40 rows x 120 columns of ink
+    inp = to_line_input(mask)
+    assert inp.image.shape[0] == LINE_HEIGHT and inp.image.shape[1] % LINE_STRIDE == 0
+    assert inp.image.shape[1] >= LINE_MIN_WIDTH
+    cols = np.nonzero(inp.image.max(axis=0) > 127)[0]
+    assert abs((cols[-1] - cols[0] + 1) - 120 * 28 / 40) <= 2
+    assert abs(inp.to_source_x(cols[0]) - 100) <= 2 and abs(inp.to_source_x(cols[-1] + 1) - 220) <= 2
+
+
+def test_line_input_of_a_long_line_is_wider_not_squeezed():
+    mask = np.zeros((40, 2000), bool)
+    mask[5:35, 10:1990] = True
+    assert to_line_input(mask).image.shape[1] > 1000
+
+
+def test_line_mask_holds_only_that_lines_ink():
+    page = np.zeros((120, 200), bool)
+    page[10:40, 20:30] = page[10:40, 50:60] = True   # line 1
+    page[70:100, 20:30] = True                       # line 2
+    layout = segment(page)
+    assert len(layout.lines) == 2
+    first = line_mask(layout.components, layout.lines[0])
+    assert first.shape == (30, 40) and first.sum() == 600
