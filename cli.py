@@ -321,8 +321,10 @@ def _overlay_path(base: str, page, n_pages: int) -> str:
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically) "
               "instead of stdout.")
-@click.option("--model", help="Model: a registry name (charnet, lenet) or a .keras path.")
-@click.option("--digits", is_flag=True, help="Digit fields: use LeNet and output digits only.")
+@click.option("--model", help="Model: a registry name (charnet, lenet; line models digitline, textline) "
+              "or a .keras path.")
+@click.option("--digits", is_flag=True, help="Digit fields: output digits only, read with the digitline "
+              "line model (--model lenet: glyph by glyph with LeNet).")
 @click.option("--charset", help="Only output these characters (a whitelist), e.g. '0123456789.,'.")
 @click.option("--binarize", "binarization", type=click.Choice(["auto", "otsu", "otsu3", "sauvola"]),
               default="auto", show_default=True)

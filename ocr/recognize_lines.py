@@ -146,7 +146,8 @@ class LineRecognizer:
         character wide, and shrunk to the ink inside.
         """
         lx0, ly0 = line.box[0], line.box[1]
-        centres = [inp.to_source_x((c.peak + 0.5) * LINE_STRIDE) - lx0 for c in decoded]
+        # Centres in the line mask's columns (the mask starts at the line box).
+        centres = [inp.to_source_x((c.peak + 0.5) * LINE_STRIDE) for c in decoded]
         half = 0.6 * max(line.height, 1.0)
         columns = mask.any(axis=0)
         out = []

@@ -56,3 +56,27 @@ def test_line_mask_holds_only_that_lines_ink():
     assert len(layout.lines) == 2
     first = line_mask(layout.components, layout.lines[0])
     assert first.shape == (30, 40) and first.sum() == 600
+
+
+def test_characters_land_in_the_words_under_their_frames():
+    from ocr.recognize_lines import DecodedChar, LineRecognizer
+
+    page = np.zeros((100, 400), bool)
+    page[30:70, 60:80] = page[30:70, 95:115] = True     # word 1: two glyphs
+    page[30:70, 250:270] = page[30:70, 285:305] = True  # word 2
+    layout = segment(page)
+    line = layout.lines[0]
+    assert len(line.words) == 2
+    mask = line_mask(layout.components, line)
+    inp = to_line_input(mask, line_height=line.height)
+    reader = LineRecognizer.__new__(LineRecognizer)
+    reader.labels = list("0123456789")
+    # A frame over the middle of each glyph, as CTC would fire.
+    peaks = [int(round((inp.pad + (cx - line.box[0] - inp.x0) * inp.scale) / LINE_STRIDE))
+             for cx in (70, 105, 260, 295)]
+    decoded = [DecodedChar(k, t, 0.9, [(k, 0.9)]) for k, t in enumerate(peaks)]
+    chars = reader._place(decoded, line, mask, inp)
+    words = reader._into_words(chars, line)
+    assert ["".join(c.text for c in w) for w in words] == ["01", "23"]
+    for ch, (x0, x1) in zip(chars, [(60, 80), (95, 115), (250, 270), (285, 305)]):
+        assert abs(ch.box[0] - x0) <= 2 and abs(ch.box[2] - x1) <= 2 and ch.box[1] == 30 and ch.box[3] == 70

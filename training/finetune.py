@@ -1,8 +1,7 @@
 """Fine-tuning a trained glyph model on a user's glyph folder.
 
 New characters are added by widening the output layer: every old weight is
-kept and the new columns start from the mean features of their samples
-(weight imprinting). To avoid forgetting,
+kept and the new columns start from small random weights. To avoid forgetting,
 the convolutional features stay frozen and each batch mixes the user's glyphs
 with rehearsal samples of the base model's own training data.
 """
@@ -130,34 +129,6 @@ def _new_columns_only(widened, n_old: int):
     return graph, fold_back
 
 
-def imprint_new_columns(model, images: np.ndarray, targets: np.ndarray, n_old: int) -> None:
-    """Start each new class's weights from the mean features of its samples.
-
-    Weight imprinting (Qi, Brown and Lowe 2018): the column is the class's
-    mean feature vector, centred on the mean of all the samples given and
-    scaled to the typical norm of the old columns; the bias is the old
-    columns' mean. Training then starts from a classifier that already
-    separates the new classes instead of from noise, which matters with 10
-    to 20 samples per class.
-    """
-    import keras
-
-    head = model.get_layer("classes")
-    kernel, bias = head.get_weights()
-    features = keras.Model(model.inputs, head.input)
-    f = np.asarray(features.predict(images, batch_size=256, verbose=0), dtype=np.float64)
-    centre = f.mean(axis=0)
-    scale = float(np.linalg.norm(kernel[:, :n_old], axis=0).mean())
-    for cls in range(n_old, kernel.shape[1]):
-        members = f[targets == cls]
-        if not len(members):
-            continue
-        direction = members.mean(axis=0) - centre
-        kernel[:, cls] = scale * direction / max(np.linalg.norm(direction), 1e-9)
-        bias[cls] = bias[:n_old].mean()
-    head.set_weights([kernel.astype("float32"), bias.astype("float32")])
-
-
 def _holdout_split(labels: np.ndarray, fraction: float, rng: np.random.Generator):
     """Per class, hold out ``fraction`` of the samples (at least one when a class has 5+)."""
     train_idx, test_idx = [], []
@@ -257,9 +228,6 @@ def finetune(config: FinetuneConfig) -> FinetuneResult:
         before = per_class_accuracy(probs.argmax(1), y_test, labels)
 
     model = widen_classifier(base, len(labels), config.seed) if new_labels else base
-    if new_labels:
-        imprint_new_columns(model, np.concatenate([user.images[train_idx], x_replay]),
-                            np.concatenate([y_user[train_idx], y_replay]), len(old_labels))
     if not config.train_features:
         for layer in model.layers[:-1]:
             layer.trainable = False
