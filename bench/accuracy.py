@@ -29,26 +29,32 @@ def main() -> None:
     rows = []
     for spec, meta in registry.bundled():
         if meta is None:
-            rows.append((spec.name, "-", "weights missing", "-", "-", "-", "-"))
+            rows.append((spec.name, "-", "weights missing", "", "-", "-", "-", "-"))
             continue
         net = labels = None
         if args.recompute:
-            from training.evaluate import evaluate_model
-
             net, _ = registry.load(spec.name)
             labels = meta["labels"]
         size_mb = spec.weights.stat().st_size / 1e6
         training = meta["training"]
         for ev in spec.evaluations:
             score = meta["scores"].get(ev.key, {})
-            acc, n = score.get("accuracy"), score.get("n")
+            acc, cer, n = score.get("accuracy"), score.get("cer"), score.get("n")
             if net is not None:
-                report = evaluate_model(net, labels, ev.dataset, ev.split, ev.exclude)
+                from training.evaluate import evaluate_line_model, evaluate_model
+
+                if spec.kind == "line":
+                    report = evaluate_line_model(net, labels, ev.dataset, ev.split)
+                    cer = report.cer
+                else:
+                    report = evaluate_model(net, labels, ev.dataset, ev.split, ev.exclude)
                 acc, n = report.accuracy, report.n
-            rows.append((spec.name, ev.key, f"{acc:.4f}" if acc is not None else "-", str(n),
+            rows.append((spec.name, ev.key, f"{acc:.4f}" if acc is not None else "-",
+                         f"{cer:.4f}" if cer is not None else "", str(n),
                          f"{meta['parameters']:,}", f"{size_mb:.2f}",
                          f"{training['epochs']} ep, {training['wall_time_s'] / 60:.0f} min, {training['device']}"))
-    header = ("model", "protocol", "accuracy", "n", "params", "MB", "training")
+    # Line models: accuracy is whole strings read exactly, CER the character error rate.
+    header = ("model", "protocol", "accuracy", "CER", "n", "params", "MB", "training")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths)] + rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))

@@ -96,6 +96,17 @@ REGISTRY: dict[str, ModelSpec] = {
             builder_kwargs={"widths": (16, 32, 64, 96, 128), "rnn_units": 96},
             kind="line",
         ),
+        ModelSpec(
+            name="textline",
+            builder="ocr.models.builders.crnn",
+            labels=charsets.CHARNET,
+            train_datasets=("printed-lines",),
+            evaluations=(Evaluation("printed-lines", "test"),),
+            description="Line recognizer for printed text (CRNN + CTC), trained on text lines "
+                        "rendered from system fonts",
+            builder_kwargs={"widths": (16, 32, 64, 96, 128), "rnn_units": 128},
+            kind="line",
+        ),
     )
 }
 
