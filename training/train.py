@@ -145,6 +145,10 @@ def _training_arrays(spec: registry.ModelSpec, config: TrainConfig, rng: np.rand
     if spec.kind == "line" and spec.train_datasets == (TEXT_LINES,):
         from training.textlines import textline_dataset
 
+        if config.dataset:
+            raise OcrError(f"{spec.name} trains on text lines rendered from the system fonts; "
+                           "--dataset does not apply (use --lines to choose how many)")
+
         n = config.limit or config.strings
         n_val = min(config.validation_size, max(n // 10, 1))
         x_train, y_train, _ = textline_dataset(n, spec.labels, seed=config.seed)
