@@ -256,8 +256,8 @@ def glyphs_extract(images, text, out, model) -> None:
 @main.command("evaluate", cls=KerasCommand)
 @click.argument("model")
 @click.option("--dataset", required=True,
-              help="Dataset name (mnist, emnist-bymerge, ...; mnist-strings or orand-car-a for line "
-                   "models) or a glyph folder DIR/<label>/*.png.")
+              help="Dataset name (mnist, emnist-bymerge, ...; mnist-strings, printed-lines or "
+                   "orand-car-a for line models) or a glyph folder DIR/<label>/*.png.")
 @click.option("--split", type=click.Choice(["train", "test"]), default="test", show_default=True)
 @click.option("--exclude", multiple=True, metavar="DATASET:SPLIT",
               help="Drop images pixel-identical to this split (repeatable).")
@@ -270,6 +270,11 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
     from training.evaluate import evaluate_model, save_confusion_image
 
     if registry.model_kind(model) == "line":
+        unused = [name for name, given in (("--exclude", exclude), ("--confusion", confusion),
+                                           ("--split", split != "test")) if given]
+        if unused:
+            raise UserError(f"{', '.join(unused)} do not apply to a line model; it is scored by "
+                            "CER on mnist-strings, printed-lines or orand-car-a")
         _evaluate_line_model(model, dataset, data_dir, as_json)
         return
     net, meta = registry.load_classifier(model)

@@ -142,7 +142,7 @@ def printed_pages(out: Path, n: int, seed: int = 0) -> list[str]:
         for x0, x1 in cols:
             y = 100
             while y < H - 150:
-                words, line = [], ""
+                line = ""
                 while True:
                     w = rng.choice(WORDS)
                     if rng.random() < 0.15:

@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from ocr import charsets
-from ocr.errors import ModelError, OcrError
+from ocr.errors import OcrError
 from ocr.normalize import Geometry, LineMetrics, glyph_geometry, line_metrics, to_mnist_batch
 from ocr.segment import Components, Glyph, LineLayout, candidate_cuts, glyph_mask
 

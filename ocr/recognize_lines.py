@@ -120,12 +120,6 @@ class LineRecognizer:
                 out[i] = probs[row, :inputs[i].image.shape[1] // LINE_STRIDE]
         return out  # type: ignore[return-value]
 
-    def read(self, masks: Sequence[np.ndarray]) -> list[str]:
-        """Text of each line given as an ink mask (True = ink)."""
-        inputs = [to_line_input(m) for m in masks]
-        return ["".join(self.labels[c.label] for c in best_path(p, self.allowed))
-                for p in self.frame_probabilities(inputs)]
-
     def recognize_lines(self, components: Components,
                         lines: Sequence[LineLayout]) -> list[list[list[RecognizedChar]]]:
         """Recognize every line of a page: returns lines -> words -> characters."""

@@ -7,7 +7,6 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from ocr.models import builders
 from ocr.models.store import read_metadata, save_model
 from training.idx import write_idx
 

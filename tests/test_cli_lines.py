@@ -7,15 +7,10 @@ import json
 import cv2
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
-from cli import main
 from ocr.models.store import read_metadata
-
-
-def run(*args):
-    return CliRunner().invoke(main, list(map(str, args)))
+from tests.test_cli import run
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +73,15 @@ def test_read_with_line_model_gives_boxes_inside_the_page(line_model, tmp_path):
                 x0, y0, x1, y1 = ch["box"]
                 assert 0 <= x0 < x1 <= 260 and 0 <= y0 < y1 <= 70
                 assert ch["text"] in "0123456789.," and 0 <= ch["confidence"] <= 1
+
+
+def test_glyph_only_evaluate_options_are_refused_for_a_line_model(line_model, tmp_path):
+    data, out, _ = line_model
+    result = run("evaluate", out, "--dataset", "mnist-strings", "--data-dir", data,
+                 "--confusion", tmp_path / "cm.png")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--confusion do not apply to a line model" in result.stderr
+    assert not (tmp_path / "cm.png").exists()
 
 
 def test_glyph_model_is_refused_by_line_evaluation(tmp_path):

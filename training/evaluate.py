@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -10,6 +11,8 @@ from typing import Sequence
 import numpy as np
 
 from ocr.charsets import class_mapping, project_probabilities
+from ocr.normalize import LineInput
+from ocr.recognize_lines import LineRecognizer, best_path
 from ocr.errors import DataError
 from ocr.fileio import atomic_path
 from training.data import load_evaluation
@@ -164,6 +167,24 @@ def string_scores(truths: Sequence[str], reads: Sequence[str]) -> tuple[float, f
     return errors / max(chars, 1), exact
 
 
+def _synthetic_lines(dataset: str, alphabet: str, data_dir, limit: int | None) -> tuple[np.ndarray, list[str]]:
+    """Model inputs and texts of ``mnist-strings`` or ``printed-lines`` (fixed seed)."""
+    if dataset == "mnist-strings":
+        from training import datasets
+        from training.strings import line_dataset
+
+        digits = datasets.load("mnist", "test", data_dir)
+        x, _, texts = line_dataset(digits.images, digits.labels, limit or MNIST_STRINGS, alphabet,
+                                   seed=MNIST_STRINGS_SEED)
+    elif dataset == "printed-lines":
+        from training.textlines import textline_dataset
+
+        x, _, texts = textline_dataset(limit or PRINTED_LINES, alphabet, seed=MNIST_STRINGS_SEED)
+    else:
+        raise DataError(f"unknown line dataset {dataset!r}; known: {', '.join(LINE_DATASETS)}")
+    return x, texts
+
+
 def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str = "test",
                         data_dir: str | os.PathLike | None = None, limit: int | None = None) -> LineReport:
     """Score a line model (Keras model, labels) on ``mnist-strings``, ``printed-lines`` or ``orand-car-a``.
@@ -175,30 +196,8 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
     whole pipeline (preprocessing, segmentation, line model) and compares
     its digits with the amount.
     """
-    import re
-
-    from ocr.recognize_lines import LineRecognizer
-
     reader = LineRecognizer.from_network(model, labels)
-    if dataset in ("mnist-strings", "printed-lines"):
-        from ocr.normalize import LineInput
-        from ocr.recognize_lines import best_path
-
-        if dataset == "mnist-strings":
-            from training import datasets
-            from training.strings import line_dataset
-
-            digits = datasets.load("mnist", "test", data_dir)
-            x, _, truths = line_dataset(digits.images, digits.labels, limit or MNIST_STRINGS,
-                                        "".join(labels), seed=MNIST_STRINGS_SEED)
-        else:
-            from training.textlines import textline_dataset
-
-            x, _, truths = textline_dataset(limit or PRINTED_LINES, "".join(labels), seed=MNIST_STRINGS_SEED)
-        probs = reader.frame_probabilities([LineInput(img, 1.0, 0, 0) for img in x])
-        reads = ["".join(labels[c.label] for c in best_path(p)) for p in probs]
-        split = "test"
-    elif dataset == "orand-car-a":
+    if dataset == "orand-car-a":
         from ocr.io import load
         from ocr.pipeline import Predictor
         from training.datasets import orand_car_a
@@ -209,7 +208,10 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
         reads = [re.sub(r"\D", "", predictor.read_page(load(path)[0]).text) for path, _ in rows]
         split = "all"
     else:
-        raise DataError(f"unknown line dataset {dataset!r}; known: {', '.join(LINE_DATASETS)}")
+        x, truths = _synthetic_lines(dataset, "".join(labels), data_dir, limit)
+        probs = reader.frame_probabilities([LineInput(img, 1.0, 0, 0) for img in x])
+        reads = ["".join(labels[c.label] for c in best_path(p)) for p in probs]
+        split = "test"
     cer, accuracy = string_scores(truths, reads)
     mistakes = [(t, r) for t, r in zip(truths, reads) if t != r][:20]
     return LineReport(dataset, split, cer, accuracy, len(truths), mistakes)

@@ -219,27 +219,37 @@ def _slant(canvas: np.ndarray, shear: float, degrees: float, baseline: int) -> n
     return out > 127
 
 
+def line_image(mask: np.ndarray, width: int, line_height: float | None = None) -> np.ndarray:
+    """A line's model input at a fixed training ``width``: lines wider than it are squeezed."""
+    line = to_line_input(mask, line_height=line_height, min_width=width).image
+    if line.shape[1] > width:
+        line = cv2.resize(line, (width, LINE_HEIGHT), interpolation=cv2.INTER_AREA)
+    return line
+
+
+def encode_texts(texts: list[str], alphabet: str, max_length: int) -> np.ndarray:
+    """Targets for :class:`ocr.models.layers.CTCLoss`: (n, max_length) int32 label
+    index + 1, 0-padded; texts longer than ``max_length`` must be cut before."""
+    index = {c: i + 1 for i, c in enumerate(alphabet)}
+    y = np.zeros((len(texts), max_length), np.int32)
+    for row, text in zip(y, texts):
+        row[:len(text)] = [index[c] for c in text]
+    return y
+
+
 def line_dataset(images: np.ndarray, labels: np.ndarray, n: int, alphabet: str, seed: int = 0,
                  width: int = LINE_MIN_WIDTH, max_length: int = 16,
                  style: StringStyle | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``n`` composed strings as model inputs.
 
-    Returns (x, y, texts): x is (n, LINE_HEIGHT, width) uint8; y is (n,
-    max_length) int32 targets for :class:`ocr.models.layers.CTCLoss` (label
-    index + 1, 0-padded). Lines wider than ``width`` are squeezed to fit.
+    Returns (x, y, texts): x is (n, LINE_HEIGHT, width) uint8 (see
+    :func:`line_image`); y the targets of :func:`encode_texts`.
     """
     rng = np.random.default_rng(seed)
-    index = {c: i + 1 for i, c in enumerate(alphabet)}
     x = np.zeros((n, LINE_HEIGHT, width), np.uint8)
-    y = np.zeros((n, max_length), np.int32)
     texts = []
     for i in range(n):
         mask, text = compose_digit_string(images, labels, rng, style)
-        text = text[:max_length]
-        line = to_line_input(mask, min_width=width).image
-        if line.shape[1] > width:
-            line = cv2.resize(line, (width, LINE_HEIGHT), interpolation=cv2.INTER_AREA)
-        x[i] = line
-        y[i, :len(text)] = [index[c] for c in text]
-        texts.append(text)
-    return x, y, texts
+        x[i] = line_image(mask, width)
+        texts.append(text[:max_length])
+    return x, encode_texts(texts, alphabet, max_length), texts

@@ -274,6 +274,37 @@ def _render_sample(font: ImageFont.FreeTypeFont, char: str, size: int,
 
 # ---------------------------------------------------------------------- public API
 
+def font_families(fonts: list[Path] | None = None) -> dict[str, list[str | None]]:
+    """Font files grouped by family name; ``None`` stands for PIL's built-in font
+    when ``fonts`` (default :func:`find_fonts`) is empty."""
+    if fonts is None:
+        fonts = find_fonts()
+    families: dict[str, list[str | None]] = {}
+    for src in [str(p) for p in sorted(fonts)] or [None]:
+        families.setdefault(_family(src), []).append(src)
+    return families
+
+
+class FacePicker:
+    """Draws a font face for text made of ``chars``: a family uniformly, then one
+    of its faces that has every character (italic and oblique faces at a third
+    of the weight of upright ones), so families with many faces do not dominate."""
+
+    def __init__(self, families: dict[str, list[str | None]], chars: str) -> None:
+        groups = [[s for s in faces if all(_covers(s, c) for c in chars)]
+                  for _, faces in sorted(families.items())]
+        self.groups = [g for g in groups if g]
+        self.weights = [np.array([_face_weight(s) for s in g]) for g in self.groups]
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def __call__(self, rng: np.random.Generator) -> str | None:
+        g = rng.integers(len(self.groups))
+        weights = self.weights[g]
+        return self.groups[g][rng.choice(len(self.groups[g]), p=weights / weights.sum())]
+
+
 def render_glyphs(labels: str, per_class: int, fonts: list[Path] | None = None,
                   seed: int = 0) -> Dataset:
     """Render ``per_class`` augmented printed samples of each character in ``labels``.
@@ -290,25 +321,17 @@ def render_glyphs(labels: str, per_class: int, fonts: list[Path] | None = None,
         raise ValueError("per_class must be at least 1")
     if len(set(labels)) != len(labels):
         raise ValueError(f"duplicate characters in labels {labels!r}")
-    if fonts is None:
-        fonts = find_fonts()
-    sources: list[str | None] = [str(p) for p in sorted(fonts)] or [None]
-    families: dict[str, list[str | None]] = {}
-    for src in sources:
-        families.setdefault(_family(src), []).append(src)
+    families = font_families(fonts)
+    sources = sorted((s for faces in families.values() for s in faces), key=lambda s: s or "")
 
     images = np.empty((len(labels) * per_class, CANVAS, CANVAS), np.uint8)
     for k, char in enumerate(labels):
-        groups = [[s for s in faces if _covers(s, char)] for _, faces in sorted(families.items())]
-        groups = [g for g in groups if g]
-        if not groups:
+        pick_face = FacePicker(families, char)
+        if not pick_face:
             raise ValueError(f"no font has a glyph for {char!r}")
-        weights = [np.array([_face_weight(s) for s in g]) for g in groups]
         rng = np.random.default_rng([seed, ord(char)])
         for i in range(per_class):
-            g = rng.integers(len(groups))
-            face = groups[g][rng.choice(len(groups[g]), p=weights[g] / weights[g].sum())]
-            font = _font(face, int(rng.choice(SIZES)))
+            font = _font(pick_face(rng), int(rng.choice(SIZES)))
             images[k * per_class + i] = _render_sample(font, char, int(font.size), rng)
     targets = np.repeat(np.arange(len(labels), dtype=np.int64), per_class)
     log.info("rendered %d printed glyphs (%d classes, %d fonts in %d families)",

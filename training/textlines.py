@@ -22,8 +22,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ocr import charsets
-from ocr.normalize import LINE_HEIGHT, to_line_input
-from training.synth import _covers, _face_weight, _family, _font, find_fonts
+from ocr.normalize import LINE_HEIGHT
+from training.strings import encode_texts, line_image
+from training.synth import FacePicker, _font, font_families
 
 log = logging.getLogger(__name__)
 
@@ -118,32 +119,23 @@ def render_line(text: str, font_path: str | None, size: int, rng: np.random.Gene
 
 def textline_dataset(n: int, alphabet: str, seed: int = 0, width: int = 320, max_length: int = 32,
                      fonts: list | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """``n`` rendered lines as model inputs: (x, y, texts) as :func:`training.strings.line_dataset`."""
+    """``n`` rendered lines as model inputs: (x, y, texts) as :func:`training.strings.line_dataset`.
+
+    Faces are drawn by :class:`training.synth.FacePicker` among those that
+    have every character of ``alphabet`` (PIL's built-in font without any).
+    """
     rng = np.random.default_rng(seed)
-    sources = [str(p) for p in (find_fonts() if fonts is None else fonts)] or [None]
-    families: dict[str, list] = {}
-    for src in sources:
-        if all(_covers(src, c) for c in alphabet):
-            families.setdefault(_family(src), []).append(src)
-    if not families:
-        families = {"builtin": [None]}
-    groups = [faces for _, faces in sorted(families.items())]
-    weights = [np.array([_face_weight(s) for s in g]) for g in groups]
-    index = {c: i + 1 for i, c in enumerate(alphabet)}
+    families = font_families(fonts)
+    pick_face = FacePicker(families, alphabet)
+    if not pick_face:
+        pick_face = FacePicker({"builtin": [None]}, "")
     x = np.zeros((n, LINE_HEIGHT, width), np.uint8)
-    y = np.zeros((n, max_length), np.int32)
     texts = []
     for i in range(n):
-        text = "".join(c for c in random_text(rng) if c == " " or c in index)[:max_length + 8]
-        g = int(rng.integers(len(groups)))
-        face = groups[g][rng.choice(len(groups[g]), p=weights[g] / weights[g].sum())]
+        text = "".join(c for c in random_text(rng) if c == " " or c in alphabet)
+        face = pick_face(rng)
         mask, cap = render_line(text, face, int(rng.choice(SIZES)), rng)
-        line = to_line_input(mask, line_height=cap * rng.uniform(0.9, 1.1), min_width=width).image
-        if line.shape[1] > width:
-            line = cv2.resize(line, (width, LINE_HEIGHT), interpolation=cv2.INTER_AREA)
-        label = text.replace(" ", "")[:max_length]
-        x[i] = line
-        y[i, :len(label)] = [index[c] for c in label]
-        texts.append(label)
-    log.info("rendered %d text lines from %d font families", n, len(groups))
-    return x, y, texts
+        x[i] = line_image(mask, width, line_height=cap * rng.uniform(0.9, 1.1))
+        texts.append(text.replace(" ", "")[:max_length])
+    log.info("rendered %d text lines from %d font families", n, len(pick_face.groups))
+    return x, encode_texts(texts, alphabet, max_length), texts

@@ -142,59 +142,64 @@ def _build_training_model(spec: registry.ModelSpec, config: TrainConfig, steps_p
 
 def _training_arrays(spec: registry.ModelSpec, config: TrainConfig, rng: np.random.Generator):
     """(x_train, y_train), (x_val, y_val) and a description of the data used."""
-    if spec.kind == "line" and spec.train_datasets == (TEXT_LINES,):
-        from training.textlines import textline_dataset
-
-        if config.dataset:
-            raise OcrError(f"{spec.name} trains on text lines rendered from the system fonts; "
-                           "--dataset does not apply (use --lines to choose how many)")
-
-        n = config.limit or config.strings
-        n_val = min(config.validation_size, max(n // 10, 1))
-        x_train, y_train, _ = textline_dataset(n, spec.labels, seed=config.seed)
-        x_val, y_val, _ = textline_dataset(n_val, spec.labels, seed=config.seed + 1)
-        return (x_train, y_train), (x_val, y_val), [f"{TEXT_LINES}: {n} lines rendered from system fonts"]
+    if spec.kind == "line":
+        return _line_arrays(spec, config, rng)
     train_specs = parse_dataset_list(config.dataset, spec.train_datasets, "train")
     x, y, used = load_training_arrays(train_specs, spec.labels, config.data_dir)
-    if spec.kind == "line":
-        from training.strings import line_dataset
-
-        n = config.limit or config.strings
-        n_val = min(config.validation_size, max(n // 10, 1))
-        # Validation strings are composed from digits held out of training.
-        order = rng.permutation(len(y))
-        held = order[: max(len(y) // 12, 1)]
-        rest = order[len(held):]
-        x_train, y_train, _ = line_dataset(x[rest], y[rest], n, spec.labels, seed=config.seed)
-        x_val, y_val, _ = line_dataset(x[held], y[held], n_val, spec.labels, seed=config.seed + 1)
-        used = [u + f" composed into {n} strings" for u in used]
-        return (x_train, y_train), (x_val, y_val), used
     if config.limit:
         pick = rng.permutation(len(y))[: config.limit]
         x, y = x[pick], y[pick]
     return *_split_validation(x, y, config.validation_size, rng), used
 
 
+def _line_arrays(spec: registry.ModelSpec, config: TrainConfig, rng: np.random.Generator):
+    """Training and validation lines: rendered print, or strings composed from glyph datasets."""
+    n = config.limit or config.strings
+    n_val = min(config.validation_size, max(n // 10, 1))
+    if spec.train_datasets == (TEXT_LINES,):
+        from training.textlines import textline_dataset
+
+        if config.dataset:
+            raise OcrError(f"{spec.name} trains on text lines rendered from the system fonts; "
+                           "--dataset does not apply (use --lines to choose how many)")
+        x_train, y_train, _ = textline_dataset(n, spec.labels, seed=config.seed)
+        x_val, y_val, _ = textline_dataset(n_val, spec.labels, seed=config.seed + 1)
+        return (x_train, y_train), (x_val, y_val), [f"{TEXT_LINES}: {n} lines rendered from system fonts"]
+
+    from training.strings import line_dataset
+
+    train_specs = parse_dataset_list(config.dataset, spec.train_datasets, "train")
+    x, y, used = load_training_arrays(train_specs, spec.labels, config.data_dir)
+    # Validation strings are composed from glyphs held out of training.
+    order = rng.permutation(len(y))
+    held, rest = order[: max(len(y) // 12, 1)], order[max(len(y) // 12, 1):]
+    x_train, y_train, _ = line_dataset(x[rest], y[rest], n, spec.labels, seed=config.seed)
+    x_val, y_val, _ = line_dataset(x[held], y[held], n_val, spec.labels, seed=config.seed + 1)
+    return (x_train, y_train), (x_val, y_val), [u + f" composed into {n} strings" for u in used]
+
+
 def _score(net, spec: registry.ModelSpec, config: TrainConfig) -> dict[str, dict[str, Any]]:
+    """Scores on the registry's test protocols; a line test set that is not at
+    hand (ORAND-CAR-A cannot be downloaded) is skipped with a warning."""
     from ocr.errors import DatasetNotFoundError
     from training.evaluate import evaluate_line_model, evaluate_model
 
     scores = {}
     for ev in spec.evaluations:
-        if spec.kind == "line":
-            try:
-                report = evaluate_line_model(net, spec.labels, ev.dataset, ev.split, config.data_dir,
-                                             limit=config.limit and 200)
-            except DatasetNotFoundError as exc:
-                log.warning("not scored on %s: %s", ev.key, exc)
-                continue
-            scores[ev.key] = {"cer": round(report.cer, 5), "accuracy": report.accuracy, "n": report.n}
-            log.info("%s: CER %.4f, strings read exactly %.4f (%d)", ev.key, report.cer,
-                     report.accuracy, report.n)
+        if spec.kind == "glyph":
+            report = evaluate_model(net, spec.labels, ev.dataset, ev.split, ev.exclude, config.data_dir)
+            scores[ev.key] = {"accuracy": report.accuracy, "n": report.n, "excluded": report.excluded}
+            log.info("test accuracy on %s: %.4f (%d images)", ev.key, report.accuracy, report.n)
             continue
-        report = evaluate_model(net, spec.labels, ev.dataset, ev.split, ev.exclude, config.data_dir)
-        scores[ev.key] = {"accuracy": report.accuracy, "n": report.n, "excluded": report.excluded}
-        log.info("test accuracy on %s: %.4f (%d images)", ev.key, report.accuracy, report.n)
+        try:
+            report = evaluate_line_model(net, spec.labels, ev.dataset, ev.split, config.data_dir,
+                                         limit=config.limit and 200)
+        except DatasetNotFoundError as exc:
+            log.warning("not scored on %s: %s", ev.key, exc)
+            continue
+        scores[ev.key] = {"cer": round(report.cer, 5), "accuracy": report.accuracy, "n": report.n}
+        log.info("%s: CER %.4f, strings read exactly %.4f (%d)", ev.key, report.cer,
+                 report.accuracy, report.n)
     return scores
 
 

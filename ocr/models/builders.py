@@ -85,8 +85,7 @@ def charnet(num_classes: int = 62, widths: Sequence[int] = (32, 64, 128),
 
 
 def crnn(num_classes: int = 10, height: int = 32, widths: Sequence[int] = (32, 64, 96, 96, 128),
-         rnn_units: int = 128, context: str = "lstm", dropout: float = 0.25,
-         name: str = "crnn") -> keras.Model:
+         rnn_units: int = 128, dropout: float = 0.25, name: str = "crnn") -> keras.Model:
     """Convolutional-recurrent line recognizer (Shi et al. 2015), trained with CTC.
 
     Takes a text line of any width, (N, height, W) white ink on black in
@@ -114,12 +113,7 @@ def crnn(num_classes: int = 10, height: int = 32, widths: Sequence[int] = (32, 6
     x = layers.Reshape((-1, rows * widths[-1]), name="frames")(x)
     x = layers.Dense(rnn_units, activation="relu", name="frame_proj")(x)
     x = layers.Dropout(dropout, name="frame_dropout")(x)
-    if context == "lstm":
-        x = layers.Bidirectional(layers.LSTM(rnn_units, return_sequences=True), name="context")(x)
-    else:  # dilated 1-D convolutions: no sequential loop, several times faster on a CPU
-        for i, rate in enumerate((1, 2, 4), start=1):
-            x = layers.Conv1D(rnn_units, 3, padding="same", dilation_rate=rate, activation="relu",
-                              name=f"context{i}")(x)
+    x = layers.Bidirectional(layers.LSTM(rnn_units, return_sequences=True), name="context")(x)
     x = layers.Dropout(dropout, name="context_dropout")(x)
     outputs = layers.Dense(num_classes + 1, activation="softmax", dtype="float32", name="frame_classes")(x)
     return keras.Model(inputs, outputs, name=name)

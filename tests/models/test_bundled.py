@@ -3,12 +3,11 @@
 The accuracy checks need the real datasets and are skipped without OCR_DATA_DIR.
 """
 
-from pathlib import Path
-
 import pytest
 
 from ocr.models import registry
 from training.evaluate import evaluate_line_model, evaluate_model
+from training.synth import find_fonts
 
 # Regression floors. LeNet and charnet-on-MNIST are at the issue's targets; the
 # ByMerge floor is the bundled model's measured 89.1%, below the 90% target
@@ -54,7 +53,7 @@ def test_bundled_line_model_on_real_data(name, key, real_data_dir):
     evaluation = next(ev for ev in registry.get_spec(name).evaluations if ev.key == key)
     # ORAND is read through the whole pipeline: a sample keeps the suite fast.
     limit = 200 if evaluation.dataset == "orand-car-a" else None
-    if evaluation.dataset == "printed-lines" and not any(Path("/usr/share/fonts").rglob("*.ttf")):
+    if evaluation.dataset == "printed-lines" and not find_fonts():
         pytest.skip("printed-lines renders with the system fonts the model was scored with")
     report = evaluate_line_model(model, meta["labels"], evaluation.dataset, evaluation.split,
                                  real_data_dir, limit=limit)
