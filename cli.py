@@ -273,7 +273,7 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
         unused = [name for name, given in (("--exclude", exclude), ("--confusion", confusion),
                                            ("--split", split != "test")) if given]
         if unused:
-            raise UserError(f"{', '.join(unused)} do not apply to a line model; it is scored by "
+            raise UserError(f"{', '.join(unused)}: not for a line model, which is scored by "
                             "CER on mnist-strings, printed-lines or orand-car-a")
         _evaluate_line_model(model, dataset, data_dir, as_json)
         return

@@ -80,7 +80,7 @@ def test_glyph_only_evaluate_options_are_refused_for_a_line_model(line_model, tm
     result = run("evaluate", out, "--dataset", "mnist-strings", "--data-dir", data,
                  "--confusion", tmp_path / "cm.png")
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "--confusion do not apply to a line model" in result.stderr
+    assert "--confusion: not for a line model" in result.stderr
     assert not (tmp_path / "cm.png").exists()
 
 
