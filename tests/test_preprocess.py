@@ -100,3 +100,26 @@ def test_denoise_removes_salt_and_pepper():
     noisy[ys, xs] = 0
     result = pp.preprocess(noisy, deskew_pages=False)
     assert abs(result.binary.mean() - pp.binarize_otsu(page).mean()) < 0.01
+
+
+def test_small_print_is_not_median_filtered():
+    # Stems with 2x2 dots above them, like the i's of 10-point print at 150 dpi:
+    # a 3x3 median filter would erase every dot.
+    page = np.full((120, 300), 255, np.uint8)
+    for x in range(20, 280, 12):
+        page[40:52, x:x + 2] = 0
+        page[36:38, x:x + 2] = 0
+    rng = np.random.default_rng(0)
+    noisy = np.clip(page + rng.normal(0, 10, page.shape), 0, 255).astype(np.uint8)
+    assert pp.impulse_fraction(noisy) < 2e-4
+    result = pp.preprocess(noisy, deskew_pages=False)
+    assert result.binary[36:38].sum() >= 0.8 * 4 * 22
+
+
+def test_impulse_fraction_finds_salt_and_pepper():
+    page = text_page()
+    assert pp.impulse_fraction(page) == 0.0
+    noisy = page.copy()
+    rng = np.random.default_rng(0)
+    noisy[rng.integers(0, 200, 300), rng.integers(0, 300, 300)] = 0
+    assert pp.impulse_fraction(noisy) > 1e-3
