@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
+from itertools import islice
 from typing import Callable, Iterable, Sequence
 
 import cv2
@@ -23,7 +25,7 @@ from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
 from ocr.models import registry
 from ocr.recognize import RecognizedChar, Recognizer
 from ocr.recognize_lines import LineRecognizer
-from ocr.segment import segment
+from ocr.segment import Layout, segment
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +120,8 @@ class Document:
 
 
 def _union(boxes: Iterable[Box]) -> Box:
-    b = np.asarray(list(boxes)).reshape(-1, 4)
-    return (int(b[:, 0].min()), int(b[:, 1].min()), int(b[:, 2].max()), int(b[:, 3].max()))
+    x0, y0, x1, y1 = zip(*boxes)
+    return (min(x0), min(y0), max(x1), max(y1))
 
 
 class _BoxMapper:
@@ -132,84 +134,124 @@ class _BoxMapper:
             m, _ = rotation_matrix(pre.input_shape, -pre.angle)
             self.inverse = cv2.invertAffineTransform(m)
 
-    def __call__(self, box: Box) -> Box:
-        if self.inverse is None:
-            x0, y0, x1, y1 = box
-        else:
-            x0_, y0_, x1_, y1_ = box
-            pts = np.array([[x0_, y0_, 1], [x1_, y0_, 1], [x0_, y1_, 1], [x1_, y1_, 1]], dtype=np.float64)
-            xy = pts @ self.inverse.T
-            x0, y0 = np.floor(xy.min(axis=0)).astype(int)
-            x1, y1 = np.ceil(xy.max(axis=0)).astype(int)
-        w, h = self.w, self.h
-        return (min(max(int(x0), 0), w), min(max(int(y0), 0), h),
-                min(max(int(x1), 0), w), min(max(int(y1), 0), h))
+    def many(self, boxes: np.ndarray) -> np.ndarray:
+        """Map (N, 4) boxes at once: the bounding box of each mapped rectangle, clipped to the input."""
+        boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+        if self.inverse is not None:
+            x0, y0, x1, y1 = boxes.T
+            corners = np.stack([np.stack([x, y, np.ones_like(x)], axis=1)
+                                for x, y in ((x0, y0), (x1, y0), (x0, y1), (x1, y1))], axis=1)
+            xy = corners @ self.inverse.T  # (N, 4 corners, 2)
+            boxes = np.concatenate([np.floor(xy.min(axis=1)), np.ceil(xy.max(axis=1))], axis=1)
+        limits = np.array([self.w, self.h, self.w, self.h], dtype=np.float64)
+        return np.clip(boxes, 0, limits).astype(np.int64)
+
+
+@dataclass
+class Analysis:
+    """A page after preprocessing and segmentation, ready for recognition."""
+
+    page: PageImage
+    pre: Preprocessed
+    layout: Layout | None  # None for a blank page
 
 
 class Predictor:
-    """Preprocessing, segmentation and recognition with one model, reusable across pages."""
+    """Preprocessing, segmentation and recognition with one model, reusable across pages.
+
+    The model loads in a background thread (importing Keras takes seconds),
+    so pages are decoded, preprocessed and segmented meanwhile; an unknown
+    model name or a missing file is still reported at once.
+    """
 
     def __init__(self, model: str | os.PathLike | None = None, digits: bool = False,
                  charset: str | None = None, binarization: str = "auto", deskew: bool = True,
                  remove_lines: bool = True, recognizer: Recognizer | LineRecognizer | None = None) -> None:
+        self._loading: Future | None = None
+        self._recognizer = recognizer
         if recognizer is None:
             if digits:
                 model = model or DIGITS_MODEL
                 charset = "".join(c for c in (charset or charsets.DIGITS) if c in charsets.DIGITS) \
                     or charsets.DIGITS
             model = model or "charnet"
-            if registry.model_kind(model) == "line":
-                recognizer = LineRecognizer(model, charset=charset)
-            else:
-                recognizer = Recognizer(model, charset=charset)
-        self.recognizer = recognizer
+            kind = registry.model_kind(model)  # fails now for unknown names and missing files
+            make = LineRecognizer if kind == "line" else Recognizer
+            loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-model")
+            self._loading = loader.submit(make, model, charset=charset)
+            loader.shutdown(wait=False)
         self.binarization = binarization
         self.deskew = deskew
         self.remove_lines = remove_lines
 
-    def read_page(self, page: PageImage) -> Page:
-        """OCR one page image."""
+    @property
+    def recognizer(self) -> Recognizer | LineRecognizer:
+        """The recognizer, waiting for the model to finish loading (its errors are raised here)."""
+        if self._recognizer is None:
+            assert self._loading is not None
+            self._recognizer = self._loading.result()
+        return self._recognizer
+
+    def analyse(self, page: PageImage) -> Analysis:
+        """Preprocess and segment one page (no model needed)."""
         pre = preprocess(page.image, binarization=self.binarization, deskew_pages=self.deskew,
                          remove_lines=self.remove_lines)
+        return Analysis(page, pre, None if pre.blank else segment(pre.binary))
+
+    def recognize(self, analysis: Analysis) -> Page:
+        """Recognize the lines of an analysed page and map boxes back to the input image."""
+        page, pre = analysis.page, analysis.pre
         h, w = pre.input_shape
         result = Page(page.source, page.index, int(w), int(h), angle=pre.angle,
                       inverted=pre.inverted, binarization=pre.method, blank=pre.blank)
-        if pre.blank:
+        if analysis.layout is None:
             log.info("%s page %d: blank", page.source, page.index + 1)
             return result
-        layout = segment(pre.binary)
+        layout = analysis.layout
         recognized = self.recognizer.recognize_lines(layout.components, layout.lines)
-        to_input = _BoxMapper(pre)
+        flat = [c for words in recognized for chars in words for c in chars]
+        boxes = iter(_BoxMapper(pre).many(np.array([c.box for c in flat])).tolist()) if flat else iter(())
         for line_layout, words in zip(layout.lines, recognized):
             out_words = []
             for chars in words:
-                cs = [_char(c, to_input) for c in chars]
+                cs = [_char(c, tuple(next(boxes))) for c in chars]
                 out_words.append(Word(cs, _union(c.box for c in cs)))
             if out_words:
                 result.lines.append(Line(out_words, _union(w.box for w in out_words), line_layout.block))
         return result
 
+    def read_page(self, page: PageImage) -> Page:
+        """OCR one page image."""
+        return self.recognize(self.analyse(page))
+
     def read_pages(self, pages: Sequence[PageImage], jobs: int = 1,
                    on_page: Callable[[Page], None] | None = None) -> list[Page]:
-        """OCR several pages, ``jobs`` at a time (threads share the one loaded model)."""
-        if jobs <= 1 or len(pages) <= 1:
-            out = []
-            for p in pages:
-                out.append(self.read_page(p))
+        """OCR several pages in order.
+
+        ``jobs`` threads preprocess and segment pages ahead of recognition,
+        which runs in the calling thread (the model's own ops use every core),
+        so the two stages overlap. A few pages are analysed ahead at most, to
+        bound memory.
+        """
+        out: list[Page] = []
+        ahead = 2 * max(jobs, 1) + 2
+        with ThreadPoolExecutor(max_workers=max(jobs, 1), thread_name_prefix="ocr-page") as pool:
+            pending: deque[Future] = deque()
+            queued = iter(pages)
+            for page in islice(queued, ahead):
+                pending.append(pool.submit(self.analyse, page))
+            while pending:
+                analysis = pending.popleft().result()
+                for page in islice(queued, 1):
+                    pending.append(pool.submit(self.analyse, page))
+                out.append(self.recognize(analysis))
                 if on_page:
                     on_page(out[-1])
-            return out
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            out = []
-            for result in pool.map(self.read_page, pages):
-                out.append(result)
-                if on_page:
-                    on_page(result)
-            return out
+        return out
 
 
-def _char(c: RecognizedChar, to_input: _BoxMapper) -> Char:
-    return Char(c.text, to_input(c.box), float(c.confidence), [(a, float(p)) for a, p in c.alternatives])
+def _char(c: RecognizedChar, box: Box) -> Char:
+    return Char(c.text, box, float(c.confidence), [(a, float(p)) for a, p in c.alternatives])
 
 
 def read(source, model: str | os.PathLike | None = None, digits: bool = False,

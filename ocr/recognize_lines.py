@@ -46,20 +46,26 @@ def best_path(probs: np.ndarray, allowed: np.ndarray | None = None, top: int = 3
     if allowed is not None:
         probs = probs * np.concatenate([[True], allowed])[None, :]
         probs = probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+    if len(probs) == 0:
+        return []
     best = probs.argmax(axis=1)
-    out: list[DecodedChar] = []
-    prev = 0
-    for t, cls in enumerate(best):
-        if cls != 0 and cls != prev:
-            out.append(DecodedChar(int(cls) - 1, t, float(probs[t, cls]), []))
-        elif cls != 0 and out and probs[t, cls] > out[-1].confidence:
-            out[-1].peak, out[-1].confidence = t, float(probs[t, cls])
-        prev = cls
-    for ch in out:
-        row = probs[ch.peak, 1:]
-        row = row / max(row.sum(), 1e-12)
-        order = np.argsort(-row)[:top]
-        ch.alternatives = [(int(i), float(row[i])) for i in order if row[i] > 0]
+    frames = np.arange(len(best))
+    best_prob = probs[frames, best]
+    # A character is a run of equal non-blank labels; its peak is the run's most probable frame.
+    starts = np.nonzero(np.diff(best, prepend=-1) != 0)[0]
+    run = np.cumsum(np.diff(best, prepend=-1) != 0)
+    # Sorted by run, most probable (then earliest) frame first: each run's peak sits at its start.
+    peaks = np.lexsort((frames, -best_prob, run))[starts]
+    peaks = peaks[best[peaks] != 0].tolist()
+    if not peaks:
+        return []
+    rows = probs[peaks, 1:]
+    rows = rows / np.maximum(rows.sum(axis=1, keepdims=True), 1e-12)
+    order = np.argsort(-rows, axis=1, kind="stable")[:, :top]
+    out = []
+    for k, t in enumerate(peaks):
+        alternatives = [(int(i), float(rows[k, i])) for i in order[k] if rows[k, i] > 0]
+        out.append(DecodedChar(int(best[t]) - 1, t, float(best_prob[t]), alternatives))
     return out
 
 

@@ -1,0 +1,73 @@
+"""The pipeline's stages: page order, background model loading, box mapping."""
+
+import numpy as np
+import pytest
+
+from ocr.errors import ModelError
+from ocr.io import PageImage
+from ocr.pipeline import Predictor, _BoxMapper
+from ocr.preprocess import Preprocessed, rotation_matrix
+from ocr.recognize import RecognizedChar
+
+
+class OneCharPerLine:
+    """A stand-in recognizer: every line reads as 'x' boxed by the line."""
+
+    model_name = "stub"
+
+    def recognize_lines(self, components, lines):
+        return [[[RecognizedChar("x", line.box, 0.9, [("x", 0.9)])]] for line in lines]
+
+
+def page_with_lines(n_lines: int, index: int) -> PageImage:
+    img = np.full((60 + 40 * n_lines, 200), 255, np.uint8)
+    for k in range(n_lines):
+        img[30 + 40 * k:48 + 40 * k, 20:40] = 0
+    return PageImage(f"page{index}", index, img)
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_read_pages_keeps_order_and_reports_each_page(jobs):
+    predictor = Predictor(recognizer=OneCharPerLine(), deskew=False)
+    pages = [page_with_lines(k % 4 + 1, k) for k in range(9)]
+    seen = []
+    results = predictor.read_pages(pages, jobs=jobs, on_page=lambda p: seen.append(p.index))
+    assert [p.index for p in results] == list(range(9)) == seen
+    assert [len(p.lines) for p in results] == [k % 4 + 1 for k in range(9)]
+
+
+def test_blank_page_needs_no_recognition():
+    predictor = Predictor(recognizer=OneCharPerLine())
+    page = predictor.read_page(PageImage("blank", 0, np.full((50, 50), 255, np.uint8)))
+    assert page.blank and page.text == ""
+
+
+def test_missing_model_fails_at_construction(tmp_path):
+    with pytest.raises(ModelError):
+        Predictor(tmp_path / "missing.keras")
+
+
+def test_corrupt_model_error_surfaces_from_background_load(tmp_path):
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"not a zip")
+    try:
+        predictor = Predictor(bad)
+    except ModelError:
+        return  # found out before loading: fine too
+    with pytest.raises(ModelError):
+        predictor.recognizer
+
+
+def test_box_mapper_maps_deskewed_boxes_back_to_the_input():
+    shape, angle = (300, 400), 7.0
+    pre = Preprocessed(np.zeros(shape, np.uint8), np.zeros(shape, bool), angle, False, "otsu", False, shape)
+    forward, _ = rotation_matrix(shape, -angle)  # input -> deskewed frame
+    box_in = np.array([120.0, 80.0, 200.0, 110.0])
+    corners = np.array([[box_in[0], box_in[1], 1], [box_in[2], box_in[3], 1]])
+    deskewed = corners @ forward.T
+    mapped = _BoxMapper(pre).many(np.array([[*deskewed.min(axis=0), *deskewed.max(axis=0)]]))[0]
+    # The bounding box of a rotated box is larger, but holds the original corners.
+    assert mapped[0] <= 120 + 1 and mapped[1] <= 80 + 1 and mapped[2] >= 200 - 1 and mapped[3] >= 110 - 1
+    assert mapped[2] - mapped[0] < 130 and mapped[3] - mapped[1] < 90
+    clipped = _BoxMapper(pre).many(np.array([[-50, -50, 5000, 5000]]))[0]
+    assert list(clipped) == [0, 0, 400, 300]
