@@ -123,3 +123,13 @@ def test_impulse_fraction_finds_salt_and_pepper():
     rng = np.random.default_rng(0)
     noisy[rng.integers(0, 200, 300), rng.integers(0, 300, 300)] = 0
     assert pp.impulse_fraction(noisy) > 1e-3
+
+
+def test_stroke_width_estimate():
+    page = np.zeros((100, 200), bool)
+    page[20:80, 30:32] = True      # a 2 px stroke
+    assert 1.5 <= pp.stroke_width(page) <= 2.5
+    page[:] = False
+    page[20:80, 30:36] = True      # a 6 px stroke
+    assert 5.0 <= pp.stroke_width(page) <= 7.0
+    assert pp.stroke_width(np.zeros((5, 5), bool)) == 0.0
