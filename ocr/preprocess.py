@@ -431,6 +431,9 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
     # projection profile: slanted handwriting would be read as skew.
     if deskew_pages and binary.shape[0] >= 3 * max(char_height, 1.0):
         gray, binary, angle = deskew(gray, binary, max_angle)
+        if angle:
+            # Rule removal's length scale must come from the straightened page.
+            char_height = text_height(binary)
     if remove_lines:
         binary, _ = remove_rules(binary, char_height)
     blank = not binary.any()
