@@ -188,11 +188,13 @@ def train_textline(**options) -> None:
 @click.option("--base", default="charnet", show_default=True,
               help="Model to start from: charnet, lenet or a .keras path (never modified).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .keras file.")
-@click.option("--epochs", type=click.IntRange(1), default=30, show_default=True)
+# Defaults equal training.finetune.FinetuneConfig's (tests/test_cli.py checks),
+# which is what bench/custom_glyphs.py measures.
+@click.option("--epochs", type=click.IntRange(1), default=20, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
 @click.option("--learning-rate", type=click.FloatRange(0, min_open=True), default=3e-3,
               show_default=True)
-@click.option("--replay-per-class", type=click.IntRange(0), default=60, show_default=True,
+@click.option("--replay-per-class", type=click.IntRange(0), default=15, show_default=True,
               help="Rehearsal samples of each old class mixed in against forgetting.")
 @click.option("--holdout", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
               help="Share of each class's samples held out to score before and after.")

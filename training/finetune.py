@@ -43,7 +43,7 @@ class FinetuneConfig:
     epochs: int = 20
     batch_size: int = 64
     learning_rate: float = 3e-3
-    replay_per_class: int = 30
+    replay_per_class: int = 15
     holdout: float = 0.2
     train_features: bool = False
     data_dir: str | None = None

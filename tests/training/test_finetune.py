@@ -124,3 +124,16 @@ def test_adding_classes_leaves_old_weights_untouched(tmp_path, base_model, digit
     kernel, bias = tuned.get_layer("classes").get_weights()
     assert np.array_equal(kernel[:, :10], old_kernel) and np.array_equal(bias[:10], old_bias)
     assert not np.allclose(kernel[:, 10:], 0)
+
+
+def test_cli_defaults_are_the_benchmarked_ones():
+    from dataclasses import MISSING, fields
+
+    from cli import main
+    from training.finetune import FinetuneConfig
+
+    command = main.commands["train"].commands["glyphs"]
+    cli_defaults = command.make_context("glyphs", ["folder", "--out", "x.keras"]).params
+    for field in fields(FinetuneConfig):
+        if field.name in cli_defaults and field.default is not MISSING and field.name != "holdout":
+            assert cli_defaults[field.name] == field.default, field.name
