@@ -186,14 +186,15 @@ def train_textline(**options) -> None:
 @train_group.command("glyphs", cls=KerasCommand)
 @click.argument("glyphs", type=click.Path(file_okay=False))
 @click.option("--base", default="charnet", show_default=True,
-              help="Model to start from: charnet, lenet or a .keras path (never modified).")
+              help="Model to start from: charnet, lenet, a line model (digitline, textline: GLYPHS is "
+                   "then a folder of line images with .gt.txt transcripts) or a .keras path (never modified).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .keras file.")
 # Defaults equal training.finetune.FinetuneConfig's (tests/test_cli.py checks),
 # which is what bench/custom_glyphs.py measures.
 @click.option("--epochs", type=click.IntRange(1), default=20, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
-@click.option("--learning-rate", type=click.FloatRange(0, min_open=True), default=3e-3,
-              show_default=True)
+@click.option("--learning-rate", type=click.FloatRange(0, min_open=True),
+              help="Default: 3e-3 for a glyph model's new head, 5e-4 for a line model.")
 @click.option("--replay-per-class", type=click.IntRange(0), default=15, show_default=True,
               help="Rehearsal samples of each old class mixed in against forgetting.")
 @click.option("--holdout", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
@@ -205,10 +206,21 @@ def train_textline(**options) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
 def train_glyphs(**options) -> None:
-    """Teach a model the glyphs in GLYPHS/<label>/*.png (new classes or adaptation)."""
+    """Teach a model the glyphs in GLYPHS/<label>/*.png (new classes or adaptation).
+
+    With a line model as --base, adapt it to the line images in GLYPHS that
+    have a NAME.gt.txt transcript beside them.
+    """
     from training.finetune import FinetuneConfig, finetune
 
     result = finetune(FinetuneConfig(**options))
+    if hasattr(result, "cer_after"):  # a line model
+        click.echo(f"adapted on {result.n_train} lines")
+        if result.n_heldout:
+            click.echo(f"held-out CER on {result.n_heldout} lines: {result.cer_before:.2%} -> "
+                       f"{result.cer_after:.2%}")
+        click.echo(f"saved {result.path}")
+        return
     for text in result.warnings:
         click.echo(f"Warning: {text}", err=True)
     if result.new_labels:
@@ -340,7 +352,7 @@ def _overlay_path(base: str, page, n_pages: int) -> str:
 @click.option("--overlay", type=click.Path(dir_okay=False),
               help="Save a PNG with lines, words and characters drawn (OUT-N.png per page).")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
-              help="Pages processed in parallel.")
+              help="Threads preparing pages (preprocessing, segmentation) ahead of recognition.")
 @click.pass_context
 def read_command(ctx, inputs, fmt, output, model, digits, charset, binarization, no_deskew,
                  keep_lines, overlay, jobs) -> None:

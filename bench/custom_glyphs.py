@@ -91,6 +91,7 @@ def orand_adaptation(base: str, limit: int | None, train_features: bool) -> None
     import sys
 
     from ocr.io import load
+    from ocr.models import registry
     from ocr.pipeline import Predictor
     from ocr.recognize import Recognizer
     from training.extract import extract_glyphs
@@ -114,26 +115,40 @@ def orand_adaptation(base: str, limit: int | None, train_features: bool) -> None
             exact += text == truth
         return errors / chars, exact / len(test)
 
+    line_model = registry.model_kind(base) == "line"
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        recognizer = Recognizer(base)
         written = lines = 0
-        for path, truth, *_ in adapt:
-            report = extract_glyphs(root / path, [truth], f"{tmp}/glyphs", recognizer)
-            written += report.written
-            lines += bool(report.written)
+        if line_model:
+            # Whole cheque amounts as line images with their amount as transcript.
+            (Path(tmp) / "lines").mkdir()
+            for k, (path, truth, *_) in enumerate(adapt):
+                image = Path(tmp) / "lines" / f"{k:04d}{Path(path).suffix}"
+                image.symlink_to(root / path)
+                (Path(tmp) / "lines" / f"{k:04d}.gt.txt").write_text(truth + "\n")
+            written = lines = len(adapt)
+        else:
+            recognizer = Recognizer(base)
+            for path, truth, *_ in adapt:
+                report = extract_glyphs(root / path, [truth], f"{tmp}/glyphs", recognizer)
+                written += report.written
+                lines += bool(report.written)
         extract_s = time.perf_counter() - started
         started = time.perf_counter()
-        finetune(FinetuneConfig(glyphs=f"{tmp}/glyphs", base=base, out=f"{tmp}/adapted.keras",
-                                train_features=train_features, holdout=0.1))
+        finetune(FinetuneConfig(glyphs=f"{tmp}/lines" if line_model else f"{tmp}/glyphs", base=base,
+                                out=f"{tmp}/adapted.keras", train_features=train_features, holdout=0.1))
         tune_s = time.perf_counter() - started
         before, before_exact = cer(base)
         after, after_exact = cer(f"{tmp}/adapted.keras")
     print()
-    print(f"ORAND-CAR-A adaptation: {len(adapt)} strings to adapt, {len(test)} to test")
-    print(f"  extracted {written} digit glyphs from {lines} strings whose digit count matched "
-          f"({extract_s:.0f} s); fine-tuned {base} in {tune_s:.0f} s "
-          f"({'all layers' if train_features else 'frozen features'})")
+    print(f"ORAND-CAR-A adaptation of {base}: {len(adapt)} strings to adapt, {len(test)} to test")
+    if line_model:
+        print(f"  adapted on whole amount images with their transcripts (90%; 10% held out), "
+              f"all layers, with as many rehearsal strings; {tune_s:.0f} s")
+    else:
+        print(f"  extracted {written} digit glyphs from {lines} strings whose digit count matched "
+              f"({extract_s:.0f} s); fine-tuned {base} in {tune_s:.0f} s "
+              f"({'all layers' if train_features else 'frozen features'})")
     print(f"  {'':8s} {'CER':>7s} {'strings right':>14s}")
     print(f"  {'before':8s} {before:7.2%} {before_exact:14.2%}")
     print(f"  {'after':8s} {after:7.2%} {after_exact:14.2%}")
@@ -145,13 +160,18 @@ def main() -> None:
     parser.add_argument("--test-per-class", type=int, default=200)
     parser.add_argument("--base", default="charnet")
     parser.add_argument("--orand", action="store_true", help="also run the ORAND-CAR-A adaptation")
-    parser.add_argument("--orand-base", default="lenet")
+    parser.add_argument("--orand-base", default="lenet,digitline",
+                        help="Digit models to adapt, comma-separated (glyph or line models).")
     parser.add_argument("--orand-limit", type=int, default=None)
     parser.add_argument("--orand-train-features", action="store_true")
     parser.add_argument("--no-symbols", action="store_true", help="skip the new-symbol part")
+    parser.add_argument("--seed", type=int, default=0, help="Fine-tuning seed (the samples stay the same).")
+    parser.add_argument("--replay-per-class", type=int, default=None,
+                        help="Rehearsal samples per old class for our method (default: ocr train glyphs').")
     args = parser.parse_args()
     if args.orand:
-        orand_adaptation(args.orand_base, args.orand_limit, args.orand_train_features)
+        for base in args.orand_base.split(","):
+            orand_adaptation(base, args.orand_limit, args.orand_train_features)
     if args.no_symbols:
         return
 
@@ -176,13 +196,15 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_folder(Path(tmp) / "glyphs", x_train, y_train)
-        for name, options in (("ours (frozen + rehearsal)", {}),
-                              ("all layers + rehearsal", {"train_features": True}),
+        ours = {} if args.replay_per_class is None else {"replay_per_class": args.replay_per_class}
+        for name, options in (("ours (frozen + rehearsal)", ours),
+                              ("all layers + rehearsal", {"train_features": True, **ours}),
                               ("naive (all layers, no rehearsal)",
                                {"train_features": True, "replay_per_class": 0})):
             started = time.perf_counter()
             result = finetune(FinetuneConfig(glyphs=str(folder), base=args.base,
-                                             out=f"{tmp}/{len(rows)}.keras", holdout=0.0, **options))
+                                             out=f"{tmp}/{len(rows)}.keras", holdout=0.0, seed=args.seed,
+                                             **options))
             seconds = time.perf_counter() - started
             model, new_meta = registry.load(result.path)
             labels = "".join(new_meta["labels"])

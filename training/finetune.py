@@ -42,7 +42,8 @@ class FinetuneConfig:
     out: str
     epochs: int = 20
     batch_size: int = 64
-    learning_rate: float = 3e-3
+    #: None: 3e-3 for a glyph model's new head, 5e-4 when a line model adapts every layer.
+    learning_rate: float | None = None
     replay_per_class: int = 15
     holdout: float = 0.2
     train_features: bool = False
@@ -191,7 +192,15 @@ def per_class_accuracy(predicted: np.ndarray, truth: np.ndarray, labels: str) ->
 
 
 def finetune(config: FinetuneConfig) -> FinetuneResult:
-    """Fine-tune ``config.base`` on the glyph folder and save the result to ``config.out``."""
+    """Fine-tune ``config.base`` on the glyph folder and save the result to ``config.out``.
+
+    A line model (``digitline``, ``textline``) is adapted instead on a folder
+    of line images with ``.gt.txt`` transcripts (:mod:`training.finetune_lines`).
+    """
+    if registry.model_kind(config.base) == "line":
+        from training.finetune_lines import finetune_lines
+
+        return finetune_lines(config)
     base_path = registry.resolve(config.base)
     check_writable(config.out, config.force)
     if Path(config.out).resolve() == base_path.resolve():
@@ -245,7 +254,7 @@ def finetune(config: FinetuneConfig) -> FinetuneResult:
     inputs = keras.Input(model.input_shape[1:])
     trainer = keras.Model(inputs, model(RandomAffine(seed=config.seed, **HEAVY_AUGMENT)(inputs)))
     steps = int(np.ceil(len(y_train) / config.batch_size)) * config.epochs
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.05)
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate or 3e-3, steps, alpha=0.05)
     trainer.compile(optimizer=keras.optimizers.Adam(schedule),
                     loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     started = time.time()

@@ -1,0 +1,77 @@
+"""Adapting a line model to the user's own line images (ocr train glyphs --base digitline)."""
+
+import hashlib
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr.errors import DataError
+from ocr.models import builders
+from ocr.models.store import read_metadata, save_model
+from tests.test_cli import assert_one_line_error, run
+from training.finetune_lines import load_line_folder, pad_lines
+
+DIGITS = "0123456789.,"
+
+
+def _write_lines(root, n=10, seed=0, transcript=True):
+    """Digit strings drawn with OpenCV's Hershey font, black on white, with .gt.txt files."""
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        text = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(3, 7))))
+        img = np.full((60, 40 + 30 * len(text)), 255, np.uint8)
+        cv2.putText(img, text, (10, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 0, 3)
+        cv2.imwrite(str(root / f"line{i:02d}.png"), img)
+        if transcript:
+            (root / f"line{i:02d}.gt.txt").write_text(text + "\n")
+    return root
+
+
+@pytest.fixture
+def line_base(tmp_path):
+    net = builders.crnn(num_classes=len(DIGITS), widths=(8, 8, 16, 16, 16), rnn_units=16, name="digitline")
+    return save_model(net, tmp_path / "base.keras", {
+        "kind": "line", "labels": list(DIGITS), "training": {"datasets": ["mnist:train composed"]}})
+
+
+def test_load_line_folder_reads_images_with_transcripts(tmp_path):
+    folder = _write_lines(tmp_path / "lines", n=4)
+    _write_lines(tmp_path / "lines", n=6, seed=1, transcript=False)  # lines 4, 5 lack a transcript
+    samples = load_line_folder(folder, DIGITS)
+    assert len(samples.texts) == 4
+    assert all(img.shape[0] == 32 and img.max() > 0 for img in samples.images)
+    batch = pad_lines(samples.images)
+    assert batch.shape[0] == 4 and batch.shape[2] % 4 == 0
+
+
+def test_load_line_folder_refuses_characters_the_model_lacks(tmp_path):
+    folder = _write_lines(tmp_path / "lines", n=2)
+    (folder / "line00.gt.txt").write_text("12A4\n")
+    with pytest.raises(DataError, match="'A'"):
+        load_line_folder(folder, DIGITS)
+
+
+def test_adapt_line_model_through_the_cli(tmp_path, line_base):
+    folder = _write_lines(tmp_path / "lines", n=10)
+    before = hashlib.sha256(line_base.read_bytes()).hexdigest()
+    out = tmp_path / "adapted.keras"
+    result = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "2",
+                 "--batch-size", "4", "--replay-per-class", "0", "--holdout", "0.3")
+    assert result.exit_code == 0, result.output
+    assert "held-out CER on 3 lines" in result.output
+    meta = read_metadata(out)
+    assert meta["kind"] == "line" and meta["lineage"][-1]["user_lines"] == 7
+    assert hashlib.sha256(line_base.read_bytes()).hexdigest() == before
+    again = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "1",
+                "--replay-per-class", "0")
+    assert_one_line_error(again, "--force")
+    read = run("read", folder / "line00.png", "--model", out, "--digits")
+    assert read.exit_code == 0, read.output
+
+
+def test_line_folder_without_transcripts_is_one_line_error(tmp_path, line_base):
+    folder = _write_lines(tmp_path / "lines", n=3, transcript=False)
+    result = run("train", "glyphs", folder, "--base", line_base, "--out", tmp_path / "x.keras")
+    assert_one_line_error(result, ".gt.txt")

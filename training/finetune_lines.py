@@ -1,0 +1,211 @@
+"""Adapting a line model (``digitline``, ``textline``) to a user's own lines.
+
+The samples are line images with their transcripts beside them
+(``line.png`` + ``line.gt.txt``, the tesstrain / kraken / Calamari
+convention). Each image goes through the same preprocessing and
+segmentation as ``ocr read``, so the model is tuned on exactly what it will
+be given when reading. Synthetic lines of the base model's own training
+recipe are mixed in (rehearsal), so what it could read before is kept.
+Part of the user's lines is held out and its CER printed before and after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ocr.errors import DataError, OcrError
+from ocr.models import registry
+from ocr.models.store import check_writable, save_model
+from ocr.normalize import LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, to_line_input
+from training.data import TEXT_LINES
+from training.datasets import GLYPH_SUFFIXES
+from training.evaluate import string_scores
+from training.extract import transcript_for
+
+log = logging.getLogger(__name__)
+
+#: Longest transcript a training line may have (CTC target width).
+MAX_LENGTH = 96
+#: Every layer adapts (not only a new head, as for glyphs), so steps are smaller.
+LEARNING_RATE = 5e-4
+
+
+@dataclass
+class LineSamples:
+    """Model inputs of a folder of line images and their transcripts."""
+
+    images: list[np.ndarray]   # (LINE_HEIGHT, W) each, white ink on black
+    texts: list[str]
+    paths: list[str]
+
+
+def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
+    """Read ``folder``'s line images that have a ``.gt.txt`` beside them, as model inputs."""
+    from ocr.io import load
+    from ocr.preprocess import preprocess
+    from ocr.recognize_lines import line_mask
+    from ocr.segment import segment
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise DataError(f"line folder {root} does not exist")
+    files = sorted(p for p in root.iterdir() if p.suffix.lower() in GLYPH_SUFFIXES
+                   and transcript_for(p).is_file())
+    if not files:
+        raise DataError(f"{root} has no line images with a .gt.txt transcript beside them "
+                        "(line.png + line.gt.txt)")
+    known = set(labels)
+    images, texts, paths, unknown = [], [], [], set()
+    for path in files:
+        text = "".join(transcript_for(path).read_text(encoding="utf-8").split())
+        unknown |= set(text) - known
+        pre = preprocess(load(str(path))[0].image)
+        layout = None if pre.blank else segment(pre.binary)
+        if not text or layout is None or not layout.lines:
+            log.warning("%s: no ink or an empty transcript; skipped", path)
+            continue
+        # The whole image is one line: the ink of every segmented line, side by side in x.
+        x0 = min(l.box[0] for l in layout.lines)
+        y0 = min(l.box[1] for l in layout.lines)
+        x1 = max(l.box[2] for l in layout.lines)
+        y1 = max(l.box[3] for l in layout.lines)
+        mask = np.zeros((y1 - y0, x1 - x0), bool)
+        for line in layout.lines:
+            lx0, ly0, lx1, ly1 = line.box
+            mask[ly0 - y0:ly1 - y0, lx0 - x0:lx1 - x0] |= line_mask(layout.components, line)
+        height = float(np.median([l.height for l in layout.lines]))
+        images.append(to_line_input(mask, line_height=height).image)
+        texts.append(text[:MAX_LENGTH])
+        paths.append(str(path))
+    if unknown:
+        raise DataError(f"transcripts in {root} use characters the model cannot output: "
+                        f"{''.join(sorted(unknown))!r}; a line model learns new characters only "
+                        "by retraining (ocr train)")
+    if not images:
+        raise DataError(f"no usable line in {root}")
+    return LineSamples(images, texts, paths)
+
+
+def pad_lines(images: list[np.ndarray], width: int | None = None) -> np.ndarray:
+    """Stack line inputs into one (N, LINE_HEIGHT, W) batch, blank-padded on the right."""
+    width = width or max(LINE_MIN_WIDTH, max(img.shape[1] for img in images))
+    width = -(-width // LINE_STRIDE) * LINE_STRIDE
+    out = np.zeros((len(images), LINE_HEIGHT, width), np.uint8)
+    for row, img in zip(out, images):
+        row[:, :min(width, img.shape[1])] = img[:, :width]
+    return out
+
+
+def _rehearsal_lines(meta: dict, labels: str, n: int, width: int, data_dir, seed: int):
+    """``n`` synthetic lines made the way the base model was trained, or none."""
+    if n == 0:
+        return np.zeros((0, LINE_HEIGHT, width), np.uint8), []
+    trained_on = " ".join(meta.get("training", {}).get("datasets", []))
+    try:
+        if TEXT_LINES in trained_on:
+            from training.textlines import textline_dataset
+
+            x, _, texts = textline_dataset(n, labels, seed=seed)
+        else:
+            from training.data import load_training_arrays
+            from training.strings import line_dataset
+
+            glyphs, targets, _ = load_training_arrays([("mnist", "train")], labels, data_dir)
+            x, _, texts = line_dataset(glyphs, targets, n, labels, seed=seed)
+    except (DataError, OcrError) as exc:
+        log.warning("no rehearsal lines (%s); old skills may fade", exc)
+        return np.zeros((0, LINE_HEIGHT, width), np.uint8), []
+    return pad_lines(list(x), width), texts
+
+
+def _read(net, labels: str, images: list[np.ndarray]) -> list[str]:
+    from ocr.recognize_lines import LineRecognizer, best_path
+    from ocr.normalize import LineInput
+
+    reader = LineRecognizer.from_network(net, labels)
+    probs = reader.frame_probabilities([LineInput(img, 1.0, 0, 0) for img in images])
+    return ["".join(labels[c.label] for c in best_path(p)) for p in probs]
+
+
+@dataclass
+class LineFinetuneResult:
+    path: Path
+    n_train: int
+    n_heldout: int
+    cer_before: float | None
+    cer_after: float | None
+    metadata: dict
+
+
+def finetune_lines(config) -> LineFinetuneResult:
+    """Fine-tune a line model on ``config.glyphs`` (a folder of line images + .gt.txt).
+
+    ``config`` is a :class:`training.finetune.FinetuneConfig`; as many
+    rehearsal lines as user lines are mixed in unless ``replay_per_class`` is 0.
+    """
+    import keras
+
+    from ocr.models.layers import CTCLoss
+    from training.strings import encode_texts
+
+    base_path = registry.resolve(config.base)
+    check_writable(config.out, config.force)
+    if Path(config.out).resolve() == base_path.resolve():
+        raise OcrError("--out must not be the base model file; the base is never modified")
+    base, meta = registry.load_line_model(config.base)
+    labels = "".join(meta["labels"])
+    samples = load_line_folder(config.glyphs, labels)
+    rng = np.random.default_rng(config.seed)
+    order = rng.permutation(len(samples.texts))
+    n_test = int(round(len(order) * config.holdout)) if len(order) >= 5 else 0
+    test_idx, train_idx = order[:n_test], order[n_test:]
+    test_images = [samples.images[i] for i in test_idx]
+    test_texts = [samples.texts[i] for i in test_idx]
+    cer_before = string_scores(test_texts, _read(base, labels, test_images))[0] if n_test else None
+
+    keras.utils.set_random_seed(config.seed)
+    user_x = pad_lines([samples.images[i] for i in train_idx])
+    width = user_x.shape[2]
+    # As many rehearsal lines as user lines: each batch is about half of each.
+    n_replay = len(train_idx) if config.replay_per_class else 0
+    replay_x, replay_texts = _rehearsal_lines(meta, labels, n_replay, width, config.data_dir, config.seed)
+    x = np.concatenate([user_x, replay_x])
+    texts = [samples.texts[i] for i in train_idx] + list(replay_texts)
+    y = encode_texts(texts, labels, max(len(t) for t in texts))
+    # Train a copy: the base model object stays as loaded.
+    net = keras.models.clone_model(base)
+    net.set_weights(base.get_weights())
+    steps = int(np.ceil(len(x) / config.batch_size)) * config.epochs
+    learning_rate = config.learning_rate or LEARNING_RATE
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.05)
+    net.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0), loss=CTCLoss())
+    net.fit(x, y, batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
+            verbose=1 if log.isEnabledFor(logging.INFO) else 0)
+    cer_after = string_scores(test_texts, _read(net, labels, test_images))[0] if n_test else None
+    net = keras.Model(net.inputs, net.outputs, name=base.name)  # no optimizer state in the file
+
+    metadata = dict(meta)
+    metadata.update({
+        "name": Path(config.out).stem,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "keras_version": keras.__version__,
+        "backend": keras.backend.backend(),
+        "lineage": meta.get("lineage", []) + [{
+            "base": str(config.base), "base_file": str(base_path), "base_date": meta.get("date"),
+            "lines": os.path.abspath(config.glyphs), "user_lines": int(len(train_idx)),
+            "held_out": int(n_test), "rehearsal_lines": int(len(replay_texts)),
+            "epochs": config.epochs, "learning_rate": learning_rate,
+            "heldout_cer_before": cer_before, "heldout_cer_after": cer_after,
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        }],
+    })
+    metadata["base_scores"] = metadata.pop("scores", {})
+    metadata["scores"] = {}
+    path = save_model(net, config.out, metadata, force=config.force)
+    return LineFinetuneResult(path, int(len(train_idx)), int(n_test), cer_before, cer_after, metadata)
