@@ -23,7 +23,7 @@ from ocr import charsets
 from ocr.io import PageImage, expand_inputs, load
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
 from ocr.models import registry
-from ocr.recognize import RecognizedChar, Recognizer
+from ocr.recognize import RecognizedChar, Recognizer, join_split_numbers
 from ocr.recognize_lines import LineRecognizer
 from ocr.segment import Layout, segment
 
@@ -208,7 +208,8 @@ class Predictor:
             log.info("%s page %d: blank", page.source, page.index + 1)
             return result
         layout = analysis.layout
-        recognized = self.recognizer.recognize_lines(layout.components, layout.lines)
+        recognized = [join_split_numbers(words)
+                      for words in self.recognizer.recognize_lines(layout.components, layout.lines)]
         flat = [c for words in recognized for chars in words for c in chars]
         boxes = iter(_BoxMapper(pre).many(np.array([c.box for c in flat])).tolist()) if flat else iter(())
         for line_layout, words in zip(layout.lines, recognized):

@@ -498,3 +498,31 @@ class Recognizer:
             ch.text = new
             ch.confidence = merged
             ch.alternatives = [(new, merged)] + [(l, q) for l, q in ch.alternatives if l not in (t, other)][:2]
+
+
+def join_split_numbers(words: list[list[RecognizedChar]], max_pitches: float = 1.3) -> list[list[RecognizedChar]]:
+    """Rejoin numbers that ink gaps split into words, as "2125" read as "21 25".
+
+    Digits sit on one fixed advance in almost every font, so a narrow "1"
+    leaves wide ink gaps on both sides that look like word spaces. Between
+    two digits, what tells a space is the distance between their centres: one
+    digit pitch inside a number, a pitch plus a space between two numbers.
+    The pitch is the median centre distance of adjacent digits inside words
+    on the same line (at least three such pairs, or nothing is changed).
+    """
+    def centre(c: RecognizedChar) -> float:
+        return (c.box[0] + c.box[2]) / 2.0
+
+    pitches = [centre(b) - centre(a) for word in words for a, b in zip(word, word[1:])
+               if a.text.isdigit() and b.text.isdigit()]
+    if len(pitches) < 3:
+        return words
+    pitch = float(np.median(pitches))
+    out = [list(words[0])] if words else []
+    for word in words[1:]:
+        last, first = out[-1][-1], word[0]
+        if last.text.isdigit() and first.text.isdigit() and centre(first) - centre(last) < max_pitches * pitch:
+            out[-1].extend(word)
+        else:
+            out.append(list(word))
+    return out

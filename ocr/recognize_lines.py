@@ -134,7 +134,7 @@ class LineRecognizer:
         results = []
         for line, mask, inp, probs in zip(lines, masks, inputs, self.frame_probabilities(inputs)):
             chars = self._place(best_path(probs, self.allowed), line, mask, inp)
-            results.append(join_split_numbers(self._into_words(chars, line)))
+            results.append(self._into_words(chars, line))
         return results
 
     def _place(self, decoded: list[DecodedChar], line: LineLayout, mask: np.ndarray,
@@ -181,31 +181,3 @@ class LineRecognizer:
             distance = np.maximum(spans[:, 0] - centre, 0) + np.maximum(centre - spans[:, 1], 0)
             words[int(distance.argmin())].append(ch)
         return [w for w in words if w]
-
-
-def join_split_numbers(words: list[list[RecognizedChar]], max_pitches: float = 1.3) -> list[list[RecognizedChar]]:
-    """Rejoin numbers that ink gaps split into words, as "2125" read as "21 25".
-
-    Digits sit on one fixed advance in almost every font, so a narrow "1"
-    leaves wide ink gaps on both sides that look like word spaces. Between
-    two digits, what tells a space is the distance between their centres: one
-    digit pitch inside a number, a pitch plus a space between two numbers.
-    The pitch is the median centre distance of adjacent digits inside words
-    on the same line (at least three such pairs, or nothing is changed).
-    """
-    def centre(c: RecognizedChar) -> float:
-        return (c.box[0] + c.box[2]) / 2.0
-
-    pitches = [centre(b) - centre(a) for word in words for a, b in zip(word, word[1:])
-               if a.text.isdigit() and b.text.isdigit()]
-    if len(pitches) < 3:
-        return words
-    pitch = float(np.median(pitches))
-    out = [list(words[0])] if words else []
-    for word in words[1:]:
-        last, first = out[-1][-1], word[0]
-        if last.text.isdigit() and first.text.isdigit() and centre(first) - centre(last) < max_pitches * pitch:
-            out[-1].extend(word)
-        else:
-            out.append(list(word))
-    return out

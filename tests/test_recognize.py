@@ -88,3 +88,31 @@ def test_recognize_lines_end_to_end(model_path):
         assert 0 <= c.confidence <= 1 and c.alternatives[0][0] == c.text
     assert all(len(c.alternatives) == 3 for c in chars[:-1])
     assert [a for a, _ in chars[-1].alternatives] == [".", "-"]  # the model's only marks
+
+
+def _chars(text_and_centres, height=(10, 30)):
+    from ocr.recognize import RecognizedChar
+
+    return [RecognizedChar(t, (int(c) - 4, height[0], int(c) + 4, height[1]), 0.9, [(t, 0.9)])
+            for t, c in text_and_centres]
+
+
+def test_numbers_split_at_a_narrow_one_are_rejoined():
+    from ocr.recognize import join_split_numbers
+
+    # "2125 4444": digits every 20 px; the segmenter cut "21 25" at the wide gaps beside the 1,
+    # the real space adds 12 px.
+    words = [_chars([("2", 0), ("1", 20)]), _chars([("2", 40), ("5", 60)]),
+             _chars([("4", 92), ("4", 112), ("4", 132), ("4", 152)])]
+    joined = join_split_numbers(words)
+    assert ["".join(c.text for c in w) for w in joined] == ["2125", "4444"]
+
+
+def test_words_and_short_lines_are_left_alone():
+    from ocr.recognize import join_split_numbers
+
+    letters = [_chars([("a", 0), ("b", 20)]), _chars([("c", 40), ("d", 60)])]
+    assert len(join_split_numbers(letters)) == 2
+    few_digits = [_chars([("1", 0)]), _chars([("2", 20)])]  # no pitch to go by
+    assert len(join_split_numbers(few_digits)) == 2
+    assert join_split_numbers([]) == []
