@@ -340,7 +340,8 @@ def _overlay_path(base: str, page, n_pages: int) -> str:
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically) "
               "instead of stdout.")
-@click.option("--model", help="Model: a registry name (charnet, lenet; line models digitline, textline) "
+@click.option("--model", help="Model: auto (default: textline for printed lines, charnet for the lines "
+              "it is unsure of), a registry name (charnet, lenet; line models digitline, textline) "
               "or a .keras path.")
 @click.option("--digits", is_flag=True, help="Digit fields: output digits only, read with the digitline "
               "line model (--model lenet: glyph by glyph with LeNet).")

@@ -251,7 +251,7 @@ def _string_scores(truth: list[str], hyp: list[str]) -> dict:
 
 
 def handprinted(data_dir: Path, work: Path, n_pages: int, skip_tess: bool, jobs: int,
-                digit_models: list[str], model: str | None) -> dict:
+                digit_models: list[str], hand_models: list[str]) -> dict:
     from training.datasets import drop_duplicates, load
 
     results = {}
@@ -260,12 +260,13 @@ def handprinted(data_dir: Path, work: Path, n_pages: int, skip_tess: bool, jobs:
                                        [load("emnist-byclass", "test", data_dir)])
     runs = [(f"mnist_test_digits_{m}", mnist, ["--digits", "--model", m], "0123456789", False)
             for m in digit_models]
-    runs += [("mnist_test_charnet", mnist, _model_opt(model), None, False),
-             ("emnist_bymerge_test", bymerge, _model_opt(model), None, True)]
+    for m in hand_models:
+        runs += [(f"mnist_test_{m}", mnist, _model_opt(m), None, False),
+                 (f"emnist_bymerge_test_{m}", bymerge, _model_opt(m), None, True)]
     pages: dict[str, tuple[Path, list[str]]] = {}
     for name, ds, extra, wl, fold in runs:
         # Every digit model reads the same MNIST pages.
-        key = "mnist" if ds is mnist else name
+        key = "mnist" if ds is mnist else "emnist_bymerge_test"
         if key not in pages:
             folder = work / key
             folder.mkdir()
@@ -278,7 +279,7 @@ def handprinted(data_dir: Path, work: Path, n_pages: int, skip_tess: bool, jobs:
         cer, wer = cer_wer(truths, ours)
         r = {"pages": n_pages, "chars": sum(len(t.replace(" ", "").replace("\n", "")) for t in truths),
              "ours": {"cer": round(cer, 4), "wer": round(wer, 4), "seconds": round(secs, 1)}}
-        if name == "emnist_bymerge_test":
+        if name.startswith("emnist_bymerge_test"):
             r["excluded_duplicates"] = dropped
             r["case_insensitive"] = True
         if not skip_tess:
@@ -332,8 +333,9 @@ def main(argv=None) -> int:
     ap.add_argument("--orand-limit", type=int, default=None, help="First N ORAND-CAR-A strings only.")
     ap.add_argument("--hand-pages", type=int, default=3)
     ap.add_argument("--printed-pages", type=int, default=24)
-    ap.add_argument("--model", default=None, help="Character model for hand pages (default: bundled charnet).")
-    ap.add_argument("--print-models", default="charnet,textline",
+    ap.add_argument("--hand-models", default="auto,charnet",
+                    help="Models compared on hand-printed pages (comma-separated; auto is ocr read's default).")
+    ap.add_argument("--print-models", default="auto,charnet,textline",
                     help="Models compared on printed pages (comma-separated).")
     ap.add_argument("--digit-models", default="lenet,digitline",
                     help="Digit models compared with --digits (comma-separated).")
@@ -360,7 +362,7 @@ def main(argv=None) -> int:
             print(json.dumps({"orand_car_a": results["orand_car_a"]}), flush=True)
         if "hand" in tasks:
             results["handprinted"] = handprinted(data_dir, work, args.hand_pages, args.skip_tesseract, args.jobs,
-                                                 args.digit_models.split(","), args.model)
+                                                 args.digit_models.split(","), args.hand_models.split(","))
             print(json.dumps({"handprinted": results["handprinted"]}), flush=True)
         if "printed" in tasks:
             results["printed"] = printed(work, args.printed_pages, args.skip_tesseract, args.jobs,

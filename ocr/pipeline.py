@@ -23,8 +23,9 @@ from ocr import charsets
 from ocr.io import PageImage, expand_inputs, load
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
 from ocr.models import registry
-from ocr.recognize import RecognizedChar, Recognizer, join_split_numbers
+from ocr.recognize import RecognizedChar, Recognizer, join_split_numbers, settle_isolated_lookalikes
 from ocr.recognize_lines import LineRecognizer
+from ocr.recognize_mixed import MixedRecognizer
 from ocr.segment import Layout, segment
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ Box = tuple[int, int, int, int]
 #: model, which reads touching digits that glyph segmentation cuts wrongly
 #: (ORAND-CAR-A CER 16.0% against LeNet's 35.8%, bench/RESULTS.md).
 DIGITS_MODEL = "digitline"
+#: The model used when none is named: the print line model, with lines it is
+#: unsure of read again by the handwriting glyph model (ocr/recognize_mixed.py).
+AUTO_MODEL = "auto"
 
 
 @dataclass
@@ -166,7 +170,7 @@ class Predictor:
 
     def __init__(self, model: str | os.PathLike | None = None, digits: bool = False,
                  charset: str | None = None, binarization: str = "auto", deskew: bool = True,
-                 remove_lines: bool = True, recognizer: Recognizer | LineRecognizer | None = None) -> None:
+                 remove_lines: bool = True, recognizer: Recognizer | LineRecognizer | MixedRecognizer | None = None) -> None:
         self._loading: Future | None = None
         self._recognizer = recognizer
         if recognizer is None:
@@ -174,18 +178,21 @@ class Predictor:
                 model = model or DIGITS_MODEL
                 charset = "".join(c for c in (charset or charsets.DIGITS) if c in charsets.DIGITS) \
                     or charsets.DIGITS
-            model = model or "charnet"
-            kind = registry.model_kind(model)  # fails now for unknown names and missing files
-            make = LineRecognizer if kind == "line" else Recognizer
+            model = model or AUTO_MODEL
+            if str(model) == AUTO_MODEL:
+                loader_args = (MixedRecognizer,)
+            else:
+                kind = registry.model_kind(model)  # fails now for unknown names and missing files
+                loader_args = (LineRecognizer if kind == "line" else Recognizer, model)
             loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-model")
-            self._loading = loader.submit(make, model, charset=charset)
+            self._loading = loader.submit(*loader_args, charset=charset)
             loader.shutdown(wait=False)
         self.binarization = binarization
         self.deskew = deskew
         self.remove_lines = remove_lines
 
     @property
-    def recognizer(self) -> Recognizer | LineRecognizer:
+    def recognizer(self) -> Recognizer | LineRecognizer | MixedRecognizer:
         """The recognizer, waiting for the model to finish loading (its errors are raised here)."""
         if self._recognizer is None:
             assert self._loading is not None
@@ -208,7 +215,7 @@ class Predictor:
             log.info("%s page %d: blank", page.source, page.index + 1)
             return result
         layout = analysis.layout
-        recognized = [join_split_numbers(words)
+        recognized = [settle_isolated_lookalikes(join_split_numbers(words))
                       for words in self.recognizer.recognize_lines(layout.components, layout.lines)]
         flat = [c for words in recognized for chars in words for c in chars]
         boxes = iter(_BoxMapper(pre).many(np.array([c.box for c in flat])).tolist()) if flat else iter(())

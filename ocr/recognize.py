@@ -526,3 +526,24 @@ def join_split_numbers(words: list[list[RecognizedChar]], max_pitches: float = 1
         else:
             out.append(list(word))
     return out
+
+
+def settle_isolated_lookalikes(words: list[list[RecognizedChar]]) -> list[list[RecognizedChar]]:
+    """Read a lone letter between numbers as the digit of the same shape.
+
+    A comb field puts each digit of an account number in its own box, so each
+    is a word of one character and gets no context from its own word: an "0"
+    drawn round reads as "O". When every neighbouring word on the line is a
+    number, a one-character word in :data:`SAME_SHAPE` becomes its digit.
+    """
+    out = [list(w) for w in words]
+    for k, word in enumerate(words):
+        if len(word) != 1 or word[0].text.isdigit():
+            continue
+        digit = next((c for c in SAME_SHAPE.get(word[0].text, "") if c.isdigit()), None)
+        neighbours = [words[j] for j in (k - 1, k + 1) if 0 <= j < len(words)]
+        if digit and neighbours and all("".join(c.text for c in n).isdigit() for n in neighbours):
+            ch = word[0]
+            out[k] = [RecognizedChar(digit, ch.box, ch.confidence, ch.alternatives, ch.best_letter,
+                                     ch.best_digit, ch.same_shape)]
+    return out

@@ -236,14 +236,21 @@ def merge_parts(boxes: np.ndarray, comps: list[int], line_height: float) -> list
     return glyphs
 
 
+#: A gap this many line heights wide separates fields or columns, not words.
+FIELD_GAP = 3.0
+
+
 def word_gap_threshold(gaps: np.ndarray, line_height: float) -> float:
     """Smallest gap that separates words on a line, from the line's gap statistics.
 
     Most gaps on a line are inside words, so their median is the letter
     spacing; gaps clearly wider than it (by 0.15 line heights) are candidate
     word spaces, and the threshold is halfway between the letter spacing and
-    the median candidate. With no candidates, only a gap of 0.45 line heights
-    counts as a space. The result is clamped to [0.15, 0.8] line heights.
+    the median candidate. Gaps over :data:`FIELD_GAP` line heights (between a
+    form's label and its field, or table columns) are breaks anyway and would
+    inflate that median, so they count only when there is no other. With no
+    candidates, only a gap of 0.45 line heights counts as a space. The result
+    is clamped to [0.15, 0.8] line heights.
     """
     h = max(line_height, 1.0)
     g = np.asarray(gaps, dtype=np.float64)
@@ -251,6 +258,9 @@ def word_gap_threshold(gaps: np.ndarray, line_height: float) -> float:
         return 0.45 * h
     intra = float(np.median(g)) if len(g) >= 3 else min(float(g.min()), 0.1 * h)
     wide = g[g > intra + 0.15 * h]
+    spaces = wide[wide <= FIELD_GAP * h]
+    if len(spaces):
+        wide = spaces
     if len(wide) == 0:
         return float(max(0.45 * h, intra + 0.15 * h))
     return float(np.clip((intra + float(np.median(wide))) / 2.0, 0.15 * h, 0.8 * h))

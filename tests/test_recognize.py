@@ -116,3 +116,12 @@ def test_words_and_short_lines_are_left_alone():
     few_digits = [_chars([("1", 0)]), _chars([("2", 20)])]  # no pitch to go by
     assert len(join_split_numbers(few_digits)) == 2
     assert join_split_numbers([]) == []
+
+
+def test_lone_letter_between_numbers_becomes_a_digit():
+    from ocr.recognize import settle_isolated_lookalikes
+
+    comb = [_chars([(c, 20 * i)]) for i, c in enumerate("4O91")]
+    assert "".join(w[0].text for w in settle_isolated_lookalikes(comb)) == "4091"
+    words = [_chars([("a", 0), ("t", 10)]), _chars([("O", 40)]), _chars([("5", 60)])]
+    assert settle_isolated_lookalikes(words)[1][0].text == "O"  # a word beside it is not a number

@@ -92,3 +92,12 @@ def test_word_gap_threshold():
 
 def test_empty_mask():
     assert sg.segment(np.zeros((20, 20), bool)).lines == []
+
+
+def test_label_to_field_gap_does_not_hide_word_spaces():
+    # "Name      Maria Lopez": letter gaps of 2-3 px, one space of 8, a field gap of 70.
+    gaps = np.array([2, 3, 2, 70, 2, 3, 2, 2, 8, 3, 2, 2, 3], dtype=float)
+    t = sg.word_gap_threshold(gaps, 20)
+    assert 3 < t < 8
+    # A label and comb boxes: only field gaps, which still split.
+    assert sg.word_gap_threshold(np.array([2, 3, 2, 75, 45, 45, 45, 45, 45, 45, 45], dtype=float), 20) <= 16
