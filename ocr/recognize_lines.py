@@ -129,13 +129,25 @@ class LineRecognizer:
     def recognize_lines(self, components: Components,
                         lines: Sequence[LineLayout]) -> list[list[list[RecognizedChar]]]:
         """Recognize every line of a page: returns lines -> words -> characters."""
+        return self.recognize_and_rate(components, lines)[0]
+
+    def recognize_and_rate(self, components: Components, lines: Sequence[LineLayout]
+                           ) -> tuple[list[list[list[RecognizedChar]]], list[float]]:
+        """Recognize every line, and rate how sure the model is of each line.
+
+        The rating is the mean confidence of the line's characters read
+        without the whitelist: a whitelist renormalizes what is left, so a
+        line the model cannot read would look sure of the digits it is forced into.
+        """
         masks = [line_mask(components, line) for line in lines]
         inputs = [to_line_input(m, line_height=line.height) for m, line in zip(masks, lines)]
-        results = []
+        results, ratings = [], []
         for line, mask, inp, probs in zip(lines, masks, inputs, self.frame_probabilities(inputs)):
-            chars = self._place(best_path(probs, self.allowed), line, mask, inp)
-            results.append(self._into_words(chars, line))
-        return results
+            decoded = best_path(probs, self.allowed)
+            free = decoded if self.allowed is None else best_path(probs)
+            ratings.append(float(np.mean([c.confidence for c in free])) if free else 0.0)
+            results.append(self._into_words(self._place(decoded, line, mask, inp), line))
+        return results, ratings
 
     def _place(self, decoded: list[DecodedChar], line: LineLayout, mask: np.ndarray,
                inp: LineInput) -> list[RecognizedChar]:

@@ -17,8 +17,6 @@ import logging
 import threading
 from typing import Sequence
 
-import numpy as np
-
 from ocr.recognize import RecognizedChar, Recognizer
 from ocr.recognize_lines import LineRecognizer
 from ocr.segment import Components, LineLayout
@@ -31,12 +29,6 @@ HAND_MODEL = "charnet"
 #: A line whose mean character confidence under the print model is below
 #: this is read again by the handwriting model.
 PRINT_CONFIDENCE = 0.95
-
-
-def line_confidence(words: list[list[RecognizedChar]]) -> float:
-    """Mean confidence of a recognized line's characters (0 for an empty line)."""
-    values = [c.confidence for word in words for c in word]
-    return float(np.mean(values)) if values else 0.0
 
 
 class MixedRecognizer:
@@ -63,8 +55,8 @@ class MixedRecognizer:
     def recognize_lines(self, components: Components,
                         lines: Sequence[LineLayout]) -> list[list[list[RecognizedChar]]]:
         """Recognize every line of a page: returns lines -> words -> characters."""
-        results = self.printed.recognize_lines(components, lines)
-        unsure = [i for i, words in enumerate(results) if line_confidence(words) < self.threshold]
+        results, ratings = self.printed.recognize_and_rate(components, lines)
+        unsure = [i for i, rating in enumerate(ratings) if rating < self.threshold]
         if unsure:
             log.debug("%d of %d lines read as handwriting", len(unsure), len(lines))
             for i, words in zip(unsure, self.hand.recognize_lines(components, [lines[i] for i in unsure])):

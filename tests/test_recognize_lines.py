@@ -80,3 +80,22 @@ def test_characters_land_in_the_words_under_their_frames():
     assert ["".join(c.text for c in w) for w in words] == ["01", "23"]
     for ch, (x0, x1) in zip(chars, [(60, 80), (95, 115), (250, 270), (285, 305)]):
         assert abs(ch.box[0] - x0) <= 2 and abs(ch.box[2] - x1) <= 2 and ch.box[1] == 30 and ch.box[3] == 70
+
+
+def test_rating_ignores_the_whitelist():
+    from ocr.recognize_lines import LineRecognizer
+
+    page = np.zeros((100, 200), bool)
+    page[30:70, 60:80] = page[30:70, 95:115] = True
+    layout = segment(page)
+    reader = LineRecognizer.__new__(LineRecognizer)
+    reader.labels = list("0a")
+    reader.allowed = np.array([True, False])  # digits only
+    # Frames: blank, 'a' (0.6, digit 0.3), blank, 'a', blank.
+    frames = np.array([[0.9, 0.05, 0.05], [0.1, 0.3, 0.6], [0.9, 0.05, 0.05], [0.1, 0.3, 0.6],
+                       [0.9, 0.05, 0.05]])
+    reader.frame_probabilities = lambda inputs: [frames for _ in inputs]
+    words, ratings = reader.recognize_and_rate(layout.components, layout.lines)
+    text = "".join(c.text for w in words[0] for c in w)
+    assert text == "00"                     # forced into the whitelist, sure of it after renormalizing
+    assert abs(ratings[0] - 0.6) < 1e-9     # but the model preferred 'a' at 0.6

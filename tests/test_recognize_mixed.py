@@ -3,7 +3,7 @@
 import threading
 
 from ocr.recognize import RecognizedChar
-from ocr.recognize_mixed import MixedRecognizer, line_confidence
+from ocr.recognize_mixed import MixedRecognizer
 
 
 def _line(text, confidence):
@@ -17,6 +17,15 @@ class _Stub:
     def recognize_lines(self, components, lines):
         self.calls.append(list(lines))
         return [self.lines[l] for l in lines]
+
+    def recognize_and_rate(self, components, lines):
+        words = self.recognize_lines(components, lines)
+        return words, [line_confidence(w) for w in words]
+
+
+def line_confidence(words):
+    values = [c.confidence for word in words for c in word]
+    return sum(values) / len(values) if values else 0.0
 
 
 def test_unsure_lines_go_to_the_handwriting_model():
@@ -35,8 +44,3 @@ def test_print_only_pages_never_need_the_handwriting_model():
     mixed._hand, mixed.threshold, mixed._lock = None, 0.95, threading.Lock()
     assert mixed.recognize_lines(None, [0])[0][0][0].text == "T"
     assert mixed._hand is None
-
-
-def test_line_confidence():
-    assert line_confidence([]) == 0.0
-    assert abs(line_confidence(_line("ab", 0.5) + _line("c", 0.8)) - 0.6) < 1e-9
