@@ -3,6 +3,8 @@
 The accuracy checks need the real datasets and are skipped without OCR_DATA_DIR.
 """
 
+from pathlib import Path
+
 import pytest
 
 from ocr.models import registry
@@ -60,3 +62,18 @@ def test_bundled_line_model_on_real_data(name, key, real_data_dir):
     assert report.cer <= MAXIMUM_CER[name, key]
     if limit is None:
         assert report.cer == pytest.approx(meta["scores"][key]["cer"], abs=1e-4)
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+@pytest.mark.parametrize("sample, text", [
+    ("form_ruled.png", "Name Maria Lopez\nAccount 4 0 9 1 7 3 5 2\nAmount 1250 EUR\nDate 12 March 2024"),
+    ("two_columns.png", "Quarterly Report Summary\nSales rose in March\nand April across\nall northern stores\n"
+                        "while costs fell\nThe board approved\na new budget of\n4500 for the next\n"
+                        "quarter of the year"),
+])
+def test_bundled_samples_read_exactly_with_the_default_model(sample, text):
+    import ocr
+
+    assert ocr.read(str(SAMPLES / sample)).text == text
