@@ -212,9 +212,10 @@ def train_glyphs(**options) -> None:
     have a NAME.gt.txt transcript beside them.
     """
     from training.finetune import FinetuneConfig, finetune
+    from training.finetune_lines import LineFinetuneResult
 
     result = finetune(FinetuneConfig(**options))
-    if hasattr(result, "cer_after"):  # a line model
+    if isinstance(result, LineFinetuneResult):
         click.echo(f"adapted on {result.n_train} lines")
         if result.n_heldout:
             click.echo(f"held-out CER on {result.n_heldout} lines: {result.cer_before:.2%} -> "

@@ -33,6 +33,8 @@ def main() -> None:
             continue
         net = labels = None
         if args.recompute:
+            from training.evaluate import evaluate_line_model, evaluate_model
+
             net, _ = registry.load(spec.name)
             labels = meta["labels"]
         size_mb = spec.weights.stat().st_size / 1e6
@@ -41,8 +43,6 @@ def main() -> None:
             score = meta["scores"].get(ev.key, {})
             acc, cer, n = score.get("accuracy"), score.get("cer"), score.get("n")
             if net is not None:
-                from training.evaluate import evaluate_line_model, evaluate_model
-
                 if spec.kind == "line":
                     report = evaluate_line_model(net, labels, ev.dataset, ev.split)
                     cer = report.cer

@@ -87,33 +87,21 @@ def split_fonts():
 
 def orand_adaptation(base: str, limit: int | None, train_features: bool) -> None:
     """Fine-tune the digit model on half of ORAND-CAR-A; CER on the other half before and after."""
-    import re
-    import sys
-
-    from ocr.io import load
     from ocr.models import registry
     from ocr.pipeline import Predictor
     from ocr.recognize import Recognizer
+    from training.datasets import orand_car_a
+    from training.evaluate import read_digit_strings, string_scores
     from training.extract import extract_glyphs
     from training.finetune import FinetuneConfig, finetune
 
-    sys.path.insert(0, str(Path(__file__).parent))
-    from training.evaluate import edit_distance
-
-    root = Path(os.environ["OCR_DATA_DIR"]) / "orand-car-a"
-    rows = [line.split("\t") for line in (root / "gt.tsv").read_text().splitlines()[1:] if line.strip()]
+    rows = orand_car_a()
     rows = rows[:limit] if limit else rows
     adapt, test = rows[0::2], rows[1::2]
 
     def cer(model) -> tuple[float, float]:
-        predictor = Predictor(model, digits=True)
-        errors = chars = exact = 0
-        for path, truth, *_ in test:
-            text = re.sub(r"\D", "", predictor.read_page(load(root / path)[0]).text)
-            errors += edit_distance(truth, text)
-            chars += len(truth)
-            exact += text == truth
-        return errors / chars, exact / len(test)
+        reads = read_digit_strings(Predictor(model, digits=True), [path for path, _ in test])
+        return string_scores([truth for _, truth in test], reads)
 
     line_model = registry.model_kind(base) == "line"
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,15 +110,15 @@ def orand_adaptation(base: str, limit: int | None, train_features: bool) -> None
         if line_model:
             # Whole cheque amounts as line images with their amount as transcript.
             (Path(tmp) / "lines").mkdir()
-            for k, (path, truth, *_) in enumerate(adapt):
-                image = Path(tmp) / "lines" / f"{k:04d}{Path(path).suffix}"
-                image.symlink_to(root / path)
+            for k, (path, truth) in enumerate(adapt):
+                image = Path(tmp) / "lines" / f"{k:04d}{path.suffix}"
+                image.symlink_to(path)
                 (Path(tmp) / "lines" / f"{k:04d}.gt.txt").write_text(truth + "\n")
             written = lines = len(adapt)
         else:
             recognizer = Recognizer(base)
-            for path, truth, *_ in adapt:
-                report = extract_glyphs(root / path, [truth], f"{tmp}/glyphs", recognizer)
+            for path, truth in adapt:
+                report = extract_glyphs(path, [truth], f"{tmp}/glyphs", recognizer)
                 written += report.written
                 lines += bool(report.written)
         extract_s = time.perf_counter() - started

@@ -224,9 +224,9 @@ def handprinted_pages(out: Path, images: np.ndarray, labels: list[str], n_pages:
 
 # ------------------------------------------------------------------ tasks
 def orand(data_dir: Path, work: Path, limit: int | None, skip_tess: bool, digit_models: list[str]) -> dict:
-    from ocr.io import load
     from ocr.pipeline import Predictor
     from training.datasets import orand_car_a
+    from training.evaluate import read_digit_strings
 
     rows = orand_car_a(data_dir)
     rows = rows[:limit] if limit else rows
@@ -236,7 +236,7 @@ def orand(data_dir: Path, work: Path, limit: int | None, skip_tess: bool, digit_
     for model in digit_models:
         predictor = Predictor(model, digits=True)
         t = time.perf_counter()
-        ours = [re.sub(r"\D", "", predictor.read_page(load(p)[0]).text) for p in paths]
+        ours = read_digit_strings(predictor, paths)
         res["ours"][model] = {**_string_scores(truth, ours), "seconds": round(time.perf_counter() - t, 1)}
     if not skip_tess:
         tess, secs, _ = tesseract_batch(paths, work, 7, "0123456789")

@@ -210,3 +210,17 @@ def to_line_input(mask: np.ndarray, line_height: float | None = None, height: in
     top = (height - new_h) // 2
     canvas[top:top + new_h, pad:pad + new_w] = glyphs
     return LineInput(np.clip(canvas, 0, 255).astype(np.uint8), scale, int(x0), pad)
+
+
+def stack_lines(images: Sequence[np.ndarray], width: int | None = None) -> np.ndarray:
+    """Line inputs as one (N, height, W) batch, blank-padded on the right (or cut at ``width``).
+
+    W is ``width``, else the widest input (at least :data:`LINE_MIN_WIDTH`),
+    rounded up to a multiple of :data:`LINE_STRIDE`.
+    """
+    width = width or max(LINE_MIN_WIDTH, max(img.shape[1] for img in images))
+    width = -(-width // LINE_STRIDE) * LINE_STRIDE
+    out = np.zeros((len(images), images[0].shape[0], width), np.uint8)
+    for row, img in zip(out, images):
+        row[:, :min(width, img.shape[1])] = img[:, :width]
+    return out

@@ -160,6 +160,13 @@ class Analysis:
     layout: Layout | None  # None for a blank page
 
 
+def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = True,
+                 remove_lines: bool = True) -> Analysis:
+    """Preprocess and segment one page, as ``ocr read`` does before recognition."""
+    pre = preprocess(page.image, binarization=binarization, deskew_pages=deskew, remove_lines=remove_lines)
+    return Analysis(page, pre, None if pre.blank else segment(pre.binary))
+
+
 class Predictor:
     """Preprocessing, segmentation and recognition with one model, reusable across pages.
 
@@ -201,9 +208,7 @@ class Predictor:
 
     def analyse(self, page: PageImage) -> Analysis:
         """Preprocess and segment one page (no model needed)."""
-        pre = preprocess(page.image, binarization=self.binarization, deskew_pages=self.deskew,
-                         remove_lines=self.remove_lines)
-        return Analysis(page, pre, None if pre.blank else segment(pre.binary))
+        return analyse_page(page, self.binarization, self.deskew, self.remove_lines)
 
     def recognize(self, analysis: Analysis) -> Page:
         """Recognize the lines of an analysed page and map boxes back to the input image."""

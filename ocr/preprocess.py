@@ -426,7 +426,7 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
     binary, method = binarize(gray, binarization)
     binary = remove_specks(binary, 3)
     angle = 0.0
-    char_height = text_height(binary)
+    char_height = text_height(binary) if deskew_pages or remove_lines else 0.0
     # A single short line (a field, a cheque amount) has too little text for a
     # projection profile: slanted handwriting would be read as skew.
     if deskew_pages and binary.shape[0] >= 3 * max(char_height, 1.0):

@@ -13,7 +13,7 @@ import logging
 import math
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -543,7 +543,5 @@ def settle_isolated_lookalikes(words: list[list[RecognizedChar]]) -> list[list[R
         digit = next((c for c in SAME_SHAPE.get(word[0].text, "") if c.isdigit()), None)
         neighbours = [words[j] for j in (k - 1, k + 1) if 0 <= j < len(words)]
         if digit and neighbours and all("".join(c.text for c in n).isdigit() for n in neighbours):
-            ch = word[0]
-            out[k] = [RecognizedChar(digit, ch.box, ch.confidence, ch.alternatives, ch.best_letter,
-                                     ch.best_digit, ch.same_shape)]
+            out[k] = [replace(word[0], text=digit)]
     return out

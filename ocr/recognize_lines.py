@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from ocr.errors import OcrError
-from ocr.normalize import LINE_STRIDE, LineInput, to_line_input
+from ocr.normalize import LINE_STRIDE, LineInput, stack_lines, to_line_input
 from ocr.recognize import RecognizedChar, compile_forward, load_model
 from ocr.segment import Components, LineLayout
 
@@ -117,10 +117,7 @@ class LineRecognizer:
         out: list[np.ndarray | None] = [None] * len(inputs)
         for start in range(0, len(order), self.batch_size):
             chunk = order[start:start + self.batch_size]
-            width = max(inputs[i].image.shape[1] for i in chunk)
-            batch = np.zeros((len(chunk), inputs[chunk[0]].image.shape[0], width), np.float32)
-            for row, i in enumerate(chunk):
-                batch[row, :, :inputs[i].image.shape[1]] = inputs[i].image
+            batch = stack_lines([inputs[i].image for i in chunk]).astype(np.float32)
             probs = np.asarray(self._forward(batch), dtype=np.float64)
             for row, i in enumerate(chunk):
                 out[i] = probs[row, :inputs[i].image.shape[1] // LINE_STRIDE]

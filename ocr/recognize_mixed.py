@@ -5,10 +5,9 @@ badly; the glyph model is the other way round. The line model's own
 confidence tells them apart: its mean character confidence was above 0.98
 on 99% of the benchmark's printed lines and below 0.9 on 95% of the lines
 of pages composed from EMNIST/MNIST test glyphs (no line of either kind
-crossed 0.95). So
-every line is read by the line model first, and lines it is unsure of are
-read again, glyph by glyph, by the handwriting model, which is only loaded
-when a page needs it.
+crossed 0.95). So every line is read by the line model first, and lines it
+is unsure of are read again, glyph by glyph, by the handwriting model, which
+is only loaded when a page needs it.
 """
 
 from __future__ import annotations

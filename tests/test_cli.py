@@ -23,18 +23,25 @@ def assert_one_line_error(result, text):
     assert len(errors) == 1 and text in errors[0], result.stderr
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """One smoke training run: six short epochs on a few hundred synthetic digits."""
+def smoke_train(tmp_path_factory, model: str, *options):
+    """Train ``model`` through the CLI on a few hundred synthetic digits.
+
+    Returns (data dir, model file, CLI result).
+    """
     from tests.conftest import write_dataset
 
-    root = tmp_path_factory.mktemp("train")
+    root = tmp_path_factory.mktemp(f"train_{model}")
     data = write_dataset(root / "data")
-    out = root / "lenet.keras"
-    result = run("train", "lenet", "--data-dir", data, "--epochs", "6", "--batch-size", "32",
-                 "--out", out)
+    out = root / f"{model}.keras"
+    result = run("train", model, "--data-dir", data, *options, "--out", out)
     assert result.exit_code == 0, result.output
     return data, out, result
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One smoke training run: six short epochs."""
+    return smoke_train(tmp_path_factory, "lenet", "--epochs", "6", "--batch-size", "32")
 
 
 def test_smoke_training_writes_model_with_metadata(trained):

@@ -10,21 +10,14 @@ import pytest
 from PIL import Image
 
 from ocr.models.store import read_metadata
-from tests.test_cli import run
+from tests.test_cli import run, smoke_train
 
 
 @pytest.fixture(scope="module")
 def line_model(tmp_path_factory):
-    """A smoke training run: composed strings of a few hundred synthetic digits."""
-    from tests.conftest import write_dataset
-
-    root = tmp_path_factory.mktemp("lines")
-    data = write_dataset(root / "data")
-    out = root / "digitline.keras"
-    result = run("train", "digitline", "--data-dir", data, "--epochs", "2", "--limit", "400",
-                 "--batch-size", "32", "--learning-rate", "3e-3", "--out", out)
-    assert result.exit_code == 0, result.output
-    return data, out, result
+    """A smoke training run: strings composed of a few hundred synthetic digits."""
+    return smoke_train(tmp_path_factory, "digitline", "--epochs", "2", "--limit", "400",
+                       "--batch-size", "32", "--learning-rate", "3e-3")
 
 
 def test_training_writes_a_line_model_with_scores(line_model):

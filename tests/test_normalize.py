@@ -42,3 +42,14 @@ def test_line_metrics_and_geometry():
     o, p, dot = (nz.glyph_geometry(b, m) for b in boxes[1:])
     assert 0.55 < o.height < 0.8 and p.bottom < -0.2
     assert dot.is_small_mark and not o.is_small_mark
+
+
+def test_stack_lines_pads_to_the_widest_or_cuts():
+    from ocr.normalize import LINE_MIN_WIDTH, stack_lines
+
+    a, b = np.full((32, 170), 7, np.uint8), np.full((32, 201), 9, np.uint8)
+    batch = stack_lines([a, b])
+    assert batch.shape == (2, 32, 204)  # widest, rounded up to the frame stride
+    assert (batch[0, :, :170] == 7).all() and (batch[0, :, 170:] == 0).all()
+    assert stack_lines([np.ones((32, 10), np.uint8)]).shape[2] == LINE_MIN_WIDTH
+    assert stack_lines([b], width=100).shape == (1, 32, 100)

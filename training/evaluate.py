@@ -185,6 +185,21 @@ def _synthetic_lines(dataset: str, alphabet: str, data_dir, limit: int | None) -
     return x, texts
 
 
+def read_line_images(model, labels: Sequence[str], images: Sequence[np.ndarray]) -> list[str]:
+    """What a line model (Keras model, labels) reads in line inputs already at its input format."""
+    reader = LineRecognizer.from_network(model, labels)
+    probs = reader.frame_probabilities([LineInput(img, 1.0, 0, 0) for img in images])
+    return ["".join(labels[c.label] for c in best_path(p)) for p in probs]
+
+
+def read_digit_strings(predictor, paths: Sequence[str | os.PathLike]) -> list[str]:
+    """The digits a :class:`ocr.pipeline.Predictor` reads in each image, through the whole
+    pipeline; separators and closing marks are dropped, as cheque-amount truths have none."""
+    from ocr.io import load
+
+    return [re.sub(r"\D", "", predictor.read_page(load(str(p))[0]).text) for p in paths]
+
+
 def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str = "test",
                         data_dir: str | os.PathLike | None = None, limit: int | None = None) -> LineReport:
     """Score a line model (Keras model, labels) on ``mnist-strings``, ``printed-lines`` or ``orand-car-a``.
@@ -196,21 +211,18 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
     whole pipeline (preprocessing, segmentation, line model) and compares
     its digits with the amount.
     """
-    reader = LineRecognizer.from_network(model, labels)
     if dataset == "orand-car-a":
-        from ocr.io import load
         from ocr.pipeline import Predictor
         from training.datasets import orand_car_a
 
         rows = orand_car_a(data_dir)[:limit]
-        predictor = Predictor(recognizer=reader)
         truths = [text for _, text in rows]
-        reads = [re.sub(r"\D", "", predictor.read_page(load(path)[0]).text) for path, _ in rows]
+        reads = read_digit_strings(Predictor(recognizer=LineRecognizer.from_network(model, labels)),
+                                   [path for path, _ in rows])
         split = "all"
     else:
         x, truths = _synthetic_lines(dataset, "".join(labels), data_dir, limit)
-        probs = reader.frame_probabilities([LineInput(img, 1.0, 0, 0) for img in x])
-        reads = ["".join(labels[c.label] for c in best_path(p)) for p in probs]
+        reads = read_line_images(model, labels, x)
         split = "test"
     cer, accuracy = string_scores(truths, reads)
     mistakes = [(t, r) for t, r in zip(truths, reads) if t != r][:20]

@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from ocr.models import registry
 from ocr.models.store import check_writable, save_model
 from training import datasets
 from training.data import PRINTED, load_training_arrays
+
+if TYPE_CHECKING:
+    from training.finetune_lines import LineFinetuneResult
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +144,7 @@ def _holdout_split(labels: np.ndarray, fraction: float, rng: np.random.Generator
     return np.array(train_idx, dtype=np.int64), np.array(test_idx, dtype=np.int64)
 
 
-def _replay_sources(meta: dict[str, Any]) -> list[tuple[str, str]]:
+def replay_sources(meta: dict[str, Any]) -> list[tuple[str, str]]:
     """The base model's training datasets, from its metadata."""
     sources = []
     for entry in meta.get("training", {}).get("datasets", []):
@@ -161,7 +164,7 @@ def _replay_set(meta, labels: str, per_class: int, data_dir, rng) -> tuple[np.nd
     if per_class == 0:
         return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64), "none"
     images, targets, used = [], [], []
-    for name, split in _replay_sources(meta):
+    for name, split in replay_sources(meta):
         try:
             if name == PRINTED:
                 # Render only what is replayed, not the whole printed training set.
@@ -191,20 +194,20 @@ def per_class_accuracy(predicted: np.ndarray, truth: np.ndarray, labels: str) ->
             for c in np.unique(truth)}
 
 
-def finetune(config: FinetuneConfig) -> FinetuneResult:
+def finetune(config: FinetuneConfig) -> FinetuneResult | LineFinetuneResult:
     """Fine-tune ``config.base`` on the glyph folder and save the result to ``config.out``.
 
     A line model (``digitline``, ``textline``) is adapted instead on a folder
     of line images with ``.gt.txt`` transcripts (:mod:`training.finetune_lines`).
     """
-    if registry.model_kind(config.base) == "line":
-        from training.finetune_lines import finetune_lines
-
-        return finetune_lines(config)
     base_path = registry.resolve(config.base)
     check_writable(config.out, config.force)
     if Path(config.out).resolve() == base_path.resolve():
         raise ModelError("--out must not be the base model file; the base is never modified")
+    if registry.model_kind(config.base) == "line":
+        from training.finetune_lines import finetune_lines
+
+        return finetune_lines(config, base_path)
     user = datasets.load_glyph_folder(config.glyphs)
     base, meta = registry.load_classifier(config.base)
     old_labels = "".join(meta["labels"])

@@ -21,11 +21,11 @@ import numpy as np
 
 from ocr.errors import DataError, OcrError
 from ocr.models import registry
-from ocr.models.store import check_writable, save_model
-from ocr.normalize import LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, to_line_input
+from ocr.models.store import save_model
+from ocr.normalize import LINE_HEIGHT, stack_lines, to_line_input
 from training.data import TEXT_LINES
 from training.datasets import GLYPH_SUFFIXES
-from training.evaluate import string_scores
+from training.evaluate import read_line_images, string_scores
 from training.extract import transcript_for
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,8 @@ class LineSamples:
 def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
     """Read ``folder``'s line images that have a ``.gt.txt`` beside them, as model inputs."""
     from ocr.io import load
-    from ocr.preprocess import preprocess
+    from ocr.pipeline import analyse_page
     from ocr.recognize_lines import line_mask
-    from ocr.segment import segment
 
     root = Path(folder)
     if not root.is_dir():
@@ -60,13 +59,15 @@ def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
     if not files:
         raise DataError(f"{root} has no line images with a .gt.txt transcript beside them "
                         "(line.png + line.gt.txt)")
-    known = set(labels)
-    images, texts, paths, unknown = [], [], [], set()
-    for path in files:
-        text = "".join(transcript_for(path).read_text(encoding="utf-8").split())
-        unknown |= set(text) - known
-        pre = preprocess(load(str(path))[0].image)
-        layout = None if pre.blank else segment(pre.binary)
+    transcripts = ["".join(transcript_for(p).read_text(encoding="utf-8").split()) for p in files]
+    unknown = set("".join(transcripts)) - set(labels)
+    if unknown:
+        raise DataError(f"transcripts in {root} use characters the model cannot output: "
+                        f"{''.join(sorted(unknown))!r}; a line model learns new characters only "
+                        "by retraining (ocr train)")
+    images, texts, paths = [], [], []
+    for path, text in zip(files, transcripts):
+        layout = analyse_page(load(str(path))[0]).layout
         if not text or layout is None or not layout.lines:
             log.warning("%s: no ink or an empty transcript; skipped", path)
             continue
@@ -83,23 +84,9 @@ def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
         images.append(to_line_input(mask, line_height=height).image)
         texts.append(text[:MAX_LENGTH])
         paths.append(str(path))
-    if unknown:
-        raise DataError(f"transcripts in {root} use characters the model cannot output: "
-                        f"{''.join(sorted(unknown))!r}; a line model learns new characters only "
-                        "by retraining (ocr train)")
     if not images:
         raise DataError(f"no usable line in {root}")
     return LineSamples(images, texts, paths)
-
-
-def pad_lines(images: list[np.ndarray], width: int | None = None) -> np.ndarray:
-    """Stack line inputs into one (N, LINE_HEIGHT, W) batch, blank-padded on the right."""
-    width = width or max(LINE_MIN_WIDTH, max(img.shape[1] for img in images))
-    width = -(-width // LINE_STRIDE) * LINE_STRIDE
-    out = np.zeros((len(images), LINE_HEIGHT, width), np.uint8)
-    for row, img in zip(out, images):
-        row[:, :min(width, img.shape[1])] = img[:, :width]
-    return out
 
 
 def _rehearsal_lines(meta: dict, labels: str, n: int, width: int, data_dir, seed: int):
@@ -114,23 +101,18 @@ def _rehearsal_lines(meta: dict, labels: str, n: int, width: int, data_dir, seed
             x, _, texts = textline_dataset(n, labels, seed=seed)
         else:
             from training.data import load_training_arrays
+            from training.finetune import replay_sources
             from training.strings import line_dataset
 
-            glyphs, targets, _ = load_training_arrays([("mnist", "train")], labels, data_dir)
+            sources = replay_sources(meta)
+            if not sources:
+                raise DataError("the base model's metadata names no training data")
+            glyphs, targets, _ = load_training_arrays(sources, labels, data_dir)
             x, _, texts = line_dataset(glyphs, targets, n, labels, seed=seed)
-    except (DataError, OcrError) as exc:
+    except OcrError as exc:
         log.warning("no rehearsal lines (%s); old skills may fade", exc)
         return np.zeros((0, LINE_HEIGHT, width), np.uint8), []
-    return pad_lines(list(x), width), texts
-
-
-def _read(net, labels: str, images: list[np.ndarray]) -> list[str]:
-    from ocr.recognize_lines import LineRecognizer, best_path
-    from ocr.normalize import LineInput
-
-    reader = LineRecognizer.from_network(net, labels)
-    probs = reader.frame_probabilities([LineInput(img, 1.0, 0, 0) for img in images])
-    return ["".join(labels[c.label] for c in best_path(p)) for p in probs]
+    return stack_lines(list(x), width), texts
 
 
 @dataclass
@@ -143,21 +125,19 @@ class LineFinetuneResult:
     metadata: dict
 
 
-def finetune_lines(config) -> LineFinetuneResult:
+def finetune_lines(config, base_path: Path) -> LineFinetuneResult:
     """Fine-tune a line model on ``config.glyphs`` (a folder of line images + .gt.txt).
 
-    ``config`` is a :class:`training.finetune.FinetuneConfig`; as many
-    rehearsal lines as user lines are mixed in unless ``replay_per_class`` is 0.
+    Called by :func:`training.finetune.finetune`, which has resolved the base
+    (``base_path``) and checked ``--out``. ``config`` is its
+    :class:`~training.finetune.FinetuneConfig`; as many rehearsal lines as
+    user lines are mixed in unless ``replay_per_class`` is 0.
     """
     import keras
 
     from ocr.models.layers import CTCLoss
     from training.strings import encode_texts
 
-    base_path = registry.resolve(config.base)
-    check_writable(config.out, config.force)
-    if Path(config.out).resolve() == base_path.resolve():
-        raise OcrError("--out must not be the base model file; the base is never modified")
     base, meta = registry.load_line_model(config.base)
     labels = "".join(meta["labels"])
     samples = load_line_folder(config.glyphs, labels)
@@ -167,10 +147,10 @@ def finetune_lines(config) -> LineFinetuneResult:
     test_idx, train_idx = order[:n_test], order[n_test:]
     test_images = [samples.images[i] for i in test_idx]
     test_texts = [samples.texts[i] for i in test_idx]
-    cer_before = string_scores(test_texts, _read(base, labels, test_images))[0] if n_test else None
+    cer_before = string_scores(test_texts, read_line_images(base, labels, test_images))[0] if n_test else None
 
     keras.utils.set_random_seed(config.seed)
-    user_x = pad_lines([samples.images[i] for i in train_idx])
+    user_x = stack_lines([samples.images[i] for i in train_idx])
     width = user_x.shape[2]
     # As many rehearsal lines as user lines: each batch is about half of each.
     n_replay = len(train_idx) if config.replay_per_class else 0
@@ -187,7 +167,7 @@ def finetune_lines(config) -> LineFinetuneResult:
     net.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0), loss=CTCLoss())
     net.fit(x, y, batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
             verbose=1 if log.isEnabledFor(logging.INFO) else 0)
-    cer_after = string_scores(test_texts, _read(net, labels, test_images))[0] if n_test else None
+    cer_after = string_scores(test_texts, read_line_images(net, labels, test_images))[0] if n_test else None
     net = keras.Model(net.inputs, net.outputs, name=base.name)  # no optimizer state in the file
 
     metadata = dict(meta)

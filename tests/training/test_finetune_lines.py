@@ -10,7 +10,8 @@ from ocr.errors import DataError
 from ocr.models import builders
 from ocr.models.store import read_metadata, save_model
 from tests.test_cli import assert_one_line_error, run
-from training.finetune_lines import load_line_folder, pad_lines
+from ocr.normalize import stack_lines
+from training.finetune_lines import load_line_folder
 
 DIGITS = "0123456789.,"
 
@@ -42,7 +43,7 @@ def test_load_line_folder_reads_images_with_transcripts(tmp_path):
     samples = load_line_folder(folder, DIGITS)
     assert len(samples.texts) == 4
     assert all(img.shape[0] == 32 and img.max() > 0 for img in samples.images)
-    batch = pad_lines(samples.images)
+    batch = stack_lines(samples.images)
     assert batch.shape[0] == 4 and batch.shape[2] % 4 == 0
 
 
@@ -75,3 +76,13 @@ def test_line_folder_without_transcripts_is_one_line_error(tmp_path, line_base):
     folder = _write_lines(tmp_path / "lines", n=3, transcript=False)
     result = run("train", "glyphs", folder, "--base", line_base, "--out", tmp_path / "x.keras")
     assert_one_line_error(result, ".gt.txt")
+
+
+def test_rehearsal_lines_come_from_the_base_models_training_data(tmp_path, line_base, digits_dir):
+    folder = _write_lines(tmp_path / "lines", n=6)
+    out = tmp_path / "adapted.keras"
+    result = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "1",
+                 "--batch-size", "4", "--holdout", "0", "--data-dir", digits_dir)
+    assert result.exit_code == 0, result.output
+    lineage = read_metadata(out)["lineage"][-1]
+    assert lineage["user_lines"] == 6 and lineage["rehearsal_lines"] == 6
