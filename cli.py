@@ -170,7 +170,8 @@ def train_charnet(**options) -> None:
 @click.option("--strings", type=click.IntRange(1), default=60_000, show_default=True,
               help="Digit strings composed for training.")
 def train_digitline(**options) -> None:
-    """Train the digit-line model (CRNN + CTC) on MNIST digits composed into strings."""
+    """Train the digit-line model (CRNN + CTC) on MNIST and cheque digits composed into
+    strings, and on real cheque amounts (ORAND-CAR-A's train half, when at hand)."""
     _run_training("digitline", **options)
 
 
@@ -273,7 +274,8 @@ def glyphs_extract(images, text, out, model) -> None:
 @click.option("--dataset", required=True,
               help="Dataset name (mnist, emnist-bymerge, ...; mnist-strings, printed-lines or "
                    "orand-car-a for line models) or a glyph folder DIR/<label>/*.png.")
-@click.option("--split", type=click.Choice(["train", "test"]), default="test", show_default=True)
+@click.option("--split", type=click.Choice(["train", "test", "all"]), default="test", show_default=True,
+              help="For orand-car-a: test (odd rows of gt.tsv, never trained on), train or all.")
 @click.option("--exclude", multiple=True, metavar="DATASET:SPLIT",
               help="Drop images pixel-identical to this split (repeatable).")
 @click.option("--data-dir", type=click.Path(file_okay=False))
@@ -286,12 +288,14 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
 
     if registry.model_kind(model) == "line":
         unused = [name for name, given in (("--exclude", exclude), ("--confusion", confusion),
-                                           ("--split", split != "test")) if given]
+                                           ("--split", split != "test" and dataset != "orand-car-a")) if given]
         if unused:
             raise UserError(f"{', '.join(unused)}: not for a line model, which is scored by "
-                            "CER on mnist-strings, printed-lines or orand-car-a")
-        _evaluate_line_model(model, dataset, data_dir, as_json)
+                            "CER on mnist-strings, printed-lines or orand-car-a[:split]")
+        _evaluate_line_model(model, dataset, split, data_dir, as_json)
         return
+    if split == "all":
+        raise UserError("--split all is for orand-car-a; glyph datasets have train and test splits")
     net, meta = registry.load_classifier(model)
     report = evaluate_model(net, meta["labels"], dataset, split, exclude, data_dir)
     if confusion:
@@ -310,16 +314,16 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
         click.echo(f"confusion matrix saved to {confusion}")
 
 
-def _evaluate_line_model(model, dataset, data_dir, as_json) -> None:
+def _evaluate_line_model(model, dataset, split, data_dir, as_json) -> None:
     from ocr.models import registry
     from training.evaluate import evaluate_line_model
 
     net, meta = registry.load_line_model(model)
-    report = evaluate_line_model(net, meta["labels"], dataset, data_dir=data_dir)
+    report = evaluate_line_model(net, meta["labels"], dataset, split, data_dir=data_dir)
     if as_json:
         click.echo(json.dumps({"model": str(model), **report.to_dict()}))
         return
-    click.echo(f"{model} on {dataset}: CER {report.cer:.4f}, strings read exactly "
+    click.echo(f"{model} on {dataset}:{report.split}: CER {report.cer:.4f}, strings read exactly "
                f"{report.accuracy:.4f} on {report.n} strings")
     if report.mistakes:
         click.echo("e.g. " + ", ".join(f"{t}->{r or '(nothing)'}" for t, r in report.mistakes[:5]))

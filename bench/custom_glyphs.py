@@ -95,9 +95,9 @@ def orand_adaptation(base: str, limit: int | None, train_features: bool) -> None
     from training.extract import extract_glyphs
     from training.finetune import FinetuneConfig, finetune
 
-    rows = orand_car_a()
-    rows = rows[:limit] if limit else rows
-    adapt, test = rows[0::2], rows[1::2]
+    adapt, test = orand_car_a(split="train"), orand_car_a(split="test")
+    if limit:
+        adapt, test = adapt[:(limit + 1) // 2], test[:limit // 2]
 
     def cer(model) -> tuple[float, float]:
         reads = read_digit_strings(Predictor(model, digits=True), [path for path, _ in test])

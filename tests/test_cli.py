@@ -154,3 +154,9 @@ def test_bad_input_is_one_line_exit_2(args, message, trained, tmp_path):
     (corrupt / "t10k-images-idx3-ubyte.gz").write_bytes(raw[: len(raw) // 3])
     args = [a.format(model=model, data=data, tmp=tmp_path) for a in args]
     assert_one_line_error(run(*args), message)
+
+
+def test_evaluate_split_all_is_only_for_orand():
+    result = run("evaluate", "lenet", "--dataset", "mnist", "--split", "all")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--split all is for orand-car-a" in result.stderr

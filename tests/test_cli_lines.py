@@ -30,7 +30,7 @@ def test_training_writes_a_line_model_with_scores(line_model):
     assert 0 <= score["cer"] and 0 <= score["accuracy"] <= 1
     history = meta["training"]["history"]
     assert len(history) == 2 and history[1]["loss"] < history[0]["loss"]  # it learns
-    assert "orand-car-a:all" not in meta["scores"]  # not in this data dir: skipped, not faked
+    assert "orand-car-a:test" not in meta["scores"]  # not in this data dir: skipped, not faked
     assert meta["input"]["shape"] == [32, None]
 
 

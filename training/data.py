@@ -50,12 +50,17 @@ def load_training_arrays(specs: list[tuple[str, str]], labels: str,
     Images whose class does not exist in ``labels`` are dropped, so MNIST can
     feed a character model and EMNIST letters cannot feed a digit model.
     ``printed[:SPLIT]`` renders synthetic printed glyphs of ``labels`` (see
-    :func:`load_printed`) instead of reading files.
+    :func:`load_printed`) instead of reading files; ``orand-car-a:SPLIT`` cuts
+    the cheque digits out along their boxes (:mod:`training.cheques`).
     """
     images, targets, used = [], [], []
     for name, split in specs:
         if name == PRINTED:
             data = load_printed(split, labels)
+        elif name == datasets.ORAND_FOLDER:
+            from training.cheques import orand_cheques, orand_glyphs
+
+            data = orand_glyphs(orand_cheques(split, data_dir))
         else:
             data = datasets.load(name, split, data_dir)
         mapping = class_mapping(data.classes, labels)

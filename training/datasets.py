@@ -263,27 +263,61 @@ def load(name: str, split: str = "train", data_dir: str | os.PathLike | None = N
 
 
 ORAND_FOLDER = "orand-car-a"
+#: ORAND-CAR-A splits: gt.tsv lists the images in an order unrelated to their
+#: content (sorted by a hash in the file name), so alternate rows make two
+#: halves drawn at random: ``train`` (even rows) for training and adaptation,
+#: ``test`` (odd rows) for scores; ``all`` is every row.
+ORAND_SPLITS = ("all", "train", "test")
+ORAND_COCO = "ORAND-CAR-2014-coco/annotations/instances_train2017.json"
 
 
-def orand_car_a(data_dir: str | os.PathLike | None = None) -> list[tuple[Path, str]]:
-    """ORAND-CAR-A cheque amounts: (image path, digit string) pairs, from ``gt.tsv``.
-
-    The images are for research use and have no canonical download, so a
-    missing folder gets an error saying where to put it.
-    """
+def _orand_table(data_dir: str | os.PathLike | None) -> Path:
     dirs = search_dirs(data_dir)
     for base in dirs:
         table = base / ORAND_FOLDER / "gt.tsv"
         if table.is_file():
-            rows = [line.split("\t") for line in table.read_text().splitlines()[1:] if line.strip()]
-            out = [(table.parent / r[0], r[1].strip()) for r in rows if len(r) >= 2]
-            missing = [p for p, _ in out if not p.is_file()]
-            if missing:
-                raise DataError(f"{table}: {len(missing)} listed images are missing, e.g. {missing[0]}")
-            return out
+            return table
     raise DatasetNotFoundError(
         f"{ORAND_FOLDER}: gt.tsv not found in {', '.join(str(d) for d in dirs)}; it cannot be "
         f"downloaded automatically: put the ORAND-CAR-A folder (gt.tsv and images) in one of them")
+
+
+def orand_car_a(data_dir: str | os.PathLike | None = None, split: str = "all") -> list[tuple[Path, str]]:
+    """ORAND-CAR-A cheque amounts: (image path, digit string) pairs, from ``gt.tsv``.
+
+    ``split`` is one of :data:`ORAND_SPLITS`. The images are for research use
+    and have no canonical download, so a missing folder gets an error saying
+    where to put it.
+    """
+    if split not in ORAND_SPLITS:
+        raise DataError(f"{ORAND_FOLDER} has no split {split!r}; use one of {', '.join(ORAND_SPLITS)}")
+    table = _orand_table(data_dir)
+    rows = [line.split("\t") for line in table.read_text().splitlines()[1:] if line.strip()]
+    out = [(table.parent / r[0], r[1].strip()) for r in rows if len(r) >= 2]
+    missing = [p for p, _ in out if not p.is_file()]
+    if missing:
+        raise DataError(f"{table}: {len(missing)} listed images are missing, e.g. {missing[0]}")
+    return out if split == "all" else out[0::2] if split == "train" else out[1::2]
+
+
+def orand_digit_boxes(data_dir: str | os.PathLike | None = None) -> dict[str, list[tuple[tuple[int, int, int, int], str]]]:
+    """Per ORAND-CAR-A image file name, its digits' boxes (x, y, w, h) and digits, left to right."""
+    import json
+
+    path = _orand_table(data_dir).parent / ORAND_COCO
+    try:
+        coco = json.loads(path.read_text())
+        names = {c["id"]: str(c["name"]) for c in coco["categories"]}
+        files = {im["id"]: im["file_name"] for im in coco["images"]}
+        boxes: dict[str, list] = {name: [] for name in files.values()}
+        for ann in coco["annotations"]:
+            x, y, w, h = (int(round(v)) for v in ann["bbox"])
+            boxes[files[ann["image_id"]]].append(((x, y, w, h), names[ann["category_id"]]))
+    except FileNotFoundError:
+        raise DatasetNotFoundError(f"{path} not found: the digit boxes come with ORAND-CAR-A's COCO export") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{path}: not a COCO annotation file ({exc})") from None
+    return {name: sorted(b, key=lambda item: item[0][0]) for name, b in boxes.items()}
 
 
 def parse_dataset_split(text: str, default_split: str = "test") -> tuple[str, str]:

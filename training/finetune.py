@@ -149,7 +149,7 @@ def replay_sources(meta: dict[str, Any]) -> list[tuple[str, str]]:
     sources = []
     for entry in meta.get("training", {}).get("datasets", []):
         match = re.match(r"([\w-]+):(\w+)", entry)
-        if match and (match.group(1) in datasets.DATASETS or match.group(1) == PRINTED):
+        if match and match.group(1) in (*datasets.DATASETS, PRINTED, datasets.ORAND_FOLDER):
             sources.append((match.group(1), match.group(2)))
     return sources
 

@@ -45,11 +45,32 @@ class LineSamples:
     paths: list[str]
 
 
+def whole_line_mask(analysis) -> tuple[np.ndarray, float] | None:
+    """The ink of a page that holds one line, as (mask, line height), or None when blank.
+
+    Every segmented line is kept, side by side in x, so a stroke the
+    segmenter put on a line of its own is not lost.
+    """
+    from ocr.recognize_lines import line_mask
+
+    layout = analysis.layout
+    if layout is None or not layout.lines:
+        return None
+    x0 = min(l.box[0] for l in layout.lines)
+    y0 = min(l.box[1] for l in layout.lines)
+    x1 = max(l.box[2] for l in layout.lines)
+    y1 = max(l.box[3] for l in layout.lines)
+    mask = np.zeros((y1 - y0, x1 - x0), bool)
+    for line in layout.lines:
+        lx0, ly0, lx1, ly1 = line.box
+        mask[ly0 - y0:ly1 - y0, lx0 - x0:lx1 - x0] |= line_mask(layout.components, line)
+    return mask, float(np.median([l.height for l in layout.lines]))
+
+
 def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
     """Read ``folder``'s line images that have a ``.gt.txt`` beside them, as model inputs."""
     from ocr.io import load
     from ocr.pipeline import analyse_page
-    from ocr.recognize_lines import line_mask
 
     root = Path(folder)
     if not root.is_dir():
@@ -67,21 +88,11 @@ def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
                         "by retraining (ocr train)")
     images, texts, paths = [], [], []
     for path, text in zip(files, transcripts):
-        layout = analyse_page(load(str(path))[0]).layout
-        if not text or layout is None or not layout.lines:
+        ink = whole_line_mask(analyse_page(load(str(path))[0]))
+        if not text or ink is None:
             log.warning("%s: no ink or an empty transcript; skipped", path)
             continue
-        # The whole image is one line: the ink of every segmented line, side by side in x.
-        x0 = min(l.box[0] for l in layout.lines)
-        y0 = min(l.box[1] for l in layout.lines)
-        x1 = max(l.box[2] for l in layout.lines)
-        y1 = max(l.box[3] for l in layout.lines)
-        mask = np.zeros((y1 - y0, x1 - x0), bool)
-        for line in layout.lines:
-            lx0, ly0, lx1, ly1 = line.box
-            mask[ly0 - y0:ly1 - y0, lx0 - x0:lx1 - x0] |= line_mask(layout.components, line)
-        height = float(np.median([l.height for l in layout.lines]))
-        images.append(to_line_input(mask, line_height=height).image)
+        images.append(to_line_input(ink[0], line_height=ink[1]).image)
         texts.append(text[:MAX_LENGTH])
         paths.append(str(path))
     if not images:

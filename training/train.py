@@ -25,8 +25,14 @@ from ocr.fileio import write_text_atomic
 from ocr.models import registry
 from ocr.models.store import check_writable, load_model, save_model
 from training.data import TEXT_LINES, load_training_arrays, parse_dataset_list
+from training.datasets import ORAND_FOLDER
 
 log = logging.getLogger(__name__)
+
+
+#: Share of a line model's training lines that are variants of real amounts,
+#: when real ones are among its sources.
+REAL_LINE_SHARE = 0.15
 
 
 @dataclass
@@ -152,8 +158,30 @@ def _training_arrays(spec: registry.ModelSpec, config: TrainConfig, rng: np.rand
     return *_split_validation(x, y, config.validation_size, rng), used
 
 
+def _available(specs: list[tuple[str, str]], data_dir) -> list[tuple[str, str]]:
+    """The default sources without ORAND-CAR-A when it is not at hand: it cannot be
+    downloaded, and a model can still be trained without it (said in a warning)."""
+    from ocr.errors import DatasetNotFoundError
+    from training.datasets import orand_car_a
+
+    if (ORAND_FOLDER, "train") not in specs:
+        return specs
+    try:
+        orand_car_a(data_dir)
+    except DatasetNotFoundError as exc:
+        log.warning("training without real cheque amounts: %s", exc)
+        return [s for s in specs if s[0] != ORAND_FOLDER]
+    return specs
+
+
 def _line_arrays(spec: registry.ModelSpec, config: TrainConfig, rng: np.random.Generator):
-    """Training and validation lines: rendered print, or strings composed from glyph datasets."""
+    """Training and validation lines: rendered print, or strings composed from glyph datasets.
+
+    Each glyph dataset composes an equal share of the strings; with real
+    cheque amounts (``orand-car-a:SPLIT``) among the sources,
+    :data:`REAL_LINE_SHARE` of the lines are random variants of its whole
+    amounts, and one cheque in twelve is held out for validation.
+    """
     n = config.limit or config.strings
     n_val = min(config.validation_size, max(n // 10, 1))
     if spec.train_datasets == (TEXT_LINES,):
@@ -166,16 +194,47 @@ def _line_arrays(spec: registry.ModelSpec, config: TrainConfig, rng: np.random.G
         x_val, y_val, _ = textline_dataset(n_val, spec.labels, seed=config.seed + 1)
         return (x_train, y_train), (x_val, y_val), [f"{TEXT_LINES}: {n} lines rendered from system fonts"]
 
-    from training.strings import line_dataset
+    from ocr.normalize import LINE_MIN_WIDTH
+    from training.strings import encode_texts, line_dataset, line_image
 
     train_specs = parse_dataset_list(config.dataset, spec.train_datasets, "train")
-    x, y, used = load_training_arrays(train_specs, spec.labels, config.data_dir)
-    # Validation strings are composed from glyphs held out of training.
-    order = rng.permutation(len(y))
-    held, rest = order[: max(len(y) // 12, 1)], order[max(len(y) // 12, 1):]
-    x_train, y_train, _ = line_dataset(x[rest], y[rest], n, spec.labels, seed=config.seed)
-    x_val, y_val, _ = line_dataset(x[held], y[held], n_val, spec.labels, seed=config.seed + 1)
-    return (x_train, y_train), (x_val, y_val), [u + f" composed into {n} strings" for u in used]
+    if not config.dataset:
+        train_specs = _available(train_specs, config.data_dir)
+    real = [(name, split) for name, split in train_specs if name == ORAND_FOLDER]
+    n_real = int(round(n * REAL_LINE_SHARE)) if real else 0
+    xs_train, ys_train, xs_val, ys_val, used = [], [], [], [], []
+    for k, (name, split) in enumerate(train_specs):
+        x, y, described = load_training_arrays([(name, split)], spec.labels, config.data_dir)
+        # Validation strings are composed from glyphs held out of training.
+        order = rng.permutation(len(y))
+        held, rest = order[: max(len(y) // 12, 1)], order[max(len(y) // 12, 1):]
+        n_source = (n - n_real) // len(train_specs) + (k < (n - n_real) % len(train_specs))
+        x_train, _, t_train = line_dataset(x[rest], y[rest], n_source, spec.labels, seed=config.seed + 10 * k)
+        x_val, _, t_val = line_dataset(x[held], y[held], max(n_val // len(train_specs), 1), spec.labels,
+                                       seed=config.seed + 10 * k + 1)
+        xs_train.append(x_train)
+        ys_train.extend(t_train)
+        xs_val.append(x_val)
+        ys_val.extend(t_val)
+        used.append(described[0] + f" composed into {n_source} strings")
+    if n_real:
+        from training.cheques import augmented_lines, orand_cheques, orand_lines
+
+        cheques = [c for name, split in real for c in orand_cheques(split, config.data_dir)]
+        order = rng.permutation(len(cheques))
+        n_held = max(len(cheques) // 12, 1)
+        lines = orand_lines([cheques[i] for i in order[n_held:]])
+        x_train, t_train = augmented_lines(lines, n_real, rng)
+        held = orand_lines([cheques[i] for i in order[:n_held]])
+        xs_train.append(x_train)
+        ys_train.extend(t_train)
+        xs_val.append(np.stack([line_image(m, LINE_MIN_WIDTH) for m in held.masks]))
+        ys_val.extend(held.texts)
+        used.append(f"{ORAND_FOLDER}:{'+'.join(s for _, s in real)} ({len(lines.texts)} whole amounts, "
+                    f"{n_real} random variants)")
+    length = max(len(t) for t in ys_train + ys_val)
+    return ((np.concatenate(xs_train), encode_texts(ys_train, spec.labels, length)),
+            (np.concatenate(xs_val), encode_texts(ys_val, spec.labels, length)), used)
 
 
 def _score(net, spec: registry.ModelSpec, config: TrainConfig) -> dict[str, dict[str, Any]]:

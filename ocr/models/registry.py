@@ -89,10 +89,10 @@ REGISTRY: dict[str, ModelSpec] = {
             name="digitline",
             builder="ocr.models.builders.crnn",
             labels=charsets.DIGITS + ".,",
-            train_datasets=("mnist:train",),
-            evaluations=(Evaluation("mnist-strings", "test"), Evaluation("orand-car-a", "all")),
-            description="Line recognizer for digit fields and amounts (CRNN + CTC), "
-                        "trained on MNIST digits composed into strings",
+            train_datasets=("mnist:train", "orand-car-a:train"),
+            evaluations=(Evaluation("mnist-strings", "test"), Evaluation("orand-car-a", "test")),
+            description="Line recognizer for digit fields and amounts (CRNN + CTC), trained on "
+                        "MNIST and cheque digits composed into strings and on real cheque amounts",
             builder_kwargs={"widths": (16, 32, 64, 96, 128), "rnn_units": 96},
             kind="line",
         ),
