@@ -6,6 +6,7 @@ Keras and TensorFlow are imported inside commands so ``ocr --help`` is instant.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -330,9 +331,9 @@ def _evaluate_line_model(model, dataset, split, data_dir, as_json) -> None:
 
 
 # ---------------------------------------------------------------- read (issue 3)
-def _overlay_path(base: str, page, n_pages: int) -> str:
-    """One overlay file per page: OUT.png, or OUT-<n>.png when there are several pages."""
-    if n_pages == 1:
+def _overlay_path(base: str, page: int, several: bool) -> str:
+    """One overlay file per page: OUT.png, or OUT-<n>.png when there are several inputs or pages."""
+    if not several:
         return base
     stem, dot, ext = base.rpartition(".")
     stem, ext = (stem, ext) if dot else (base, "png")
@@ -356,7 +357,8 @@ def _overlay_path(base: str, page, n_pages: int) -> str:
 @click.option("--no-deskew", is_flag=True, help="Do not estimate and correct skew.")
 @click.option("--keep-lines", is_flag=True, help="Do not remove ruled lines and box borders.")
 @click.option("--overlay", type=click.Path(dir_okay=False),
-              help="Save a PNG with lines, words and characters drawn (OUT-N.png per page).")
+              help="Save a PNG with lines, words and characters drawn (OUT-N.png per page when "
+                   "there are several inputs or pages).")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
               help="Threads preparing pages (preprocessing, segmentation) ahead of recognition.")
 @click.pass_context
@@ -371,28 +373,43 @@ def read_command(ctx, inputs, fmt, output, model, digits, charset, binarization,
 
     predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
                           deskew=not no_deskew, remove_lines=not keep_lines)
-    pages, failed = [], 0
-    for item in expand_inputs(list(inputs)):
-        try:
-            pages.extend(load(item))
-        except ImageError as exc:  # one line per bad input; the others are still read
-            click.echo(f"Error: {exc}", err=True)
-            failed += 1
+    items = expand_inputs(list(inputs))
+    failed = 0
+    page_counts: dict[str, int] = {}
+    bar = None
+
+    def pages():
+        # One input decoded at a time, as reading reaches it: a long batch never sits in memory.
+        nonlocal failed
+        for item in items:
+            try:
+                loaded = load(item)
+            except ImageError as exc:  # one line per bad input; the others are still read
+                click.echo(f"Error: {exc}", err=True)
+                failed += 1
+                if bar:
+                    bar.update(1)
+                continue
+            page_counts[loaded[0].source] = len(loaded)
+            yield from loaded
+
     results = []
-    if len(pages) > 1:
-        with click.progressbar(length=len(pages), label="reading", file=sys.stderr) as bar:
-            results = predictor.read_pages(pages, jobs=jobs, on_page=lambda _p: bar.update(1))
-    else:
-        results = predictor.read_pages(pages, jobs=jobs)
-    for page in results:
-        if page.blank:
-            click.echo(f"Warning: {page.source}: page {page.index + 1} is blank (uniform image), "
-                       "no text", err=True)
+    with contextlib.ExitStack() as stack:
+        if len(items) > 1:
+            bar = stack.enter_context(click.progressbar(length=len(items), label="reading", file=sys.stderr))
+        for image, page in predictor.iter_read(pages(), jobs=jobs):
+            results.append(page)
+            last_of_input = page.index + 1 == page_counts[page.source]
+            if page.blank:
+                click.echo(f"Warning: {page.source}: page {page.index + 1} is blank (uniform image), "
+                           "no text", err=True)
+            if overlay:
+                png = export.encode_png(export.draw_overlay(image.image, page))
+                several = len(items) > 1 or page_counts[page.source] > 1
+                write_bytes_atomic(_overlay_path(overlay, len(results), several), png)
+            if bar and last_of_input:
+                bar.update(1)
     doc = Document(results, model=predictor.recognizer.model_name)
-    if overlay:
-        for n, (image, page) in enumerate(zip(pages, results), start=1):
-            png = export.encode_png(export.draw_overlay(image.image, page))
-            write_bytes_atomic(_overlay_path(overlay, n, len(results)), png)
     text = export.render(doc, fmt)
     if output:
         write_text_atomic(output, text)

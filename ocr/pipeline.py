@@ -14,7 +14,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from itertools import islice
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator
 
 import cv2
 import numpy as np
@@ -237,16 +237,25 @@ class Predictor:
         """OCR one page image."""
         return self.recognize(self.analyse(page))
 
-    def read_pages(self, pages: Sequence[PageImage], jobs: int = 1,
+    def read_pages(self, pages: Iterable[PageImage], jobs: int = 1,
                    on_page: Callable[[Page], None] | None = None) -> list[Page]:
-        """OCR several pages in order.
-
-        ``jobs`` threads preprocess and segment pages ahead of recognition,
-        which runs in the calling thread (the model's own ops use every core),
-        so the two stages overlap. A few pages are analysed ahead at most, to
-        bound memory.
-        """
+        """OCR several pages in order (see :meth:`iter_read`)."""
         out: list[Page] = []
+        for _, result in self.iter_read(pages, jobs):
+            out.append(result)
+            if on_page:
+                on_page(result)
+        return out
+
+    def iter_read(self, pages: Iterable[PageImage], jobs: int = 1) -> Iterator[tuple[PageImage, Page]]:
+        """OCR pages in order, yielding each (page image, result) as soon as it is read.
+
+        ``pages`` may be a lazy iterable: only a few pages are taken from it
+        ahead of recognition, so a long batch never sits in memory at once.
+        ``jobs`` threads preprocess and segment those pages while recognition
+        runs in the calling thread (the model's own ops use every core), so
+        the two stages overlap.
+        """
         ahead = 2 * max(jobs, 1) + 2
         with ThreadPoolExecutor(max_workers=max(jobs, 1), thread_name_prefix="ocr-page") as pool:
             pending: deque[Future] = deque()
@@ -257,10 +266,7 @@ class Predictor:
                 analysis = pending.popleft().result()
                 for page in islice(queued, 1):
                     pending.append(pool.submit(self.analyse, page))
-                out.append(self.recognize(analysis))
-                if on_page:
-                    on_page(out[-1])
-        return out
+                yield analysis.page, self.recognize(analysis)
 
 
 def _char(c: RecognizedChar, box: Box) -> Char:

@@ -120,3 +120,15 @@ def test_python_api_returns_the_structure_the_cli_formats(tmp_path, model):
     assert doc.text == page.text and len(page.text) == 4
     array_doc = ocr.read(np.asarray(Image.open(tmp_path / "a.png")), model=model)
     assert array_doc.text == doc.text
+
+
+def test_overlays_per_page_beside_a_bad_input(tmp_path, model):
+    (tmp_path / "bad.png").write_text("not an image")
+    overlay = tmp_path / "ov.png"
+    result = run([digits_png(tmp_path / "a.png"), str(tmp_path / "bad.png"), digits_png(tmp_path / "b.png", n=3),
+                  "--model", model, "--overlay", str(overlay)])
+    assert result.exit_code == 2 and "bad.png: not an image" in result.stderr
+    assert len(result.stdout.split("\f")) == 2  # both good pages read
+    assert cv2.imread(str(tmp_path / "ov-1.png")).shape == (60, 180, 3)
+    assert cv2.imread(str(tmp_path / "ov-2.png")).shape == (60, 140, 3)
+    assert not overlay.exists()

@@ -71,3 +71,19 @@ def test_box_mapper_maps_deskewed_boxes_back_to_the_input():
     assert mapped[2] - mapped[0] < 130 and mapped[3] - mapped[1] < 90
     clipped = _BoxMapper(pre).many(np.array([[-50, -50, 5000, 5000]]))[0]
     assert list(clipped) == [0, 0, 400, 300]
+
+
+def test_iter_read_takes_pages_lazily():
+    predictor = Predictor(recognizer=OneCharPerLine(), deskew=False)
+    taken = []
+
+    def pages():
+        for k in range(30):
+            taken.append(k)
+            yield page_with_lines(1, k)
+
+    for n_read, (image, page) in enumerate(predictor.iter_read(pages(), jobs=1), start=1):
+        assert image.index == page.index == n_read - 1
+        # A bounded number of pages is decoded ahead of the one just read, never the whole batch.
+        assert len(taken) <= n_read + 5
+    assert n_read == 30
