@@ -52,15 +52,23 @@ def is_uniform(gray: np.ndarray, min_range: int = 24) -> bool:
     return hi - lo < min_range
 
 
-def is_inverted(gray: np.ndarray) -> bool:
+def is_inverted(gray: np.ndarray, contrast: int = 30) -> bool:
     """Detect light ink on a dark background.
 
     Ink covers a minority of any page, so whichever Otsu class holds most
     pixels is the background; a dark background means inverted polarity.
+    Grey paper with white patches (a torn-off cheque field, glare) also
+    has a dark majority, so that verdict is checked against the strokes:
+    a wide median filter erases thin strokes and keeps the background, and
+    the ink is on whichever side of it more pixels stand out.
     """
     t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     dark_fraction = float(np.count_nonzero(gray <= t)) / gray.size
-    return dark_fraction > 0.5
+    if dark_fraction <= 0.5:
+        return False
+    size = int(np.clip(min(gray.shape) // 4, 5, 31)) | 1
+    residual = gray.astype(np.int16) - cv2.medianBlur(gray, size)
+    return int(np.count_nonzero(residual > contrast)) > int(np.count_nonzero(residual < -contrast))
 
 
 def normalize_polarity(gray: np.ndarray) -> tuple[np.ndarray, bool]:

@@ -31,6 +31,16 @@ def test_polarity_detected_and_inverted():
     assert inverted and np.array_equal(fixed, page)
 
 
+def test_grey_paper_with_a_white_patch_is_not_inverted():
+    # Faint dark digits on grey paper, a white patch over a third of the field (as on some
+    # cheques): most pixels are darker than the Otsu split, yet the ink is dark.
+    field = np.full((80, 240), 150, np.uint8)
+    field[:, 160:] = 230
+    for i, digit in enumerate("6443"):
+        cv2.putText(field, digit, (8 + 36 * i, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 80, 3)
+    assert not pp.is_inverted(field)
+
+
 def test_otsu_and_sauvola_find_the_ink():
     page = text_page()
     for method in ("otsu", "sauvola"):
