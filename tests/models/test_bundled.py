@@ -21,9 +21,11 @@ MINIMUM = {
 }
 
 
-#: Highest character error rates allowed for the line model (measured values
-#: in its metadata and bench/RESULTS.md).
-MAXIMUM_CER = {("digitline", "mnist-strings:test"): 0.035, ("digitline", "orand-car-a:test"): 0.13,
+#: Highest character error rates allowed for the line models (measured values
+#: in their metadata and bench/RESULTS.md: digitline 3.55% on mnist-strings,
+#: 6.06% on the ORAND-CAR-A test half, 5.27% on its first 200 rows, which
+#: this test reads; the issue's ORAND target is 8%).
+MAXIMUM_CER = {("digitline", "mnist-strings:test"): 0.037, ("digitline", "orand-car-a:test"): 0.08,
                ("textline", "printed-lines:test"): 0.007}
 
 
