@@ -284,11 +284,12 @@ def read(source, model: str | os.PathLike | None = None, digits: bool = False,
     predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
                           deskew=deskew, remove_lines=remove_lines)
     sources = source if isinstance(source, (list, tuple)) else [source]
-    pages: list[PageImage] = []
-    for item in sources:
-        if isinstance(item, (str, os.PathLike)):
-            for path in expand_inputs([os.fspath(item)]):
-                pages.extend(load(path))
-        else:
-            pages.extend(load(item))
-    return Document(predictor.read_pages(pages, jobs=jobs), model=predictor.recognizer.model_name)
+
+    def pages() -> Iterator[PageImage]:
+        # Decoded as reading reaches them, like ``ocr read``'s inputs.
+        for item in sources:
+            items = expand_inputs([os.fspath(item)]) if isinstance(item, (str, os.PathLike)) else [item]
+            for one in items:
+                yield from load(one)
+
+    return Document(predictor.read_pages(pages(), jobs=jobs), model=predictor.recognizer.model_name)

@@ -16,17 +16,22 @@ the ``test`` half stays unseen:
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
 
 import cv2
 import numpy as np
 
 from ocr import charsets
 from ocr.errors import DataError
+from ocr.io import load
 from ocr.normalize import LINE_HEIGHT, LINE_MIN_WIDTH, to_mnist
-from training.datasets import ORAND_FOLDER, Dataset, orand_car_a, orand_digit_boxes
+from ocr.preprocess import preprocess, stroke_width
+from training.datasets import ORAND_FOLDER, Dataset, orand_car_a, orand_digit_boxes, orand_folder
 from training.strings import line_image
 
 log = logging.getLogger(__name__)
@@ -41,28 +46,24 @@ class Cheque:
     digits: list[np.ndarray]       # ink of each labelled digit
     labels: list[int]
     text: str                      # digits, and '.' for each separator found between them
-    height: float                  # median digit height
 
 
 def read_cheque(path, boxes: list[tuple[tuple[int, int, int, int], str]]) -> Cheque | None:
-    """Binarize one cheque image and split its ink by the digit boxes (None when blank).
+    """Binarize one cheque image and split its ink by the digit boxes (None when it is
+    blank, was deskewed, so that the boxes no longer fit, or has no boxes).
 
     A box also holds pieces of its neighbours: a component is kept in a box
     when most of it lies inside, or when its part inside is a large share of
     the box's ink (touching digits). Small components between two digit
     boxes, low in the line, are the thousands separators ORAND's labels omit.
     """
-    from ocr.io import load
-    from ocr.preprocess import preprocess
-
     pre = preprocess(load(str(path))[0].image)
     if pre.blank or pre.angle or not boxes:
         return None
     ink = pre.binary
     count, comp, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     areas = stats[:, cv2.CC_STAT_AREA]
-    heights = [h for (_, _, _, h), _ in boxes]
-    height = float(np.median(heights))
+    height = float(np.median([h for (_, _, _, h), _ in boxes]))
     owned = np.zeros(count, bool)
     digits, labels = [], []
     for (x, y, w, h), digit in boxes:
@@ -80,13 +81,13 @@ def read_cheque(path, boxes: list[tuple[tuple[int, int, int, int], str]]) -> Che
     if not digits:
         return None
     text = []
-    lefts = [(x, x + w, y + h) for (x, y, w, h), _ in boxes]
-    for i, ((x, y, w, h), digit) in enumerate(boxes):
+    bottoms = [y + h for (_, y, _, h), _ in boxes]
+    for i, ((x, _, w, _), digit) in enumerate(boxes):
         text.append(digit)
         if i + 1 == len(boxes):
             break
         gap0, gap1 = x + w, boxes[i + 1][0][0]
-        bottom = max(lefts[i][2], lefts[i + 1][2])
+        bottom = max(bottoms[i], bottoms[i + 1])
         for c in range(1, count):
             cx, cy, cw, ch = stats[c, :4]
             if owned[c] or ch > 0.45 * height or cw > 0.6 * height:
@@ -95,14 +96,23 @@ def read_cheque(path, boxes: list[tuple[tuple[int, int, int, int], str]]) -> Che
                 text.append(".")
                 owned[c] = True
                 break
-    return Cheque(ink, digits, labels, "".join(text), height)
+    return Cheque(ink, digits, labels, "".join(text))
 
 
-def orand_cheques(split: str = "train", data_dir: str | os.PathLike | None = None) -> list[Cheque]:
-    """Every readable cheque of an ORAND-CAR-A split (see :func:`read_cheque`)."""
-    boxes = orand_digit_boxes(data_dir)
+def orand_cheques(split: str = "train", data_dir: str | os.PathLike | None = None) -> tuple[Cheque, ...]:
+    """Every readable cheque of an ORAND-CAR-A split (see :func:`read_cheque`).
+
+    Kept for the process, per folder and split: a digit-line training run
+    needs the same cheques for their cut digits and for their whole amounts.
+    """
+    return _cheques(orand_folder(data_dir), split)
+
+
+@functools.lru_cache(maxsize=2)
+def _cheques(folder: Path, split: str) -> tuple[Cheque, ...]:
+    boxes = orand_digit_boxes(folder.parent)
     cheques = []
-    for path, truth in orand_car_a(data_dir, split):
+    for path, truth in orand_car_a(folder.parent, split):
         cheque = read_cheque(path, boxes.get(path.name, []))
         # The boxes' digits must be the amount's, or the image is not used.
         if cheque is not None and "".join(map(str, cheque.labels)) == truth:
@@ -110,10 +120,10 @@ def orand_cheques(split: str = "train", data_dir: str | os.PathLike | None = Non
     if not cheques:
         raise DataError(f"{ORAND_FOLDER}:{split}: no usable cheque images")
     log.info("%d cheques from %s:%s", len(cheques), ORAND_FOLDER, split)
-    return cheques
+    return tuple(cheques)
 
 
-def orand_glyphs(cheques: list[Cheque]) -> Dataset:
+def orand_glyphs(cheques: Sequence[Cheque]) -> Dataset:
     """The labelled digits of ``cheques`` as (N, 28, 28) MNIST-style images."""
     images = np.stack([to_mnist(d) for c in cheques for d in c.digits])
     labels = np.array([label for c in cheques for label in c.labels], np.int64)
@@ -128,15 +138,13 @@ class InkLines:
     texts: list[str]
 
 
-def orand_lines(cheques: list[Cheque]) -> InkLines:
+def orand_lines(cheques: Sequence[Cheque]) -> InkLines:
     """The whole amounts of ``cheques``, separators included in the text."""
     return InkLines([c.ink for c in cheques], [c.text for c in cheques])
 
 
 def augment_line(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One random variant of a line's ink: slant, rotation, width and pen."""
-    from ocr.preprocess import stroke_width
-
     ink = mask.astype(np.uint8)
     h, w = ink.shape
     ink = cv2.resize(ink, (max(2, int(round(w * rng.uniform(0.85, 1.15)))), h), interpolation=cv2.INTER_NEAREST)

@@ -271,12 +271,12 @@ ORAND_SPLITS = ("all", "train", "test")
 ORAND_COCO = "ORAND-CAR-2014-coco/annotations/instances_train2017.json"
 
 
-def _orand_table(data_dir: str | os.PathLike | None) -> Path:
+def orand_folder(data_dir: str | os.PathLike | None = None) -> Path:
+    """The ORAND-CAR-A folder (the one holding ``gt.tsv``) found in the search directories."""
     dirs = search_dirs(data_dir)
     for base in dirs:
-        table = base / ORAND_FOLDER / "gt.tsv"
-        if table.is_file():
-            return table
+        if (base / ORAND_FOLDER / "gt.tsv").is_file():
+            return (base / ORAND_FOLDER).resolve()
     raise DatasetNotFoundError(
         f"{ORAND_FOLDER}: gt.tsv not found in {', '.join(str(d) for d in dirs)}; it cannot be "
         f"downloaded automatically: put the ORAND-CAR-A folder (gt.tsv and images) in one of them")
@@ -291,20 +291,23 @@ def orand_car_a(data_dir: str | os.PathLike | None = None, split: str = "all") -
     """
     if split not in ORAND_SPLITS:
         raise DataError(f"{ORAND_FOLDER} has no split {split!r}; use one of {', '.join(ORAND_SPLITS)}")
-    table = _orand_table(data_dir)
+    table = orand_folder(data_dir) / "gt.tsv"
     rows = [line.split("\t") for line in table.read_text().splitlines()[1:] if line.strip()]
     out = [(table.parent / r[0], r[1].strip()) for r in rows if len(r) >= 2]
     missing = [p for p, _ in out if not p.is_file()]
     if missing:
         raise DataError(f"{table}: {len(missing)} listed images are missing, e.g. {missing[0]}")
-    return out if split == "all" else out[0::2] if split == "train" else out[1::2]
+    out = out if split == "all" else out[0::2] if split == "train" else out[1::2]
+    if not out:
+        raise DataError(f"{table}: no images listed for the {split} split (rows: image path, digit string)")
+    return out
 
 
 def orand_digit_boxes(data_dir: str | os.PathLike | None = None) -> dict[str, list[tuple[tuple[int, int, int, int], str]]]:
     """Per ORAND-CAR-A image file name, its digits' boxes (x, y, w, h) and digits, left to right."""
     import json
 
-    path = _orand_table(data_dir).parent / ORAND_COCO
+    path = orand_folder(data_dir) / ORAND_COCO
     try:
         coco = json.loads(path.read_text())
         names = {c["id"]: str(c["name"]) for c in coco["categories"]}

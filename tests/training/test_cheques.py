@@ -65,6 +65,13 @@ def test_splits_are_alternate_rows(tmp_path):
         orand_car_a(root, "dev")
 
 
+def test_a_table_without_rows_is_a_clear_error(tmp_path):
+    root = write_orand(tmp_path, ["7"])
+    assert len(orand_car_a(root, "train")) == 1
+    with pytest.raises(DataError, match="no images listed for the test split"):
+        orand_car_a(root, "test")
+
+
 def test_digit_boxes_are_read_left_to_right(tmp_path):
     root = write_orand(tmp_path, ["907"])
     boxes = orand_digit_boxes(root)["a_car_000000.png"]
@@ -108,6 +115,7 @@ def test_cheques_give_glyphs_and_lines_with_separators(tmp_path):
     root = write_orand(tmp_path, ["1234", "56", "7890", "12"])
     cheques = orand_cheques("train", root)
     assert [c.text for c in cheques] == ["1.234", "7.890"]
+    assert orand_cheques("train", str(root)) is cheques  # read once per folder and split
     glyphs = orand_glyphs(cheques)
     assert glyphs.images.shape == (8, 28, 28) and list(glyphs.labels) == [1, 2, 3, 4, 7, 8, 9, 0]
     lines = orand_lines(cheques)
