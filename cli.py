@@ -466,7 +466,9 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
               help="Writers held out to calibrate the threshold.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
-@click.option("--input-size", hidden=True, help="HxW network input, e.g. 32x48 (smoke tests).")
+@click.option("--input-size", metavar="HxW",
+              help="Network input size (default 150x240); smaller trains faster and sees less "
+                   "stroke detail.")
 def train_signature_command(data, input_size, **options) -> None:
     """Train the Siamese signature verifier and calibrate its threshold."""
     from training.signatures import SignatureTrainConfig, default_data_dir, train_signature
@@ -477,9 +479,13 @@ def train_signature_command(data, input_size, **options) -> None:
     extra = {}
     if input_size:
         try:
-            extra["input_shape"] = tuple(int(v) for v in input_size.lower().split("x"))
+            height, width = (int(v) for v in input_size.lower().split("x"))
         except ValueError:
-            raise UserError(f"--input-size must look like 80x128, not {input_size!r}") from None
+            height = width = 0
+        if min(height, width) < 32:  # four poolings need at least this much
+            raise UserError(f"--input-size must look like 150x240 (both at least 32), "
+                            f"not {input_size!r}")
+        extra["input_shape"] = (height, width)
     path, meta = train_signature(SignatureTrainConfig(data=str(data), **options, **extra))
     for k, value in meta["thresholds"].items():
         eer = meta["calibration"]["eer"][meta["combine"]][k]["eer"]

@@ -7,10 +7,14 @@ validation writers, which calibrate the threshold at the equal-error point
 For 1, 3 and 5 references and both score combinations (mean, max) it reports:
 EER against skilled forgeries (pooled over folds), and FRR, FAR (skilled), FAR
 (random: other test writers' genuine signatures) and accuracy at the threshold
-calibrated on validation writers. It also times one verification on the CPU
-with the bundled model.
+calibrated on validation writers. It also measures how much the decision
+depends on the pen: the questioned signatures of the test writers are re-inked
+darker or lighter (ink strength times 0.6 to 1.6, references untouched) and
+FRR and skilled FAR are read again at the same threshold. Last, it times one
+verification on the CPU with the bundled model.
 
     OCR_DATA_DIR=/work/shared/data python bench/signatures.py --folds 4
+    OCR_DATA_DIR=/work/shared/data python bench/signatures.py --raw-ink   # grey levels as scanned
 """
 
 from __future__ import annotations
@@ -28,16 +32,28 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from ocr import signature  # noqa: E402
 from training import signatures as st  # noqa: E402
 
 log = logging.getLogger("bench.signatures")
+PEN_FACTORS = (0.6, 0.8, 1.0, 1.25, 1.6)  # ink strength of the questioned scans: lighter .. darker pen
+PEN_REFERENCES = 5
+
+
+def reinked(images: np.ndarray, factor: float, ink_normalized: bool) -> np.ndarray:
+    """Raw ink-high images as if written with a pen ``factor`` times as dark, then preprocessed."""
+    out = np.clip(images * factor, 0.0, 1.0)
+    return np.stack([signature.normalize_ink(im) for im in out]) if ink_normalized else out
 
 
 def cross_validate(args) -> dict:
     writers = st.find_writers(args.data)
     config = st.SignatureTrainConfig(data=str(args.data), epochs=args.epochs,
-                                     steps_per_epoch=args.steps_per_epoch, seed=args.seed)
-    data = st.load_signatures(writers, config.input_shape)
+                                     steps_per_epoch=args.steps_per_epoch, seed=args.seed,
+                                     input_shape=args.input_size, ink_normalized=not args.raw_ink)
+    raw = st.load_signatures(writers, config.input_shape, ink_normalized=False)
+    data = st.SignatureSet(reinked(raw.images, 1.0, config.ink_normalized), raw.writer, raw.genuine,
+                           raw.writer_ids)
     folds = st.writer_folds(list(writers), args.folds, args.seed)
     pooled: dict = {}
     per_fold = []
@@ -72,7 +88,18 @@ def cross_validate(args) -> dict:
                 for key, accept in (("genuine", True), ("skilled", False), ("random", False)):
                     ok = (scores[key] >= threshold) if accept else (scores[key] < threshold)
                     slot["correct"].setdefault(key, []).append(ok)
+        fold["pen"] = pen_sensitivity(embedding, emb, raw, data.indices(test_ids), calibration,
+                                      config.ink_normalized, args)
+        for factor, rates in fold["pen"].items():
+            pen_slot = pooled.setdefault(("pen", factor), {"frr": [], "far_skilled": []})
+            pen_slot["frr"].append(rates["frr"])
+            pen_slot["far_skilled"].append(rates["far_skilled"])
         per_fold.append(fold)
+    pen = [{"factor": factor, "frr": float(np.mean(slot["frr"])),
+            "far_skilled": float(np.mean(slot["far_skilled"]))}
+           for (kind, factor), slot in sorted(pooled.items(), key=lambda kv: str(kv[0]))
+           if kind == "pen"]
+    pooled = {key: slot for key, slot in pooled.items() if key[0] != "pen"}
     rows = []
     for (method, k), slot in sorted(pooled.items()):
         gen, sk = np.concatenate(slot["genuine"]), np.concatenate(slot["skilled"])
@@ -88,27 +115,50 @@ def cross_validate(args) -> dict:
             "n_genuine": int(len(ok["genuine"])), "n_skilled": int(len(ok["skilled"])),
             "n_random": int(len(ok["random"])),
         })
-    return {"rows": rows, "folds": per_fold, "writers": len(writers), "images": int(len(data.writer)),
+    return {"rows": rows, "pen": sorted(pen, key=lambda r: r["factor"]), "folds": per_fold,
+            "writers": len(writers), "images": int(len(data.writer)),
+            "input": {"shape": list(config.input_shape), "ink_normalized": config.ink_normalized},
             "wall_time_s": round(time.time() - started, 1)}
+
+
+def pen_sensitivity(embedding, emb: np.ndarray, raw: st.SignatureSet, test: list[int],
+                    calibration: dict, ink_normalized: bool, args) -> dict[float, dict[str, float]]:
+    """FRR and skilled FAR when the test writers' questioned signatures change pen.
+
+    References keep their original scans; the threshold and combination are
+    the fold's calibrated ones for ``PEN_REFERENCES`` references.
+    """
+    method = calibration["combine"]
+    threshold = calibration["thresholds"][str(PEN_REFERENCES)]
+    rows = np.flatnonzero(np.isin(raw.writer, test))
+    out = {}
+    for factor in PEN_FACTORS:
+        questioned = emb.copy()
+        questioned[rows] = st.embed(embedding, reinked(raw.images[rows], factor, ink_normalized))
+        scores = st.trial_scores(emb, raw, test, PEN_REFERENCES, method, trials=args.trials,
+                                 seed=args.seed, questioned_emb=questioned)
+        rates = st.rates_at(scores, threshold)
+        out[factor] = {"frr": rates["frr"], "far_skilled": rates["far_skilled"]}
+    return out
 
 
 def time_verification(args, repeats: int = 20) -> dict:
     """Median time of one reference/questioned verification on the CPU (bundled model)."""
-    from ocr import signature
     from ocr.models import siamese
 
     writers = st.find_writers(args.data)
     first = writers[sorted(writers)[0]]
     ref, questioned = first.genuine[0], first.genuine[1]
     net, meta = siamese.load_signature_model(args.model)
-    shape = tuple(meta["input"]["shape"])
+    shape, normalized = signature.input_format(meta)
+
+    def prepared(path):
+        return signature.preprocess(path, shape, normalized)[None]
 
     def once():
-        a = signature.preprocess(ref, shape)[None]
-        b = signature.preprocess(questioned, shape)[None]
-        return net.predict_on_batch([a, b])
+        return net.predict_on_batch([prepared(ref), prepared(questioned)])
 
-    def model_only(a=signature.preprocess(ref, shape)[None], b=signature.preprocess(questioned, shape)[None]):
+    def model_only(a=prepared(ref), b=prepared(questioned)):
         return net.predict_on_batch([a, b])
 
     out = {}
@@ -127,8 +177,10 @@ def time_verification(args, repeats: int = 20) -> dict:
 
 
 def print_table(result: dict, timing: dict | None) -> None:
+    shape, normalized = result["input"]["shape"], result["input"]["ink_normalized"]
     print(f"Writer-disjoint {len(result['folds'])}-fold cross-validation: {result['writers']} writers, "
-          f"{result['images']} images, {result['wall_time_s']} s")
+          f"{result['images']} images, input {shape[0]}x{shape[1]}, "
+          f"{'ink normalized' if normalized else 'raw grey levels'}, {result['wall_time_s']} s")
     print("| combine | refs | EER skilled (pooled) | EER (fold mean) | FRR | FAR skilled | "
           "FAR random | accuracy | genuine/skilled/random |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -136,11 +188,25 @@ def print_table(result: dict, timing: dict | None) -> None:
         print(f"| {r['combine']} | {r['references']} | {r['eer_pooled']:.2%} | {r['eer_fold_mean']:.2%} | "
               f"{r['frr']:.2%} | {r['far_skilled']:.2%} | {r['far_random']:.2%} | {r['accuracy']:.2%} | "
               f"{r['n_genuine']}/{r['n_skilled']}/{r['n_random']} |")
+    print(f"\nPen change of the questioned scans ({PEN_REFERENCES} references, calibrated threshold, "
+          "fold means):")
+    print("| ink strength | FRR | FAR skilled |")
+    print("|---|---|---|")
+    for r in result["pen"]:
+        print(f"| x{r['factor']} | {r['frr']:.2%} | {r['far_skilled']:.2%} |")
     if timing:
         print(f"CPU time per verification (1 reference, median of 20): "
               f"{timing['pair_with_preprocessing_ms']:.1f} ms with preprocessing of both images, "
               f"{timing['pair_model_only_ms']:.1f} ms model only; "
               f"ocr.verify_signature call (model cached) {timing['api_call_ms']:.1f} ms")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        height, width = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HxW such as 150x240, not {text!r}") from None
+    return height, width
 
 
 def main(argv=None) -> int:
@@ -151,6 +217,10 @@ def main(argv=None) -> int:
     parser.add_argument("--val-writers", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=st.SignatureTrainConfig.epochs)
     parser.add_argument("--steps-per-epoch", type=int, default=st.SignatureTrainConfig.steps_per_epoch)
+    parser.add_argument("--input-size", type=parse_size, default=signature.INPUT_SHAPE,
+                        help="Network input HxW (default %(default)s).")
+    parser.add_argument("--raw-ink", action="store_true",
+                        help="Train and test on the scans' grey levels, without ink normalization.")
     parser.add_argument("--trials", type=int, default=10, help="Random reference draws per writer.")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default=None, help="Model to time (default: bundled).")

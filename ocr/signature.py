@@ -2,7 +2,10 @@
 
 Pure numpy/OpenCV, following the SigNet/Hafemann line of work: smooth, remove
 the background with Otsu's threshold, crop to the ink, centre it on a canvas of
-the network's aspect ratio, resize, invert (ink high) and scale to 0..1.
+the network's aspect ratio, resize, invert (ink high) and scale to 0..1. Last,
+:func:`normalize_ink` divides by the ink's own strength, so the pen's darkness
+(a property of the pen and the scanner, not of the hand) does not reach the
+network; models record in their metadata whether they expect that step.
 
 :func:`verify_signature` (the library side of ``ocr verify-signature``) imports
 Keras only when it is called.
@@ -24,10 +27,12 @@ from ocr.preprocess import to_gray
 
 log = logging.getLogger(__name__)
 
-INPUT_SHAPE = (80, 128)  # (height, width): small enough to train on a 2-core CPU
+INPUT_SHAPE = (150, 240)  # (height, width), near SigNet's 155x220; 80x128 lost the stroke detail
 MIN_CONTRAST = 40  # grey levels between paper and ink after smoothing; below this it is blank
 MIN_INK_PIXELS = 20
 MARGIN = 0.04  # blank border kept around the cropped ink, as a fraction of the canvas
+INK_FLOOR = 0.1  # below this (ink high, 0..1) a pixel is resize blur at a stroke's edge, not ink
+INK_PERCENTILE = 90  # the ink level mapped to 1; a percentile, so a few dark blots do not set it
 
 
 
@@ -85,9 +90,28 @@ def centre_on_canvas(crop: np.ndarray, shape: tuple[int, int] = INPUT_SHAPE,
     return canvas
 
 
-def preprocess(image: str | os.PathLike | np.ndarray,
-               shape: tuple[int, int] = INPUT_SHAPE) -> np.ndarray:
-    """Turn a scanned signature (path or array) into a float32 (H, W) input, ink high in 0..1."""
+def normalize_ink(image: np.ndarray) -> np.ndarray:
+    """Scale an ink-high 0..1 image so its strong ink is 1: the same input for any pen.
+
+    The ink's ``INK_PERCENTILE``-th percentile becomes 1 and the rest scales
+    with it, so pressure variation along the strokes stays while the overall
+    darkness of the pen goes. Without this step a verifier can learn the pen:
+    re-inking genuine signatures 25% darker made a 150x240 model trained on
+    raw grey levels reject 64% of them (see ``bench/RESULTS.md``).
+    """
+    ink = image[image > INK_FLOOR]
+    if not ink.size:
+        return image.astype(np.float32)
+    return np.clip(image / np.percentile(ink, INK_PERCENTILE), 0.0, 1.0).astype(np.float32)
+
+
+def preprocess(image: str | os.PathLike | np.ndarray, shape: tuple[int, int] = INPUT_SHAPE,
+               ink_normalized: bool = True) -> np.ndarray:
+    """Turn a scanned signature (path or array) into a float32 (H, W) input, ink high in 0..1.
+
+    ``ink_normalized=False`` keeps the scan's grey levels, the input of models
+    trained before :func:`normalize_ink` existed.
+    """
     source = image if isinstance(image, (str, os.PathLike)) else None
     try:
         # The document reader's loader: same formats, size guards and error messages.
@@ -98,15 +122,27 @@ def preprocess(image: str | os.PathLike | np.ndarray,
             raise ImageError(f"{source}: {exc}") from None
         raise
     canvas = centre_on_canvas(crop_to_ink(cleaned, mask), tuple(shape))
-    return (255 - canvas).astype(np.float32) / 255.0
+    ink_high = (255 - canvas).astype(np.float32) / 255.0
+    return normalize_ink(ink_high) if ink_normalized else ink_high
 
 
-def preprocess_many(images: Sequence[Any], shape: tuple[int, int] = INPUT_SHAPE) -> np.ndarray:
+def preprocess_many(images: Sequence[Any], shape: tuple[int, int] = INPUT_SHAPE,
+                    ink_normalized: bool = True) -> np.ndarray:
     """Preprocess several signatures into one (N, H, W) float32 array."""
     out = np.empty((len(images), *shape), dtype=np.float32)
     for i, image in enumerate(images):
-        out[i] = preprocess(image, shape)
+        out[i] = preprocess(image, shape, ink_normalized)
     return out
+
+
+def input_format(metadata: dict[str, Any]) -> tuple[tuple[int, int], bool]:
+    """(shape, ink_normalized) a signature model expects, from its metadata.
+
+    Models saved before ink normalization carry no ``ink_normalized`` key and
+    were trained on raw grey levels.
+    """
+    spec = metadata.get("input", {})
+    return tuple(spec.get("shape") or INPUT_SHAPE), bool(spec.get("ink_normalized", False))
 
 
 # ---------------------------------------------------------------- verification
@@ -162,9 +198,9 @@ def verify_signature(references: Sequence[Any], questioned: Any, *,
     # Check the images before importing Keras: bad input fails fast and quietly.
     path = _resolve_model(model)
     metadata = read_metadata(path)
-    shape = tuple(metadata.get("input", {}).get("shape") or INPUT_SHAPE)
-    refs = preprocess_many(list(references), shape)
-    query = preprocess(questioned, shape)
+    shape, ink_normalized = input_format(metadata)
+    refs = preprocess_many(list(references), shape, ink_normalized)
+    query = preprocess(questioned, shape, ink_normalized)
     from ocr.models import siamese
 
     net, metadata = siamese.load_signature_model(path)

@@ -25,7 +25,7 @@ SMALL = (32, 48)
 
 
 def draw_signature(seed: int, jitter: float = 0.0, shift=(0, 0), size=(120, 220),
-                   paper: int = 205, colour: bool = True) -> np.ndarray:
+                   paper: int = 205, colour: bool = True, ink=(40, 30, 90)) -> np.ndarray:
     """A cursive-looking curve on grey paper; ``seed`` is the writer's style."""
     style = np.random.default_rng(seed)
     noise = np.random.default_rng(seed * 1000 + int(jitter * 100) + shift[0] * 7 + shift[1])
@@ -36,8 +36,8 @@ def draw_signature(seed: int, jitter: float = 0.0, shift=(0, 0), size=(120, 220)
     image = np.full((*size, 3), paper, np.uint8)
     image += noise.integers(0, 8, image.shape, dtype=np.uint8)  # paper texture
     points = np.stack([xs, ys], 1).astype(np.int32)
-    cv2.polylines(image, [points], False, (40, 30, 90), 2, cv2.LINE_AA)
-    cv2.line(image, (int(xs[5]), int(ys[5]) + 15), (int(xs[40]), int(ys[40]) + 20), (40, 30, 90), 2)
+    cv2.polylines(image, [points], False, ink, 2, cv2.LINE_AA)
+    cv2.line(image, (int(xs[5]), int(ys[5]) + 15), (int(xs[40]), int(ys[40]) + 20), ink, 2)
     return image if colour else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
 
 
@@ -100,6 +100,36 @@ def test_preprocess_keeps_aspect_ratio_and_centres():
     assert abs((cols[0] + cols[-1]) / 2 - 29.5) <= 1.5  # horizontally centred
     width, height = cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1
     assert width / height == pytest.approx(41 / 81, abs=0.1)
+
+
+def test_preprocess_gives_the_same_input_for_a_darker_or_lighter_pen():
+    dark = draw_signature(5, ink=(20, 20, 20))
+    light = draw_signature(5, ink=(120, 120, 120))
+    normalized = [signature.preprocess(img, SMALL) for img in (dark, light)]
+    raw = [signature.preprocess(img, SMALL, ink_normalized=False) for img in (dark, light)]
+
+    def ink_level(image):
+        return image[image > 0.1].mean()
+
+    assert abs(ink_level(normalized[0]) - ink_level(normalized[1])) < 0.03
+    assert np.abs(normalized[0] - normalized[1]).mean() < 0.02
+    assert ink_level(raw[0]) > ink_level(raw[1]) + 0.1  # without the step, the pen shows
+
+
+def test_normalize_ink_scales_strong_ink_to_one_and_keeps_pressure():
+    image = np.zeros((10, 10), np.float32)
+    image[2, :] = 0.5  # a stroke
+    image[5, :5] = 0.25  # a lighter one (less pressure)
+    out = signature.normalize_ink(image)
+    assert out[2].max() == pytest.approx(1.0) and out[5, 0] == pytest.approx(0.5)
+    assert out[0].max() == 0.0
+    np.testing.assert_array_equal(signature.normalize_ink(np.zeros((4, 4), np.float32)), 0)
+
+
+def test_input_format_reads_model_metadata():
+    assert signature.input_format({}) == (signature.INPUT_SHAPE, False)  # models before the ink step
+    meta = {"input": {"shape": [32, 48], "ink_normalized": True}}
+    assert signature.input_format(meta) == ((32, 48), True)
 
 
 def test_preprocess_reads_files_and_greyscale(tmp_path):
@@ -225,6 +255,23 @@ def test_train_and_verify_cli(trained_model, dataset, tmp_path):
         assert result.output.startswith("genuine" if code == 0 else "forged")
 
 
+def test_verify_feeds_the_input_the_model_was_trained_on(trained_model, dataset, monkeypatch):
+    from ocr.models.store import read_metadata
+
+    assert read_metadata(trained_model)["input"]["ink_normalized"] is True
+    seen = []
+    real = signature.preprocess
+
+    def spy(image, shape=signature.INPUT_SHAPE, ink_normalized=True):
+        seen.append((tuple(shape), ink_normalized))
+        return real(image, shape, ink_normalized)
+
+    monkeypatch.setattr(signature, "preprocess", spy)
+    signature.verify_signature([dataset / "w1/genuine/0.png"], dataset / "w1/genuine/1.png",
+                               model=trained_model)
+    assert seen == [(SMALL, True)] * 2
+
+
 def test_python_api(trained_model, dataset):
     import ocr
 
@@ -253,6 +300,14 @@ def test_verify_bad_input_is_one_line_exit_2(case, trained_model, dataset, tmp_p
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
 
 
+@pytest.mark.parametrize("size", ["10x10", "big", "150"])
+def test_train_rejects_a_bad_input_size(size, dataset, tmp_path):
+    result = CliRunner().invoke(main_cli(), ["train", "signature", "--data", str(dataset),
+                                             "--out", str(tmp_path / "s.keras"), "--input-size", size])
+    assert result.exit_code == 2 and "--input-size" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "s.keras").exists()
+
+
 def test_train_refuses_to_overwrite(trained_model, dataset):
     result = CliRunner().invoke(main_cli(), ["train", "signature", "--data", str(dataset),
                                              "--out", str(trained_model), "--input-size", "32x48"])
@@ -267,3 +322,19 @@ def test_sign_data_adapter_on_real_data():
     assert all(w.genuine and w.forged for w in writers.values())
     image = signature.preprocess(writers[sorted(writers)[0]].genuine[0])
     assert image.shape == signature.INPUT_SHAPE and image.max() > 0.3
+
+
+@pytest.mark.skipif(not os.environ.get("OCR_DATA_DIR"), reason="OCR_DATA_DIR is not set")
+def test_bundled_model_does_not_judge_the_pen():
+    """A genuine signature re-inked darker or lighter scores as the original does."""
+    from ocr.models.store import read_metadata
+
+    assert signature.input_format(read_metadata(signature.BUNDLED_MODEL)) == (signature.INPUT_SHAPE, True)
+    writer = sigtrain.find_writers(sigtrain.default_data_dir())["049"]
+    grey = cv2.imread(str(writer.genuine[5]), cv2.IMREAD_GRAYSCALE)
+    scores = []
+    for factor in (0.7, 1.0, 1.4):  # ink darkness times factor: a lighter or darker pen
+        darkness = np.clip((255.0 - grey) * factor, 0, 255)
+        questioned = (255 - darkness).astype(np.uint8)
+        scores.append(signature.verify_signature(writer.genuine[:3], questioned)["score"])
+    assert max(scores) - min(scores) < 0.02, scores

@@ -110,7 +110,8 @@ class SignatureSet:
         return [lookup[w] for w in writer_ids]
 
 
-def load_signatures(writers: dict[str, Writer], shape: tuple[int, int]) -> SignatureSet:
+def load_signatures(writers: dict[str, Writer], shape: tuple[int, int],
+                    ink_normalized: bool = True) -> SignatureSet:
     """Read and preprocess every image of ``writers``."""
     paths, writer, genuine = [], [], []
     ids = sorted(writers)
@@ -119,7 +120,7 @@ def load_signatures(writers: dict[str, Writer], shape: tuple[int, int]) -> Signa
             paths += files
             writer += [i] * len(files)
             genuine += [flag] * len(files)
-    images = signature.preprocess_many(paths, shape)
+    images = signature.preprocess_many(paths, shape, ink_normalized)
     log.info("preprocessed %d signatures of %d writers", len(paths), len(ids))
     return SignatureSet(images, np.array(writer), np.array(genuine, dtype=bool), ids)
 
@@ -207,13 +208,16 @@ def similarities(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def trial_scores(emb: np.ndarray, data: SignatureSet, writers: Sequence[int], n_refs: int,
                  combine: str = "mean", trials: int = 10, n_random: int = 10,
-                 seed: int = 0) -> dict[str, np.ndarray]:
+                 seed: int = 0, questioned_emb: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Scores of questioned signatures against ``n_refs`` random genuine references.
 
     For each writer and trial: the remaining genuine signatures (genuine),
     the writer's skilled forgeries (skilled) and ``n_random`` genuine
     signatures of other writers in ``writers`` (random forgeries).
+    ``questioned_emb`` (rows as in ``emb``) embeds the questioned signatures
+    differently from the references, e.g. re-inked with another pen.
     """
+    questioned_emb = emb if questioned_emb is None else questioned_emb
     rng = np.random.default_rng(seed)
     out: dict[str, list[float]] = {"genuine": [], "skilled": [], "random": []}
     writers = list(writers)
@@ -229,7 +233,7 @@ def trial_scores(emb: np.ndarray, data: SignatureSet, writers: Sequence[int], n_
                       "random": rng.choice(others, min(n_random, len(others)), replace=False)}
             for key, idx in groups.items():
                 if len(idx):
-                    sims = similarities(emb[refs], emb[idx])  # (refs, questioned)
+                    sims = similarities(emb[refs], questioned_emb[idx])  # (refs, questioned)
                     combined = sims.mean(0) if combine == "mean" else sims.max(0)
                     out[key] += combined.tolist()
     return {k: np.asarray(v) for k, v in out.items()}
@@ -315,6 +319,7 @@ class SignatureTrainConfig:
     seed: int = 0
     force: bool = False
     input_shape: tuple[int, int] = signature.INPUT_SHAPE
+    ink_normalized: bool = True
     model_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
@@ -366,7 +371,7 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
     check_writable(config.out, config.force)
     writers = find_writers(config.data)
     train_ids, val_ids = split_writers(list(writers), config.val_writers, config.seed)
-    data = load_signatures(writers, config.input_shape)
+    data = load_signatures(writers, config.input_shape, config.ink_normalized)
     log.info("training on %d writers, calibrating on %d: %s", len(train_ids), len(val_ids),
              ", ".join(val_ids))
 
@@ -389,10 +394,12 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
         "description": "SigNet-style Siamese CNN for writer-independent offline signature verification",
         "task": "signature-verification",
         "input": {"shape": list(config.input_shape), "dtype": "float32", "range": [0, 1],
-                  "ink": "high (white on black)",
+                  "ink": "high (white on black)", "ink_normalized": config.ink_normalized,
                   "preprocessing": "ocr.signature.preprocess: Gaussian blur, Otsu background "
                                    "removal, crop to ink, centre on canvas keeping aspect ratio, "
-                                   "resize, invert, scale to 0..1"},
+                                   "resize, invert, scale to 0..1"
+                                   + (", ink's 90th percentile scaled to 1"
+                                      if config.ink_normalized else "")},
         "score": "similarity = 1 - euclidean distance / 2 between unit-length embeddings; "
                  "genuine when the combined score >= threshold",
         "combine": calibration["combine"],

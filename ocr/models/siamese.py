@@ -24,7 +24,7 @@ from keras import layers, ops
 
 from ocr.errors import ModelError
 
-INPUT_SHAPE = (80, 128)
+INPUT_SHAPE = (150, 240)  # == ocr.signature.INPUT_SHAPE
 BUNDLED = Path(__file__).resolve().parent / "weights" / "signet.keras"  # == ocr.signature.BUNDLED_MODEL
 
 
