@@ -478,14 +478,12 @@ def train_signature_command(data, input_size, **options) -> None:
         raise UserError("no --data folder given and OCR_DATA_DIR is not set")
     extra = {}
     if input_size:
+        from ocr.signature import parse_input_size
+
         try:
-            height, width = (int(v) for v in input_size.lower().split("x"))
-        except ValueError:
-            height = width = 0
-        if min(height, width) < 32:  # four poolings need at least this much
-            raise UserError(f"--input-size must look like 150x240 (both at least 32), "
-                            f"not {input_size!r}")
-        extra["input_shape"] = (height, width)
+            extra["input_shape"] = parse_input_size(input_size)
+        except OcrError as exc:
+            raise UserError(f"--input-size: {exc}") from None
     path, meta = train_signature(SignatureTrainConfig(data=str(data), **options, **extra))
     for k, value in meta["thresholds"].items():
         eer = meta["calibration"]["eer"][meta["combine"]][k]["eer"]

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from ocr import signature  # noqa: E402
+from ocr.errors import OcrError  # noqa: E402
 from training import signatures as st  # noqa: E402
 
 log = logging.getLogger("bench.signatures")
@@ -56,6 +57,7 @@ def cross_validate(args) -> dict:
                            raw.writer_ids)
     folds = st.writer_folds(list(writers), args.folds, args.seed)
     pooled: dict = {}
+    pen_by_factor: dict[float, list[dict[str, float]]] = {}
     per_fold = []
     started = time.time()
     for f, test_ids in enumerate(folds):
@@ -91,15 +93,11 @@ def cross_validate(args) -> dict:
         fold["pen"] = pen_sensitivity(embedding, emb, raw, data.indices(test_ids), calibration,
                                       config.ink_normalized, args)
         for factor, rates in fold["pen"].items():
-            pen_slot = pooled.setdefault(("pen", factor), {"frr": [], "far_skilled": []})
-            pen_slot["frr"].append(rates["frr"])
-            pen_slot["far_skilled"].append(rates["far_skilled"])
+            pen_by_factor.setdefault(factor, []).append(rates)
         per_fold.append(fold)
-    pen = [{"factor": factor, "frr": float(np.mean(slot["frr"])),
-            "far_skilled": float(np.mean(slot["far_skilled"]))}
-           for (kind, factor), slot in sorted(pooled.items(), key=lambda kv: str(kv[0]))
-           if kind == "pen"]
-    pooled = {key: slot for key, slot in pooled.items() if key[0] != "pen"}
+    pen = [{"factor": factor, **{key: float(np.mean([r[key] for r in folds_rates]))
+                                 for key in ("frr", "far_skilled")}}
+           for factor, folds_rates in sorted(pen_by_factor.items())]
     rows = []
     for (method, k), slot in sorted(pooled.items()):
         gen, sk = np.concatenate(slot["genuine"]), np.concatenate(slot["skilled"])
@@ -115,7 +113,7 @@ def cross_validate(args) -> dict:
             "n_genuine": int(len(ok["genuine"])), "n_skilled": int(len(ok["skilled"])),
             "n_random": int(len(ok["random"])),
         })
-    return {"rows": rows, "pen": sorted(pen, key=lambda r: r["factor"]), "folds": per_fold,
+    return {"rows": rows, "pen": pen, "folds": per_fold,
             "writers": len(writers), "images": int(len(data.writer)),
             "input": {"shape": list(config.input_shape), "ink_normalized": config.ink_normalized},
             "wall_time_s": round(time.time() - started, 1)}
@@ -203,10 +201,9 @@ def print_table(result: dict, timing: dict | None) -> None:
 
 def parse_size(text: str) -> tuple[int, int]:
     try:
-        height, width = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected HxW such as 150x240, not {text!r}") from None
-    return height, width
+        return signature.parse_input_size(text)
+    except OcrError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv=None) -> int:

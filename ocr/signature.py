@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import cv2
 import numpy as np
 
-from ocr.errors import ImageError, ModelError
+from ocr.errors import ImageError, ModelError, OcrError
 from ocr.io import load
 from ocr.preprocess import to_gray
 
@@ -33,6 +33,7 @@ MIN_INK_PIXELS = 20
 MARGIN = 0.04  # blank border kept around the cropped ink, as a fraction of the canvas
 INK_FLOOR = 0.1  # below this (ink high, 0..1) a pixel is resize blur at a stroke's edge, not ink
 INK_PERCENTILE = 90  # the ink level mapped to 1; a percentile, so a few dark blots do not set it
+MIN_INPUT_SIDE = 32  # the embedding network's four poolings need at least this many pixels a side
 
 
 
@@ -97,7 +98,7 @@ def normalize_ink(image: np.ndarray) -> np.ndarray:
     with it, so pressure variation along the strokes stays while the overall
     darkness of the pen goes. Without this step a verifier can learn the pen:
     re-inking genuine signatures 25% darker made a 150x240 model trained on
-    raw grey levels reject 64% of them (see ``bench/RESULTS.md``).
+    raw grey levels reject 76% of them (see ``bench/RESULTS.md``).
     """
     ink = image[image > INK_FLOOR]
     if not ink.size:
@@ -133,6 +134,17 @@ def preprocess_many(images: Sequence[Any], shape: tuple[int, int] = INPUT_SHAPE,
     for i, image in enumerate(images):
         out[i] = preprocess(image, shape, ink_normalized)
     return out
+
+
+def parse_input_size(text: str) -> tuple[int, int]:
+    """``"150x240"`` -> ``(150, 240)``: a network input size, checked against what the network takes."""
+    try:
+        height, width = (int(v) for v in str(text).lower().split("x"))
+    except ValueError:
+        raise OcrError(f"expected HxW such as 150x240, not {text!r}") from None
+    if min(height, width) < MIN_INPUT_SIDE:
+        raise OcrError(f"{text!r} is too small: both sides must be at least {MIN_INPUT_SIDE}")
+    return height, width
 
 
 def input_format(metadata: dict[str, Any]) -> tuple[tuple[int, int], bool]:

@@ -126,6 +126,15 @@ def test_normalize_ink_scales_strong_ink_to_one_and_keeps_pressure():
     np.testing.assert_array_equal(signature.normalize_ink(np.zeros((4, 4), np.float32)), 0)
 
 
+def test_parse_input_size():
+    from ocr.errors import OcrError
+
+    assert signature.parse_input_size("150X240") == (150, 240)
+    for bad in ("31x240", "150", "axb", "150x240x3"):
+        with pytest.raises(OcrError):
+            signature.parse_input_size(bad)
+
+
 def test_input_format_reads_model_metadata():
     assert signature.input_format({}) == (signature.INPUT_SHAPE, False)  # models before the ink step
     meta = {"input": {"shape": [32, 48], "ink_normalized": True}}

@@ -10,6 +10,7 @@ cache and checked against their SHA-256, unless downloads are disabled
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -305,8 +306,6 @@ def orand_car_a(data_dir: str | os.PathLike | None = None, split: str = "all") -
 
 def orand_digit_boxes(data_dir: str | os.PathLike | None = None) -> dict[str, list[tuple[tuple[int, int, int, int], str]]]:
     """Per ORAND-CAR-A image file name, its digits' boxes (x, y, w, h) and digits, left to right."""
-    import json
-
     path = orand_folder(data_dir) / ORAND_COCO
     try:
         coco = json.loads(path.read_text())

@@ -162,12 +162,12 @@ def _available(specs: list[tuple[str, str]], data_dir) -> list[tuple[str, str]]:
     """The default sources without ORAND-CAR-A when it is not at hand: it cannot be
     downloaded, and a model can still be trained without it (said in a warning)."""
     from ocr.errors import DatasetNotFoundError
-    from training.datasets import orand_car_a
+    from training.datasets import orand_folder
 
     if (ORAND_FOLDER, "train") not in specs:
         return specs
     try:
-        orand_car_a(data_dir)
+        orand_folder(data_dir)
     except DatasetNotFoundError as exc:
         log.warning("training without real cheque amounts: %s", exc)
         return [s for s in specs if s[0] != ORAND_FOLDER]

@@ -22,10 +22,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from ocr import signature
 from ocr.errors import ModelError
-
-INPUT_SHAPE = (150, 240)  # == ocr.signature.INPUT_SHAPE
-BUNDLED = Path(__file__).resolve().parent / "weights" / "signet.keras"  # == ocr.signature.BUNDLED_MODEL
 
 
 @keras.saving.register_keras_serializable(package="ocr")
@@ -166,7 +164,7 @@ class PairwiseContrastiveLoss(keras.losses.Loss):
                 "positive_margin": self.positive_margin}
 
 
-def signet_embedding(input_shape: Sequence[int] = INPUT_SHAPE,
+def signet_embedding(input_shape: Sequence[int] = signature.INPUT_SHAPE,
                      filters: Sequence[int] = (32, 64, 128, 128),
                      kernel_sizes: Sequence[int] = (7, 5, 3, 3),
                      dense_units: int = 128, embedding_dim: int = 64,
@@ -247,9 +245,7 @@ def similarity(distance) -> np.ndarray:
 
 def resolve_signature_model(model: str | os.PathLike | None = None) -> Path:
     """The ``.keras`` file for ``model``: a path, or ``None``/``"signet"`` for the bundled one."""
-    from ocr.signature import _resolve_model
-
-    return _resolve_model(model)
+    return signature._resolve_model(model)
 
 
 _CACHE: dict[tuple[str, float], tuple[keras.Model, dict]] = {}
