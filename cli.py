@@ -14,7 +14,8 @@ import sys
 
 import click
 
-from ocr.errors import OcrError
+from ocr.errors import OcrError, OutputExistsError
+from training.config import FinetuneConfig, SignatureTrainConfig, TrainConfig, default
 
 # TensorFlow's C++ start-up chatter would bury our one-line errors.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -46,6 +47,8 @@ class OcrGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except OutputExistsError as exc:
+            raise UserError(f"{exc} (pass --force to overwrite it)") from None
         except OcrError as exc:
             raise UserError(str(exc)) from None
 
@@ -66,29 +69,22 @@ def main(verbose: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def models_command(as_json: bool) -> None:
     """List the bundled models, their classes, sizes and scores."""
-    from ocr.models.registry import WEIGHTS_DIR, bundled
-    from ocr.models.store import read_metadata
+    from ocr.models.registry import bundled
 
     rows = []
-    for spec, meta in bundled():
-        size = spec.weights.stat().st_size if meta is not None else None
+    for spec, card in bundled():
+        scores = card.scores if card else {}
         rows.append({
-            "name": spec.name, "description": spec.description,
-            "classes": len(meta["labels"]) if meta else len(spec.labels),
-            "labels": "".join(meta["labels"]) if meta else spec.labels,
-            "parameters": meta.get("parameters") if meta else None,
-            "scores": {k: v["accuracy"] for k, v in (meta or {}).get("scores", {}).items()},
-            "cer": {k: v["cer"] for k, v in (meta or {}).get("scores", {}).items() if "cer" in v},
-            "file_bytes": size, "path": str(spec.weights),
-        })
-    signet = WEIGHTS_DIR / "signet.keras"
-    if signet.is_file():
-        meta = read_metadata(signet)
-        rows.append({
-            "name": "signet", "description": meta.get("description", "signature verifier"),
-            "classes": 2, "labels": "genuine/forged", "parameters": meta.get("parameters"),
-            "scores": {}, "thresholds": meta.get("thresholds", {}),
-            "file_bytes": signet.stat().st_size, "path": str(signet),
+            "name": spec.name, "kind": spec.kind,
+            "description": card.description if card and card.description else spec.description,
+            "classes": len(card.labels) if card else len(spec.labels),
+            "labels": card.label_text if card else spec.labels,
+            "parameters": card.parameters if card else None,
+            "scores": {k: v["accuracy"] for k, v in scores.items() if "accuracy" in v},
+            "cer": {k: v["cer"] for k, v in scores.items() if "cer" in v},
+            "thresholds": card.thresholds if card else {},
+            "file_bytes": spec.weights.stat().st_size if card else None, "path": str(spec.weights),
+            "train_command": spec.train_command,
         })
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -96,9 +92,10 @@ def models_command(as_json: bool) -> None:
     for row in rows:
         click.echo(f"{row['name']}: {row['description']}")
         if row["file_bytes"] is None:
-            click.echo("  weights: missing (train with: ocr train {0} --out {1})".format(row["name"], row["path"]))
+            click.echo(f"  weights: missing (train with: {row['train_command']} --out {row['path']})")
             continue
-        click.echo(f"  classes: {row['classes']} ({row['labels']})")
+        if row["labels"]:
+            click.echo(f"  classes: {row['classes']} ({row['labels']})")
         click.echo(f"  parameters: {row['parameters']:,}   file: {row['file_bytes'] / 1e6:.1f} MB")
         for key, acc in row["scores"].items():
             if key in row.get("cer", {}):
@@ -114,16 +111,18 @@ def _training_options(func):
     options = [
         click.option("--dataset", help="Training data as NAME[:SPLIT][,NAME[:SPLIT]...]; "
                                        "default: the model's registry datasets."),
-        click.option("--epochs", type=click.IntRange(1), default=15, show_default=True),
-        click.option("--batch-size", type=click.IntRange(1), default=128, show_default=True),
-        click.option("--learning-rate", type=click.FloatRange(0, min_open=True), default=2e-3,
+        click.option("--epochs", type=click.IntRange(1), default=default(TrainConfig, "epochs"),
                      show_default=True),
+        click.option("--batch-size", type=click.IntRange(1), default=default(TrainConfig, "batch_size"),
+                     show_default=True),
+        click.option("--learning-rate", type=click.FloatRange(0, min_open=True),
+                     default=default(TrainConfig, "learning_rate"), show_default=True),
         click.option("--data-dir", type=click.Path(file_okay=False),
                      help="Dataset folder (default: $OCR_DATA_DIR, then the cache)."),
         click.option("--out", type=click.Path(dir_okay=False), help="Output .keras file "
                      "(default: ./MODEL.keras)."),
         click.option("--resume", is_flag=True, help="Continue from the last epoch checkpoint."),
-        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--seed", type=int, default=default(TrainConfig, "seed"), show_default=True),
         click.option("--force", is_flag=True, help="Overwrite an existing --out file."),
         click.option("--limit", type=click.IntRange(1), hidden=True,
                      help="Train on the first N images only (smoke tests)."),
@@ -168,7 +167,7 @@ def train_charnet(**options) -> None:
 
 @train_group.command("digitline", cls=KerasCommand)
 @_training_options
-@click.option("--strings", type=click.IntRange(1), default=60_000, show_default=True,
+@click.option("--strings", type=click.IntRange(1), default=default(TrainConfig, "strings"), show_default=True,
               help="Digit strings composed for training.")
 def train_digitline(**options) -> None:
     """Train the digit-line model (CRNN + CTC) on MNIST and cheque digits composed into
@@ -191,21 +190,23 @@ def train_textline(**options) -> None:
               help="Model to start from: charnet, lenet, a line model (digitline, textline: GLYPHS is "
                    "then a folder of line images with .gt.txt transcripts) or a .keras path (never modified).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .keras file.")
-# Defaults equal training.finetune.FinetuneConfig's (tests/test_cli.py checks),
-# which is what bench/custom_glyphs.py measures.
-@click.option("--epochs", type=click.IntRange(1), default=20, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
+# Defaults come from training.config.FinetuneConfig, which is what bench/custom_glyphs.py measures.
+@click.option("--epochs", type=click.IntRange(1), default=default(FinetuneConfig, "epochs"), show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=default(FinetuneConfig, "batch_size"),
+              show_default=True)
 @click.option("--learning-rate", type=click.FloatRange(0, min_open=True),
               help="Default: 3e-3 for a glyph model's new head, 5e-4 for a line model.")
-@click.option("--replay-per-class", type=click.IntRange(0), default=15, show_default=True,
+@click.option("--replay-per-class", type=click.IntRange(0), default=default(FinetuneConfig, "replay_per_class"),
+              show_default=True,
               help="Rehearsal samples of each old class mixed in against forgetting.")
-@click.option("--holdout", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
+@click.option("--holdout", type=click.FloatRange(0, 0.9), default=default(FinetuneConfig, "holdout"),
+              show_default=True,
               help="Share of each class's samples held out to score before and after.")
 @click.option("--train-features", is_flag=True,
               help="Also fine-tune the convolutional features (adapts more, forgets more).")
 @click.option("--data-dir", type=click.Path(file_okay=False),
               help="Where the base model's training data is, for rehearsal.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=default(FinetuneConfig, "seed"), show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
 def train_glyphs(**options) -> None:
     """Teach a model the glyphs in GLYPHS/<label>/*.png (new classes or adaptation).
@@ -213,28 +214,13 @@ def train_glyphs(**options) -> None:
     With a line model as --base, adapt it to the line images in GLYPHS that
     have a NAME.gt.txt transcript beside them.
     """
-    from training.finetune import FinetuneConfig, finetune
-    from training.finetune_lines import LineFinetuneResult
+    from training.finetune import finetune
 
     result = finetune(FinetuneConfig(**options))
-    if isinstance(result, LineFinetuneResult):
-        click.echo(f"adapted on {result.n_train} lines")
-        if result.n_heldout:
-            click.echo(f"held-out CER on {result.n_heldout} lines: {result.cer_before:.2%} -> "
-                       f"{result.cer_after:.2%}")
-        click.echo(f"saved {result.path}")
-        return
     for text in result.warnings:
         click.echo(f"Warning: {text}", err=True)
-    if result.new_labels:
-        click.echo(f"added {len(result.new_labels)} classes: {result.new_labels}")
-    if result.per_class:
-        click.echo("held-out accuracy per class (before -> after):")
-        for score in result.per_class:
-            before = "new" if score.before is None else f"{score.before:.0%}"
-            click.echo(f"  {score.label!r:6} n={score.n:<4} {before:>4} -> {score.after:.0%}")
-    else:
-        click.echo("no samples held out (classes with fewer than 5 samples are not split)")
+    for line in result.report:
+        click.echo(line)
     click.echo(f"saved {result.path}")
 
 
@@ -284,50 +270,21 @@ def glyphs_extract(images, text, out, model) -> None:
 @click.option("--confusion", type=click.Path(dir_okay=False), help="Save a confusion-matrix PNG.")
 def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusion) -> None:
     """Score MODEL (a registry name or a .keras file) on a dataset split."""
-    from ocr.models import registry
-    from training.evaluate import evaluate_model, save_confusion_image
+    from ocr.models import load, read_card
 
-    if registry.model_kind(model) == "line":
-        unused = [name for name, given in (("--exclude", exclude), ("--confusion", confusion),
-                                           ("--split", split != "test" and dataset != "orand-car-a")) if given]
-        if unused:
-            raise UserError(f"{', '.join(unused)}: not for a line model, which is scored by "
-                            "CER on mnist-strings, printed-lines or orand-car-a[:split]")
-        _evaluate_line_model(model, dataset, split, data_dir, as_json)
-        return
-    if split == "all":
-        raise UserError("--split all is for orand-car-a; glyph datasets have train and test splits")
-    net, meta = registry.load_classifier(model)
-    report = evaluate_model(net, meta["labels"], dataset, split, exclude, data_dir)
-    if confusion:
-        save_confusion_image(report, confusion)
+    trainer = read_card(model).kind_object.trainer()()
+    given = {"exclude": exclude, "confusion": confusion}
+    unused = [f"--{name}" for name, value in given.items() if value and name not in trainer.evaluation_options]
+    if unused:
+        raise UserError(f"{', '.join(unused)}: not for a {trainer.kind} model")
+    report = trainer.evaluate(load(model), dataset, split, exclude, data_dir, confusion)
     if as_json:
         click.echo(json.dumps({"model": str(model), **report.to_dict()}))
         return
-    kept = f" (kept {report.n}, excluded {report.excluded} duplicates)" if exclude else ""
-    where = dataset if report.split == "all" else f"{dataset}:{split}"
-    click.echo(f"{model} on {where}: accuracy {report.accuracy:.4f} "
-               f"on {report.n} images{kept}")
-    pairs = report.most_confused(5)
-    if pairs:
-        click.echo("most confused: " + ", ".join(f"{t}->{p} ({c})" for t, p, c in pairs))
+    for line in report.summary(str(model)):
+        click.echo(line)
     if confusion:
         click.echo(f"confusion matrix saved to {confusion}")
-
-
-def _evaluate_line_model(model, dataset, split, data_dir, as_json) -> None:
-    from ocr.models import registry
-    from training.evaluate import evaluate_line_model
-
-    net, meta = registry.load_line_model(model)
-    report = evaluate_line_model(net, meta["labels"], dataset, split, data_dir=data_dir)
-    if as_json:
-        click.echo(json.dumps({"model": str(model), **report.to_dict()}))
-        return
-    click.echo(f"{model} on {dataset}:{report.split}: CER {report.cer:.4f}, strings read exactly "
-               f"{report.accuracy:.4f} on {report.n} strings")
-    if report.mistakes:
-        click.echo("e.g. " + ", ".join(f"{t}->{r or '(nothing)'}" for t, r in report.mistakes[:5]))
 
 
 # ---------------------------------------------------------------- read (issue 3)
@@ -435,7 +392,7 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
 
     Exit status: 0 genuine, 1 forged, 2 error.
     """
-    from ocr.signature import verify_signature
+    from ocr.verify import verify_signature
 
     # Library errors propagate to OcrGroup (one line, exit 2); only the verdict sets 0/1.
     result = verify_signature(list(references), questioned, threshold=threshold, model=model)
@@ -454,24 +411,28 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
 @click.option("--data", type=click.Path(file_okay=False),
               help="Folder of <writer>/genuine/* and <writer>/forged/*, or the sign_data layout "
                    "(default: $OCR_DATA_DIR/signatures/sign_data_sigcomp2011).")
-@click.option("--out", type=click.Path(dir_okay=False), default="signet.keras", show_default=True)
-@click.option("--epochs", type=click.IntRange(1), default=12, show_default=True,
-              help="Epochs; the one with the lowest validation EER is kept.")
-@click.option("--steps-per-epoch", type=click.IntRange(1), default=8, show_default=True)
-@click.option("--learning-rate", type=click.FloatRange(0, min_open=True), default=1e-3,
+@click.option("--out", type=click.Path(dir_okay=False), default=default(SignatureTrainConfig, "out"),
               show_default=True)
-@click.option("--margin", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
+@click.option("--epochs", type=click.IntRange(1), default=default(SignatureTrainConfig, "epochs"), show_default=True,
+              help="Epochs; the one with the lowest validation EER is kept.")
+@click.option("--steps-per-epoch", type=click.IntRange(1), default=default(SignatureTrainConfig, "steps_per_epoch"),
+              show_default=True)
+@click.option("--learning-rate", type=click.FloatRange(0, min_open=True),
+              default=default(SignatureTrainConfig, "learning_rate"), show_default=True)
+@click.option("--margin", type=click.FloatRange(0, min_open=True), default=default(SignatureTrainConfig, "margin"),
+              show_default=True,
               help="Contrastive-loss margin (embedding distances lie in 0..2).")
-@click.option("--val-writers", type=click.IntRange(1), default=5, show_default=True,
+@click.option("--val-writers", type=click.IntRange(1), default=default(SignatureTrainConfig, "val_writers"),
+              show_default=True,
               help="Writers held out to calibrate the threshold.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=default(SignatureTrainConfig, "seed"), show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
 @click.option("--input-size", metavar="HxW",
               help="Network input size (default 150x240); smaller trains faster and sees less "
                    "stroke detail.")
 def train_signature_command(data, input_size, **options) -> None:
     """Train the Siamese signature verifier and calibrate its threshold."""
-    from training.signatures import SignatureTrainConfig, default_data_dir, train_signature
+    from training.signatures import default_data_dir, train_signature
 
     data = data or default_data_dir()
     if data is None:

@@ -14,10 +14,10 @@ def read(source, **options):
 
 
 def verify_signature(references, questioned, **options):
-    """Check a questioned signature against genuine references; see :func:`ocr.signature.verify_signature`.
+    """Check a questioned signature against genuine references; see :func:`ocr.verify.verify_signature`.
 
     Imported lazily, like :func:`read`.
     """
-    from ocr.signature import verify_signature as _verify
+    from ocr.verify import verify_signature as _verify
 
     return _verify(references, questioned, **options)

@@ -13,6 +13,7 @@ import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
+from functools import partial
 from itertools import islice
 from typing import Callable, Iterable, Iterator
 
@@ -22,9 +23,9 @@ import numpy as np
 from ocr import charsets
 from ocr.io import PageImage, expand_inputs, load
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
-from ocr.models import registry
-from ocr.recognize import RecognizedChar, Recognizer, join_split_numbers, settle_isolated_lookalikes
-from ocr.recognize_lines import LineRecognizer
+from ocr.models import get_kind, read_card
+from ocr.postprocess import RecognizedChar, apply_steps
+from ocr.recognize import LineReader
 from ocr.recognize_mixed import MixedRecognizer
 from ocr.segment import Layout, segment
 
@@ -177,7 +178,7 @@ class Predictor:
 
     def __init__(self, model: str | os.PathLike | None = None, digits: bool = False,
                  charset: str | None = None, binarization: str = "auto", deskew: bool = True,
-                 remove_lines: bool = True, recognizer: Recognizer | LineRecognizer | MixedRecognizer | None = None) -> None:
+                 remove_lines: bool = True, recognizer: LineReader | None = None) -> None:
         self._loading: Future | None = None
         self._recognizer = recognizer
         if recognizer is None:
@@ -187,19 +188,21 @@ class Predictor:
                     or charsets.DIGITS
             model = model or AUTO_MODEL
             if str(model) == AUTO_MODEL:
-                loader_args = (MixedRecognizer,)
+                make = MixedRecognizer.load
             else:
-                kind = registry.model_kind(model)  # fails now for unknown names and missing files
-                loader_args = (LineRecognizer if kind == "line" else Recognizer, model)
+                # The card is read now, so unknown names, missing files and
+                # models that do not read text fail at once, not in the loader thread.
+                card = read_card(model)
+                make = partial(get_kind(card.kind, str(model)).reader().load, model)
             loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-model")
-            self._loading = loader.submit(*loader_args, charset=charset)
+            self._loading = loader.submit(make, charset=charset)
             loader.shutdown(wait=False)
         self.binarization = binarization
         self.deskew = deskew
         self.remove_lines = remove_lines
 
     @property
-    def recognizer(self) -> Recognizer | LineRecognizer | MixedRecognizer:
+    def recognizer(self) -> LineReader:
         """The recognizer, waiting for the model to finish loading (its errors are raised here)."""
         if self._recognizer is None:
             assert self._loading is not None
@@ -220,8 +223,8 @@ class Predictor:
             log.info("%s page %d: blank", page.source, page.index + 1)
             return result
         layout = analysis.layout
-        recognized = [settle_isolated_lookalikes(join_split_numbers(words))
-                      for words in self.recognizer.recognize_lines(layout.components, layout.lines)]
+        recognized = [apply_steps(words) for words in self.recognizer.recognize_lines(layout.components,
+                                                                                       layout.lines)]
         flat = [c for words in recognized for chars in words for c in chars]
         boxes = iter(_BoxMapper(pre).many(np.array([c.box for c in flat])).tolist()) if flat else iter(())
         for line_layout, words in zip(layout.lines, recognized):

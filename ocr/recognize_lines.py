@@ -19,7 +19,8 @@ import numpy as np
 
 from ocr.errors import OcrError
 from ocr.normalize import LINE_STRIDE, LineInput, stack_lines, to_line_input
-from ocr.recognize import RecognizedChar, compile_forward, load_model
+from ocr.classify import BatchModel
+from ocr.postprocess import RecognizedChar, Words
 from ocr.segment import Components, LineLayout
 
 log = logging.getLogger(__name__)
@@ -79,37 +80,31 @@ def line_mask(components: Components, line: LineLayout) -> np.ndarray:
 class LineRecognizer:
     """A line model plus an output whitelist; reads segmented lines whole.
 
-    It has the interface of :class:`ocr.recognize.Recognizer`:
-    :meth:`recognize_lines` returns lines -> words -> characters.
+    It follows :class:`ocr.recognize.LineReader`: :meth:`recognize_lines`
+    returns lines -> words -> characters. ``model`` is a loaded line model
+    (:func:`ocr.models.load`) or anything with ``labels`` and ``predict``.
     """
 
-    def __init__(self, model: str | os.PathLike = "digitline", charset: str | None = None,
-                 batch_size: int = 64) -> None:
-        net, metadata = load_model(model, kind="line")
-        self._setup(str(model), net, metadata, charset, batch_size)
-
-    @classmethod
-    def from_network(cls, net, labels: Sequence[str], charset: str | None = None,
-                     batch_size: int = 64) -> "LineRecognizer":
-        """Wrap an in-memory Keras line model (scoring during training)."""
-        self = cls.__new__(cls)
-        self._setup(net.name, net, {"labels": list(labels), "forward": compile_forward(net)}, charset,
-                    batch_size)
-        return self
-
-    def _setup(self, name: str, net, metadata: dict, charset: str | None, batch_size: int) -> None:
-        self.model_name = name
-        self.net, self.metadata = net, metadata
-        self.labels: list[str] = list(metadata["labels"])
-        self._forward = metadata["forward"]
+    def __init__(self, model: BatchModel, charset: str | None = None, batch_size: int = 64,
+                 name: str | None = None) -> None:
+        self.model = model
+        self.model_name = name or str(getattr(model, "name", "model"))
+        self.labels: list[str] = list(model.labels)
         self.batch_size = batch_size
         self.allowed = None
         if charset is not None:
             allowed = set(charset.replace("\n", ""))
             self.allowed = np.array([c in allowed for c in self.labels])
             if not self.allowed.any():
-                raise OcrError(f"--charset {charset!r} shares no character with the model's classes "
-                               f"({''.join(self.labels)})")
+                raise OcrError(f"the character whitelist {charset!r} shares no character with the "
+                               f"model's classes ({''.join(self.labels)})")
+
+    @classmethod
+    def load(cls, model: str | os.PathLike = "digitline", charset: str | None = None) -> "LineRecognizer":
+        """A recognizer for a line model by registry name or ``.keras`` path (loaded once per process)."""
+        from ocr.models import load
+
+        return cls(load(model, kind="line"), charset, name=str(model))
 
     def frame_probabilities(self, inputs: Sequence[LineInput]) -> list[np.ndarray]:
         """Per-frame probabilities of each line input, batched by similar width."""
@@ -118,18 +113,18 @@ class LineRecognizer:
         for start in range(0, len(order), self.batch_size):
             chunk = order[start:start + self.batch_size]
             batch = stack_lines([inputs[i].image for i in chunk]).astype(np.float32)
-            probs = np.asarray(self._forward(batch), dtype=np.float64)
+            probs = np.asarray(self.model.predict(batch), dtype=np.float64)
             for row, i in enumerate(chunk):
                 out[i] = probs[row, :inputs[i].image.shape[1] // LINE_STRIDE]
         return out  # type: ignore[return-value]
 
     def recognize_lines(self, components: Components,
-                        lines: Sequence[LineLayout]) -> list[list[list[RecognizedChar]]]:
+                        lines: Sequence[LineLayout]) -> list[Words]:
         """Recognize every line of a page: returns lines -> words -> characters."""
         return self.recognize_and_rate(components, lines)[0]
 
     def recognize_and_rate(self, components: Components, lines: Sequence[LineLayout]
-                           ) -> tuple[list[list[list[RecognizedChar]]], list[float]]:
+                           ) -> tuple[list[Words], list[float]]:
         """Recognize every line, and rate how sure the model is of each line.
 
         The rating is the mean confidence of the line's characters read

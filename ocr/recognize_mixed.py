@@ -16,7 +16,8 @@ import logging
 import threading
 from typing import Sequence
 
-from ocr.recognize import RecognizedChar, Recognizer
+from ocr.postprocess import Words
+from ocr.recognize import Recognizer
 from ocr.recognize_lines import LineRecognizer
 from ocr.segment import Components, LineLayout
 
@@ -33,26 +34,38 @@ PRINT_CONFIDENCE = 0.95
 class MixedRecognizer:
     """A print line model and a handwriting glyph model, chosen line by line.
 
-    It has the interface of :class:`ocr.recognize.Recognizer`.
+    It follows :class:`ocr.recognize.LineReader`. ``printed`` must also
+    rate its lines (``recognize_and_rate``); ``hand`` is a reader, or a
+    function that makes one, called the first time a page needs it.
     """
 
-    def __init__(self, print_model: str = PRINT_MODEL, hand_model: str = HAND_MODEL,
-                 charset: str | None = None, threshold: float = PRINT_CONFIDENCE) -> None:
-        self.printed = LineRecognizer(print_model, charset=charset)
-        self.hand_model, self.charset, self.threshold = hand_model, charset, threshold
-        self._hand: Recognizer | None = None
+    def __init__(self, printed, hand, threshold: float = PRINT_CONFIDENCE,
+                 name: str = "auto") -> None:
+        self.printed, self.threshold, self.model_name = printed, threshold, name
+        self._make_hand = hand if callable(hand) and not hasattr(hand, "recognize_lines") else None
+        self._hand = None if self._make_hand else hand
         self._lock = threading.Lock()
-        self.model_name = f"auto ({print_model} for print, {hand_model} for handwriting)"
+
+    @classmethod
+    def load(cls, print_model: str = PRINT_MODEL, hand_model: str = HAND_MODEL,
+             charset: str | None = None, threshold: float = PRINT_CONFIDENCE) -> "MixedRecognizer":
+        """The default pairing: the print model loaded now, the handwriting model when first needed."""
+        return cls(LineRecognizer.load(print_model, charset=charset),
+                   lambda: Recognizer.load(hand_model, charset=charset), threshold,
+                   name=f"auto ({print_model} for print, {hand_model} for handwriting)")
 
     @property
-    def hand(self) -> Recognizer:
+    def hand(self):
         with self._lock:
             if self._hand is None:
-                self._hand = Recognizer(self.hand_model, charset=self.charset)
+                self._hand = self._make_hand()
             return self._hand
 
-    def recognize_lines(self, components: Components,
-                        lines: Sequence[LineLayout]) -> list[list[list[RecognizedChar]]]:
+    @property
+    def hand_loaded(self) -> bool:
+        return self._hand is not None
+
+    def recognize_lines(self, components: Components, lines: Sequence[LineLayout]) -> list[Words]:
         """Recognize every line of a page: returns lines -> words -> characters."""
         results, ratings = self.printed.recognize_and_rate(components, lines)
         unsure = [i for i, rating in enumerate(ratings) if rating < self.threshold]

@@ -7,21 +7,20 @@ the network's aspect ratio, resize, invert (ink high) and scale to 0..1. Last,
 (a property of the pen and the scanner, not of the hand) does not reach the
 network; models record in their metadata whether they expect that step.
 
-:func:`verify_signature` (the library side of ``ocr verify-signature``) imports
-Keras only when it is called.
+:func:`ocr.verify.verify_signature` (the library side of ``ocr verify-signature``)
+uses these with a model loaded through :mod:`ocr.models`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import Any, Sequence
 
 import cv2
 import numpy as np
 
-from ocr.errors import ImageError, ModelError, OcrError
+from ocr.errors import ImageError, OcrError
 from ocr.io import load
 from ocr.preprocess import to_gray
 
@@ -147,31 +146,22 @@ def parse_input_size(text: str) -> tuple[int, int]:
     return height, width
 
 
-def input_format(metadata: dict[str, Any]) -> tuple[tuple[int, int], bool]:
-    """(shape, ink_normalized) a signature model expects, from its metadata.
+def input_format(spec: dict[str, Any]) -> tuple[tuple[int, int], bool]:
+    """(shape, ink_normalized) a signature model expects, from its card's ``input``.
 
     Models saved before ink normalization carry no ``ink_normalized`` key and
     were trained on raw grey levels.
     """
-    spec = metadata.get("input", {})
-    return tuple(spec.get("shape") or INPUT_SHAPE), bool(spec.get("ink_normalized", False))
+    shape = spec.get("shape") or INPUT_SHAPE
+    if not (isinstance(shape, (list, tuple)) and len(shape) == 2 and all(isinstance(v, int) for v in shape)):
+        raise OcrError(f"a signature model's input shape must be [height, width], not {shape!r}")
+    return (int(shape[0]), int(shape[1])), bool(spec.get("ink_normalized", False))
 
 
-# ---------------------------------------------------------------- verification
-BUNDLED_MODEL = Path(__file__).resolve().parent / "models" / "weights" / "signet.keras"
+def similarity(distance) -> np.ndarray:
+    """Map embedding distances (0..2 for unit vectors) to similarity scores in 0..1."""
+    return np.clip(1.0 - np.asarray(distance, dtype=np.float64) / 2.0, 0.0, 1.0)
 
-
-def _resolve_model(model: str | os.PathLike | None) -> Path:
-    """The bundled model for ``None``/``"signet"``, else the given ``.keras`` path."""
-    if model is None or str(model) == "signet":
-        if not BUNDLED_MODEL.is_file():
-            raise ModelError(f"bundled signature model is missing ({BUNDLED_MODEL}); train it "
-                             f"with: ocr train signature --data DIR --out {BUNDLED_MODEL}")
-        return BUNDLED_MODEL
-    path = Path(model)
-    if not path.is_file():
-        raise ModelError(f"{path}: model file not found")
-    return path
 
 def combine_scores(scores: Sequence[float], method: str) -> float:
     """Combine per-reference similarities: ``mean`` or ``max``."""
@@ -180,54 +170,4 @@ def combine_scores(scores: Sequence[float], method: str) -> float:
         return float(scores.mean())
     if method == "max":
         return float(scores.max())
-    raise ModelError(f"unknown score combination {method!r} (use mean or max)")
-
-
-def threshold_for(metadata: dict[str, Any], n_references: int) -> float:
-    """The calibrated threshold for ``n_references`` (nearest calibrated count not above it)."""
-    table = {int(k): float(v) for k, v in metadata.get("thresholds", {}).items()}
-    if table:
-        usable = [k for k in table if k <= n_references] or [min(table)]
-        return table[max(usable)]
-    if "threshold" in metadata:
-        return float(metadata["threshold"])
-    raise ModelError("model metadata holds no calibrated threshold; pass --threshold")
-
-
-def verify_signature(references: Sequence[Any], questioned: Any, *,
-                     threshold: float | None = None, model: str | os.PathLike | None = None,
-                     combine: str | None = None) -> dict[str, Any]:
-    """Check ``questioned`` against genuine ``references`` (paths or image arrays).
-
-    Returns ``{"decision", "score", "threshold", "references": [{"reference", "score"}],
-    "combine", "model"}``. The score is a similarity in 0..1 (1 - embedding distance / 2);
-    the decision is ``genuine`` when the combined score reaches the threshold.
-    """
-    if references is None or len(references) == 0:
-        raise ImageError("no reference signature given (use --reference at least once)")
-    from ocr.models.store import read_metadata
-
-    # Check the images before importing Keras: bad input fails fast and quietly.
-    path = _resolve_model(model)
-    metadata = read_metadata(path)
-    shape, ink_normalized = input_format(metadata)
-    refs = preprocess_many(list(references), shape, ink_normalized)
-    query = preprocess(questioned, shape, ink_normalized)
-    from ocr.models import siamese
-
-    net, metadata = siamese.load_signature_model(path)
-    distances = np.asarray(net.predict_on_batch([refs, np.repeat(query[None], len(refs), 0)]))
-    scores = [float(s) for s in siamese.similarity(distances.reshape(-1))]
-    method = combine or metadata.get("combine", "mean")
-    score = combine_scores(scores, method)
-    used = float(threshold) if threshold is not None else threshold_for(metadata, len(refs))
-    names = [str(r) if isinstance(r, (str, os.PathLike)) else f"#{i + 1}"
-             for i, r in enumerate(references)]
-    return {
-        "decision": "genuine" if score >= used else "forged",
-        "score": round(score, 6),
-        "threshold": round(used, 6),
-        "combine": method,
-        "references": [{"reference": n, "score": round(s, 6)} for n, s in zip(names, scores)],
-        "model": str(path),
-    }
+    raise OcrError(f"unknown score combination {method!r} (use mean or max)")

@@ -1,13 +1,26 @@
-"""Tests for ocr.recognize with tiny untrained models built in fixtures (plumbing, not accuracy)."""
+"""Tests for glyph recognition: the classifier, post-processing and the recognizer, with models
+built in the test (a tiny untrained Keras model, or a fixed-output stand-in)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ocr import recognize as rz
+from ocr import classify as rz
+from ocr.classify import GlyphClassifier
 from ocr.errors import OcrError
-from ocr.recognize import RecognizedChar, Recognizer
+from ocr.postprocess import RecognizedChar, join_split_numbers, name_mark, resolve_case, settle_isolated_lookalikes
+from ocr.recognize import Recognizer
+
+
+class FixedModel:
+    """A stand-in model: every glyph gets the same class probabilities."""
+
+    def __init__(self, labels, probs):
+        self.labels, self.probs = list(labels), np.asarray(probs, np.float32)
+
+    def predict(self, batch):
+        return np.repeat(self.probs[None], len(batch), axis=0)
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +37,21 @@ def model_path(tmp_path_factory):
 
 
 def test_classify_shapes_and_model_loaded_once(model_path):
-    a = Recognizer(model_path)
-    b = Recognizer(model_path, charset="0123")
-    assert a.net is b.net  # one load per process
-    probs = a.classify(np.zeros((3, 28, 28), np.uint8))
+    a = Recognizer.load(model_path)
+    b = Recognizer.load(model_path, charset="0123")
+    assert a.classifier.model is b.classifier.model  # one load per process
+    probs = a.classifier.classify(np.zeros((3, 28, 28), np.uint8))
     assert probs.shape == (3, 19) and np.allclose(probs.sum(1), 1)
-    assert b.classify(np.zeros((2, 28, 28), np.uint8)).shape == (2, 4)
+    assert b.classifier.classify(np.zeros((2, 28, 28), np.uint8)).shape == (2, 4)
+
+
+def test_whitelist_folds_probability_mass_into_allowed_characters():
+    model = FixedModel("0Oa", [0.2, 0.5, 0.3])
+    digits = GlyphClassifier(model, charset="0")
+    (row,) = digits.classify(np.zeros((1, 28, 28), np.uint8), renormalize=False)
+    assert row.tolist() == pytest.approx([0.7])  # '0' and its lookalike 'O'; 'a' dropped
+    free = GlyphClassifier(model)
+    assert free.non_mark_top(free.classify(np.zeros((1, 28, 28)))[0]) == ("O", pytest.approx(0.5))
 
 
 def test_restriction_folds_case_and_lookalikes():
@@ -41,30 +63,28 @@ def test_restriction_folds_case_and_lookalikes():
 
 def test_charset_without_any_model_class_is_an_error(model_path):
     with pytest.raises(OcrError, match="shares no character"):
-        Recognizer(model_path, charset="xyz")
+        Recognizer.load(model_path, charset="xyz")
 
 
 def test_small_marks_from_geometry(model_path):
     from ocr.normalize import Geometry
 
-    rec = Recognizer(model_path)
-    dot = rec._mark((0, 0, 4, 4), Geometry(height=0.12, width=0.12, top=0.12, bottom=0.0))
-    dash = rec._mark((0, 0, 12, 3), Geometry(height=0.1, width=0.4, top=0.5, bottom=0.4))
+    known = set("0123456789ABCabc.-@")
+    dot = name_mark((0, 0, 4, 4), Geometry(height=0.12, width=0.12, top=0.12, bottom=0.0), known)
+    dash = name_mark((0, 0, 12, 3), Geometry(height=0.1, width=0.4, top=0.5, bottom=0.4), known)
     assert dot.text == "." and dash.text == "-"
-    # A model without '.' drops the mark as noise instead of guessing a letter.
-    digits_only = Recognizer(model_path, charset="0123456789")
-    assert digits_only._mark((0, 0, 4, 4), Geometry(0.12, 0.12, 0.12, 0.0)) is None
+    # An output set without '.' drops the mark as noise instead of guessing a letter.
+    assert name_mark((0, 0, 4, 4), Geometry(0.12, 0.12, 0.12, 0.0), set("0123456789")) is None
 
 
-def test_case_resolved_by_height(model_path):
-    rec = Recognizer(model_path, charset="ABCabcOo")
+def test_case_resolved_by_height():
     # 'A' tall, 'b' ascender, then a short 'C' (really a 'c'), a tall 'c' (really 'C').
     chars = [RecognizedChar("A", (0, 0, 20, 30), 0.9, [("A", 0.9)]),
              RecognizedChar("b", (25, 0, 40, 30), 0.9, [("b", 0.9)]),
              RecognizedChar("a", (45, 10, 60, 30), 0.9, [("a", 0.9)]),
              RecognizedChar("C", (65, 10, 80, 30), 0.6, [("C", 0.6), ("c", 0.3)]),
              RecognizedChar("c", (85, 0, 100, 30), 0.5, [("c", 0.5), ("C", 0.4)])]
-    rec._resolve_case([chars])
+    resolve_case([chars], set("ABCabcOo"))
     assert [c.text for c in chars] == ["A", "b", "a", "c", "C"]
     assert chars[3].confidence == pytest.approx(0.9)
 
@@ -81,7 +101,7 @@ def test_recognize_lines_end_to_end(model_path):
     cv2.circle(img, (175, 38), 2, 0, -1)  # a period on the baseline
     pre = preprocess(img)
     layout = segment(pre.binary)
-    (line,) = Recognizer(model_path).recognize_lines(layout.components, layout.lines)
+    (line,) = Recognizer.load(model_path).recognize_lines(layout.components, layout.lines)
     chars = [c for w in line for c in w]
     assert len(chars) == 6 and chars[-1].text == "."
     for c in chars:
@@ -91,15 +111,11 @@ def test_recognize_lines_end_to_end(model_path):
 
 
 def _chars(text_and_centres, height=(10, 30)):
-    from ocr.recognize import RecognizedChar
-
     return [RecognizedChar(t, (int(c) - 4, height[0], int(c) + 4, height[1]), 0.9, [(t, 0.9)])
             for t, c in text_and_centres]
 
 
 def test_numbers_split_at_a_narrow_one_are_rejoined():
-    from ocr.recognize import join_split_numbers
-
     # "2125 4444": digits every 20 px; the segmenter cut "21 25" at the wide gaps beside the 1,
     # the real space adds 12 px.
     words = [_chars([("2", 0), ("1", 20)]), _chars([("2", 40), ("5", 60)]),
@@ -109,8 +125,6 @@ def test_numbers_split_at_a_narrow_one_are_rejoined():
 
 
 def test_words_and_short_lines_are_left_alone():
-    from ocr.recognize import join_split_numbers
-
     letters = [_chars([("a", 0), ("b", 20)]), _chars([("c", 40), ("d", 60)])]
     assert len(join_split_numbers(letters)) == 2
     few_digits = [_chars([("1", 0)]), _chars([("2", 20)])]  # no pitch to go by
@@ -119,8 +133,6 @@ def test_words_and_short_lines_are_left_alone():
 
 
 def test_lone_letter_between_numbers_becomes_a_digit():
-    from ocr.recognize import settle_isolated_lookalikes
-
     comb = [_chars([(c, 20 * i)]) for i, c in enumerate("4O91")]
     assert "".join(w[0].text for w in settle_isolated_lookalikes(comb)) == "4091"
     words = [_chars([("a", 0), ("t", 10)]), _chars([("O", 40)]), _chars([("5", 60)])]

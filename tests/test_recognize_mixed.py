@@ -1,8 +1,6 @@
 """Choosing the recognizer line by line (ocr/recognize_mixed.py)."""
 
-import threading
-
-from ocr.recognize import RecognizedChar
+from ocr.postprocess import RecognizedChar
 from ocr.recognize_mixed import MixedRecognizer
 
 
@@ -31,16 +29,14 @@ def line_confidence(words):
 def test_unsure_lines_go_to_the_handwriting_model():
     printed = _Stub({0: _line("Invoice", 0.99), 1: _line("7l2", 0.6), 2: []})
     hand = _Stub({1: _line("712", 0.8), 2: _line("ab", 0.7)})
-    mixed = MixedRecognizer.__new__(MixedRecognizer)
-    mixed.printed, mixed._hand, mixed.threshold, mixed._lock = printed, hand, 0.95, threading.Lock()
+    mixed = MixedRecognizer(printed, hand, threshold=0.95)
     out = mixed.recognize_lines(None, [0, 1, 2])
     assert ["".join(c.text for w in words for c in w) for words in out] == ["Invoice", "712", "ab"]
     assert hand.calls == [[1, 2]]  # only the unsure and the empty line, in one batch
 
 
 def test_print_only_pages_never_need_the_handwriting_model():
-    mixed = MixedRecognizer.__new__(MixedRecognizer)
-    mixed.printed = _Stub({0: _line("Total", 0.999)})
-    mixed._hand, mixed.threshold, mixed._lock = None, 0.95, threading.Lock()
+    made = []
+    mixed = MixedRecognizer(_Stub({0: _line("Total", 0.999)}), lambda: made.append(1), threshold=0.95)
     assert mixed.recognize_lines(None, [0])[0][0][0].text == "T"
-    assert mixed._hand is None
+    assert not mixed.hand_loaded and made == []

@@ -12,6 +12,7 @@ import numpy as np
 
 from ocr.charsets import class_mapping, project_probabilities
 from ocr.normalize import LineInput
+from ocr.models import LoadedModel
 from ocr.recognize_lines import LineRecognizer, best_path
 from ocr.errors import DataError
 from ocr.fileio import atomic_path
@@ -49,6 +50,16 @@ class EvalReport:
             "n": self.n, "excluded": self.excluded,
             "most_confused": [{"true": t, "predicted": p, "count": c} for t, p, c in self.most_confused()],
         }
+
+    def summary(self, model: str) -> list[str]:
+        """The report in lines for a person to read."""
+        kept = f" (kept {self.n}, excluded {self.excluded} duplicates)" if self.excluded else ""
+        where = self.dataset if self.split == "all" else f"{self.dataset}:{self.split}"
+        out = [f"{model} on {where}: accuracy {self.accuracy:.4f} on {self.n} images{kept}"]
+        pairs = self.most_confused(5)
+        if pairs:
+            out.append("most confused: " + ", ".join(f"{t}->{p} ({c})" for t, p, c in pairs))
+        return out
 
 
 def edit_distance(a, b) -> int:
@@ -158,6 +169,14 @@ class LineReport:
         return {"dataset": self.dataset, "split": self.split, "cer": self.cer, "accuracy": self.accuracy,
                 "n": self.n, "mistakes": [{"true": t, "read": r} for t, r in self.mistakes]}
 
+    def summary(self, model: str) -> list[str]:
+        """The report in lines for a person to read."""
+        out = [f"{model} on {self.dataset}:{self.split}: CER {self.cer:.4f}, strings read exactly "
+               f"{self.accuracy:.4f} on {self.n} strings"]
+        if self.mistakes:
+            out.append("e.g. " + ", ".join(f"{t}->{r or '(nothing)'}" for t, r in self.mistakes[:5]))
+        return out
+
 
 def string_scores(truths: Sequence[str], reads: Sequence[str]) -> tuple[float, float]:
     """(character error rate, whole-string accuracy)."""
@@ -187,7 +206,7 @@ def _synthetic_lines(dataset: str, alphabet: str, data_dir, limit: int | None) -
 
 def read_line_images(model, labels: Sequence[str], images: Sequence[np.ndarray]) -> list[str]:
     """What a line model (Keras model, labels) reads in line inputs already at its input format."""
-    reader = LineRecognizer.from_network(model, labels)
+    reader = LineRecognizer(LoadedModel.from_network(model, labels, "line"))
     probs = reader.frame_probabilities([LineInput(img, 1.0, 0, 0) for img in images])
     return ["".join(labels[c.label] for c in best_path(p)) for p in probs]
 
@@ -218,7 +237,8 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
 
         rows = orand_car_a(data_dir, split)[:limit]
         truths = [text for _, text in rows]
-        reads = read_digit_strings(Predictor(recognizer=LineRecognizer.from_network(model, labels)),
+        reader = LineRecognizer(LoadedModel.from_network(model, labels, "line"))
+        reads = read_digit_strings(Predictor(recognizer=reader),
                                    [path for path, _ in rows])
     else:
         x, truths = _synthetic_lines(dataset, "".join(labels), data_dir, limit)

@@ -126,7 +126,7 @@ def extract_many(images: list[str], out: str | os.PathLike, model: str = "charne
 
     if text is not None and len(images) != 1:
         raise DataError("--text goes with a single page; for many, put NAME.gt.txt beside each image")
-    recognizer = Recognizer(model)
+    recognizer = Recognizer.load(model)
     total = ExtractReport()
     for image in images:
         gt = Path(text) if text is not None else transcript_for(image)

@@ -20,13 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from ocr.errors import DataError, OcrError
-from ocr.models import registry
+from ocr.models import load
 from ocr.models.store import save_model
 from ocr.normalize import LINE_HEIGHT, stack_lines, to_line_input
 from training.data import TEXT_LINES
 from training.datasets import GLYPH_SUFFIXES
 from training.evaluate import read_line_images, string_scores
 from training.extract import transcript_for
+from training.finetune import FinetuneConfig, FinetuneResult, replay_sources
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,6 @@ def _rehearsal_lines(meta: dict, labels: str, n: int, width: int, data_dir, seed
             x, _, texts = textline_dataset(n, labels, seed=seed)
         else:
             from training.data import load_training_arrays
-            from training.finetune import replay_sources
             from training.strings import line_dataset
 
             sources = replay_sources(meta)
@@ -126,17 +126,7 @@ def _rehearsal_lines(meta: dict, labels: str, n: int, width: int, data_dir, seed
     return stack_lines(list(x), width), texts
 
 
-@dataclass
-class LineFinetuneResult:
-    path: Path
-    n_train: int
-    n_heldout: int
-    cer_before: float | None
-    cer_after: float | None
-    metadata: dict
-
-
-def finetune_lines(config, base_path: Path) -> LineFinetuneResult:
+def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     """Fine-tune a line model on ``config.glyphs`` (a folder of line images + .gt.txt).
 
     Called by :func:`training.finetune.finetune`, which has resolved the base
@@ -149,8 +139,9 @@ def finetune_lines(config, base_path: Path) -> LineFinetuneResult:
     from ocr.models.layers import CTCLoss
     from training.strings import encode_texts
 
-    base, meta = registry.load_line_model(config.base)
-    labels = "".join(meta["labels"])
+    loaded = load(config.base, kind="line")
+    base, meta = loaded.net, loaded.card.metadata
+    labels = loaded.card.label_text
     samples = load_line_folder(config.glyphs, labels)
     rng = np.random.default_rng(config.seed)
     order = rng.permutation(len(samples.texts))
@@ -199,4 +190,8 @@ def finetune_lines(config, base_path: Path) -> LineFinetuneResult:
     metadata["base_scores"] = metadata.pop("scores", {})
     metadata["scores"] = {}
     path = save_model(net, config.out, metadata, force=config.force)
-    return LineFinetuneResult(path, int(len(train_idx)), int(n_test), cer_before, cer_after, metadata)
+    report = [f"adapted on {len(train_idx)} lines"]
+    if n_test:
+        report.append(f"held-out CER on {n_test} lines: {cer_before:.2%} -> {cer_after:.2%}")
+    return FinetuneResult(path, metadata, n_train=int(len(train_idx)), n_heldout=int(n_test),
+                          cer_before=cer_before, cer_after=cer_after, report=report)

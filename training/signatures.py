@@ -31,6 +31,7 @@ import numpy as np
 from ocr import signature
 from ocr.errors import DataError, DatasetNotFoundError, OcrError
 from ocr.models.store import check_writable, save_model
+from training.config import SignatureTrainConfig
 
 log = logging.getLogger(__name__)
 
@@ -300,29 +301,6 @@ def calibrate(emb: np.ndarray, data: SignatureSet, writers: Sequence[int],
 
 
 # ------------------------------------------------------------------- training
-@dataclass
-class SignatureTrainConfig:
-    """Options of ``ocr train signature``."""
-
-    data: str
-    out: str = "signet.keras"
-    epochs: int = 12
-    steps_per_epoch: int = 8
-    writers_per_batch: int = 8
-    genuine_per_writer: int = 4
-    forged_per_writer: int = 2
-    learning_rate: float = 1e-3
-    margin: float = 1.0
-    positive_margin: float = 0.3
-    skilled_weight: float = 0.7
-    val_writers: int = 5
-    seed: int = 0
-    force: bool = False
-    input_shape: tuple[int, int] = signature.INPUT_SHAPE
-    ink_normalized: bool = True
-    model_kwargs: dict[str, Any] = field(default_factory=dict)
-
-
 def fit_embedding(data: SignatureSet, train_writers: Sequence[int], config: SignatureTrainConfig,
                   val_writers: Sequence[int] | None = None):
     """Train a fresh embedding network on ``train_writers``. Returns (embedding, history).

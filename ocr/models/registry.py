@@ -1,4 +1,8 @@
-"""The model registry: names mapped to builders, bundled weights and metadata."""
+"""The model registry: every bundled model by name, with its builder, kind and test protocols.
+
+Loading goes through :func:`ocr.models.loader.load`; this module only knows
+names, files and recipes, and imports neither Keras nor the loader.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from typing import Any
 
 from ocr import charsets
 from ocr.errors import ModelError
-from ocr.models.store import load_model, read_metadata
+from ocr.models.card import ModelCard
+from ocr.models.kinds import ModelKind, get_kind
+from ocr.models.store import read_metadata
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
@@ -42,20 +48,31 @@ class ModelSpec:
     builder_kwargs: dict[str, Any] = field(default_factory=dict)
     #: Augmentation strengths for training (``RandomAffine`` keyword arguments).
     augment: dict[str, float] = field(default_factory=dict)
-    #: ``"glyph"``: classifies one normalized glyph; ``"line"``: reads a whole
-    #: text line with CTC (labels exclude the blank).
+    #: A name in :data:`ocr.models.kinds.KINDS`: ``glyph``, ``line`` or ``signature``.
     kind: str = "glyph"
+    #: The command that trains it, when not ``ocr train NAME``.
+    command: str = ""
+
+    @property
+    def train_command(self) -> str:
+        return self.command or f"ocr train {self.name}"
 
     @property
     def weights(self) -> Path:
         return WEIGHTS_DIR / f"{self.name}.keras"
+
+    @property
+    def model_kind(self) -> ModelKind:
+        return get_kind(self.kind, self.name)
 
     def build(self, num_classes: int | None = None, **overrides):
         """Build a fresh, untrained model (imports Keras)."""
         module_name, _, func_name = self.builder.rpartition(".")
         builder = getattr(importlib.import_module(module_name), func_name)
         kwargs = {**self.builder_kwargs, **overrides}
-        return builder(num_classes=num_classes or len(self.labels), name=self.name, **kwargs)
+        if self.labels:
+            kwargs["num_classes"] = num_classes or len(self.labels)
+        return builder(name=self.name, **kwargs)
 
 
 REGISTRY: dict[str, ModelSpec] = {
@@ -107,6 +124,16 @@ REGISTRY: dict[str, ModelSpec] = {
             builder_kwargs={"widths": (16, 32, 64, 96, 128), "rnn_units": 128},
             kind="line",
         ),
+        ModelSpec(
+            name="signet",
+            builder="ocr.models.siamese.signet",
+            labels="",
+            train_datasets=("sign_data_sigcomp2011",),
+            evaluations=(),
+            description="Writer-independent signature verifier (SigNet-style Siamese CNN)",
+            kind="signature",
+            command="ocr train signature --data DIR",
+        ),
     )
 }
 
@@ -126,10 +153,12 @@ def resolve(model: str | os.PathLike) -> Path:
     if text in REGISTRY:
         path = REGISTRY[text].weights
         if not path.is_file():
-            raise ModelError(f"bundled weights for {text!r} are missing ({path}); "
-                             f"train them with: ocr train {text} --out {path}")
+            raise ModelError(f"bundled weights for {text!r} are missing ({path}); train them with: "
+                             f"{REGISTRY[text].train_command} --out {path}")
         return path
     path = Path(text)
+    if not text:
+        raise ModelError("no model given")
     if path.suffix == ".keras" or path.exists():
         if not path.is_file():
             raise ModelError(f"{path}: model file not found")
@@ -137,49 +166,7 @@ def resolve(model: str | os.PathLike) -> Path:
     return get_spec(text).weights  # raises the unknown-name error
 
 
-def model_kind(model: str | os.PathLike) -> str:
-    """``"glyph"`` or ``"line"``, read from the model's metadata without loading Keras."""
-    if str(model) in REGISTRY and not REGISTRY[str(model)].weights.is_file():
-        return REGISTRY[str(model)].kind
-    return read_metadata(resolve(model)).get("kind", "glyph")
-
-
-def load(model: str | os.PathLike):
-    """Load a model by registry name or path. Returns (keras_model, metadata)."""
-    return load_model(resolve(model))
-
-
-def load_classifier(model: str | os.PathLike):
-    """Load a glyph classifier; its metadata's ``labels`` is checked against its output.
-
-    A registered name whose file predates label metadata falls back to the
-    registry's labels; anything else without a usable label list (a signature
-    model, a foreign checkpoint) is refused rather than read with guessed labels.
-    """
-    path = resolve(model)
-    net, meta = load_model(path)
-    labels = meta.get("labels") or (REGISTRY[str(model)].labels if str(model) in REGISTRY else None)
-    outputs = net.output_shape[-1] if isinstance(net.output_shape, tuple) else None
-    if not labels or outputs != len(labels):
-        raise ModelError(f"{path}: not a glyph classifier (no label list matching its outputs "
-                         "in its metadata)")
-    return net, {**meta, "labels": list(labels)}
-
-
-def load_line_model(model: str | os.PathLike):
-    """Load a line (CTC) model; its ``labels`` must match its outputs less the blank."""
-    path = resolve(model)
-    net, meta = load_model(path)
-    labels = meta.get("labels")
-    shape = net.output_shape if isinstance(net.output_shape, tuple) else ()
-    if meta.get("kind") != "line" or not labels or len(shape) != 3 or shape[-1] != len(labels) + 1:
-        raise ModelError(f"{path}: not a line model (no line-model metadata matching its outputs)")
-    return net, {**meta, "labels": list(labels)}
-
-
-def bundled() -> list[tuple[ModelSpec, dict[str, Any] | None]]:
-    """The registered models with their metadata (None when weights are missing)."""
-    out = []
-    for spec in REGISTRY.values():
-        out.append((spec, read_metadata(spec.weights) if spec.weights.is_file() else None))
-    return out
+def bundled() -> list[tuple[ModelSpec, ModelCard | None]]:
+    """The registered models with their cards (None when weights are missing)."""
+    return [(spec, ModelCard.from_metadata(read_metadata(spec.weights), spec.weights, spec.labels)
+             if spec.weights.is_file() else None) for spec in REGISTRY.values()]

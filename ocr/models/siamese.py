@@ -7,15 +7,12 @@ compares the two unit-length embeddings. Training uses a contrastive loss
 (:func:`contrastive_loss`, :class:`PairwiseContrastiveLoss`). Everything here is
 ``keras``/``keras.ops``, registered so ``.keras`` files load with ``safe_mode``.
 
-The signature model is not in :mod:`ocr.models.registry`: that registry is for
-glyph classifiers built with ``num_classes`` and scored by accuracy, so this
-module keeps its own small lookup (:func:`resolve_signature_model`).
+The bundled model is ``signet`` in :mod:`ocr.models.registry` (kind
+``signature``) and loads through :func:`ocr.models.load` like every model.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Sequence
 
 import keras
@@ -23,7 +20,6 @@ import numpy as np
 from keras import layers, ops
 
 from ocr import signature
-from ocr.errors import ModelError
 
 
 @keras.saving.register_keras_serializable(package="ocr")
@@ -236,30 +232,3 @@ def signet(embedding: keras.Model | None = None, name: str = "signet", **kwargs)
     second = keras.Input(shape=shape, name="questioned")
     distance = EuclideanDistance(name="distance")([embedding(first), embedding(second)])
     return keras.Model([first, second], distance, name=name)
-
-
-def similarity(distance) -> np.ndarray:
-    """Map embedding distances (0..2 for unit vectors) to similarity scores in 0..1."""
-    return np.clip(1.0 - np.asarray(distance, dtype=np.float64) / 2.0, 0.0, 1.0)
-
-
-def resolve_signature_model(model: str | os.PathLike | None = None) -> Path:
-    """The ``.keras`` file for ``model``: a path, or ``None``/``"signet"`` for the bundled one."""
-    return signature._resolve_model(model)
-
-
-_CACHE: dict[tuple[str, float], tuple[keras.Model, dict]] = {}
-
-
-def load_signature_model(model: str | os.PathLike | None = None):
-    """Load a Siamese signature model (safe_mode). Returns (model, metadata); cached per file."""
-    from ocr.models.store import load_model
-
-    path = resolve_signature_model(model)
-    key = (str(path.resolve()), path.stat().st_mtime)
-    if key not in _CACHE:
-        net, metadata = load_model(path)
-        if not isinstance(net.input, (list, tuple)) or len(net.inputs) != 2:
-            raise ModelError(f"{path}: not a two-input signature verification model")
-        _CACHE[key] = (net, metadata)
-    return _CACHE[key]

@@ -28,7 +28,7 @@ def check_writable(path: str | os.PathLike, force: bool) -> Path:
     if path.suffix != ".keras":
         raise ModelError(f"{path}: model files must end in .keras")
     if path.exists() and not force:
-        raise OutputExistsError(f"{path} already exists; pass --force to overwrite it")
+        raise OutputExistsError(f"{path} already exists; overwriting it must be forced")
     return path
 
 
@@ -59,15 +59,20 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
         raise ModelError(f"{path}: not a readable .keras model file ({exc})") from None
 
 
-def load_model(path: str | os.PathLike, compile: bool = False):
-    """Load a ``.keras`` file with ``safe_mode`` on. Returns (model, metadata)."""
-    metadata = read_metadata(path)
+def load_keras(path: str | os.PathLike, compile: bool = False):
+    """Load the network of a ``.keras`` file with ``safe_mode`` on (no card, no cache).
+
+    Use :func:`ocr.models.loader.load` to load a model; this is the file
+    primitive under it, and what resuming a training checkpoint needs.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
     import keras
 
     from ocr.models import layers, siamese  # noqa: F401  (register the project's custom objects)
 
     try:
-        model = keras.saving.load_model(path, compile=compile, safe_mode=True)
+        return keras.saving.load_model(path, compile=compile, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad file
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})".splitlines()[0]) from None
-    return model, metadata

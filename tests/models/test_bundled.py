@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ocr.models import registry
+from ocr.models import load, registry
 from training.evaluate import evaluate_line_model, evaluate_model
 from training.synth import find_fonts
 
@@ -31,17 +31,18 @@ MAXIMUM_CER = {("digitline", "mnist-strings:test"): 0.037, ("digitline", "orand-
 
 @pytest.mark.parametrize("name", sorted(registry.REGISTRY))
 def test_bundled_weights_load_with_metadata(name):
-    model, meta = registry.load(name)
-    blank = 1 if registry.get_spec(name).kind == "line" else 0
-    assert model.output_shape[-1] == len(meta["labels"]) + blank
-    assert {"labels", "input", "training", "scores", "protocol", "keras_version"} <= set(meta)
-    assert meta["training"]["wall_time_s"] > 0 and meta["training"]["device"]
+    loaded = load(name)  # checks the network against its card's kind
+    assert loaded.card.kind == registry.get_spec(name).kind
+    meta = loaded.card.metadata
+    assert {"input", "training", "keras_version"} <= set(meta)
+    assert loaded.card.training["wall_time_s"] > 0 and loaded.card.training["device"]
     assert registry.get_spec(name).weights.stat().st_size < 5_000_000
 
 
 @pytest.mark.parametrize("name, key", sorted(MINIMUM))
 def test_bundled_accuracy_on_real_data(name, key, real_data_dir):
-    model, meta = registry.load(name)
+    loaded = load(name)
+    model, meta = loaded.net, loaded.card.metadata
     evaluation = next(ev for ev in registry.get_spec(name).evaluations if ev.key == key)
     report = evaluate_model(model, meta["labels"], evaluation.dataset, evaluation.split,
                             evaluation.exclude, real_data_dir)
@@ -53,7 +54,8 @@ def test_bundled_accuracy_on_real_data(name, key, real_data_dir):
 
 @pytest.mark.parametrize("name, key", sorted(MAXIMUM_CER))
 def test_bundled_line_model_on_real_data(name, key, real_data_dir):
-    model, meta = registry.load_line_model(name)
+    loaded = load(name, kind="line")
+    model, meta = loaded.net, loaded.card.metadata
     evaluation = next(ev for ev in registry.get_spec(name).evaluations if ev.key == key)
     # ORAND is read through the whole pipeline: a sample keeps the suite fast.
     limit = 200 if evaluation.dataset == "orand-car-a" else None

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from ocr.errors import ModelError, OutputExistsError
-from ocr.models import builders, registry
+from ocr.models import builders, load, read_card, registry
 from ocr.models.layers import RandomAffine
-from ocr.models.store import load_model, read_metadata, save_model
+from ocr.models.store import load_keras, read_metadata, save_model
 
 
 @pytest.mark.parametrize("builder, classes", [(builders.lenet, 10), (builders.charnet, 62)])
@@ -22,15 +22,19 @@ def test_save_load_round_trip_keeps_weights_and_metadata(tmp_path):
     x = np.random.default_rng(0).integers(0, 255, (4, 28, 28)).astype("float32")
     before = model.predict(x, verbose=0)
     path = save_model(model, tmp_path / "m.keras", {"labels": list("0123456789"), "scores": {}})
-    loaded, meta = load_model(path)
-    assert meta["labels"] == list("0123456789")
-    assert np.allclose(loaded.predict(x, verbose=0), before, atol=1e-6)
-    assert read_metadata(path) == meta
+    loaded = load(path)
+    assert loaded.card.labels == tuple("0123456789") and loaded.card.kind == "glyph"
+    assert np.allclose(loaded.net.predict(x, verbose=0), before, atol=1e-6)
+    assert np.allclose(loaded.predict(x), before, atol=1e-5)  # the compiled runtime agrees
+    assert read_metadata(path) == loaded.card.metadata
+    assert load(path) is loaded  # cached per file
+    save_model(model, path, {"labels": list("0123456789"), "v": 2}, force=True)
+    assert load(path) is not loaded  # a rewritten file is loaded again
 
 
 def test_never_overwrites_without_force(tmp_path):
     path = save_model(builders.lenet(), tmp_path / "m.keras", {})
-    with pytest.raises(OutputExistsError, match="--force"):
+    with pytest.raises(OutputExistsError, match="already exists"):
         save_model(builders.lenet(), path, {})
     save_model(builders.lenet(), path, {"v": 2}, force=True)
     assert read_metadata(path) == {"v": 2}
@@ -41,11 +45,11 @@ def test_unreadable_model_file(tmp_path):
     bad = tmp_path / "bad.keras"
     bad.write_bytes(b"not a zip")
     with pytest.raises(ModelError, match="not a readable .keras"):
-        load_model(bad)
+        load(bad)
     with zipfile.ZipFile(tmp_path / "empty.keras", "w") as archive:
         archive.writestr("junk.txt", "x")
     with pytest.raises(ModelError, match="cannot load model"):
-        load_model(tmp_path / "empty.keras")
+        load(tmp_path / "empty.keras")
 
 
 def test_random_affine_is_serializable_and_training_only(tmp_path):
@@ -59,7 +63,7 @@ def test_random_affine_is_serializable_and_training_only(tmp_path):
     moved = np.asarray(model(x, training=True))
     assert moved.shape == x.shape and not np.allclose(moved, x)
     path = save_model(model, tmp_path / "a.keras", {})
-    loaded, _ = load_model(path)
+    loaded = load_keras(path)
     assert loaded.layers[-1].get_config()["rotation"] == RandomAffine().rotation
 
 
@@ -73,12 +77,18 @@ def test_registry_missing_path():
         registry.resolve("/nonexistent/model.keras")
 
 
-def test_registry_specs_build_their_label_count():
+def test_registry_specs_build_what_their_kind_checks():
+    from ocr.models.card import ModelCard
+
+    shapes = {}
     for spec in registry.REGISTRY.values():
-        if spec.kind == "line":  # per frame: the CTC blank and the labels
-            assert spec.build().output_shape == (None, None, len(spec.labels) + 1)
-        else:
-            assert spec.build().output_shape == (None, len(spec.labels))
+        net = spec.build()
+        card = ModelCard(spec.name, spec.kind, tuple(spec.labels))
+        spec.model_kind.check(net, card, spec.name)  # raises on a mismatch
+        shapes[spec.name] = net.output_shape
+    assert shapes["digitline"] == (None, None, 13)  # per frame: the CTC blank and the labels
+    assert shapes["lenet"] == (None, 10)
+    assert registry.get_spec("signet").model_kind.name == "signature"
 
 
 def test_crnn_reads_lines_of_any_width_with_ctc():
@@ -106,11 +116,25 @@ def test_line_model_round_trip_and_kind_checks(tmp_path):
     model.compile(optimizer="adam", loss=CTCLoss())
     line = save_model(model, tmp_path / "line.keras", {"kind": "line", "labels": ["0", "1"]})
     glyph = save_model(builders.lenet(), tmp_path / "glyph.keras", {"labels": list("0123456789")})
-    loaded, _ = load_model(line, compile=True)
-    assert isinstance(loaded.loss, CTCLoss)
-    assert registry.model_kind(line) == "line" and registry.model_kind(glyph) == "glyph"
-    registry.load_line_model(line)
+    assert isinstance(load_keras(line, compile=True).loss, CTCLoss)
+    assert read_card(line).kind == "line" and read_card(glyph).kind == "glyph"
+    assert load(line, kind="line").labels == ["0", "1"]
+    with pytest.raises(ModelError, match="a glyph model, where a line model is needed"):
+        load(glyph, kind="line")
+    # A card that lies about its kind is caught when the network is checked.
+    liar = save_model(builders.lenet(), tmp_path / "liar.keras", {"kind": "line", "labels": list("0123456789")})
     with pytest.raises(ModelError, match="not a line model"):
-        registry.load_line_model(glyph)
-    with pytest.raises(ModelError, match="not a glyph classifier"):
-        registry.load_classifier(line)
+        load(liar)
+
+
+@pytest.mark.parametrize("metadata, message", [
+    ([1, 2, 3], "expected an object"),
+    ({"labels": 10}, "'labels' must be a list of characters"),
+    ({"labels": list("01"), "kind": "hologram"}, "unknown model kind 'hologram'"),
+    ({"labels": list("01"), "thresholds": {"x": 1}}, "'thresholds'"),
+    ({"labels": list("01"), "scores": []}, "'scores' must be an object"),
+])
+def test_malformed_metadata_is_one_model_error(tmp_path, metadata, message):
+    path = save_model(builders.lenet(num_classes=2), tmp_path / "m.keras", metadata)
+    with pytest.raises(ModelError, match=message):
+        load(path)

@@ -1,0 +1,215 @@
+"""Post-processing of recognized characters: pure functions, applied in order.
+
+Recognition says what each glyph looks like; these steps use what a glyph
+classifier cannot see: a small mark's size and position on the line
+(:func:`name_mark`), the rest of the word (:func:`settle_by_word_context`),
+the line's x-height (:func:`resolve_case`), digit pitch across word gaps
+(:func:`join_split_numbers`) and neighbouring fields
+(:func:`settle_isolated_lookalikes`). :data:`LINE_STEPS` is the ordered list
+the pipeline applies to every recognizer's lines, as docTR keeps its
+post-processor apart from its predictor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Container, Sequence
+
+import numpy as np
+
+from ocr.classify import SMALL_MARKS
+from ocr.normalize import Geometry, glyph_geometry, line_metrics
+
+Box = tuple[int, int, int, int]
+#: Letters whose capital and lowercase differ only in size (decided by height).
+CASE_BY_HEIGHT = set("cosuvwxzCOSUVWXZ")
+#: Letters whose lowercase has a descender (decided by the bottom).
+CASE_BY_DESCENDER = set("pyPY")
+#: Letters and digits drawn with the same shape, told apart only by context.
+SAME_SHAPE = {"0": "Oo", "1": "lI", "5": "Ss", "2": "Zz", "8": "B", "9": "gq", "6": "b",
+              "O": "0", "o": "0", "l": "1", "I": "1", "S": "5", "s": "5", "Z": "2", "z": "2",
+              "B": "8", "g": "9", "q": "9", "b": "6"}
+
+
+@dataclass
+class RecognizedChar:
+    """One recognized character in the segmentation frame."""
+
+    text: str
+    box: Box
+    confidence: float
+    alternatives: list[tuple[str, float]]  # top-3, best first (includes ``text``)
+    # Best letter and best digit, for settling lookalikes by word context.
+    best_letter: tuple[str, float] | None = None
+    best_digit: tuple[str, float] | None = None
+    same_shape: dict[str, float] | None = None  # probabilities of SAME_SHAPE lookalikes
+
+
+#: Lines -> words -> characters, what every recognizer returns for a page.
+Words = list[list[RecognizedChar]]
+
+
+def name_mark(box: Box, g: Geometry, known: Container[str]) -> RecognizedChar | None:
+    """Name a small mark from its size and position on the line, among the ``known`` output characters."""
+    if g.width > 1.6 * g.height and 0.1 < g.bottom and g.top < 0.85:
+        ranked = ["-", "·", "."]
+    elif g.bottom < 0.2:
+        comma = g.height > 1.35 * g.width or g.bottom < -0.08
+        ranked = [",", ".", "'"] if comma else [".", ",", "·"]
+    elif g.bottom > 0.45:
+        ranked = ["'", "`", "\""]
+    else:
+        ranked = ["·", ".", "-"]
+    ranked += [c for c in SMALL_MARKS if c not in ranked]
+    allowed = [c for c in ranked[:3] if c in known]
+    allowed += [c for c in ranked[3:] if c in known][:3 - len(allowed)] if allowed else []
+    if not allowed:
+        return None  # the model cannot say this mark: treat it as noise
+    # Geometry is reliable for clear cases; the confidence reflects a rule, not a model.
+    conf = [0.9, 0.07, 0.03]
+    alts = [(c, conf[i]) for i, c in enumerate(allowed)]
+    return RecognizedChar(allowed[0], box, alts[0][1], alts)
+
+
+def settle_by_word_context(chars: list[RecognizedChar]) -> list[RecognizedChar]:
+    """Settle letter/digit lookalikes (0/o, 1/l, 5/s, 8/B) by the rest of the word.
+
+    Words are rarely mixed: in a word of mostly letters a digit whose top-3
+    holds a letter becomes that letter, and the reverse in a number.
+    """
+    kinds = [c.text.isalpha() - c.text.isdigit() for c in chars]
+    letters, digits = kinds.count(1), kinds.count(-1)
+    if letters == digits:
+        return chars
+    want = str.isalpha if letters > digits else str.isdigit
+    for c in chars:
+        if want(c.text) or not (c.text.isalpha() or c.text.isdigit()):
+            continue
+        # A lookalike (0/O/o, 1/l/I, 5/S) is the same shape: it wins whatever
+        # its probability. Otherwise only a plausible second counts; a far
+        # one means a really mixed word (B52, 3rd).
+        shape = [(t, p) for t, p in (c.same_shape or {}).items() if want(t)]
+        alt = max(shape, key=lambda a: a[1]) if shape else \
+            (c.best_letter if letters > digits else c.best_digit)
+        if alt is not None and (shape or alt[1] >= 0.05):
+            c.text, c.confidence = alt
+            c.alternatives = [alt] + [a for a in c.alternatives if a[0] != alt[0]][:2]
+    return chars
+
+
+def merge_quotes(chars: list[RecognizedChar], allowed: Container[str]) -> list[RecognizedChar]:
+    """Two apostrophes side by side are one double quote, when the output allows it."""
+    if '"' not in allowed:
+        return chars
+    out: list[RecognizedChar] = []
+    for ch in chars:
+        if out and ch.text == "'" and out[-1].text == "'" and \
+                ch.box[0] - out[-1].box[2] <= 1.5 * (ch.box[2] - ch.box[0]) + 2:
+            a = out.pop()
+            box = (a.box[0], min(a.box[1], ch.box[1]), ch.box[2], max(a.box[3], ch.box[3]))
+            out.append(RecognizedChar('"', box, min(a.confidence, ch.confidence), [('"', 0.9), ("'", 0.1)]))
+        else:
+            out.append(ch)
+    return out
+
+
+def resolve_case(words: list[list[RecognizedChar]], allowed: Container[str]) -> list[list[RecognizedChar]]:
+    """Choose the case of size-only letters (o/O, s/S, p/P, ...) from geometry.
+
+    The letter's height against the line's x-height and cap height decides;
+    on a line with no height contrast (all short or all tall), the case of
+    the line's unambiguous letters decides. Characters are changed in place.
+    """
+    chars = [c for w in words for c in w]
+    if not chars:
+        return words
+    metrics = line_metrics([c.box for c in chars])
+    unambiguous = [c.text for c in chars if c.text.isalpha()
+                   and c.text not in CASE_BY_HEIGHT | CASE_BY_DESCENDER | set("kKjJmMlIi")]
+    lower_votes = sum(t.islower() for t in unambiguous)
+    upper_votes = sum(t.isupper() for t in unambiguous)
+    for ch in chars:
+        t = ch.text
+        if t not in CASE_BY_HEIGHT and t not in CASE_BY_DESCENDER:
+            continue
+        other = t.swapcase()
+        if other not in allowed or t not in allowed:
+            continue
+        g = glyph_geometry(ch.box, metrics)
+        want = None
+        if t in CASE_BY_DESCENDER:
+            want = "lower" if g.bottom < -0.15 else ("upper" if metrics.x_height is not None or upper_votes > lower_votes else None)
+        elif metrics.x_height is not None:
+            mid = (metrics.x_height / metrics.cap_height + 1.0) / 2.0
+            want = "lower" if g.top < mid else "upper"
+        elif lower_votes != upper_votes:
+            want = "lower" if lower_votes > upper_votes else "upper"
+        if want is None:
+            continue
+        new = t.lower() if want == "lower" else t.upper()
+        # Shape says the letter, geometry says the case: the two case
+        # classes are one shape, so their probabilities add up.
+        p = dict(ch.alternatives)
+        merged = min(1.0, p.get(t, ch.confidence) + p.get(other, 0.0))
+        ch.text = new
+        ch.confidence = merged
+        ch.alternatives = [(new, merged)] + [(l, q) for l, q in ch.alternatives if l not in (t, other)][:2]
+    return words
+
+
+def join_split_numbers(words: list[list[RecognizedChar]], max_pitches: float = 1.3) -> list[list[RecognizedChar]]:
+    """Rejoin numbers that ink gaps split into words, as "2125" read as "21 25".
+
+    Digits sit on one fixed advance in almost every font, so a narrow "1"
+    leaves wide ink gaps on both sides that look like word spaces. Between
+    two digits, what tells a space is the distance between their centres: one
+    digit pitch inside a number, a pitch plus a space between two numbers.
+    The pitch is the median centre distance of adjacent digits inside words
+    on the same line (at least three such pairs, or nothing is changed).
+    """
+    def centre(c: RecognizedChar) -> float:
+        return (c.box[0] + c.box[2]) / 2.0
+
+    pitches = [centre(b) - centre(a) for word in words for a, b in zip(word, word[1:])
+               if a.text.isdigit() and b.text.isdigit()]
+    if len(pitches) < 3:
+        return words
+    pitch = float(np.median(pitches))
+    out = [list(words[0])] if words else []
+    for word in words[1:]:
+        last, first = out[-1][-1], word[0]
+        if last.text.isdigit() and first.text.isdigit() and centre(first) - centre(last) < max_pitches * pitch:
+            out[-1].extend(word)
+        else:
+            out.append(list(word))
+    return out
+
+
+def settle_isolated_lookalikes(words: list[list[RecognizedChar]]) -> list[list[RecognizedChar]]:
+    """Read a lone letter between numbers as the digit of the same shape.
+
+    A comb field puts each digit of an account number in its own box, so each
+    is a word of one character and gets no context from its own word: an "0"
+    drawn round reads as "O". When every neighbouring word on the line is a
+    number, a one-character word in :data:`SAME_SHAPE` becomes its digit.
+    """
+    out = [list(w) for w in words]
+    for k, word in enumerate(words):
+        if len(word) != 1 or word[0].text.isdigit():
+            continue
+        digit = next((c for c in SAME_SHAPE.get(word[0].text, "") if c.isdigit()), None)
+        neighbours = [words[j] for j in (k - 1, k + 1) if 0 <= j < len(words)]
+        if digit and neighbours and all("".join(c.text for c in n).isdigit() for n in neighbours):
+            out[k] = [replace(word[0], text=digit)]
+    return out
+
+
+#: Steps applied to every recognized line, in order, whatever the recognizer.
+LINE_STEPS: tuple[Callable[[Words], Words], ...] = (join_split_numbers, settle_isolated_lookalikes)
+
+
+def apply_steps(words: Words, steps: Sequence[Callable[[Words], Words]] = LINE_STEPS) -> Words:
+    """Run ``words`` through ``steps`` in order."""
+    for step in steps:
+        words = step(words)
+    return words
