@@ -48,7 +48,7 @@ class OcrGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OutputExistsError as exc:
-            raise UserError(f"{exc} (pass --force to overwrite it)") from None
+            raise UserError(f"{exc}; pass --force to overwrite it") from None
         except OcrError as exc:
             raise UserError(str(exc)) from None
 

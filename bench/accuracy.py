@@ -13,7 +13,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from ocr.models import registry  # noqa: E402
+from ocr.models import load, registry  # noqa: E402
 
 # Published figures for context only; they use other protocols and are not measured here.
 PUBLISHED = {
@@ -27,28 +27,20 @@ def main() -> None:
     parser.add_argument("--recompute", action="store_true", help="evaluate again on the datasets")
     args = parser.parse_args()
     rows = []
-    for spec, meta in registry.bundled():
-        if meta is None:
+    for spec, card in registry.bundled():
+        if card is None:
             rows.append((spec.name, "-", "weights missing", "", "-", "-", "-", "-"))
             continue
-        net = labels = None
-        if args.recompute:
-            from training.evaluate import evaluate_line_model, evaluate_model
-
-            net, _ = registry.load(spec.name)
-            labels = meta["labels"]
+        meta = card.metadata
+        trainer = spec.model_kind.trainer()() if args.recompute else None
         size_mb = spec.weights.stat().st_size / 1e6
         training = meta["training"]
         for ev in spec.evaluations:
             score = meta["scores"].get(ev.key, {})
             acc, cer, n = score.get("accuracy"), score.get("cer"), score.get("n")
-            if net is not None:
-                if spec.kind == "line":
-                    report = evaluate_line_model(net, labels, ev.dataset, ev.split)
-                    cer = report.cer
-                else:
-                    report = evaluate_model(net, labels, ev.dataset, ev.split, ev.exclude)
-                acc, n = report.accuracy, report.n
+            if trainer is not None:
+                report = trainer.evaluate(load(spec.name), ev.dataset, ev.split, ev.exclude)
+                acc, n, cer = report.accuracy, report.n, getattr(report, "cer", None)
             rows.append((spec.name, ev.key, f"{acc:.4f}" if acc is not None else "-",
                          f"{cer:.4f}" if cer is not None else "", str(n),
                          f"{meta['parameters']:,}", f"{size_mb:.2f}",

@@ -87,7 +87,7 @@ def split_fonts():
 
 def orand_adaptation(base: str, limit: int | None, train_features: bool) -> None:
     """Fine-tune the digit model on half of ORAND-CAR-A; CER on the other half before and after."""
-    from ocr.models import registry
+    from ocr.models import read_card
     from ocr.pipeline import Predictor
     from ocr.recognize import Recognizer
     from training.datasets import orand_car_a
@@ -103,7 +103,7 @@ def orand_adaptation(base: str, limit: int | None, train_features: bool) -> None
         reads = read_digit_strings(Predictor(model, digits=True), [path for path, _ in test])
         return string_scores([truth for _, truth in test], reads)
 
-    line_model = registry.model_kind(base) == "line"
+    line_model = read_card(base).kind_object.trainer().samples == "lines"
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         written = lines = 0
@@ -116,7 +116,7 @@ def orand_adaptation(base: str, limit: int | None, train_features: bool) -> None
                 (Path(tmp) / "lines" / f"{k:04d}.gt.txt").write_text(truth + "\n")
             written = lines = len(adapt)
         else:
-            recognizer = Recognizer(base)
+            recognizer = Recognizer.load(base)
             for path, truth in adapt:
                 report = extract_glyphs(path, [truth], f"{tmp}/glyphs", recognizer)
                 written += report.written
@@ -163,7 +163,7 @@ def main() -> None:
     if args.no_symbols:
         return
 
-    from ocr.models import registry
+    from ocr.models import load, registry
     from training.data import load_evaluation
     from training.finetune import FinetuneConfig, finetune
 
@@ -177,7 +177,8 @@ def main() -> None:
           f"test fonts {len(test_fonts)} (disjoint families)")
     print(f"train samples {len(y_train)} ({args.train_per_class}/class), test samples {len(y_test)}")
 
-    base, meta = registry.load(args.base)
+    loaded = load(args.base)
+    base, meta = loaded.net, loaded.card.metadata
     evaluation = registry.get_spec("charnet").evaluations[0]
     old_set, _ = load_evaluation(evaluation.dataset, evaluation.split, evaluation.exclude, None)
     before_restricted, before_any = old_class_accuracy(base, meta["labels"], old_set)
@@ -194,7 +195,8 @@ def main() -> None:
                                              out=f"{tmp}/{len(rows)}.keras", holdout=0.0, seed=args.seed,
                                              **options))
             seconds = time.perf_counter() - started
-            model, new_meta = registry.load(result.path)
+            tuned = load(result.path)
+            model, new_meta = tuned.net, tuned.card.metadata
             labels = "".join(new_meta["labels"])
             predicted = np.array([labels[i] for i in model.predict(x_test, verbose=0).argmax(1)])
             per_symbol = {s: float((predicted[y_test == s] == s).mean()) for s in SYMBOLS}

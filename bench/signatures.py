@@ -34,6 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from ocr import signature  # noqa: E402
 from ocr.errors import OcrError  # noqa: E402
+from ocr.verify import verify_signature  # noqa: E402
 from training import signatures as st  # noqa: E402
 
 log = logging.getLogger("bench.signatures")
@@ -142,13 +143,14 @@ def pen_sensitivity(embedding, emb: np.ndarray, raw: st.SignatureSet, test: list
 
 def time_verification(args, repeats: int = 20) -> dict:
     """Median time of one reference/questioned verification on the CPU (bundled model)."""
-    from ocr.models import siamese
+    from ocr.models import load
 
     writers = st.find_writers(args.data)
     first = writers[sorted(writers)[0]]
     ref, questioned = first.genuine[0], first.genuine[1]
-    net, meta = siamese.load_signature_model(args.model)
-    shape, normalized = signature.input_format(meta)
+    loaded = load(args.model or "signet", kind="signature")
+    net = loaded.net
+    shape, normalized = signature.input_format(loaded.card.input)
 
     def prepared(path):
         return signature.preprocess(path, shape, normalized)[None]
@@ -169,7 +171,7 @@ def time_verification(args, repeats: int = 20) -> dict:
             times.append(time.perf_counter() - t)
         out[name] = 1000 * float(np.median(times))
     t = time.perf_counter()
-    signature.verify_signature([ref], questioned, model=args.model)
+    verify_signature([ref], questioned, model=args.model)
     out["api_call_ms"] = 1000 * (time.perf_counter() - t)  # model already cached
     return out
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ocr.errors import ImageError
 from ocr.models import load, read_card
-from ocr.signature import combine_scores, input_format, preprocess, preprocess_many, similarity
+from ocr import signature
 
 #: The bundled verifier, used when no model is named.
 DEFAULT_MODEL = "signet"
@@ -35,14 +35,14 @@ def verify_signature(references: Sequence[Any], questioned: Any, *,
     model = model or DEFAULT_MODEL
     # Check the card and the images before importing Keras: bad input fails fast and quietly.
     card = read_card(model)
-    shape, ink_normalized = input_format(card.input)
-    refs = preprocess_many(list(references), shape, ink_normalized)
-    query = preprocess(questioned, shape, ink_normalized)
+    shape, ink_normalized = signature.input_format(card.input)
+    refs = signature.preprocess_many(list(references), shape, ink_normalized)
+    query = signature.preprocess(questioned, shape, ink_normalized)
     loaded = load(model, kind="signature")
     distances = np.asarray(loaded.net.predict_on_batch([refs, np.repeat(query[None], len(refs), 0)]))
-    scores = [float(s) for s in similarity(distances.reshape(-1))]
+    scores = [float(s) for s in signature.similarity(distances.reshape(-1))]
     method = combine or card.combine or "mean"
-    score = combine_scores(scores, method)
+    score = signature.combine_scores(scores, method)
     used = float(threshold) if threshold is not None else card.threshold_for(len(refs))
     names = [str(r) if isinstance(r, (str, os.PathLike)) else f"#{i + 1}"
              for i, r in enumerate(references)]

@@ -73,12 +73,12 @@ def test_resume_continues_from_checkpoint(tmp_path, trained):
                 "--out", out, "--limit", "300")
     assert first.exit_code == 0
     # Turn the finished run back into an interrupted one: a checkpoint after epoch 1.
-    from ocr.models.store import load_model
+    from ocr.models.store import load_keras
     import keras
     from ocr.models.layers import RandomAffine
     from training.train import checkpoint_paths
 
-    net, _ = load_model(out)
+    net = load_keras(out)
     inputs = keras.Input((28, 28))
     wrapper = keras.Model(inputs, net(RandomAffine(name="augment")(inputs)))
     wrapper.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -159,4 +159,4 @@ def test_bad_input_is_one_line_exit_2(args, message, trained, tmp_path):
 def test_evaluate_split_all_is_only_for_orand():
     result = run("evaluate", "lenet", "--dataset", "mnist", "--split", "all")
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "--split all is for orand-car-a" in result.stderr
+    assert "split 'all' is for orand-car-a" in result.stderr

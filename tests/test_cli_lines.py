@@ -90,5 +90,5 @@ def test_glyph_model_is_refused_by_line_evaluation(tmp_path):
 def test_textline_refuses_a_dataset_it_cannot_use(tmp_path):
     result = run("train", "textline", "--dataset", "mnist", "--out", tmp_path / "t.keras")
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "--dataset does not apply" in result.stderr
+    assert "a training dataset does not apply" in result.stderr
     assert not (tmp_path / "t.keras").exists()

@@ -7,7 +7,7 @@ from ocr.errors import ModelError
 from ocr.io import PageImage
 from ocr.pipeline import Predictor, _BoxMapper
 from ocr.preprocess import Preprocessed, rotation_matrix
-from ocr.recognize import RecognizedChar
+from ocr.postprocess import RecognizedChar
 
 
 class OneCharPerLine:
@@ -48,14 +48,27 @@ def test_missing_model_fails_at_construction(tmp_path):
 
 
 def test_corrupt_model_error_surfaces_from_background_load(tmp_path):
+    import json
+    import zipfile
+
+    from ocr.models.store import METADATA_MEMBER
+
+    # A readable card (so the constructor accepts it) around a network that cannot load:
+    # the error can only come from the background loader.
+    bad = tmp_path / "bad.keras"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr(METADATA_MEMBER, json.dumps({"kind": "line", "labels": ["0", "1"]}))
+        archive.writestr("model.weights.h5", b"junk")
+    predictor = Predictor(bad)
+    with pytest.raises(ModelError, match="cannot load model"):
+        predictor.recognizer
+
+
+def test_unreadable_card_fails_at_construction(tmp_path):
     bad = tmp_path / "bad.keras"
     bad.write_bytes(b"not a zip")
-    try:
-        predictor = Predictor(bad)
-    except ModelError:
-        return  # found out before loading: fine too
-    with pytest.raises(ModelError):
-        predictor.recognizer
+    with pytest.raises(ModelError, match="not a readable .keras"):
+        Predictor(bad)
 
 
 def test_box_mapper_maps_deskewed_boxes_back_to_the_input():

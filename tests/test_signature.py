@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from ocr import signature
 from ocr.errors import DataError, ImageError
+from ocr.verify import verify_signature
 from training import signatures as sigtrain
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -137,8 +138,7 @@ def test_parse_input_size():
 
 def test_input_format_reads_model_metadata():
     assert signature.input_format({}) == (signature.INPUT_SHAPE, False)  # models before the ink step
-    meta = {"input": {"shape": [32, 48], "ink_normalized": True}}
-    assert signature.input_format(meta) == ((32, 48), True)
+    assert signature.input_format({"shape": [32, 48], "ink_normalized": True}) == ((32, 48), True)
 
 
 def test_preprocess_reads_files_and_greyscale(tmp_path):
@@ -162,8 +162,11 @@ def test_missing_and_unreadable_files_raise(tmp_path):
 
 
 def test_threshold_for_uses_calibrated_reference_count():
-    meta = {"thresholds": {"1": 0.5, "3": 0.6, "5": 0.7}}
-    assert [signature.threshold_for(meta, k) for k in (1, 2, 3, 4, 5, 9)] == [0.5, 0.5, 0.6, 0.6, 0.7, 0.7]
+    from ocr.models import ModelCard
+
+    card = ModelCard.from_metadata({"task": "signature-verification", "thresholds": {"1": 0.5, "3": 0.6, "5": 0.7}})
+    assert card.kind == "signature"
+    assert [card.threshold_for(k) for k in (1, 2, 3, 4, 5, 9)] == [0.5, 0.5, 0.6, 0.6, 0.7, 0.7]
     assert signature.combine_scores([0.2, 0.6], "mean") == pytest.approx(0.4)
     assert signature.combine_scores([0.2, 0.6], "max") == pytest.approx(0.6)
 
@@ -212,16 +215,18 @@ def test_augment_keeps_shape_and_ink():
 # ------------------------------------------------------------------------ model
 def test_siamese_model_saves_and_loads_in_safe_mode(tmp_path):
     from ocr.models import siamese
-    from ocr.models.store import load_model, save_model
+    from ocr.models import load
+    from ocr.models.store import save_model
 
     net = siamese.signet(input_shape=SMALL)
     x = np.random.default_rng(0).random((3, *SMALL)).astype("float32")
     d = np.asarray(net([x, x[::-1]]))
     assert d.shape == (3, 1) and np.all(d >= 0) and np.all(d <= 2 + 1e-5)
     assert float(d[1, 0]) < 1e-3  # a signature and itself
-    path = save_model(net, tmp_path / "s.keras", {"threshold": 0.5})
-    loaded, meta = load_model(path)
-    assert meta == {"threshold": 0.5}
+    path = save_model(net, tmp_path / "s.keras", {"kind": "signature", "threshold": 0.5})
+    model = load(path, kind="signature")
+    loaded = model.net
+    assert model.card.threshold_for(3) == 0.5
     np.testing.assert_allclose(np.asarray(loaded([x, x[::-1]])), d, atol=1e-5)
     assert {"lrn1", "conv1"} <= {l.name for l in loaded.get_layer("signet_embedding").layers}
 
@@ -276,8 +281,8 @@ def test_verify_feeds_the_input_the_model_was_trained_on(trained_model, dataset,
         return real(image, shape, ink_normalized)
 
     monkeypatch.setattr(signature, "preprocess", spy)
-    signature.verify_signature([dataset / "w1/genuine/0.png"], dataset / "w1/genuine/1.png",
-                               model=trained_model)
+    verify_signature([dataset / "w1/genuine/0.png"], dataset / "w1/genuine/1.png",
+                     model=trained_model)
     assert seen == [(SMALL, True)] * 2
 
 
@@ -336,14 +341,14 @@ def test_sign_data_adapter_on_real_data():
 @pytest.mark.skipif(not os.environ.get("OCR_DATA_DIR"), reason="OCR_DATA_DIR is not set")
 def test_bundled_model_does_not_judge_the_pen():
     """A genuine signature re-inked darker or lighter scores as the original does."""
-    from ocr.models.store import read_metadata
+    from ocr.models import read_card
 
-    assert signature.input_format(read_metadata(signature.BUNDLED_MODEL)) == (signature.INPUT_SHAPE, True)
+    assert signature.input_format(read_card("signet").input) == (signature.INPUT_SHAPE, True)
     writer = sigtrain.find_writers(sigtrain.default_data_dir())["049"]
     grey = cv2.imread(str(writer.genuine[5]), cv2.IMREAD_GRAYSCALE)
     scores = []
     for factor in (0.7, 1.0, 1.4):  # ink darkness times factor: a lighter or darker pen
         darkness = np.clip((255.0 - grey) * factor, 0, 255)
         questioned = (255 - darkness).astype(np.uint8)
-        scores.append(signature.verify_signature(writer.genuine[:3], questioned)["score"])
+        scores.append(verify_signature(writer.genuine[:3], questioned)["score"])
     assert max(scores) - min(scores) < 0.02, scores

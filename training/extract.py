@@ -125,7 +125,7 @@ def extract_many(images: list[str], out: str | os.PathLike, model: str = "charne
     from ocr.recognize import Recognizer
 
     if text is not None and len(images) != 1:
-        raise DataError("--text goes with a single page; for many, put NAME.gt.txt beside each image")
+        raise DataError("one transcript goes with a single page; for many, put NAME.gt.txt beside each image")
     recognizer = Recognizer.load(model)
     total = ExtractReport()
     for image in images:

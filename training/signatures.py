@@ -130,7 +130,7 @@ def split_writers(writer_ids: Sequence[str], n_val: int, seed: int = 0) -> tuple
     """Writer-disjoint (train, validation) split."""
     ids = sorted(writer_ids)
     if not 1 <= n_val <= len(ids) - 2:
-        raise OcrError(f"--val-writers must be between 1 and {len(ids) - 2} for {len(ids)} writers")
+        raise OcrError(f"validation writers must be between 1 and {len(ids) - 2} for {len(ids)} writers")
     order = np.random.default_rng(seed).permutation(len(ids))
     val = sorted(ids[i] for i in order[:n_val])
     return sorted(set(ids) - set(val)), val

@@ -115,7 +115,7 @@ def train(config: TrainConfig) -> TrainResult:
     trainer = spec.model_kind.trainer()()
     check_writable(config.out, config.force)
     if config.epochs < 1 or config.batch_size < 1:
-        raise OcrError("--epochs and --batch-size must be at least 1")
+        raise OcrError("epochs and batch size must be at least 1")
     ckpt_model, ckpt_state = checkpoint_paths(config.out)
     if config.resume and not ckpt_state.is_file():
         raise OcrError(f"nothing to resume: {ckpt_state} not found")

@@ -28,7 +28,7 @@ def check_writable(path: str | os.PathLike, force: bool) -> Path:
     if path.suffix != ".keras":
         raise ModelError(f"{path}: model files must end in .keras")
     if path.exists() and not force:
-        raise OutputExistsError(f"{path} already exists; overwriting it must be forced")
+        raise OutputExistsError(f"{path} already exists")
     return path
 
 

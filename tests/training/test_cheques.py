@@ -135,11 +135,12 @@ def test_augmented_line_keeps_the_ink():
 def test_digit_line_training_data_mixes_real_amounts(tmp_path):
     from ocr.models import registry
     from tests.conftest import write_dataset
-    from training.train import TrainConfig, _line_arrays
+    from training.config import TrainConfig
+    from training.kinds.line import line_arrays
 
     root = write_orand(write_dataset(tmp_path), ["1234", "56", "7890", "12", "345", "6789"] * 4)
     config = TrainConfig(model="digitline", out=str(tmp_path / "d.keras"), data_dir=str(root), limit=200)
-    (x, y), (x_val, y_val), used = _line_arrays(registry.get_spec("digitline"), config,
+    (x, y), (x_val, y_val), used = line_arrays(registry.get_spec("digitline"), config,
                                                 np.random.default_rng(0))
     assert len(x) == len(y) == 200 and x.shape[1:] == (32, 160) and len(x_val) == len(y_val)
     assert any(u.startswith("mnist:train") for u in used)

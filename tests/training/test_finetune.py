@@ -8,8 +8,8 @@ from PIL import Image
 
 from cli import main
 from ocr.models import builders
-from ocr.models.store import load_model, read_metadata, save_model
-from training.finetune import widen_classifier
+from ocr.models.store import load_keras, read_metadata, save_model
+from training.finetune_glyphs import widen_classifier
 
 
 def _draw_symbols(root, per_class=12, seed=0):
@@ -66,7 +66,7 @@ def test_train_glyphs_adds_classes_with_lineage(tmp_path, base_model, digits_dir
     lineage = meta["lineage"][-1]
     assert lineage["base_file"] == str(base_model) and lineage["replay"] == "mnist:train"
     assert meta["base_scores"] and meta["scores"] == {}
-    model, _ = load_model(out)
+    model = load_keras(out)
     assert model.output_shape == (None, 12)
     assert hashlib.sha256(base_model.read_bytes()).hexdigest() == digest
 
@@ -118,8 +118,8 @@ def test_adding_classes_leaves_old_weights_untouched(tmp_path, base_model, digit
                                        "--out", str(out), "--epochs", "2",
                                        "--data-dir", str(digits_dir), "--replay-per-class", "5"])
     assert result.exit_code == 0, result.output
-    base, _ = load_model(base_model)
-    tuned, _ = load_model(out)
+    base = load_keras(base_model)
+    tuned = load_keras(out)
     old_kernel, old_bias = base.layers[-1].get_weights()
     kernel, bias = tuned.get_layer("classes").get_weights()
     assert np.array_equal(kernel[:, :10], old_kernel) and np.array_equal(bias[:10], old_bias)
@@ -127,13 +127,15 @@ def test_adding_classes_leaves_old_weights_untouched(tmp_path, base_model, digit
 
 
 def test_cli_defaults_are_the_benchmarked_ones():
+    """Every ``ocr train glyphs`` default is FinetuneConfig's (the CLI reads them from it)."""
     from dataclasses import MISSING, fields
 
     from cli import main
-    from training.finetune import FinetuneConfig
+    from training.config import FinetuneConfig
 
     command = main.commands["train"].commands["glyphs"]
     cli_defaults = command.make_context("glyphs", ["folder", "--out", "x.keras"]).params
-    for field in fields(FinetuneConfig):
-        if field.name in cli_defaults and field.default is not MISSING and field.name != "holdout":
-            assert cli_defaults[field.name] == field.default, field.name
+    checked = [f.name for f in fields(FinetuneConfig) if f.name in cli_defaults and f.default is not MISSING]
+    assert {"epochs", "batch_size", "replay_per_class", "holdout", "seed"} <= set(checked)
+    for name in checked:
+        assert cli_defaults[name] == getattr(FinetuneConfig, name), name

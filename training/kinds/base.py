@@ -23,6 +23,9 @@ class Trainer:
     kind: ClassVar[str] = ""
     #: The input format written into the model card.
     input_format: ClassVar[dict[str, Any]] = {}
+    #: What :meth:`finetune` learns from: ``"glyphs"`` (a folder DIR/<label>/*.png) or
+    #: ``"lines"`` (line images with a ``.gt.txt`` transcript beside each).
+    samples: ClassVar[str] = ""
     #: Options of :meth:`evaluate` this kind understands besides dataset and split.
     evaluation_options: ClassVar[tuple[str, ...]] = ()
 

@@ -29,6 +29,7 @@ class GlyphTrainer(Trainer):
 
     kind = "glyph"
     input_format = GLYPH_INPUT
+    samples = "glyphs"
     evaluation_options = ("exclude", "confusion")
 
     def augmentation(self, spec: ModelSpec, config) -> dict[str, Any]:

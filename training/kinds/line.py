@@ -38,6 +38,7 @@ class LineTrainer(Trainer):
 
     kind = "line"
     input_format = LINE_INPUT
+    samples = "lines"
     evaluation_options = ()
 
     def augmentation(self, spec: ModelSpec, config) -> dict[str, Any]:
@@ -121,7 +122,7 @@ def line_arrays(spec: ModelSpec, config, rng: np.random.Generator):
 
         if config.dataset:
             raise OcrError(f"{spec.name} trains on text lines rendered from the system fonts; "
-                           "--dataset does not apply (use --lines to choose how many)")
+                           "a training dataset does not apply (choose how many lines instead)")
         x_train, y_train, _ = textline_dataset(n, spec.labels, seed=config.seed)
         x_val, y_val, _ = textline_dataset(n_val, spec.labels, seed=config.seed + 1)
         return (x_train, y_train), (x_val, y_val), [f"{TEXT_LINES}: {n} lines rendered from system fonts"]
