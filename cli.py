@@ -41,6 +41,26 @@ class KerasCommand(click.Command):
         return super().invoke(ctx)
 
 
+class ReadCommand(click.Command):
+    """A command that reads with models: on ONNX Runtime where the models have
+    up-to-date exports (no Keras at all); otherwise Keras is imported quietly,
+    as :class:`KerasCommand` does, before any work starts."""
+
+    def invoke(self, ctx):
+        from ocr.device import import_keras_quietly
+        from ocr.models.loader import runs_on_keras
+        from ocr.pipeline import models_needed
+
+        try:
+            needs_keras = any(runs_on_keras(m) for m in models_needed(ctx.params.get("model"),
+                                                                      ctx.params.get("digits", False)))
+        except OcrError:
+            needs_keras = False  # a bad model name: the command itself reports it
+        if needs_keras:
+            import_keras_quietly()
+        return super().invoke(ctx)
+
+
 class OcrGroup(click.Group):
     """Maps the library's :class:`OcrError` to :class:`UserError`."""
 
@@ -104,6 +124,23 @@ def models_command(as_json: bool) -> None:
                 click.echo(f"  accuracy {acc:.2%} on {key}")
         for refs, threshold in row.get("thresholds", {}).items():
             click.echo(f"  threshold {threshold:.3f} with {refs} reference(s)")
+
+
+@main.command("export", cls=KerasCommand)
+@click.argument("model")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="ONNX file to write (default: beside the .keras file, same name, .onnx).")
+def export_command(model, out) -> None:
+    """Export MODEL (a registry name or a .keras file) to ONNX, so reading runs without TensorFlow.
+
+    \b
+    Example: ocr export my_digits.keras   # writes my_digits.onnx beside it
+    """
+    from ocr.models import load
+    from ocr.models.runtime import export_onnx
+
+    loaded = load(model, runtime="keras")
+    click.echo(f"exported {export_onnx(loaded.net, loaded.path, out)}")
 
 
 # ---------------------------------------------------------------------- train
@@ -277,7 +314,7 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
     unused = [f"--{name}" for name, value in given.items() if value and name not in trainer.evaluation_options]
     if unused:
         raise UserError(f"{', '.join(unused)}: not for a {trainer.kind} model")
-    report = trainer.evaluate(load(model), dataset, split, exclude, data_dir, confusion)
+    report = trainer.evaluate(load(model, runtime="keras"), dataset, split, exclude, data_dir, confusion)
     if as_json:
         click.echo(json.dumps({"model": str(model), **report.to_dict()}))
         return
@@ -297,7 +334,7 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
     return f"{stem}-{page}.{ext}"
 
 
-@main.command("read", cls=KerasCommand)
+@main.command("read", cls=ReadCommand)
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "hocr", "tsv"]), default="text",
               show_default=True, help="Output format.")

@@ -39,7 +39,7 @@ def main() -> None:
             score = meta["scores"].get(ev.key, {})
             acc, cer, n = score.get("accuracy"), score.get("cer"), score.get("n")
             if trainer is not None:
-                report = trainer.evaluate(load(spec.name), ev.dataset, ev.split, ev.exclude)
+                report = trainer.evaluate(load(spec.name, runtime="keras"), ev.dataset, ev.split, ev.exclude)
                 acc, n, cer = report.accuracy, report.n, getattr(report, "cer", None)
             rows.append((spec.name, ev.key, f"{acc:.4f}" if acc is not None else "-",
                          f"{cer:.4f}" if cer is not None else "", str(n),

@@ -177,7 +177,7 @@ def main() -> None:
           f"test fonts {len(test_fonts)} (disjoint families)")
     print(f"train samples {len(y_train)} ({args.train_per_class}/class), test samples {len(y_test)}")
 
-    loaded = load(args.base)
+    loaded = load(args.base, runtime="keras")
     base, meta = loaded.net, loaded.card.metadata
     evaluation = registry.get_spec("charnet").evaluations[0]
     old_set, _ = load_evaluation(evaluation.dataset, evaluation.split, evaluation.exclude, None)
@@ -195,7 +195,7 @@ def main() -> None:
                                              out=f"{tmp}/{len(rows)}.keras", holdout=0.0, seed=args.seed,
                                              **options))
             seconds = time.perf_counter() - started
-            tuned = load(result.path)
+            tuned = load(result.path, runtime="keras")
             model, new_meta = tuned.net, tuned.card.metadata
             labels = "".join(new_meta["labels"])
             predicted = np.array([labels[i] for i in model.predict(x_test, verbose=0).argmax(1)])

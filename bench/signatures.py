@@ -148,7 +148,7 @@ def time_verification(args, repeats: int = 20) -> dict:
     writers = st.find_writers(args.data)
     first = writers[sorted(writers)[0]]
     ref, questioned = first.genuine[0], first.genuine[1]
-    loaded = load(args.model or "signet", kind="signature")
+    loaded = load(args.model or "signet", kind="signature", runtime="keras")
     net = loaded.net
     shape, normalized = signature.input_format(loaded.card.input)
 

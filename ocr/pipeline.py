@@ -26,7 +26,7 @@ from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
 from ocr.models import get_kind, read_card
 from ocr.postprocess import RecognizedChar, apply_steps
 from ocr.recognize import LineReader
-from ocr.recognize_mixed import MixedRecognizer
+from ocr.recognize_mixed import HAND_MODEL, PRINT_MODEL, MixedRecognizer
 from ocr.segment import Layout, segment
 
 log = logging.getLogger(__name__)
@@ -166,6 +166,14 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
     """Preprocess and segment one page, as ``ocr read`` does before recognition."""
     pre = preprocess(page.image, binarization=binarization, deskew_pages=deskew, remove_lines=remove_lines)
     return Analysis(page, pre, None if pre.blank else segment(pre.binary))
+
+
+def models_needed(model: str | os.PathLike | None = None, digits: bool = False) -> list[str]:
+    """The models a :class:`Predictor` with these options reads with (``auto`` is a pair)."""
+    model = model or (DIGITS_MODEL if digits else AUTO_MODEL)
+    if str(model) == AUTO_MODEL:
+        return [PRINT_MODEL, HAND_MODEL]
+    return [str(model)]
 
 
 class Predictor:

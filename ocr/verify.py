@@ -38,7 +38,7 @@ def verify_signature(references: Sequence[Any], questioned: Any, *,
     shape, ink_normalized = signature.input_format(card.input)
     refs = signature.preprocess_many(list(references), shape, ink_normalized)
     query = signature.preprocess(questioned, shape, ink_normalized)
-    loaded = load(model, kind="signature")
+    loaded = load(model, kind="signature", runtime="keras")
     distances = np.asarray(loaded.net.predict_on_batch([refs, np.repeat(query[None], len(refs), 0)]))
     scores = [float(s) for s in signature.similarity(distances.reshape(-1))]
     method = combine or card.combine or "mean"

@@ -149,7 +149,7 @@ def finetune_glyphs(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     (``base_path``) and checked ``config.out``.
     """
     user = datasets.load_glyph_folder(config.glyphs)
-    loaded = load(config.base, kind="glyph")
+    loaded = load(config.base, kind="glyph", runtime="keras")
     base, meta = loaded.net, loaded.card.metadata
     old_labels = loaded.card.label_text
     new_labels = "".join(c for c in user.classes if c not in old_labels)

@@ -139,7 +139,7 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     from ocr.models.layers import CTCLoss
     from training.strings import encode_texts
 
-    loaded = load(config.base, kind="line")
+    loaded = load(config.base, kind="line", runtime="keras")
     base, meta = loaded.net, loaded.card.metadata
     labels = loaded.card.label_text
     samples = load_line_folder(config.glyphs, labels)

@@ -7,8 +7,11 @@ the result cached per file (keyed by path, size and modification time, so a
 retrained file is loaded again). The cache is shared by every thread.
 
 Inference goes through :meth:`LoadedModel.predict`: the runtime behind it is
-chosen here (a graph-compiled call on TensorFlow, a plain call on other Keras
-backends), so an exported runtime can slot in without touching the readers.
+chosen here, so the readers never know which runs: ONNX Runtime on the
+model's up-to-date ONNX export when there is one (:mod:`ocr.models.runtime`;
+no TensorFlow import at all), else Keras (a graph-compiled call on
+TensorFlow, a plain call on other backends). ``runtime="keras"`` asks for the
+Keras network itself (training, fine-tuning, evaluation, signatures).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ocr.errors import ModelError
 from ocr.models.card import ModelCard
 from ocr.models.kinds import ModelKind, get_kind
 from ocr.models.registry import REGISTRY, resolve
+from ocr.models.runtime import onnx_forward, requested_runtime
 from ocr.models.store import load_keras, read_metadata
 
 log = logging.getLogger(__name__)
@@ -51,7 +55,11 @@ def compiled_forward(net) -> Callable[[np.ndarray], np.ndarray]:
 
 @dataclass
 class LoadedModel:
-    """A network with its card; :meth:`predict` runs it on a batch."""
+    """A network with its card; :meth:`predict` runs it on a batch.
+
+    ``net`` is the Keras network, or None when an ONNX export runs the model
+    (load with ``runtime="keras"`` to get the network).
+    """
 
     net: Any
     card: ModelCard
@@ -78,6 +86,10 @@ class LoadedModel:
     def name(self) -> str:
         return str(self.path) if self.path is not None else self.card.name
 
+    @property
+    def runtime(self) -> str:
+        return "keras" if self.net is not None else "onnx"
+
     def predict(self, batch: np.ndarray) -> np.ndarray:
         """Model outputs for one batch (float32 input), as a numpy array."""
         if self._forward is None:
@@ -87,7 +99,7 @@ class LoadedModel:
         return self._forward(batch)
 
 
-_CACHE: dict[tuple[str, int, int], LoadedModel] = {}
+_CACHE: dict[tuple[str, int, int, str], LoadedModel] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -103,26 +115,46 @@ def read_card(model: str | os.PathLike) -> ModelCard:
     return ModelCard.from_metadata(read_metadata(path), path, _fallback_labels(model))
 
 
-def load(model: str | os.PathLike, kind: str | None = None) -> LoadedModel:
-    """Load a model by registry name or ``.keras`` path, once per file per process.
+def load(model: str | os.PathLike, kind: str | None = None, runtime: str | None = None) -> LoadedModel:
+    """Load a model by registry name or ``.keras`` path, once per file and runtime per process.
 
     ``kind`` (``"glyph"``, ``"line"``, ``"signature"``) refuses a model of
-    another kind with a clear error.
+    another kind with a clear error. ``runtime``: ``"auto"`` (default, or
+    ``$OCR_RUNTIME``) runs an up-to-date ONNX export when there is one,
+    ``"keras"`` always loads the Keras network, ``"onnx"`` insists on the export.
     """
     path = resolve(model)
     card = read_card(model)
     if kind is not None and card.kind != kind:
         raise ModelError(f"{path}: a {card.kind} model, where a {kind} model is needed")
+    wanted = requested_runtime(runtime)
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, wanted)
     with _CACHE_LOCK:
         loaded = _CACHE.get(key)
         if loaded is None:
-            net = load_keras(path)
-            get_kind(card.kind, str(path)).check(net, card, str(path))
-            loaded = _CACHE[key] = LoadedModel(net, card, path)
-            log.debug("loaded %s model %s", card.kind, path)
+            forward = onnx_forward(path, wanted)
+            if forward is not None:
+                get_kind(card.kind, str(path)).check(forward, card, str(path))
+                loaded = LoadedModel(None, card, path, forward)
+            else:
+                net = load_keras(path)
+                get_kind(card.kind, str(path)).check(net, card, str(path))
+                loaded = LoadedModel(net, card, path)
+            _CACHE[key] = loaded
+            log.debug("loaded %s model %s (%s)", card.kind, path, loaded.runtime)
     return loaded
+
+
+def runs_on_keras(model: str | os.PathLike, runtime: str | None = None) -> bool:
+    """Whether :func:`load` would need Keras for ``model`` (no usable ONNX export)."""
+    from ocr.models.runtime import export_path, onnx_available, source_matches
+
+    wanted = requested_runtime(runtime)
+    if wanted == "keras":
+        return True
+    path = resolve(model)
+    return not (onnx_available() and export_path(path).is_file() and source_matches(path))
 
 
 def clear_cache() -> None:

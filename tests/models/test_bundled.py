@@ -31,7 +31,7 @@ MAXIMUM_CER = {("digitline", "mnist-strings:test"): 0.037, ("digitline", "orand-
 
 @pytest.mark.parametrize("name", sorted(registry.REGISTRY))
 def test_bundled_weights_load_with_metadata(name):
-    loaded = load(name)  # checks the network against its card's kind
+    loaded = load(name, runtime="keras")  # checks the network against its card's kind
     assert loaded.card.kind == registry.get_spec(name).kind
     meta = loaded.card.metadata
     assert {"input", "training", "keras_version"} <= set(meta)
@@ -41,7 +41,7 @@ def test_bundled_weights_load_with_metadata(name):
 
 @pytest.mark.parametrize("name, key", sorted(MINIMUM))
 def test_bundled_accuracy_on_real_data(name, key, real_data_dir):
-    loaded = load(name)
+    loaded = load(name, runtime="keras")
     model, meta = loaded.net, loaded.card.metadata
     evaluation = next(ev for ev in registry.get_spec(name).evaluations if ev.key == key)
     report = evaluate_model(model, meta["labels"], evaluation.dataset, evaluation.split,
@@ -54,7 +54,7 @@ def test_bundled_accuracy_on_real_data(name, key, real_data_dir):
 
 @pytest.mark.parametrize("name, key", sorted(MAXIMUM_CER))
 def test_bundled_line_model_on_real_data(name, key, real_data_dir):
-    loaded = load(name, kind="line")
+    loaded = load(name, kind="line", runtime="keras")
     model, meta = loaded.net, loaded.card.metadata
     evaluation = next(ev for ev in registry.get_spec(name).evaluations if ev.key == key)
     # ORAND is read through the whole pipeline: a sample keeps the suite fast.
@@ -77,7 +77,9 @@ SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
                         "while costs fell\nThe board approved\na new budget of\n4500 for the next\n"
                         "quarter of the year"),
 ])
-def test_bundled_samples_read_exactly_with_the_default_model(sample, text):
+@pytest.mark.parametrize("runtime", ["onnx", "keras"])
+def test_bundled_samples_read_exactly_with_the_default_model(sample, text, runtime, monkeypatch):
     import ocr
 
+    monkeypatch.setenv("OCR_RUNTIME", runtime)
     assert ocr.read(str(SAMPLES / sample)).text == text
