@@ -109,10 +109,22 @@ def _fallback_labels(model: str | os.PathLike) -> str | None:
     return spec.labels if spec is not None else None
 
 
+_CARDS: dict[tuple[str, int, int, str | None], ModelCard] = {}
+
+
 def read_card(model: str | os.PathLike) -> ModelCard:
-    """The card of a model by registry name or path, without importing Keras."""
+    """The card of a model by registry name or path, without importing Keras (read once per file)."""
     path = resolve(model)
-    return ModelCard.from_metadata(read_metadata(path), path, _fallback_labels(model))
+    stat = path.stat()
+    fallback = _fallback_labels(model)
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, fallback)
+    with _CACHE_LOCK:
+        card = _CARDS.get(key)
+    if card is None:
+        card = ModelCard.from_metadata(read_metadata(path), path, fallback)
+        with _CACHE_LOCK:
+            _CARDS[key] = card
+    return card
 
 
 def load(model: str | os.PathLike, kind: str | None = None, runtime: str | None = None) -> LoadedModel:
@@ -161,3 +173,4 @@ def clear_cache() -> None:
     """Forget every loaded model (tests, and long-lived processes that retrain)."""
     with _CACHE_LOCK:
         _CACHE.clear()
+        _CARDS.clear()
