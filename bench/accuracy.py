@@ -31,19 +31,18 @@ def main() -> None:
         if card is None:
             rows.append((spec.name, "-", "weights missing", "", "-", "-", "-", "-"))
             continue
-        meta = card.metadata
         trainer = spec.model_kind.trainer()() if args.recompute else None
         size_mb = spec.weights.stat().st_size / 1e6
-        training = meta["training"]
+        training = card.training
         for ev in spec.evaluations:
-            score = meta["scores"].get(ev.key, {})
+            score = card.scores.get(ev.key, {})
             acc, cer, n = score.get("accuracy"), score.get("cer"), score.get("n")
             if trainer is not None:
                 report = trainer.evaluate(load(spec.name, runtime="keras"), ev.dataset, ev.split, ev.exclude)
                 acc, n, cer = report.accuracy, report.n, getattr(report, "cer", None)
             rows.append((spec.name, ev.key, f"{acc:.4f}" if acc is not None else "-",
                          f"{cer:.4f}" if cer is not None else "", str(n),
-                         f"{meta['parameters']:,}", f"{size_mb:.2f}",
+                         f"{card.parameters:,}", f"{size_mb:.2f}",
                          f"{training['epochs']} ep, {training['wall_time_s'] / 60:.0f} min, {training['device']}"))
     # Line models: accuracy is whole strings read exactly, CER the character error rate.
     header = ("model", "protocol", "accuracy", "CER", "n", "params", "MB", "training")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ocr.errors import ModelError
-from ocr.models import get_kind, read_card, registry
+from ocr.models import ModelCard, get_kind, read_card, registry
 from ocr.models.store import check_writable
 from training import datasets
 from training.config import FinetuneConfig
@@ -50,10 +50,10 @@ class FinetuneResult:
     report: list[str] = field(default_factory=list)
 
 
-def replay_sources(meta: dict[str, Any]) -> list[tuple[str, str]]:
-    """The base model's training datasets, from its metadata."""
+def replay_sources(card: ModelCard) -> list[tuple[str, str]]:
+    """The base model's training datasets, from its card."""
     sources = []
-    for entry in meta.get("training", {}).get("datasets", []):
+    for entry in card.training.get("datasets", []):
         match = re.match(r"([\w-]+):(\w+)", entry)
         if match and match.group(1) in (*datasets.DATASETS, PRINTED, datasets.ORAND_FOLDER):
             sources.append((match.group(1), match.group(2)))

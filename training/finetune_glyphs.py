@@ -102,7 +102,7 @@ def _holdout_split(labels: np.ndarray, fraction: float, rng: np.random.Generator
     return np.array(train_idx, dtype=np.int64), np.array(test_idx, dtype=np.int64)
 
 
-def _replay_set(meta, labels: str, per_class: int, data_dir, rng) -> tuple[np.ndarray, np.ndarray, str]:
+def _replay_set(card, labels: str, per_class: int, data_dir, rng) -> tuple[np.ndarray, np.ndarray, str]:
     """Rehearsal samples of the old classes from the base model's own training data.
 
     File datasets come from the data dir; rendered print is rendered afresh
@@ -112,7 +112,7 @@ def _replay_set(meta, labels: str, per_class: int, data_dir, rng) -> tuple[np.nd
     if per_class == 0:
         return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64), "none"
     images, targets, used = [], [], []
-    for name, split in replay_sources(meta):
+    for name, split in replay_sources(card):
         try:
             if name == PRINTED:
                 # Render only what is replayed, not the whole printed training set.
@@ -150,7 +150,7 @@ def finetune_glyphs(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     """
     user = datasets.load_glyph_folder(config.glyphs)
     loaded = load(config.base, kind="glyph", runtime="keras")
-    base, meta = loaded.net, loaded.card.metadata
+    base, card = loaded.net, loaded.card
     old_labels = loaded.card.label_text
     new_labels = "".join(c for c in user.classes if c not in old_labels)
     labels = old_labels + new_labels
@@ -166,7 +166,7 @@ def finetune_glyphs(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     rng = np.random.default_rng(config.seed)
     y_user = np.array([labels.index(user.classes[i]) for i in user.labels])
     train_idx, test_idx = _holdout_split(y_user, config.holdout, rng)
-    x_replay, y_replay, replay_source = _replay_set(meta, old_labels, config.replay_per_class,
+    x_replay, y_replay, replay_source = _replay_set(card, old_labels, config.replay_per_class,
                                                     config.data_dir, rng)
 
     import keras
@@ -215,7 +215,7 @@ def finetune_glyphs(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
         after = per_class_accuracy(model.predict(x_test, verbose=0).argmax(1), y_test, labels)
     per_class = [ClassScore(c, after[c][0], before.get(c, (0, None))[1] if c in old_labels else None,
                             after[c][1]) for c in sorted(after)]
-    metadata = dict(meta)
+    metadata = dict(card.metadata)
     metadata.update({
         "name": Path(config.out).stem,
         "labels": list(labels),
@@ -223,9 +223,9 @@ def finetune_glyphs(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "keras_version": keras.__version__,
         "backend": keras.backend.backend(),
-        "lineage": meta.get("lineage", []) + [{
+        "lineage": list(card.lineage) + [{
             "base": str(config.base), "base_file": str(base_path),
-            "base_date": meta.get("date"), "glyphs": os.path.abspath(config.glyphs),
+            "base_date": card.date, "glyphs": os.path.abspath(config.glyphs),
             "new_labels": new_labels, "user_samples": int(len(user)),
             "held_out": int(len(test_idx)), "replay": replay_source,
             "replay_per_class": config.replay_per_class, "epochs": config.epochs,

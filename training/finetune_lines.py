@@ -101,11 +101,11 @@ def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
     return LineSamples(images, texts, paths)
 
 
-def _rehearsal_lines(meta: dict, labels: str, n: int, width: int, data_dir, seed: int):
+def _rehearsal_lines(card, labels: str, n: int, width: int, data_dir, seed: int):
     """``n`` synthetic lines made the way the base model was trained, or none."""
     if n == 0:
         return np.zeros((0, LINE_HEIGHT, width), np.uint8), []
-    trained_on = " ".join(meta.get("training", {}).get("datasets", []))
+    trained_on = " ".join(card.training.get("datasets", []))
     try:
         if TEXT_LINES in trained_on:
             from training.textlines import textline_dataset
@@ -115,7 +115,7 @@ def _rehearsal_lines(meta: dict, labels: str, n: int, width: int, data_dir, seed
             from training.data import load_training_arrays
             from training.strings import line_dataset
 
-            sources = replay_sources(meta)
+            sources = replay_sources(card)
             if not sources:
                 raise DataError("the base model's metadata names no training data")
             glyphs, targets, _ = load_training_arrays(sources, labels, data_dir)
@@ -140,7 +140,7 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     from training.strings import encode_texts
 
     loaded = load(config.base, kind="line", runtime="keras")
-    base, meta = loaded.net, loaded.card.metadata
+    base, card = loaded.net, loaded.card
     labels = loaded.card.label_text
     samples = load_line_folder(config.glyphs, labels)
     rng = np.random.default_rng(config.seed)
@@ -156,7 +156,7 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     width = user_x.shape[2]
     # As many rehearsal lines as user lines: each batch is about half of each.
     n_replay = len(train_idx) if config.replay_per_class else 0
-    replay_x, replay_texts = _rehearsal_lines(meta, labels, n_replay, width, config.data_dir, config.seed)
+    replay_x, replay_texts = _rehearsal_lines(card, labels, n_replay, width, config.data_dir, config.seed)
     x = np.concatenate([user_x, replay_x])
     texts = [samples.texts[i] for i in train_idx] + list(replay_texts)
     y = encode_texts(texts, labels, max(len(t) for t in texts))
@@ -172,14 +172,14 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     cer_after = string_scores(test_texts, read_line_images(net, labels, test_images))[0] if n_test else None
     net = keras.Model(net.inputs, net.outputs, name=base.name)  # no optimizer state in the file
 
-    metadata = dict(meta)
+    metadata = dict(card.metadata)
     metadata.update({
         "name": Path(config.out).stem,
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "keras_version": keras.__version__,
         "backend": keras.backend.backend(),
-        "lineage": meta.get("lineage", []) + [{
-            "base": str(config.base), "base_file": str(base_path), "base_date": meta.get("date"),
+        "lineage": list(card.lineage) + [{
+            "base": str(config.base), "base_file": str(base_path), "base_date": card.date,
             "lines": os.path.abspath(config.glyphs), "user_lines": int(len(train_idx)),
             "held_out": int(n_test), "rehearsal_lines": int(len(replay_texts)),
             "epochs": config.epochs, "learning_rate": learning_rate,
