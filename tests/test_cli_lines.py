@@ -85,6 +85,8 @@ def test_glyph_model_is_refused_by_line_evaluation(tmp_path):
                       {"labels": list("0123456789")})
     result = run("evaluate", path, "--dataset", "orand-car-a")
     assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and "orand-car-a: not a glyph dataset" in errors[0], result.stderr
 
 
 def test_textline_refuses_a_dataset_it_cannot_use(tmp_path):

@@ -51,6 +51,7 @@ def test_widen_keeps_every_old_weight():
     assert wide.predict(x, verbose=0).shape == (2, 12)
 
 
+@pytest.mark.slow
 def test_train_glyphs_adds_classes_with_lineage(tmp_path, base_model, digits_dir):
     glyphs = _draw_symbols(tmp_path / "glyphs", per_class=8)
     digest = hashlib.sha256(base_model.read_bytes()).hexdigest()
@@ -110,6 +111,7 @@ def test_new_glyph_reaches_every_output_format(tmp_path, fmt):
     assert "\u20ac" in result.stdout or "\\u20ac" in result.stdout  # JSON may escape it
 
 
+@pytest.mark.slow
 def test_adding_classes_leaves_old_weights_untouched(tmp_path, base_model, digits_dir):
     """With frozen features only the new columns learn; old logits cannot drift."""
     glyphs = _draw_symbols(tmp_path / "glyphs", per_class=10)

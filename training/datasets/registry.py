@@ -185,7 +185,7 @@ def get_idx_spec(name: str) -> IdxSpec:
     spec = get_spec(name)
     if not isinstance(spec, IdxSpec):
         idx = ", ".join(n for n, s in DATASETS.items() if isinstance(s, IdxSpec))
-        raise DataError(f"{name} is not a glyph dataset in IDX files; use one of {idx}")
+        raise DataError(f"{name}: not a glyph dataset ({spec.description}); glyph datasets: {idx}")
     return spec
 
 
