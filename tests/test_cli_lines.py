@@ -39,7 +39,12 @@ def test_evaluate_line_model_json(line_model):
     result = run("evaluate", out, "--dataset", "mnist-strings", "--data-dir", data, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["n"] == 5000 and 0 <= report["cer"] and 0 <= report["accuracy"] <= 1
+    assert report["n"] == 5000
+    # The figures agree with each other: the strings not read exactly are the mistakes listed.
+    wrong = round((1 - report["accuracy"]) * report["n"])
+    assert len(report["mistakes"]) == min(20, wrong)
+    assert all(m["true"] != m["read"] and set(m["true"]) <= set("0123456789.,") for m in report["mistakes"])
+    assert (report["cer"] == 0) == (wrong == 0)
 
 
 def test_evaluate_orand_without_data_is_one_line_error(line_model, tmp_path):
