@@ -139,3 +139,32 @@ def test_cli_defaults_are_the_benchmarked_ones():
     for field in fields(FinetuneConfig):
         if field.name in cli_defaults and field.default is not MISSING and field.name != "holdout":
             assert cli_defaults[field.name] == field.default, field.name
+
+
+@pytest.mark.slow
+def test_train_glyphs_on_lenet_without_mnist_never_downloads(tmp_path, monkeypatch, caplog):
+    """Issue 13: with OCR_OFFLINE unset and no MNIST at hand, rehearsal falls back to rendered
+    glyphs with a warning naming ``ocr data download``; the network is never opened."""
+    import logging
+    import socket
+    import urllib.request
+
+    monkeypatch.delenv("OCR_OFFLINE", raising=False)
+    monkeypatch.delenv("OCR_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("network used")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    monkeypatch.setattr(urllib.request.OpenerDirector, "open", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    glyphs = _draw_symbols(tmp_path / "glyphs", per_class=10)
+    out = tmp_path / "my.keras"
+    with caplog.at_level(logging.WARNING):
+        result = CliRunner().invoke(main, ["train", "glyphs", str(glyphs), "--base", "lenet",
+                                           "--out", str(out), "--epochs", "1", "--replay-per-class", "3"])
+    assert result.exit_code == 0, result.output
+    assert "ocr data download mnist" in caplog.text
+    assert read_metadata(out)["lineage"][-1]["replay"] == "rendered printed glyphs"
+    assert not (tmp_path / "cache").exists()
