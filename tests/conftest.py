@@ -71,7 +71,7 @@ def require_dataset(name: str) -> Path:
 
 
 #: Fixtures that need the real datasets: tests using them are marked ``realdata``.
-REAL_DATA_FIXTURES = {"real_data_dir", "sign_data_dir", "orand_dir"}
+REAL_DATA_FIXTURES = {"real_data_dir", "sign_data_dir"}
 
 
 @pytest.fixture(scope="session")
@@ -81,12 +81,6 @@ def real_data_dir() -> Path:
     from ocr.paths import env_data_dir
 
     return env_data_dir()
-
-
-@pytest.fixture(scope="session")
-def orand_dir() -> Path:
-    """The real ORAND-CAR-A folder in ``$OCR_DATA_DIR``."""
-    return require_dataset("orand-car-a")
 
 
 @pytest.fixture(scope="session")
