@@ -490,5 +490,51 @@ def train_signature_command(data, input_size, **options) -> None:
     click.echo(f"saved {path}")
 
 
+
+# ----------------------------------------------------------------------- data
+@main.group("data", cls=OcrGroup)
+def data_group() -> None:
+    """Find and download datasets (nothing else in ocr uses the network)."""
+
+
+@data_group.command("list")
+@click.option("--data-dir", type=click.Path(file_okay=False),
+              help="Dataset folder (default: $OCR_DATA_DIR, then the download cache).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def data_list(data_dir, as_json) -> None:
+    """Each dataset: where it was found, or that it is missing and how to get it."""
+    from ocr.paths import data_search_dirs
+    from training.datasets import DATASETS
+
+    rows = []
+    for spec in DATASETS.values():
+        found = spec.find(data_dir)
+        rows.append({"name": spec.name, "description": spec.description,
+                     "path": str(found) if found else None, "downloadable": spec.downloadable,
+                     "hint": None if found else spec.missing_hint()})
+    if as_json:
+        click.echo(json.dumps({"searched": [str(d) for d in data_search_dirs(data_dir)], "datasets": rows}))
+        return
+    click.echo("searched: " + ", ".join(str(d) for d in data_search_dirs(data_dir)))
+    for row in rows:
+        click.echo(f"{row['name']:16} {row['path'] or 'missing'}")
+        if row["hint"]:
+            click.echo(f"{'':16} {row['hint']}")
+
+
+@data_group.command("download")
+@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+def data_download(names) -> None:
+    """Download datasets (MNIST, EMNIST) over HTTPS into the user cache, SHA-256 checked."""
+    from training.datasets.download import download
+    from training.datasets.registry import get_spec
+
+    for name in names:
+        get_spec(name)  # every name checked before the first download
+    for name in names:
+        paths = download(name)
+        click.echo(f"{name}: {len(paths)} files in {paths[0].parent}" if paths else f"{name}: nothing to fetch")
+
+
 if __name__ == "__main__":
     main()

@@ -330,8 +330,10 @@ def printed(work: Path, n_pages: int, skip_tess: bool, jobs: int, models: list[s
 
 
 def main(argv=None) -> int:
+    from ocr.paths import env_data_dir
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-dir", default=os.environ.get("OCR_DATA_DIR", str(ROOT.parent / "shared" / "data")))
+    ap.add_argument("--data-dir", default=str(env_data_dir() or ROOT.parent / "shared" / "data"))
     ap.add_argument("--tasks", default="orand,hand,printed")
     ap.add_argument("--orand-limit", type=int, default=None, help="First N ORAND-CAR-A strings only.")
     ap.add_argument("--orand-split", default="test", choices=["test", "train", "all"],

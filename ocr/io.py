@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: File name suffixes read from a directory (other files there are skipped).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pdf")
+#: The same without PDF: what glyph, line and signature folders are read from.
+RASTER_SUFFIXES = tuple(s for s in IMAGE_SUFFIXES if s != ".pdf")
 #: Largest page accepted, in pixels: an A3 page at 600 dpi is ~70 Mpx. Larger
 #: inputs are almost always decompression bombs or mistakes and would exhaust memory.
 MAX_PIXELS = 100_000_000

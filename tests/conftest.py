@@ -56,10 +56,52 @@ def digits_dir(tmp_path: Path, monkeypatch) -> Path:
     return write_dataset(tmp_path / "data")
 
 
+def require_dataset(name: str) -> Path:
+    """Where the real dataset ``name`` is, or skip the test saying what is missing and where."""
+    from ocr.paths import DATA_DIR_ENV, env_data_dir
+    from training.datasets.registry import DATASETS
+
+    root = env_data_dir()
+    if root is None:
+        pytest.skip(f"{name}: {DATA_DIR_ENV} is not set (the real datasets are needed)")
+    found = DATASETS[name].find(root)
+    if found is None or not found.resolve().is_relative_to(root.resolve()):
+        pytest.skip(f"{name}: not found in {DATA_DIR_ENV}={root}")
+    return found
+
+
+#: Fixtures that need the real datasets: tests using them are marked ``realdata``.
+REAL_DATA_FIXTURES = {"real_data_dir", "sign_data_dir"}
+
+
 @pytest.fixture(scope="session")
 def real_data_dir() -> Path:
-    """The real datasets, found like users find them: ``$OCR_DATA_DIR``."""
-    value = os.environ.get("OCR_DATA_DIR")
-    if not value or not Path(value, "mnist").is_dir():
-        pytest.skip("OCR_DATA_DIR with the real datasets is not set")
-    return Path(value)
+    """The real datasets, found like users find them: ``$OCR_DATA_DIR`` (MNIST at least)."""
+    require_dataset("mnist")
+    from ocr.paths import env_data_dir
+
+    return env_data_dir()
+
+
+@pytest.fixture(scope="session")
+def sign_data_dir() -> Path:
+    """The real SigComp 2011 signatures in ``$OCR_DATA_DIR``."""
+    return require_dataset("sign-data")
+
+
+#: Module fixtures that train a model through the CLI (10-25 s each on 2 CPU cores):
+#: tests using them are marked ``slow``.
+TRAINING_FIXTURES = {"trained", "line_model", "trained_model"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark tests by the fixtures they use: ``realdata`` (real datasets) and ``slow`` (trainings).
+
+    The quick lane is ``pytest -m "not slow and not realdata"``.
+    """
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if REAL_DATA_FIXTURES & used:
+            item.add_marker(pytest.mark.realdata)
+        if TRAINING_FIXTURES & used:
+            item.add_marker(pytest.mark.slow)

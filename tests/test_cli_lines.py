@@ -27,7 +27,7 @@ def test_training_writes_a_line_model_with_scores(line_model):
     assert meta["kind"] == "line" and meta["labels"] == list("0123456789.,")
     score = meta["scores"]["mnist-strings:test"]
     assert score["n"] == 200
-    assert 0 <= score["cer"] and 0 <= score["accuracy"] <= 1
+    assert (score["cer"] == 0) == (score["accuracy"] == 1)  # no error exactly when every string is read
     history = meta["training"]["history"]
     assert len(history) == 2 and history[1]["loss"] < history[0]["loss"]  # it learns
     assert "orand-car-a:test" not in meta["scores"]  # not in this data dir: skipped, not faked
@@ -39,7 +39,12 @@ def test_evaluate_line_model_json(line_model):
     result = run("evaluate", out, "--dataset", "mnist-strings", "--data-dir", data, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["n"] == 5000 and 0 <= report["cer"] and 0 <= report["accuracy"] <= 1
+    assert report["n"] == 5000
+    # The figures agree with each other: the strings not read exactly are the mistakes listed.
+    wrong = round((1 - report["accuracy"]) * report["n"])
+    assert len(report["mistakes"]) == min(20, wrong)
+    assert all(m["true"] != m["read"] and set(m["true"]) <= set("0123456789.,") for m in report["mistakes"])
+    assert (report["cer"] == 0) == (wrong == 0)
 
 
 def test_evaluate_orand_without_data_is_one_line_error(line_model, tmp_path):
@@ -85,6 +90,8 @@ def test_glyph_model_is_refused_by_line_evaluation(tmp_path):
                       {"labels": list("0123456789")})
     result = run("evaluate", path, "--dataset", "orand-car-a")
     assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and "orand-car-a: not a glyph dataset" in errors[0], result.stderr
 
 
 def test_textline_refuses_a_dataset_it_cannot_use(tmp_path):

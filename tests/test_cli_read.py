@@ -107,6 +107,9 @@ def test_stdin(tmp_path, model):
 def test_unknown_model_is_one_line_error(tmp_path):
     result = run([digits_png(tmp_path / "a.png"), "--model", str(tmp_path / "nope.keras")])
     assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and str(tmp_path / "nope.keras") in errors[0] and "not found" in errors[0]
+    assert result.stdout == ""
 
 
 def test_python_api_returns_the_structure_the_cli_formats(tmp_path, model):

@@ -1,7 +1,7 @@
 """Signature verification: preprocessing, Siamese model, training, CLI (issue 4).
 
-All images are tiny synthetic "signatures" drawn here with OpenCV; the only
-test that reads real data is skipped unless OCR_DATA_DIR is set.
+All images are tiny synthetic "signatures" drawn here with OpenCV; the tests
+that read real data skip, saying why, unless $OCR_DATA_DIR holds the signatures.
 """
 
 from __future__ import annotations
@@ -289,13 +289,20 @@ def test_verify_feeds_the_input_the_model_was_trained_on(trained_model, dataset,
 def test_python_api(trained_model, dataset):
     import ocr
 
-    report = ocr.verify_signature([draw_signature(1)], dataset / "w1/genuine/3.png",
-                                  model=trained_model)
-    assert report["decision"] in ("genuine", "forged") and 0 <= report["score"] <= 1
+    same = dataset / "w1/genuine/3.png"
+    report = ocr.verify_signature([same, draw_signature(30)], same, model=trained_model)
+    scores = [ref["score"] for ref in report["references"]]
+    # The questioned signature itself as a reference: distance 0, the highest score.
+    assert scores[0] == pytest.approx(1.0, abs=1e-3) and scores[1] < scores[0]
+    assert report["score"] == pytest.approx(signature.combine_scores(scores, report["combine"]), abs=1e-5)
+    assert report["decision"] == ("genuine" if report["score"] >= report["threshold"] else "forged")
 
 
-@pytest.mark.parametrize("case", ["missing", "unreadable", "blank", "no-reference", "bad-model"])
-def test_verify_bad_input_is_one_line_exit_2(case, trained_model, dataset, tmp_path):
+@pytest.mark.parametrize("case, culprit", [
+    ("missing", "nope.png"), ("unreadable", "junk.png"), ("blank", "blank.png"),
+    ("no-reference", "reference"), ("bad-model", "missing.keras"),
+])
+def test_verify_bad_input_is_one_line_exit_2(case, culprit, trained_model, dataset, tmp_path):
     good = str(dataset / "w0/genuine/0.png")
     blank = write(tmp_path / "blank.png", np.full((60, 90, 3), 210, np.uint8))
     (tmp_path / "junk.png").write_bytes(b"junk")
@@ -312,6 +319,7 @@ def test_verify_bad_input_is_one_line_exit_2(case, trained_model, dataset, tmp_p
     assert result.exception is None or isinstance(result.exception, SystemExit)
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert culprit in lines[0], lines[0]  # the message names what is wrong
 
 
 @pytest.mark.parametrize("size", ["10x10", "big", "150"])
@@ -329,22 +337,20 @@ def test_train_refuses_to_overwrite(trained_model, dataset):
 
 
 # ------------------------------------------------------------------- real data
-@pytest.mark.skipif(not os.environ.get("OCR_DATA_DIR"), reason="OCR_DATA_DIR is not set")
-def test_sign_data_adapter_on_real_data():
-    writers = sigtrain.find_writers(sigtrain.default_data_dir())
+def test_sign_data_adapter_on_real_data(sign_data_dir):
+    writers = sigtrain.find_writers(sign_data_dir)
     assert len(writers) >= 20
     assert all(w.genuine and w.forged for w in writers.values())
     image = signature.preprocess(writers[sorted(writers)[0]].genuine[0])
     assert image.shape == signature.INPUT_SHAPE and image.max() > 0.3
 
 
-@pytest.mark.skipif(not os.environ.get("OCR_DATA_DIR"), reason="OCR_DATA_DIR is not set")
-def test_bundled_model_does_not_judge_the_pen():
+def test_bundled_model_does_not_judge_the_pen(sign_data_dir):
     """A genuine signature re-inked darker or lighter scores as the original does."""
     from ocr.models import read_card
 
     assert signature.input_format(read_card("signet").input) == (signature.INPUT_SHAPE, True)
-    writer = sigtrain.find_writers(sigtrain.default_data_dir())["049"]
+    writer = sigtrain.find_writers(sign_data_dir)["049"]
     grey = cv2.imread(str(writer.genuine[5]), cv2.IMREAD_GRAYSCALE)
     scores = []
     for factor in (0.7, 1.0, 1.4):  # ink darkness times factor: a lighter or darker pen

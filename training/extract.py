@@ -21,6 +21,7 @@ from ocr.io import PageImage, load
 from ocr.normalize import to_mnist
 from ocr.preprocess import preprocess
 from ocr.segment import segment
+from training.datasets.textfiles import read_transcript, transcript_for
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,6 @@ class ExtractReport:
 def folder_name(label: str) -> str:
     """A safe folder name for a label: ASCII letters and digits as is, else ``U+XXXX``."""
     return label if label.isascii() and label.isalnum() else f"U+{ord(label):04X}"
-
-
-def transcript_for(image: str | os.PathLike) -> Path:
-    """The tesstrain/kraken/Calamari convention: ``line.png`` -> ``line.gt.txt``."""
-    path = Path(image)
-    return path.with_name(path.name.split(".")[0] + ".gt.txt")
 
 
 def page_glyphs(page: PageImage, recognizer) -> list[list[np.ndarray]]:
@@ -134,7 +129,7 @@ def extract_many(images: list[str], out: str | os.PathLike, model: str = "charne
             total.problems.append(f"{image}: transcript {gt} not found")
             continue
         try:
-            part = extract_glyphs(image, gt.read_text(encoding="utf-8").splitlines(), out, recognizer)
+            part = extract_glyphs(image, read_transcript(gt), out, recognizer)
         except OcrError as exc:  # one bad page must not stop the others
             total.problems.append(str(exc))
             continue

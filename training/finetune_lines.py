@@ -24,9 +24,8 @@ from ocr.models import load
 from ocr.models.store import save_model
 from ocr.normalize import LINE_HEIGHT, stack_lines, to_line_input
 from training.data import TEXT_LINES
-from training.datasets import GLYPH_SUFFIXES
+from training.datasets import GLYPH_SUFFIXES, read_transcript, transcript_for
 from training.evaluate import read_line_images, string_scores
-from training.extract import transcript_for
 from training.finetune import FinetuneConfig, FinetuneResult, replay_sources
 
 log = logging.getLogger(__name__)
@@ -81,7 +80,7 @@ def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
     if not files:
         raise DataError(f"{root} has no line images with a .gt.txt transcript beside them "
                         "(line.png + line.gt.txt)")
-    transcripts = ["".join(transcript_for(p).read_text(encoding="utf-8").split()) for p in files]
+    transcripts = ["".join("".join(read_transcript(transcript_for(p))).split()) for p in files]
     unknown = set("".join(transcripts)) - set(labels)
     if unknown:
         raise DataError(f"transcripts in {root} use characters the model cannot output: "

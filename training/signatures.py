@@ -30,13 +30,16 @@ import numpy as np
 
 from ocr import signature
 from ocr.errors import DataError, DatasetNotFoundError, OcrError
+from ocr.io import RASTER_SUFFIXES
 from ocr.models.store import check_writable, save_model
+from ocr.paths import env_data_dir
 from training.config import SignatureTrainConfig
+from training.datasets.registry import DATASETS, SIGN_DATA
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
-SIGN_DATA_SUBDIR = Path("signatures") / "sign_data_sigcomp2011"
+IMAGE_SUFFIXES = RASTER_SUFFIXES
+SIGN_DATA_SUBDIR = Path(DATASETS[SIGN_DATA].folder)
 REFERENCE_COUNTS = (1, 3, 5)
 
 
@@ -56,8 +59,8 @@ def _images(folder: Path) -> list[Path]:
 
 def default_data_dir() -> Path | None:
     """``$OCR_DATA_DIR/signatures/sign_data_sigcomp2011`` when the variable is set."""
-    root = os.environ.get("OCR_DATA_DIR")
-    return Path(root) / SIGN_DATA_SUBDIR if root else None
+    root = env_data_dir()
+    return root / SIGN_DATA_SUBDIR if root else None
 
 
 def find_writers(data_dir: str | os.PathLike) -> dict[str, Writer]:

@@ -1,6 +1,8 @@
-"""The bundled weights: present, loadable, and as accurate as their metadata says.
+"""The bundled weights: present, loadable, and above their accuracy floors.
 
-The accuracy checks need the real datasets and are skipped without OCR_DATA_DIR.
+The checks on real data skip (with the reason) when ``$OCR_DATA_DIR`` is unset
+or lacks the dataset. These are floors and ceilings that hold on any machine;
+exact reproduction of the recorded scores is ``python bench/accuracy.py --check``.
 """
 
 from pathlib import Path
@@ -8,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ocr.models import load, registry
+from tests.conftest import require_dataset
 from training.evaluate import evaluate_line_model, evaluate_model
 from training.synth import find_fonts
 
@@ -25,8 +28,12 @@ MINIMUM = {
 #: in their metadata and bench/RESULTS.md: digitline 3.55% on mnist-strings,
 #: 6.06% on the ORAND-CAR-A test half, 5.27% on its first 200 rows, which
 #: this test reads; the issue's ORAND target is 8%).
-MAXIMUM_CER = {("digitline", "mnist-strings:test"): 0.037, ("digitline", "orand-car-a:test"): 0.08,
-               ("textline", "printed-lines:test"): 0.007}
+MAXIMUM_CER = {("digitline", "mnist-strings:test"): 0.037, ("digitline", "orand-car-a:test"): 0.08}
+#: printed-lines is rendered from whatever fonts the machine has (0.50% recorded,
+#: 0.40% and 0.63% measured on machines with other fonts): a generous ceiling.
+PRINTED_LINES_MAXIMUM_CER = 0.02
+#: Lines of printed-lines read by the test (the recorded score uses 2000).
+PRINTED_LINES_SAMPLE = 600
 
 
 @pytest.mark.parametrize("name", sorted(registry.REGISTRY))
@@ -39,33 +46,50 @@ def test_bundled_weights_load_with_metadata(name):
     assert registry.get_spec(name).weights.stat().st_size < 5_000_000
 
 
+def _evaluation(name, key):
+    return next(ev for ev in registry.get_spec(name).evaluations if ev.key == key)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name, key", sorted(MINIMUM))
 def test_bundled_accuracy_on_real_data(name, key, real_data_dir):
     loaded = load(name, runtime="keras")
     model, meta = loaded.net, loaded.card.metadata
-    evaluation = next(ev for ev in registry.get_spec(name).evaluations if ev.key == key)
+    evaluation = _evaluation(name, key)
+    for dataset in (evaluation.dataset, *(e.split(":")[0] for e in evaluation.exclude)):
+        require_dataset(dataset)
     report = evaluate_model(model, meta["labels"], evaluation.dataset, evaluation.split,
                             evaluation.exclude, real_data_dir)
     assert report.accuracy >= MINIMUM[name, key]
-    assert report.accuracy == pytest.approx(meta["scores"][key]["accuracy"], abs=1e-4)
-    if evaluation.exclude:
+    if evaluation.exclude:  # the overlap is a property of the data files, not of the model
         assert report.excluded == 16478 and report.n == 99845
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, key", sorted(MAXIMUM_CER))
 def test_bundled_line_model_on_real_data(name, key, real_data_dir):
     loaded = load(name, kind="line", runtime="keras")
     model, meta = loaded.net, loaded.card.metadata
-    evaluation = next(ev for ev in registry.get_spec(name).evaluations if ev.key == key)
+    evaluation = _evaluation(name, key)
     # ORAND is read through the whole pipeline: a sample keeps the suite fast.
-    limit = 200 if evaluation.dataset == "orand-car-a" else None
-    if evaluation.dataset == "printed-lines" and not find_fonts():
-        pytest.skip("printed-lines renders with the system fonts the model was scored with")
+    limit = None
+    if evaluation.dataset == "orand-car-a":
+        require_dataset("orand-car-a")
+        limit = 200
     report = evaluate_line_model(model, meta["labels"], evaluation.dataset, evaluation.split,
                                  real_data_dir, limit=limit)
     assert report.cer <= MAXIMUM_CER[name, key]
-    if limit is None:
-        assert report.cer == pytest.approx(meta["scores"][key]["cer"], abs=1e-4)
+
+
+@pytest.mark.slow
+def test_bundled_print_line_model_on_rendered_lines():
+    """A ceiling that holds whatever fonts the machine has; no dataset needed."""
+    if not find_fonts():
+        pytest.skip("printed-lines needs TrueType fonts; this machine has none")
+    loaded = load("textline", kind="line", runtime="keras")
+    report = evaluate_line_model(loaded.net, loaded.labels, "printed-lines", "test", limit=PRINTED_LINES_SAMPLE)
+    assert report.n == PRINTED_LINES_SAMPLE
+    assert report.cer <= PRINTED_LINES_MAXIMUM_CER
 
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"

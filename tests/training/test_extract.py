@@ -68,3 +68,15 @@ def test_missing_transcript_does_not_stop_other_pages(tmp_path, model):
     result = run(good, orphan, "--out", tmp_path / "g", "--model", model)
     assert result.exit_code == 2
     assert "b.gt.txt not found" in result.stderr and (tmp_path / "g" / "A").is_dir()
+
+
+def test_transcript_of_random_bytes_is_reported_and_other_pages_go_on(tmp_path, model):
+    good = _page(tmp_path / "a.png", ["AB"])
+    (tmp_path / "a.gt.txt").write_text("AB\n")
+    bad = _page(tmp_path / "b.png", ["CD"])
+    (tmp_path / "b.gt.txt").write_bytes(b"\xff\xfe\x00garbage\x9c\x80")
+    result = run(bad, good, "--out", tmp_path / "g", "--model", model)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert errors == [f"Error: {tmp_path / 'b.gt.txt'}: not UTF-8 text (byte 0xff at offset 0); save it as UTF-8"]
+    assert (tmp_path / "g" / "A").is_dir() and not (tmp_path / "g" / "C").exists()

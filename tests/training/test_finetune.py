@@ -51,6 +51,7 @@ def test_widen_keeps_every_old_weight():
     assert wide.predict(x, verbose=0).shape == (2, 12)
 
 
+@pytest.mark.slow
 def test_train_glyphs_adds_classes_with_lineage(tmp_path, base_model, digits_dir):
     glyphs = _draw_symbols(tmp_path / "glyphs", per_class=8)
     digest = hashlib.sha256(base_model.read_bytes()).hexdigest()
@@ -110,6 +111,7 @@ def test_new_glyph_reaches_every_output_format(tmp_path, fmt):
     assert "\u20ac" in result.stdout or "\\u20ac" in result.stdout  # JSON may escape it
 
 
+@pytest.mark.slow
 def test_adding_classes_leaves_old_weights_untouched(tmp_path, base_model, digits_dir):
     """With frozen features only the new columns learn; old logits cannot drift."""
     glyphs = _draw_symbols(tmp_path / "glyphs", per_class=10)
@@ -139,3 +141,32 @@ def test_cli_defaults_are_the_benchmarked_ones():
     assert {"epochs", "batch_size", "replay_per_class", "holdout", "seed"} <= set(checked)
     for name in checked:
         assert cli_defaults[name] == getattr(FinetuneConfig, name), name
+
+
+@pytest.mark.slow
+def test_train_glyphs_on_lenet_without_mnist_never_downloads(tmp_path, monkeypatch, caplog):
+    """Issue 13: with OCR_OFFLINE unset and no MNIST at hand, rehearsal falls back to rendered
+    glyphs with a warning naming ``ocr data download``; the network is never opened."""
+    import logging
+    import socket
+    import urllib.request
+
+    monkeypatch.delenv("OCR_OFFLINE", raising=False)
+    monkeypatch.delenv("OCR_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("network used")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    monkeypatch.setattr(urllib.request.OpenerDirector, "open", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    glyphs = _draw_symbols(tmp_path / "glyphs", per_class=10)
+    out = tmp_path / "my.keras"
+    with caplog.at_level(logging.WARNING):
+        result = CliRunner().invoke(main, ["train", "glyphs", str(glyphs), "--base", "lenet",
+                                           "--out", str(out), "--epochs", "1", "--replay-per-class", "3"])
+    assert result.exit_code == 0, result.output
+    assert "ocr data download mnist" in caplog.text
+    assert read_metadata(out)["lineage"][-1]["replay"] == "rendered printed glyphs"
+    assert not (tmp_path / "cache").exists()

@@ -54,6 +54,14 @@ def test_load_line_folder_refuses_characters_the_model_lacks(tmp_path):
         load_line_folder(folder, DIGITS)
 
 
+def test_load_line_folder_names_a_transcript_that_is_not_utf8(tmp_path):
+    folder = _write_lines(tmp_path / "lines", n=2)
+    (folder / "line01.gt.txt").write_bytes(bytes(range(128, 256)))
+    with pytest.raises(DataError, match=r"line01.gt.txt: not UTF-8 text \(byte 0x80 at offset 0\)"):
+        load_line_folder(folder, DIGITS)
+
+
+@pytest.mark.slow
 def test_adapt_line_model_through_the_cli(tmp_path, line_base):
     folder = _write_lines(tmp_path / "lines", n=10)
     before = hashlib.sha256(line_base.read_bytes()).hexdigest()
@@ -78,6 +86,7 @@ def test_line_folder_without_transcripts_is_one_line_error(tmp_path, line_base):
     assert_one_line_error(result, ".gt.txt")
 
 
+@pytest.mark.slow
 def test_rehearsal_lines_come_from_the_base_models_training_data(tmp_path, line_base, digits_dir):
     folder = _write_lines(tmp_path / "lines", n=6)
     out = tmp_path / "adapted.keras"
