@@ -42,7 +42,8 @@ def test_text_output(tmp_path, model):
 
 
 @pytest.mark.parametrize("fmt,check", [
-    ("json", lambda s: json.loads(s)["pages"][0]["lines"][0]["words"][0]["chars"][0]["alternatives"]),
+    ("json", lambda s: json.loads(s)["pages"][0]["blocks"][0]["paragraphs"][0]["lines"][0]["words"][0]
+     ["glyphs"][0]["alternatives"]),
     ("hocr", lambda s: "x_wconf" in s and "ocr_page" in s),
     ("tsv", lambda s: s.startswith("level\tpage_num") and "\n5\t1\t1\t1\t1\t1\t" in s),
 ])
