@@ -76,7 +76,13 @@ def main(verbose: int, quiet: bool) -> None:
 @main.command("models")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def models_command(as_json: bool) -> None:
-    """List the bundled models, their classes, sizes and scores."""
+    """List the bundled models, their classes, sizes and scores.
+
+    \b
+    Examples:
+      ocr models
+      ocr models --json
+    """
     from ocr.models.registry import WEIGHTS_DIR, bundled
     from ocr.models.store import read_metadata
 
@@ -146,7 +152,13 @@ def _training_options(func):
 
 @main.group("train", cls=OcrGroup)
 def train_group() -> None:
-    """Train a model: lenet, charnet, digitline, textline, signature, or glyphs (fine-tuning)."""
+    """Train a model: lenet, charnet, digitline, textline, signature, or glyphs (fine-tuning).
+
+    \b
+    Examples:
+      ocr train lenet --out lenet.keras
+      ocr train glyphs my_glyphs/ --out mine.keras
+    """
 
 
 def _run_training(model: str, **options) -> None:
@@ -166,14 +178,24 @@ def _run_training(model: str, **options) -> None:
 @train_group.command("lenet", cls=KerasCommand)
 @_training_options
 def train_lenet(**options) -> None:
-    """Train the LeNet digit model (default data: MNIST train)."""
+    """Train the LeNet digit model (default data: MNIST train).
+
+    \b
+    Example:
+      ocr train lenet --epochs 5 --out lenet.keras
+    """
     _run_training("lenet", **options)
 
 
 @train_group.command("charnet", cls=KerasCommand)
 @_training_options
 def train_charnet(**options) -> None:
-    """Train the character CNN (default data: EMNIST ByClass test + MNIST train)."""
+    """Train the character CNN (default data: EMNIST ByClass test + MNIST train).
+
+    \b
+    Example:
+      ocr train charnet --out charnet.keras
+    """
     _run_training("charnet", **options)
 
 
@@ -183,7 +205,12 @@ def train_charnet(**options) -> None:
               help="Digit strings composed for training.")
 def train_digitline(**options) -> None:
     """Train the digit-line model (CRNN + CTC) on MNIST and cheque digits composed into
-    strings, and on real cheque amounts (ORAND-CAR-A's train half, when at hand)."""
+    strings, and on real cheque amounts (ORAND-CAR-A's train half, when at hand).
+
+    \b
+    Example:
+      ocr train digitline --strings 20000 --out digitline.keras
+    """
     _run_training("digitline", **options)
 
 
@@ -192,7 +219,12 @@ def train_digitline(**options) -> None:
 @click.option("--lines", "strings", type=click.IntRange(1), default=120_000, show_default=True,
               help="Text lines rendered from the system fonts for training.")
 def train_textline(**options) -> None:
-    """Train the print line model (CRNN + CTC) on text lines rendered from fonts."""
+    """Train the print line model (CRNN + CTC) on text lines rendered from fonts.
+
+    \b
+    Example:
+      ocr train textline --lines 50000 --out textline.keras
+    """
     _run_training("textline", **options)
 
 
@@ -223,6 +255,11 @@ def train_glyphs(**options) -> None:
 
     With a line model as --base, adapt it to the line images in GLYPHS that
     have a NAME.gt.txt transcript beside them.
+
+    \b
+    Examples:
+      ocr train glyphs my_glyphs/ --out mine.keras
+      ocr train glyphs lines/ --base textline --out mine.keras
     """
     from training.finetune import FinetuneConfig, finetune
     from training.finetune_lines import LineFinetuneResult
@@ -251,7 +288,12 @@ def train_glyphs(**options) -> None:
 
 @main.group("glyphs", cls=OcrGroup)
 def glyphs_group() -> None:
-    """Make glyph folders for `ocr train glyphs`."""
+    """Make glyph folders for `ocr train glyphs`.
+
+    \b
+    Example:
+      ocr glyphs extract page.png --out my_glyphs/
+    """
 
 
 @glyphs_group.command("extract", cls=KerasCommand)
@@ -262,7 +304,12 @@ def glyphs_group() -> None:
 @click.option("--model", default="charnet", show_default=True,
               help="Model used to split touching characters, as in `ocr read`.")
 def glyphs_extract(images, text, out, model) -> None:
-    """Segment pages or line images like `ocr read` and label their glyphs from the transcript."""
+    """Segment pages or line images like `ocr read` and label their glyphs from the transcript.
+
+    \b
+    Example:
+      ocr glyphs extract page.png --text page.txt --out my_glyphs/
+    """
     from ocr.io import expand_inputs
     from training.extract import extract_many
 
@@ -294,7 +341,13 @@ def glyphs_extract(images, text, out, model) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--confusion", type=click.Path(dir_okay=False), help="Save a confusion-matrix PNG.")
 def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusion) -> None:
-    """Score MODEL (a registry name or a .keras file) on a dataset split."""
+    """Score MODEL (a registry name or a .keras file) on a dataset split.
+
+    \b
+    Examples:
+      ocr evaluate charnet --dataset emnist-bymerge
+      ocr evaluate digitline --dataset orand-car-a --split test
+    """
     from ocr.models import registry
     from training.evaluate import evaluate_model, save_confusion_image
 
@@ -495,6 +548,10 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
     """Check QUESTIONED against genuine --reference signatures.
 
     Exit status: 0 genuine, 1 forged, 2 error.
+
+    \b
+    Example:
+      ocr verify-signature questioned.png -r genuine1.png -r genuine2.png -r genuine3.png
     """
     from ocr.signature import verify_signature
 
@@ -531,7 +588,12 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
               help="Network input size (default 150x240); smaller trains faster and sees less "
                    "stroke detail.")
 def train_signature_command(data, input_size, **options) -> None:
-    """Train the Siamese signature verifier and calibrate its threshold."""
+    """Train the Siamese signature verifier and calibrate its threshold.
+
+    \b
+    Example:
+      ocr train signature --data signatures/ --out signet.keras
+    """
     from training.signatures import SignatureTrainConfig, default_data_dir, train_signature
 
     data = data or default_data_dir()

@@ -215,7 +215,9 @@ def _line(words: list[Word], layout: LineLayout, mapper: _BoxMapper) -> Line:
     x0, _, x1, y1 = layout.box
     glyphs = [g.box for g in layout.glyphs]
     metrics = line_metrics(glyphs) if glyphs else LineMetrics(float(y1), float(y1 - layout.box[1]), None)
-    ends = mapper.points([(x0, metrics.baseline), (x1 - 1, metrics.baseline)]).tolist()
+    # Box ends are exclusive: the baseline is the last row of ink, as Tesseract counts it.
+    y = metrics.baseline - 1
+    ends = mapper.points([(x0, y), (x1 - 1, y)]).tolist()
     return Line(words, _union(w.box for w in words), [tuple(p) for p in ends],
                 metrics.x_height, metrics.cap_height)
 

@@ -38,7 +38,7 @@ def line_properties(line: Line) -> str:
         slope = (yb - ya) / (xb - xa) if xb != xa else 0.0
         offset = ya + slope * (x0 - xa) - y1
         props.append(f"baseline {slope:.3f} {offset:.0f}")
-        descenders = max(0.0, y1 - (ya + slope * (x0 - xa)))
+        descenders = max(0.0, y1 - 1 - (ya + slope * (x0 - xa)))
     else:
         descenders = 0.0
     if line.cap_height:
