@@ -38,6 +38,16 @@ def add_options(parser):
     group.add_argument("--ocr-digits", action="store_true", help="Digit fields only (ocr read --digits).")
 
 
+@hookimpl
+def check_options(options):
+    """Refuse a missing model file before any page is rasterized."""
+    from ocrmypdf.exceptions import BadArgsError
+
+    model = _option(options, "ocr_model")
+    if model and (model.endswith(".keras") or os.sep in model) and not os.path.isfile(model):
+        raise BadArgsError(f"--ocr-model {model}: model file not found")
+
+
 def _option(options, name: str, default=None):
     try:
         value = getattr(options, name)
