@@ -324,3 +324,17 @@ def test_glyph_texts_outside_latin1_do_not_break_the_pdf():
     line = Line([word], (0, 0, 20, 10))
     d = Document([Page("x", 0, 40, 20, [Block((0, 0, 20, 10), [Paragraph([line], (0, 0, 20, 10))])])])
     assert render(d, "pdf", images=[np.full((20, 40), 255, np.uint8)])[:5] == b"%PDF-"
+
+
+def test_pdf_keeps_words_apart_whose_boxes_touch():
+    pytest.importorskip("fpdf", reason="fpdf2 (the pdf extra) writes PDFs")
+    import pypdfium2 as pdfium
+
+    def w(text, x0, x1):
+        return Word([Glyph(text, (x0, 10, x1, 30), 0.9)], (x0, 10, x1, 30))
+
+    # Slanted letters: the second word's box starts a pixel before the first one's ends.
+    line = Line([w("and", 10, 50), w("April", 49, 100), w("x", 110, 120)], (10, 10, 120, 30), [(10, 29), (119, 29)])
+    d = Document([Page("x", 0, 130, 40, [Block(line.box, [Paragraph([line], line.box)])], dpi=72)])
+    data = render(d, "pdf", images=[np.full((40, 130), 255, np.uint8)])
+    assert pdfium.PdfDocument(data)[0].get_textpage().get_text_range() == "and April x"

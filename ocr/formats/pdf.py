@@ -82,16 +82,17 @@ def _baseline_y(line: Line, word: Word) -> float:
 def _text_layer(pdf, page: Page, scale: float) -> None:
     for line in page.lines:
         cap = line.cap_height or 0.75 * (line.box[3] - line.box[1])
-        size = max(cap / CAP_HEIGHT_EM * scale, 1.0)
-        pdf.set_font("helvetica", size=size)
-        for word in line.words:
+        pdf.set_font("helvetica", size=max(cap / CAP_HEIGHT_EM * scale, 1.0))
+        words = [w for w in line.words if _latin1(w.text).strip()]
+        for i, word in enumerate(words):
             text = _latin1(word.text)
-            if not text.strip():
-                continue
             natural = pdf.get_string_width(text)
             width = (word.box[2] - word.box[0]) * scale
-            pdf.set_stretching(100.0 * width / natural if natural > 0 else 100.0)
-            pdf.text(word.box[0] * scale, _baseline_y(line, word) * scale, text)
+            pdf.set_stretching(100.0 * width / natural if natural > 0 and width > 0 else 100.0)
+            # The word fills its box; a space follows inside the same run (PDF readers drop a
+            # separate narrow space), so text extraction and search see the words apart.
+            pdf.text(word.box[0] * scale, _baseline_y(line, word) * scale,
+                     text + " " if i + 1 < len(words) else text)
         pdf.set_stretching(100.0)
 
 
