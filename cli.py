@@ -449,8 +449,10 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
     from ocr.pipeline import Document, Predictor
 
     quiet = quiet or _quiet(ctx)
-    if quiet:
-        logging.getLogger().setLevel(logging.ERROR)
+    if quiet:  # for this command only (the level is the process's, and tests run many commands)
+        root = logging.getLogger()
+        ctx.call_on_close(lambda level=root.level: root.setLevel(level))
+        root.setLevel(logging.ERROR)
     if output == "-":
         output = None
     predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,

@@ -74,7 +74,7 @@ class _BoxMapper:
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         if self.inverse is not None:
             xy = np.concatenate([xy, np.ones((len(xy), 1))], axis=1) @ self.inverse.T
-        return np.clip(np.rint(xy), 0, [self.w, self.h]).astype(np.int64)
+        return np.clip(np.rint(xy), 0, [self.w - 1, self.h - 1]).astype(np.int64)
 
 
 @dataclass
