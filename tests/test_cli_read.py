@@ -174,6 +174,10 @@ def test_dash_output_is_stdout(tmp_path, model):
     result = run([digits_png(tmp_path / "a.png"), "--model", model, "-o", "-"])
     assert result.exit_code == 0 and len(result.stdout.strip()) == 4
     assert not (tmp_path / "-").exists()
+    pytest.importorskip("fpdf", reason="fpdf2 (the pdf extra) writes PDFs")
+    result = run([digits_png(tmp_path / "a.png"), "--model", model, "--format", "pdf", "-o", "-"])
+    assert result.exit_code == 0 and result.stdout_bytes.startswith(b"%PDF-")
+    assert result.stdout_bytes.rstrip().endswith(b"%%EOF") and not (tmp_path / "-").exists()
 
 
 def test_quiet_prints_no_warning_or_note(tmp_path, model):
