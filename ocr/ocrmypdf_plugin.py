@@ -8,7 +8,7 @@ OCRmyPDF rasterizes each page and calls :meth:`OcrEngine.generate_hocr`, which
 reads the image with :class:`ocr.pipeline.Predictor` and writes this package's
 hOCR (:mod:`ocr.formats.hocr`); OCRmyPDF renders that into the text layer.
 With ``--pdf-renderer sandwich`` it calls :meth:`generate_pdf` instead, which
-writes the text-only PDF with :mod:`ocr.formats.pdf`. Needs ``pip install 'ocr[ocrmypdf]'``.
+writes the text-only PDF with :mod:`ocr.formats.pdf`. Needs OCRmyPDF (the ``ocrmypdf`` extra).
 """
 
 from __future__ import annotations

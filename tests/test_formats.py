@@ -314,7 +314,7 @@ def test_pdf_reloads_images_from_files_and_says_when_it_cannot(doc, tmp_path):
 
 def test_pdf_without_fpdf2_says_how_to_install(doc, monkeypatch):
     monkeypatch.setitem(sys.modules, "fpdf", None)
-    with pytest.raises(FormatError, match=r"pip install 'ocr\[pdf\]'"):
+    with pytest.raises(FormatError, match=r"needs the fpdf2 package: pip install fpdf2"):
         render(doc, "pdf", images=[page_image()])
 
 

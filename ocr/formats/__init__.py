@@ -11,14 +11,10 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ocr.errors import OcrError
+from ocr.errors import FormatError  # noqa: F401  (raised by the writers)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ocr.document import Document
-
-
-class FormatError(OcrError):
-    """A document cannot be written in the asked format (or its optional dependency is missing)."""
 
 
 @dataclass(frozen=True)

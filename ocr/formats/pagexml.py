@@ -125,7 +125,7 @@ def write(doc: Document, page: int | None = None, dpi: float | None = None) -> s
     if page is None:
         if len(doc.pages) != 1:
             raise FormatError(f"PAGE XML holds one page and the document has {len(doc.pages)}: "
-                              "write one file per page (ocr read -o OUT.xml writes OUT-1.xml, OUT-2.xml, ...)")
+                              "write each page on its own (page=N, or ocr.formats.render_pages)")
         page = 0
     ET.register_namespace("", NS)
     ET.register_namespace("xsi", XSI)

@@ -5,7 +5,7 @@ one its file states, else 300: a 2480x3508 scan at 300 dpi is A4). Each word is
 written in invisible text (rendering mode 3, as Tesseract and OCRmyPDF do) on
 its line's baseline, stretched to its box, so search, selection and copy find
 it where it is on the image. Needs the optional ``fpdf2`` package
-(``pip install 'ocr[pdf]'``).
+(``pip install fpdf2``, the ``pdf`` extra).
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from ocr.formats import FormatError
 DEFAULT_DPI = 300.0
 #: Helvetica's cap height, in ems: a line's cap height in pixels gives the font size.
 CAP_HEIGHT_EM = 0.718
-INSTALL_HINT = "pip install 'ocr[pdf]' (or pip install fpdf2)"
+INSTALL_HINT = "pip install fpdf2 (the pdf extra: pip install '.[pdf]' in the ocr checkout)"
 
 
 def _fpdf():
     try:
         import fpdf
     except ImportError:
-        raise FormatError(f"--format pdf needs the fpdf2 package: {INSTALL_HINT}") from None
+        raise FormatError(f"writing PDF needs the fpdf2 package: {INSTALL_HINT}") from None
     return fpdf
 
 
