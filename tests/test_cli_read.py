@@ -193,33 +193,26 @@ def test_quiet_prints_no_warning_or_note(tmp_path, model):
     assert result.exit_code == 2 and result.stderr.strip().startswith("Error: ") and "bad.png" in result.stderr
 
 
-def test_progress_counts_pages(tmp_path, model):
+def test_progress_counts_pages(tmp_path, model, monkeypatch):
+    import click
+
     pages = [Image.fromarray(cv2.imread(digits_png(tmp_path / f"{i}.png"), cv2.IMREAD_GRAYSCALE))
              for i in range(3)]
     pages[0].save(tmp_path / "three.pdf", save_all=True, append_images=pages[1:], resolution=100)
-    result = run([str(tmp_path / "three.pdf"), "--model", model])
-    assert result.exit_code == 0
-    assert "reading pages" in result.stderr and len(result.stdout.split("\f")) == 3
-    from cli import read_command
-
-    shown = []
-    orig = cli_progressbar = __import__("click").progressbar
+    bars = []
+    real = click.progressbar
 
     def spy(*args, **kw):
-        bar = orig(*args, **kw)
-        shown.append(bar)
-        return bar
+        bars.append(real(*args, **kw))
+        return bars[-1]
 
-    import click
-
-    click.progressbar = spy
-    try:
-        result = run([str(tmp_path / "three.pdf"), str(tmp_path / "0.png"), "--model", model])
-    finally:
-        click.progressbar = cli_progressbar
-    assert result.exit_code == 0 and read_command is not None
-    (bar,) = shown
-    assert bar.length == 4 and bar.pos == 4  # 3 PDF pages + 1 image, not 2 files
+    monkeypatch.setattr(click, "progressbar", spy)
+    result = run([str(tmp_path / "three.pdf"), "--model", model])  # one input, three pages
+    assert result.exit_code == 0 and len(result.stdout.split("\f")) == 3
+    assert "reading pages" in result.stderr and (bars[0].length, bars[0].pos) == (3, 3)
+    result = run([str(tmp_path / "three.pdf"), str(tmp_path / "0.png"), "--model", model])
+    assert result.exit_code == 0
+    assert (bars[1].length, bars[1].pos) == (4, 4)  # 3 PDF pages + 1 image, not 2 files
 
 
 def test_reading_nothing_is_an_error(tmp_path, model):
