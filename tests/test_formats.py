@@ -145,9 +145,10 @@ def test_json_matches_its_schema(doc):
         jsonschema.validate(data, schema(), cls=jsonschema.Draft202012Validator)
 
 
-def test_schema_file_is_in_the_repository_and_names_every_field():
-    path = Path(__file__).resolve().parents[1] / "ocr" / "schemas" / "document.schema.json"
-    schema = json.loads(path.read_text())
+def test_schema_file_ships_with_the_package_and_names_every_field():
+    from importlib import resources
+
+    schema = json.loads(resources.files("ocr.schemas").joinpath("document.schema.json").read_text("utf-8"))
     defs = schema["$defs"]
     blank = Page("b.png", 0, 9, 9)
     assert set(defs["page"]["required"]) == set(blank.to_dict())
