@@ -15,6 +15,7 @@ import sys
 import click
 
 from ocr.errors import OcrError, OutputExistsError
+from ocr.formats import FORMATS
 from training.config import FinetuneConfig, SignatureTrainConfig, TrainConfig, default
 
 # TensorFlow's C++ start-up chatter would bury our one-line errors.
@@ -76,9 +77,19 @@ class OcrGroup(click.Group):
 @click.group(cls=OcrGroup)
 @click.version_option(package_name="ocr")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def main(verbose: int) -> None:
-    """OCR for handwriting, digit fields and hand-printed forms."""
+@click.option("-q", "--quiet", is_flag=True, help="Errors only on stderr (no notes, warnings or progress).")
+def main(verbose: int, quiet: bool) -> None:
+    """OCR for handwriting, digit fields and hand-printed forms.
+
+    \b
+    Examples:
+      ocr read scan.png
+      ocr read --format hocr -o scan.hocr scan.png
+      ocr models
+    """
     level = logging.WARNING - 10 * min(verbose, 2) if verbose else logging.INFO
+    if quiet:
+        level = logging.ERROR
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     for noisy in ("absl", "tensorflow", "h5py"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
@@ -88,7 +99,13 @@ def main(verbose: int) -> None:
 @main.command("models")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def models_command(as_json: bool) -> None:
-    """List the bundled models, their classes, sizes and scores."""
+    """List the bundled models, their classes, sizes and scores.
+
+    \b
+    Examples:
+      ocr models
+      ocr models --json
+    """
     from ocr.models.registry import bundled
 
     rows = []
@@ -171,7 +188,13 @@ def _training_options(func):
 
 @main.group("train", cls=OcrGroup)
 def train_group() -> None:
-    """Train a model: lenet, charnet, digitline, textline, signature, or glyphs (fine-tuning)."""
+    """Train a model: lenet, charnet, digitline, textline, signature, or glyphs (fine-tuning).
+
+    \b
+    Examples:
+      ocr train lenet --out lenet.keras
+      ocr train glyphs my_glyphs/ --out mine.keras
+    """
 
 
 def _run_training(model: str, **options) -> None:
@@ -191,14 +214,24 @@ def _run_training(model: str, **options) -> None:
 @train_group.command("lenet", cls=KerasCommand)
 @_training_options
 def train_lenet(**options) -> None:
-    """Train the LeNet digit model (default data: MNIST train)."""
+    """Train the LeNet digit model (default data: MNIST train).
+
+    \b
+    Example:
+      ocr train lenet --epochs 5 --out lenet.keras
+    """
     _run_training("lenet", **options)
 
 
 @train_group.command("charnet", cls=KerasCommand)
 @_training_options
 def train_charnet(**options) -> None:
-    """Train the character CNN (default data: EMNIST ByClass test + MNIST train)."""
+    """Train the character CNN (default data: EMNIST ByClass test + MNIST train).
+
+    \b
+    Example:
+      ocr train charnet --out charnet.keras
+    """
     _run_training("charnet", **options)
 
 
@@ -208,7 +241,12 @@ def train_charnet(**options) -> None:
               help="Digit strings composed for training.")
 def train_digitline(**options) -> None:
     """Train the digit-line model (CRNN + CTC) on MNIST and cheque digits composed into
-    strings, and on real cheque amounts (ORAND-CAR-A's train half, when at hand)."""
+    strings, and on real cheque amounts (ORAND-CAR-A's train half, when at hand).
+
+    \b
+    Example:
+      ocr train digitline --strings 20000 --out digitline.keras
+    """
     _run_training("digitline", **options)
 
 
@@ -217,7 +255,12 @@ def train_digitline(**options) -> None:
 @click.option("--lines", "strings", type=click.IntRange(1), default=120_000, show_default=True,
               help="Text lines rendered from the system fonts for training.")
 def train_textline(**options) -> None:
-    """Train the print line model (CRNN + CTC) on text lines rendered from fonts."""
+    """Train the print line model (CRNN + CTC) on text lines rendered from fonts.
+
+    \b
+    Example:
+      ocr train textline --lines 50000 --out textline.keras
+    """
     _run_training("textline", **options)
 
 
@@ -250,6 +293,11 @@ def train_glyphs(**options) -> None:
 
     With a line model as --base, adapt it to the line images in GLYPHS that
     have a NAME.gt.txt transcript beside them.
+
+    \b
+    Examples:
+      ocr train glyphs my_glyphs/ --out mine.keras
+      ocr train glyphs lines/ --base textline --out mine.keras
     """
     from training.finetune import finetune
 
@@ -263,7 +311,12 @@ def train_glyphs(**options) -> None:
 
 @main.group("glyphs", cls=OcrGroup)
 def glyphs_group() -> None:
-    """Make glyph folders for `ocr train glyphs`."""
+    """Make glyph folders for `ocr train glyphs`.
+
+    \b
+    Example:
+      ocr glyphs extract page.png --out my_glyphs/
+    """
 
 
 @glyphs_group.command("extract", cls=KerasCommand)
@@ -274,7 +327,12 @@ def glyphs_group() -> None:
 @click.option("--model", default="charnet", show_default=True,
               help="Model used to split touching characters, as in `ocr read`.")
 def glyphs_extract(images, text, out, model) -> None:
-    """Segment pages or line images like `ocr read` and label their glyphs from the transcript."""
+    """Segment pages or line images like `ocr read` and label their glyphs from the transcript.
+
+    \b
+    Example:
+      ocr glyphs extract page.png --text page.txt --out my_glyphs/
+    """
     from ocr.io import expand_inputs
     from training.extract import extract_many
 
@@ -306,7 +364,13 @@ def glyphs_extract(images, text, out, model) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--confusion", type=click.Path(dir_okay=False), help="Save a confusion-matrix PNG.")
 def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusion) -> None:
-    """Score MODEL (a registry name or a .keras file) on a dataset split."""
+    """Score MODEL (a registry name or a .keras file) on a dataset split.
+
+    \b
+    Examples:
+      ocr evaluate charnet --dataset emnist-bymerge
+      ocr evaluate digitline --dataset orand-car-a --split test
+    """
     from ocr.models import load, read_card
 
     trainer = read_card(model).kind_object.trainer()()
@@ -336,10 +400,13 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
 
 @main.command("read", cls=ReadCommand)
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "hocr", "tsv"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically) "
-              "instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
+              help="Output format: " + "; ".join(f"{f.name}: {f.description}" for f in FORMATS.values()) + ".")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Write to FILE "
+              "(atomically) instead of stdout; '-' is stdout. With --format page and several pages: "
+              "FILE-1.xml, FILE-2.xml, ...")
+@click.option("--dpi", type=click.FloatRange(1, 10_000), help="Resolution of the inputs, for the PDF page "
+              "size and hOCR/PAGE (default: what the file states, else 300).")
 @click.option("--model", help="Model: auto (default: textline for printed lines, charnet for the lines "
               "it is unsure of), a registry name (charnet, lenet; line models digitline, textline) "
               "or a .keras path.")
@@ -355,62 +422,111 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
                    "there are several inputs or pages).")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
               help="Threads preparing pages (preprocessing, segmentation) ahead of recognition.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or notes on stderr; errors only.")
 @click.pass_context
-def read_command(ctx, inputs, fmt, output, model, digits, charset, binarization, no_deskew,
-                 keep_lines, overlay, jobs) -> None:
-    """Read the text of images, PDFs or directories of them ('-' reads stdin)."""
+def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binarization, no_deskew,
+                 keep_lines, overlay, jobs, quiet) -> None:
+    """Read the text of images, PDFs or directories of them ('-' reads stdin).
+
+    \b
+    Examples:
+      ocr read scan.png
+      ocr read --format pdf -o searchable.pdf scan1.png scan2.png
+      ocr read --format alto -o page.xml scan.tif
+    """
     from ocr import export
     from ocr.errors import ImageError
     from ocr.fileio import write_bytes_atomic, write_text_atomic
-    from ocr.io import expand_inputs, load
+    from ocr.formats import render_pages
+    from ocr.formats.pdf import encode_image
+    from ocr.io import IMAGE_SUFFIXES, expand_inputs, load
     from ocr.pipeline import Document, Predictor
 
+    quiet = quiet or _quiet(ctx)
+    if quiet:  # for this command only (the level is the process's, and tests run many commands)
+        root = logging.getLogger()
+        ctx.call_on_close(lambda level=root.level: root.setLevel(level))
+        root.setLevel(logging.ERROR)
+    if output == "-":
+        output = None
     predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
                           deskew=not no_deskew, remove_lines=not keep_lines)
     items = expand_inputs(list(inputs))
+    if not items:
+        raise UserError(f"nothing to read: {', '.join(inputs)} holds no image or PDF files "
+                        f"({', '.join(sorted(set(IMAGE_SUFFIXES)))})")
     failed = 0
     page_counts: dict[str, int] = {}
+    images: list[bytes] = []
     bar = None
+    stack = contextlib.ExitStack()
+
+    def progress(pages_known: int):
+        # Counts pages: each input counts one until it is loaded, then as many as it has.
+        nonlocal bar
+        if bar is None and not quiet and pages_known > 1:
+            bar = stack.enter_context(click.progressbar(length=pages_known, label="reading pages",
+                                                        show_pos=True, file=sys.stderr))
+        elif bar is not None:
+            bar.length = pages_known
+        return bar
 
     def pages():
         # One input decoded at a time, as reading reaches it: a long batch never sits in memory.
         nonlocal failed
+        known = len(items)
         for item in items:
             try:
                 loaded = load(item)
             except ImageError as exc:  # one line per bad input; the others are still read
                 click.echo(f"Error: {exc}", err=True)
                 failed += 1
-                if bar:
+                if progress(known):
                     bar.update(1)
                 continue
             page_counts[loaded[0].source] = len(loaded)
+            known += len(loaded) - 1
+            progress(known)
             yield from loaded
 
     results = []
-    with contextlib.ExitStack() as stack:
-        if len(items) > 1:
-            bar = stack.enter_context(click.progressbar(length=len(items), label="reading", file=sys.stderr))
+    with stack:
         for image, page in predictor.iter_read(pages(), jobs=jobs):
             results.append(page)
-            last_of_input = page.index + 1 == page_counts[page.source]
-            if page.blank:
+            if page.blank and not quiet:
                 click.echo(f"Warning: {page.source}: page {page.index + 1} is blank (uniform image), "
                            "no text", err=True)
             if overlay:
                 png = export.encode_png(export.draw_overlay(image.image, page))
                 several = len(items) > 1 or page_counts[page.source] > 1
                 write_bytes_atomic(_overlay_path(overlay, len(results), several), png)
-            if bar and last_of_input:
+            if fmt == "pdf":
+                images.append(encode_image(image.image))
+            if bar:
                 bar.update(1)
     doc = Document(results, model=predictor.recognizer.model_name)
-    text = export.render(doc, fmt)
-    if output:
-        write_text_atomic(output, text)
-    elif text:
-        click.echo(text, nl=False)
+    options = {"images": images} if fmt == "pdf" else {}
+    if fmt in ("hocr", "page", "pdf"):
+        options["dpi"] = dpi
+    outputs = render_pages(doc, fmt, **options)
+    if len(outputs) > 1 and not output:
+        raise UserError(f"--format {fmt} writes one file per page: give -o FILE for these {len(outputs)} pages")
+    for n, text in enumerate(outputs, start=1):
+        if output:
+            target = _overlay_path(output, n, len(outputs) > 1)
+            (write_bytes_atomic if isinstance(text, bytes) else write_text_atomic)(target, text)
+        elif isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        elif text:
+            click.echo(text, nl=False)
     if failed:
         ctx.exit(2)
+
+
+def _quiet(ctx) -> bool:
+    """Whether ``ocr -q`` was given before the command."""
+    return bool(ctx.find_root().params.get("quiet"))
 
 
 # ------------------------------------------------------ verify-signature (issue 4)
@@ -428,6 +544,10 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
     """Check QUESTIONED against genuine --reference signatures.
 
     Exit status: 0 genuine, 1 forged, 2 error.
+
+    \b
+    Example:
+      ocr verify-signature questioned.png -r genuine1.png -r genuine2.png -r genuine3.png
     """
     from ocr.verify import verify_signature
 
@@ -468,7 +588,12 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
               help="Network input size (default 150x240); smaller trains faster and sees less "
                    "stroke detail.")
 def train_signature_command(data, input_size, **options) -> None:
-    """Train the Siamese signature verifier and calibrate its threshold."""
+    """Train the Siamese signature verifier and calibrate its threshold.
+
+    \b
+    Example:
+      ocr train signature --data signatures/ --out signet.keras
+    """
     from training.signatures import default_data_dir, train_signature
 
     data = data or default_data_dir()

@@ -1,13 +1,34 @@
 """ocr: handwriting-first OCR on Keras 3."""
 
+from __future__ import annotations
+
+import os
+
 __version__ = "0.1.0"
 
 
+def _quiet_tensorflow() -> None:
+    """Keep TensorFlow's C++ start-up lines (oneDNN, cuInit) off stderr, unless asked for.
+
+    Setting ``TF_CPP_MIN_LOG_LEVEL`` yourself (``0`` shows everything) is asking:
+    then it is left alone and Keras is imported as usual.
+    """
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    from ocr.device import import_keras_quietly
+
+    import_keras_quietly()
+
+
 def read(source, **options):
-    """Read the text of an image, file, PDF, directory or array; see :func:`ocr.pipeline.read`.
+    """Read the text of an image, file, PDF, directory, array or PIL image; see :func:`ocr.pipeline.read`.
 
     Imported lazily so ``import ocr`` stays cheap (no Keras until it is needed).
     """
+    # Reading runs on ONNX Runtime where it can; Keras, if a model needs it, is
+    # imported quietly by the loader (ocr.models.store.load_keras).
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from ocr.pipeline import read as _read
 
     return _read(source, **options)
@@ -18,6 +39,7 @@ def verify_signature(references, questioned, **options):
 
     Imported lazily, like :func:`read`.
     """
+    _quiet_tensorflow()
     from ocr.verify import verify_signature as _verify
 
     return _verify(references, questioned, **options)

@@ -27,5 +27,9 @@ class ImageError(OcrError):
     """An input image is missing, unreadable, empty or too large."""
 
 
+class FormatError(OcrError):
+    """A document cannot be written in the asked format, or the format's optional package is missing."""
+
+
 class OutputExistsError(OcrError):
     """Writing would overwrite an existing file without ``--force``."""

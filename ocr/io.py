@@ -48,6 +48,7 @@ class PageImage:
     source: str
     index: int  # 0-based page number inside the source
     image: np.ndarray
+    dpi: float | None = None  # resolution the file states (PDFs: the one rendered at), if any
 
 
 def expand_inputs(inputs: list[str]) -> list[str]:
@@ -114,7 +115,7 @@ def _decode_image(name: str, data: bytes) -> list[np.ndarray]:
                         raise ImageError(f"{name}: more than {MAX_PAGES} pages")
                     _check_size(name, *frame.size)
                     frame.load()
-                    pages.append(_pil_to_array(frame))
+                    pages.append(_pil_to_array(_upright(frame)))
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -124,6 +125,48 @@ def _decode_image(name: str, data: bytes) -> list[np.ndarray]:
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ImageError(f"{name}: corrupt or truncated image ({exc})") from None
     return pages
+
+
+def _upright(img):
+    """Apply the EXIF orientation (a phone photo stored sideways), as viewers do."""
+    from PIL import ImageOps
+
+    return ImageOps.exif_transpose(img) if img.getexif().get(0x0112, 1) != 1 else img
+
+
+def image_dpi(data: bytes) -> float | None:
+    """The horizontal resolution an image file states (PDFs: the one they are rendered at), or None."""
+    if data[:5] == b"%PDF-":
+        return float(PDF_DPI)
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            dpi = img.info.get("dpi")
+    except Exception:  # undecodable files are reported by decode()
+        return None
+    try:
+        value = float(dpi[0] if isinstance(dpi, tuple) else dpi)
+    except (TypeError, ValueError):
+        return None
+    return value if 1 <= value <= 10_000 else None  # 0 or absurd values mean "not stated"
+
+
+def is_pil_image(obj) -> bool:
+    """Whether ``obj`` is a PIL image, without importing PIL for other inputs."""
+    return type(obj).__module__.startswith("PIL.") and hasattr(obj, "getexif")
+
+
+def from_pil(img, name: str | None = None) -> list[PageImage]:
+    """The current frame of a PIL image as a page (EXIF orientation applied, like files)."""
+    name = name or getattr(img, "filename", "") or "<image>"
+    _check_size(name, *img.size)
+    dpi = img.info.get("dpi")
+    try:
+        dpi = float(dpi[0] if isinstance(dpi, tuple) else dpi) if dpi else None
+    except (TypeError, ValueError):
+        dpi = None
+    return [PageImage(name, 0, _pil_to_array(_upright(img)), dpi)]
 
 
 def _decode_pdf(name: str, data: bytes, dpi: int = PDF_DPI) -> list[np.ndarray]:
@@ -205,12 +248,13 @@ def load(source: str | os.PathLike | bytes | np.ndarray, name: str | None = None
         return [PageImage(name, 0, arr)]
     if isinstance(source, (bytes, bytearray)):
         name = name or "<bytes>"
-        return [PageImage(name, i, p) for i, p in enumerate(decode(bytes(source), name))]
+        data = bytes(source)
+        return [PageImage(name, i, p, dpi) for dpi in [image_dpi(data)] for i, p in enumerate(decode(data, name))]
     text = os.fspath(source)
     if text == "-":
         name = name or "<stdin>"
         data = _read_stream(sys.stdin.buffer, name)
-        return [PageImage(name, i, p) for i, p in enumerate(decode(data, name))]
+        return [PageImage(name, i, p, dpi) for dpi in [image_dpi(data)] for i, p in enumerate(decode(data, name))]
     name = name or text
     path = Path(text)
     if path.is_dir():
@@ -226,4 +270,4 @@ def load(source: str | os.PathLike | bytes | np.ndarray, name: str | None = None
         raise ImageError(f"{name}: permission denied") from None
     except OSError as exc:
         raise ImageError(f"{name}: cannot read file ({exc.strerror or exc})") from None
-    return [PageImage(name, i, p) for i, p in enumerate(decode(data, name))]
+    return [PageImage(name, i, p, dpi) for dpi in [image_dpi(data)] for i, p in enumerate(decode(data, name))]

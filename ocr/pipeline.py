@@ -12,7 +12,7 @@ import logging
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from functools import partial
 from itertools import islice
 from typing import Callable, Iterable, Iterator
@@ -21,17 +21,20 @@ import cv2
 import numpy as np
 
 from ocr import charsets
-from ocr.io import PageImage, expand_inputs, load
+from ocr.document import (Block, Box, Char, Document, Failure, Glyph, Line, Page, Paragraph,  # noqa: F401
+                          Word, text_blocks, union)
+from ocr.errors import ImageError
+from ocr.io import PageImage, expand_inputs, from_pil, is_pil_image, load
+from ocr.normalize import LineMetrics, line_metrics
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
 from ocr.models import get_kind, read_card
 from ocr.postprocess import RecognizedChar, apply_steps
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import HAND_MODEL, PRINT_MODEL, MixedRecognizer
-from ocr.segment import Layout, segment
+from ocr.segment import Layout, LineLayout, segment
 
 log = logging.getLogger(__name__)
 
-Box = tuple[int, int, int, int]
 #: The model ``digits=True`` reads with unless another is named: the line
 #: model, which reads touching digits that glyph segmentation cuts wrongly
 #: (ORAND-CAR-A CER 16.0% against LeNet's 35.8%, bench/RESULTS.md).
@@ -41,92 +44,8 @@ DIGITS_MODEL = "digitline"
 AUTO_MODEL = "auto"
 
 
-@dataclass
-class Char:
-    """A recognized character: its text, box, confidence (0..1) and top-3 alternatives."""
-
-    text: str
-    box: Box
-    confidence: float
-    alternatives: list[tuple[str, float]] = field(default_factory=list)
-
-
-@dataclass
-class Word:
-    chars: list[Char]
-    box: Box
-
-    @property
-    def text(self) -> str:
-        return "".join(c.text for c in self.chars)
-
-    @property
-    def confidence(self) -> float:
-        """Mean character confidence (0..1)."""
-        return float(np.mean([c.confidence for c in self.chars])) if self.chars else 0.0
-
-
-@dataclass
-class Line:
-    words: list[Word]
-    box: Box
-    block: int = 0
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
-
-
-@dataclass
-class Page:
-    """One page: its lines in reading order and what preprocessing found."""
-
-    source: str
-    index: int
-    width: int
-    height: int
-    lines: list[Line] = field(default_factory=list)
-    angle: float = 0.0          # skew found and corrected, degrees counter-clockwise
-    inverted: bool = False      # light ink on a dark background was inverted
-    binarization: str = "none"
-    blank: bool = False
-
-    @property
-    def text(self) -> str:
-        return "\n".join(l.text for l in self.lines)
-
-    def to_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "lines"}
-        out["text"] = self.text
-        out["lines"] = [{
-            "box": list(l.box), "block": l.block, "text": l.text,
-            "words": [{
-                "box": list(w.box), "text": w.text, "confidence": round(w.confidence, 4),
-                "chars": [{"text": c.text, "box": list(c.box), "confidence": round(c.confidence, 4),
-                           "alternatives": [[a, round(p, 4)] for a, p in c.alternatives]}
-                          for c in w.chars],
-            } for w in l.words],
-        } for l in self.lines]
-        return out
-
-
-@dataclass
-class Document:
-    pages: list[Page] = field(default_factory=list)
-    model: str = ""
-
-    @property
-    def text(self) -> str:
-        """Page texts, each page ended by a newline and separated by form feeds, as Tesseract does."""
-        return "\n\f".join(p.text for p in self.pages)
-
-    def to_dict(self) -> dict:
-        return {"model": self.model, "pages": [p.to_dict() for p in self.pages]}
-
-
 def _union(boxes: Iterable[Box]) -> Box:
-    x0, y0, x1, y1 = zip(*boxes)
-    return (min(x0), min(y0), max(x1), max(y1))
+    return union(boxes)
 
 
 class _BoxMapper:
@@ -150,6 +69,13 @@ class _BoxMapper:
             boxes = np.concatenate([np.floor(xy.min(axis=1)), np.ceil(xy.max(axis=1))], axis=1)
         limits = np.array([self.w, self.h, self.w, self.h], dtype=np.float64)
         return np.clip(boxes, 0, limits).astype(np.int64)
+
+    def points(self, xy: np.ndarray) -> np.ndarray:
+        """Map (N, 2) points, rounded and clipped to the input."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        if self.inverse is not None:
+            xy = np.concatenate([xy, np.ones((len(xy), 1))], axis=1) @ self.inverse.T
+        return np.clip(np.rint(xy), 0, [self.w - 1, self.h - 1]).astype(np.int64)
 
 
 @dataclass
@@ -222,10 +148,16 @@ class Predictor:
         return analyse_page(page, self.binarization, self.deskew, self.remove_lines)
 
     def recognize(self, analysis: Analysis) -> Page:
-        """Recognize the lines of an analysed page and map boxes back to the input image."""
+        """Recognize the lines of an analysed page and build its result tree in input-image pixels.
+
+        Lines are grouped into text blocks by the segmenter's block index, one
+        paragraph per block (the layout stage will refine both). Each line
+        gets a straight baseline and its x-height from the segmenter's glyph
+        boxes (:func:`ocr.normalize.line_metrics`), mapped back like the boxes.
+        """
         page, pre = analysis.page, analysis.pre
         h, w = pre.input_shape
-        result = Page(page.source, page.index, int(w), int(h), angle=pre.angle,
+        result = Page(page.source, page.index, int(w), int(h), dpi=page.dpi, angle=pre.angle,
                       inverted=pre.inverted, binarization=pre.method, blank=pre.blank)
         if analysis.layout is None:
             log.info("%s page %d: blank", page.source, page.index + 1)
@@ -233,15 +165,20 @@ class Predictor:
         layout = analysis.layout
         recognized = [apply_steps(words) for words in self.recognizer.recognize_lines(layout.components,
                                                                                        layout.lines)]
+        mapper = _BoxMapper(pre)
         flat = [c for words in recognized for chars in words for c in chars]
-        boxes = iter(_BoxMapper(pre).many(np.array([c.box for c in flat])).tolist()) if flat else iter(())
+        boxes = iter(mapper.many(np.array([c.box for c in flat])).tolist()) if flat else iter(())
+        lines: list[Line] = []
+        block_ids: list[int] = []
         for line_layout, words in zip(layout.lines, recognized):
             out_words = []
             for chars in words:
                 cs = [_char(c, tuple(next(boxes))) for c in chars]
                 out_words.append(Word(cs, _union(c.box for c in cs)))
             if out_words:
-                result.lines.append(Line(out_words, _union(w.box for w in out_words), line_layout.block))
+                lines.append(_line(out_words, line_layout, mapper))
+                block_ids.append(line_layout.block)
+        result.blocks = text_blocks(lines, block_ids)
         return result
 
     def read_page(self, page: PageImage) -> Page:
@@ -280,27 +217,60 @@ class Predictor:
                 yield analysis.page, self.recognize(analysis)
 
 
-def _char(c: RecognizedChar, box: Box) -> Char:
-    return Char(c.text, box, float(c.confidence), [(a, float(p)) for a, p in c.alternatives])
+def _char(c: RecognizedChar, box: Box) -> Glyph:
+    return Glyph(c.text, box, float(c.confidence), [(a, float(p)) for a, p in c.alternatives])
+
+
+def _line(words: list[Word], layout: LineLayout, mapper: _BoxMapper) -> Line:
+    """A line with its baseline (a straight segment across the line, in input pixels) and x-height."""
+    x0, _, x1, y1 = layout.box
+    glyphs = [g.box for g in layout.glyphs]
+    metrics = line_metrics(glyphs) if glyphs else LineMetrics(float(y1), float(y1 - layout.box[1]), None)
+    # Box ends are exclusive: the baseline is the last row of ink, as Tesseract counts it.
+    y = metrics.baseline - 1
+    ends = mapper.points([(x0, y), (x1 - 1, y)]).tolist()
+    return Line(words, _union(w.box for w in words), [tuple(p) for p in ends],
+                metrics.x_height, metrics.cap_height)
 
 
 def read(source, model: str | os.PathLike | None = None, digits: bool = False,
          charset: str | None = None, binarization: str = "auto", deskew: bool = True,
-         remove_lines: bool = True, jobs: int = 1) -> Document:
+         remove_lines: bool = True, jobs: int = 1, errors: str = "raise") -> Document:
     """Read the text of an image, a file (image, multi-page TIFF, PDF), a directory,
-    ``"-"`` (stdin), raw bytes, or a list of these.
+    ``"-"`` (stdin), raw bytes, a numpy array, a PIL image, or a list of these.
 
-    Raises :class:`ocr.errors.ImageError` when an input cannot be loaded.
+    With ``errors="raise"`` (the default) an input that cannot be loaded raises
+    :class:`ocr.errors.ImageError`; with ``errors="skip"`` it is left out, the
+    others are read, and it is listed in :attr:`Document.failed`, as ``ocr read``
+    reports it and goes on.
     """
+    if errors not in ("raise", "skip"):
+        raise ValueError(f"errors={errors!r}; expected 'raise' or 'skip'")
     predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
                           deskew=deskew, remove_lines=remove_lines)
     sources = source if isinstance(source, (list, tuple)) else [source]
+    failed: list[Failure] = []
 
     def pages() -> Iterator[PageImage]:
         # Decoded as reading reaches them, like ``ocr read``'s inputs.
-        for item in sources:
+        for n, item in enumerate(sources):
             items = expand_inputs([os.fspath(item)]) if isinstance(item, (str, os.PathLike)) else [item]
             for one in items:
-                yield from load(one)
+                try:
+                    loaded = from_pil(one) if is_pil_image(one) else load(one)
+                except ImageError as exc:
+                    if errors == "raise":
+                        raise
+                    log.warning("%s", exc)
+                    failed.append(Failure(_source_name(one, n), str(exc)))
+                    continue
+                yield from loaded
 
-    return Document(predictor.read_pages(pages(), jobs=jobs), model=predictor.recognizer.model_name)
+    read_pages = predictor.read_pages(pages(), jobs=jobs)
+    return Document(read_pages, model=predictor.recognizer.model_name, failed=failed)
+
+
+def _source_name(item, n: int) -> str:
+    if isinstance(item, (str, os.PathLike)):
+        return os.fspath(item)
+    return f"<{type(item).__name__} {n}>"

@@ -19,12 +19,21 @@ def _module_name(path: Path) -> str:
 
 
 def import_graph(package: str) -> dict[str, set[str]]:
-    """Module -> project modules it imports, at module level or inside functions."""
+    """Module -> project modules it imports, at module level or inside functions.
+
+    Imports under ``if TYPE_CHECKING:`` are left out: they never run.
+    """
     modules = {_module_name(p): p for p in (ROOT / package).rglob("*.py")}
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         targets = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                       and getattr(node.test, "id", getattr(node.test, "attr", None)) == "TYPE_CHECKING"
+                       for n in ast.walk(node)}
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 base = node.module
                 for alias in node.names:

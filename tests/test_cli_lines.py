@@ -65,9 +65,10 @@ def test_read_with_line_model_gives_boxes_inside_the_page(line_model, tmp_path):
     result = run("read", tmp_path / "field.png", "--model", out, "--format", "json")
     assert result.exit_code == 0, result.output
     page = json.loads(result.stdout)["pages"][0]
-    for line in page["lines"]:
+    lines = [l for b in page["blocks"] for p in b["paragraphs"] for l in p["lines"]]
+    for line in lines:
         for word in line["words"]:
-            for ch in word["chars"]:
+            for ch in word["glyphs"]:
                 x0, y0, x1, y1 = ch["box"]
                 assert 0 <= x0 < x1 <= 260 and 0 <= y0 < y1 <= 70
                 assert ch["text"] in "0123456789.," and 0 <= ch["confidence"] <= 1

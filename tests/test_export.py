@@ -1,4 +1,4 @@
-"""Tests for ocr.export on a hand-built document."""
+"""Tests for the text, JSON, hOCR and TSV writers and the overlay, on a hand-built document."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ import xml.etree.ElementTree as ET
 import numpy as np
 
 from ocr import export
-from ocr.pipeline import Char, Document, Line, Page, Word
+from ocr.document import Document, Glyph, Line, Page, Word, text_blocks
+
+
+def word(text, x, conf=0.8):
+    glyphs = [Glyph(c, (x + 10 * i, 5, x + 10 * i + 8, 20), conf, [(c, conf), ("x", 0.1), ("y", 0.05)])
+              for i, c in enumerate(text)]
+    return Word(glyphs, (x, 5, x + 10 * len(text) - 2, 20))
 
 
 def make_doc() -> Document:
-    def word(text, x):
-        chars = [Char(c, (x + 10 * i, 5, x + 10 * i + 8, 20), 0.8, [(c, 0.8), ("x", 0.1), ("y", 0.05)])
-                 for i, c in enumerate(text)]
-        return Word(chars, (x, 5, x + 10 * len(text) - 2, 20))
-    page = Page("scan & co.png", 0, 200, 60, [Line([word("Hi", 0), word("you<", 40)], (0, 5, 78, 20))],
-                angle=1.5)
+    line = Line([word("Hi", 0), word("you<", 40)], (0, 5, 78, 20), [(0, 18), (77, 18)], 8.0, 12.0)
+    page = Page("scan & co.png", 0, 200, 60, text_blocks([line], [0]), angle=1.5)
     blank = Page("blank.png", 0, 50, 50, blank=True)
     return Document([page, blank], model="tiny")
 
@@ -27,13 +29,16 @@ def test_text_keeps_lines_spaces_and_pages():
     assert export.render(Document([Page("b", 0, 9, 9)]), "text") == ""
 
 
-def test_json_has_boxes_confidences_alternatives_angle():
+def test_json_has_version_boxes_confidences_alternatives_angle():
     data = json.loads(export.render(make_doc(), "json"))
+    assert data["version"].startswith("2.") and data["failed"] == []
     page = data["pages"][0]
     assert page["angle"] == 1.5 and page["text"] == "Hi you<"
-    char = page["lines"][0]["words"][0]["chars"][0]
-    assert char["box"] == [0, 5, 8, 20] and char["confidence"] == 0.8
-    assert char["alternatives"][0] == ["H", 0.8] and len(char["alternatives"]) == 3
+    line = page["blocks"][0]["paragraphs"][0]["lines"][0]
+    assert line["baseline"] == [[0, 18], [77, 18]] and line["x_height"] == 8.0
+    glyph = line["words"][0]["glyphs"][0]
+    assert glyph["box"] == [0, 5, 8, 20] and glyph["confidence"] == 0.8
+    assert glyph["alternatives"][0] == ["H", 0.8] and len(glyph["alternatives"]) == 3
 
 
 def test_hocr_is_valid_xml_with_bbox_and_wconf():

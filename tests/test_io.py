@@ -128,3 +128,32 @@ def test_stdin(monkeypatch):
 def test_array_input():
     (page,) = ocr_io.load(np.full((20, 30), 0.5))
     assert page.image.dtype == np.uint8 and page.image[0, 0] == 127
+
+
+@pytest.mark.parametrize("orientation,turn", [(6, Image.Transpose.ROTATE_90), (8, Image.Transpose.ROTATE_270),
+                                              (3, Image.Transpose.ROTATE_180)])
+def test_exif_orientation_is_applied(tmp_path, orientation, turn):
+    # An upright page with ink at its top left, stored turned as a phone camera does,
+    # with the EXIF tag that says how to turn it back.
+    upright = np.full((60, 40), 255, np.uint8)
+    upright[2:12, 2:12] = 0
+    stored = Image.fromarray(upright).transpose(turn)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / "phone.jpg"
+    stored.save(path, exif=exif, quality=95)
+    (page,) = ocr_io.load(str(path))
+    assert page.image.shape == (60, 40)
+    assert page.image[2:12, 2:12].mean() < 60 and page.image[-12:, -12:].mean() > 200
+    (pil_page,) = ocr_io.from_pil(Image.open(path))
+    assert np.array_equal(pil_page.image, page.image)
+
+
+def test_dpi_is_read_from_the_file(tmp_path):
+    Image.new("L", (40, 40), 255).save(tmp_path / "a.png", dpi=(150, 150))
+    Image.new("L", (40, 40), 255).save(tmp_path / "b.png")
+    Image.new("L", (40, 40), 255).save(tmp_path / "c.pdf", resolution=100)
+    assert ocr_io.load(str(tmp_path / "a.png"))[0].dpi == pytest.approx(150, abs=0.1)
+    assert ocr_io.load(str(tmp_path / "b.png"))[0].dpi is None
+    assert ocr_io.load(str(tmp_path / "c.pdf"))[0].dpi == ocr_io.PDF_DPI  # rendered at
+    assert ocr_io.load((tmp_path / "a.png").read_bytes())[0].dpi == pytest.approx(150, abs=0.1)

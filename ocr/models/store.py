@@ -68,8 +68,9 @@ def load_keras(path: str | os.PathLike, compile: bool = False):
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: model file not found")
-    import keras
+    from ocr.device import import_keras_quietly
 
+    keras = import_keras_quietly()
     from ocr.models import layers, siamese  # noqa: F401  (register the project's custom objects)
 
     try:
