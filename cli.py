@@ -151,7 +151,9 @@ def export_command(model, out) -> None:
     """Export MODEL (a registry name or a .keras file) to ONNX, so reading runs without TensorFlow.
 
     \b
-    Example: ocr export my_digits.keras   # writes my_digits.onnx beside it
+    Examples:
+      ocr export my_digits.keras     # writes my_digits.onnx beside it
+      ocr export textline            # after retraining a bundled model
     """
     from ocr.models import load
     from ocr.models.runtime import export_onnx
@@ -619,7 +621,13 @@ def train_signature_command(data, input_size, **options) -> None:
 # ----------------------------------------------------------------------- data
 @main.group("data", cls=OcrGroup)
 def data_group() -> None:
-    """Find and download datasets (nothing else in ocr uses the network)."""
+    """Find and download datasets (nothing else in ocr uses the network).
+
+    \b
+    Examples:
+      ocr data list
+      ocr data download mnist
+    """
 
 
 @data_group.command("list")
@@ -627,7 +635,12 @@ def data_group() -> None:
               help="Dataset folder (default: $OCR_DATA_DIR, then the download cache).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def data_list(data_dir, as_json) -> None:
-    """Each dataset: where it was found, or that it is missing and how to get it."""
+    """Each dataset: where it was found, or that it is missing and how to get it.
+
+    \b
+    Example:
+      OCR_DATA_DIR=../shared/data ocr data list --json
+    """
     from ocr.paths import data_search_dirs
     from training.datasets import DATASETS
 
@@ -650,7 +663,12 @@ def data_list(data_dir, as_json) -> None:
 @data_group.command("download")
 @click.argument("names", nargs=-1, required=True, metavar="NAME...")
 def data_download(names) -> None:
-    """Download datasets (MNIST, EMNIST) over HTTPS into the user cache, SHA-256 checked."""
+    """Download datasets (MNIST, EMNIST) over HTTPS into the user cache, SHA-256 checked.
+
+    \b
+    Example:
+      ocr data download mnist emnist-byclass
+    """
     from training.datasets.download import download
     from training.datasets.registry import get_spec
 
