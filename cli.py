@@ -639,7 +639,7 @@ def data_list(data_dir, as_json) -> None:
 
     \b
     Example:
-      OCR_DATA_DIR=../shared/data ocr data list --json
+      ocr data list --json
     """
     from ocr.paths import data_search_dirs
     from training.datasets import DATASETS
