@@ -81,7 +81,7 @@ def dense_pages(out: Path, n: int, seed: int = 0) -> list[Path]:
 
 
 def ocr_cmd(inputs: list[str]) -> list[str]:
-    return [sys.executable, str(ROOT / "cli.py"), "read", *inputs, "--jobs", "2", "-o", os.devnull]
+    return [sys.executable, str(ROOT / "cli.py"), "read", *inputs, "--jobs", "2"]  # stdout is discarded
 
 
 def tesseract_each(pages: list[Path]) -> list[str]:
