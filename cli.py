@@ -7,6 +7,7 @@ Keras and TensorFlow are imported inside commands so ``ocr --help`` is instant.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -41,13 +42,36 @@ class KerasCommand(click.Command):
 
 
 class OcrGroup(click.Group):
-    """Maps the library's :class:`OcrError` to :class:`UserError`."""
+    """Maps the library's :class:`OcrError`, and any ``OSError`` (a full disk, a
+    read-only folder, a closed pipe), to :class:`UserError`: one line, exit 2."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except OcrError as exc:
             raise UserError(str(exc)) from None
+        except OSError as exc:
+            from ocr.fileio import describe_os_error
+
+            if exc.filename is None:
+                _silence_stdout()  # what is left in stdout's buffer cannot be written either
+            raise UserError(describe_os_error(exc)) from None
+        except MemoryError:
+            raise UserError("out of memory; try fewer or smaller inputs, or --jobs 1") from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit does not print a second error."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
 
 
 @click.group(cls=OcrGroup)
@@ -133,6 +157,13 @@ def _training_options(func):
     return func
 
 
+def _check_out_file(out: str) -> None:
+    """Fail now, not after hours of training, when the model could not be saved."""
+    from ocr.fileio import check_target
+
+    check_target(out, what="model file")
+
+
 @main.group("train", cls=OcrGroup)
 def train_group() -> None:
     """Train a model: lenet, charnet, digitline, textline, signature, or glyphs (fine-tuning)."""
@@ -142,6 +173,7 @@ def _run_training(model: str, **options) -> None:
     from training.train import TrainConfig, train
 
     out = options.pop("out") or f"{model}.keras"
+    _check_out_file(out)
     result = train(TrainConfig(model=model, out=out, **options))
     for key, score in result.metadata["scores"].items():
         if "cer" in score:
@@ -216,6 +248,7 @@ def train_glyphs(**options) -> None:
     from training.finetune import FinetuneConfig, finetune
     from training.finetune_lines import LineFinetuneResult
 
+    _check_out_file(options["out"])
     result = finetune(FinetuneConfig(**options))
     if isinstance(result, LineFinetuneResult):
         click.echo(f"adapted on {result.n_train} lines")
@@ -255,6 +288,9 @@ def glyphs_extract(images, text, out, model) -> None:
     from ocr.io import expand_inputs
     from training.extract import extract_many
 
+    from ocr.fileio import check_folder
+
+    check_folder(out, what="glyph folder")
     report = extract_many(expand_inputs(list(images)), out, model=model, text=text)
     for line in report.skipped:
         click.echo(f"Warning: {line.source} line {line.line}: transcript has {line.expected} "
@@ -364,40 +400,59 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
 @click.pass_context
 def read_command(ctx, inputs, fmt, output, model, digits, charset, binarization, no_deskew,
                  keep_lines, overlay, jobs) -> None:
-    """Read the text of images, PDFs or directories of them ('-' reads stdin)."""
+    """Read the text of images, PDFs or directories of them ('-' reads stdin).
+
+    -o and --overlay write through devices, FIFOs and symbolic links, refuse
+    to overwrite an input, and leave an existing file untouched when no page
+    was read.
+    """
     from ocr import export
-    from ocr.errors import ImageError
-    from ocr.fileio import write_bytes_atomic, write_text_atomic
-    from ocr.io import expand_inputs, load
+    from ocr.errors import ImageError, OutputError
+    from ocr.fileio import InputFiles, check_target, write_bytes_atomic, write_text_atomic
+    from ocr.io import expand_inputs, open_pages
     from ocr.pipeline import Document, Predictor
 
+    items = expand_inputs(list(inputs))
+    # Before any work: a target that is an input, or that cannot be written, is found now.
+    protected = InputFiles(items)
+    if output:
+        check_target(output, protected, "-o output")
+    if overlay:
+        check_target(overlay, protected, "--overlay")
     predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
                           deskew=not no_deskew, remove_lines=not keep_lines)
-    items = expand_inputs(list(inputs))
     failed = 0
     page_counts: dict[str, int] = {}
     bar = None
 
-    def pages():
-        # One input decoded at a time, as reading reaches it: a long batch never sits in memory.
+    def report(exc: Exception) -> None:
         nonlocal failed
+        click.echo(f"Error: {exc}", err=True)
+        failed += 1
+
+    def pages():
+        # One input opened at a time and its pages decoded as reading reaches
+        # them: a long batch or a long PDF never sits in memory.
         for item in items:
             try:
-                loaded = load(item)
+                source = open_pages(item)
+                page_counts[source.name] = len(source)
+                yield from source
             except ImageError as exc:  # one line per bad input; the others are still read
-                click.echo(f"Error: {exc}", err=True)
-                failed += 1
+                report(exc)
                 if bar:
                     bar.update(1)
-                continue
-            page_counts[loaded[0].source] = len(loaded)
-            yield from loaded
+
+    def page_failed(page, exc: Exception) -> None:
+        report(exc)
+        if bar and page.index + 1 == page_counts.get(page.source):
+            bar.update(1)
 
     results = []
     with contextlib.ExitStack() as stack:
         if len(items) > 1:
             bar = stack.enter_context(click.progressbar(length=len(items), label="reading", file=sys.stderr))
-        for image, page in predictor.iter_read(pages(), jobs=jobs):
+        for image, page in predictor.iter_read(pages(), jobs=jobs, on_error=page_failed):
             results.append(page)
             last_of_input = page.index + 1 == page_counts[page.source]
             if page.blank:
@@ -406,9 +461,18 @@ def read_command(ctx, inputs, fmt, output, model, digits, charset, binarization,
             if overlay:
                 png = export.encode_png(export.draw_overlay(image.image, page))
                 several = len(items) > 1 or page_counts[page.source] > 1
-                write_bytes_atomic(_overlay_path(overlay, len(results), several), png)
+                target = _overlay_path(overlay, len(results), several)
+                if target != overlay:
+                    check_target(target, protected, "--overlay")
+                write_bytes_atomic(target, png)
             if bar and last_of_input:
                 bar.update(1)
+    if not results:
+        # Nothing was read: an earlier result in -o is worth more than an empty one.
+        predictor.recognizer  # a model that failed to load is still reported
+        if output:
+            click.echo(f"Error: no page was read; {output} left unchanged", err=True)
+        ctx.exit(2)
     doc = Document(results, model=predictor.recognizer.model_name)
     text = export.render(doc, fmt)
     if output:
@@ -437,17 +501,26 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
     """
     from ocr.signature import verify_signature
 
-    # Library errors propagate to OcrGroup (one line, exit 2); only the verdict sets 0/1.
-    result = verify_signature(list(references), questioned, threshold=threshold, model=model)
-    if as_json:
-        click.echo(json.dumps(result))
-    else:
-        click.echo(f"{result['decision']}: score {result['score']:.4f}, threshold "
-                   f"{result['threshold']:.4f} ({result['combine']} of {len(references)} "
-                   f"reference{'s' if len(references) != 1 else ''})")
-        for ref in result["references"]:
-            click.echo(f"  {ref['score']:.4f}  {ref['reference']}")
-    ctx.exit(0 if result["decision"] == "genuine" else 1)
+    # Library errors propagate to OcrGroup (one line, exit 2); only the verdict sets 0/1,
+    # so anything unexpected must be exit 2 as well: 1 would say "forged".
+    try:
+        result = verify_signature(list(references), questioned, threshold=threshold, model=model)
+        if as_json:
+            click.echo(json.dumps(result))
+        else:
+            click.echo(f"{result['decision']}: score {result['score']:.4f}, threshold "
+                       f"{result['threshold']:.4f} ({result['combine']} of {len(references)} "
+                       f"reference{'s' if len(references) != 1 else ''})")
+            for ref in result["references"]:
+                click.echo(f"  {ref['score']:.4f}  {ref['reference']}")
+        genuine = result["decision"] == "genuine"
+    except (OcrError, OSError, MemoryError, click.ClickException):
+        raise
+    except Exception as exc:
+        logging.getLogger("ocr").debug("verify-signature failed", exc_info=True)
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        raise UserError(f"cannot verify the signature ({message}); -vv shows the details") from None
+    ctx.exit(0 if genuine else 1)
 
 
 @train_group.command("signature", cls=KerasCommand)
@@ -484,6 +557,7 @@ def train_signature_command(data, input_size, **options) -> None:
             extra["input_shape"] = parse_input_size(input_size)
         except OcrError as exc:
             raise UserError(f"--input-size: {exc}") from None
+    _check_out_file(options["out"])
     path, meta = train_signature(SignatureTrainConfig(data=str(data), **options, **extra))
     for k, value in meta["thresholds"].items():
         eer = meta["calibration"]["eer"][meta["combine"]][k]["eer"]

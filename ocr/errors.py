@@ -29,3 +29,7 @@ class ImageError(OcrError):
 
 class OutputExistsError(OcrError):
     """Writing would overwrite an existing file without ``--force``."""
+
+
+class OutputError(OcrError):
+    """An output cannot be written, or writing it would destroy an input."""
