@@ -350,20 +350,33 @@ TEXTURE_COUNT = 400
 MAX_TEXT_COMPONENTS = 60_000
 
 
-def set_aside_texture(boxes: np.ndarray, idx: np.ndarray, tile: int = TEXTURE_TILE,
-                      max_count: int = TEXTURE_COUNT) -> np.ndarray:
-    """The components of ``idx`` that lie outside textured regions (see :data:`TEXTURE_COUNT`)."""
-    if len(idx) <= max_count:
+def set_aside_texture(boxes: np.ndarray, idx: np.ndarray, shape: tuple[int, int],
+                      tile: int = TEXTURE_TILE, max_count: int = TEXTURE_COUNT) -> np.ndarray:
+    """The components of ``idx`` that lie outside textured regions (see :data:`TEXTURE_COUNT`).
+
+    Density is counted per tile of the page (a tile cut by the page's edge
+    counts for its area), and a tile next to a textured one joins it at a
+    quarter of that density, so a halftone's fading edge goes with it.
+    """
+    if len(idx) <= max_count // 4:
         return idx
-    cx = (boxes[idx, 0] + boxes[idx, 2]) // (2 * tile)
-    cy = (boxes[idx, 1] + boxes[idx, 3]) // (2 * tile)
-    cells = cy * (int(cx.max()) + 1) + cx
-    counts = np.bincount(cells)
-    dense = counts[cells] > max_count
-    if dense.any():
-        log.info("set aside %d components in %d textured tiles (halftone, dithering or noise)",
-                 int(dense.sum()), int(np.count_nonzero(counts > max_count)))
-    return idx[~dense]
+    rows, cols = -(-shape[0] // tile), -(-shape[1] // tile)
+    cx = np.minimum((boxes[idx, 0] + boxes[idx, 2]) // (2 * tile), cols - 1)
+    cy = np.minimum((boxes[idx, 1] + boxes[idx, 3]) // (2 * tile), rows - 1)
+    counts = np.bincount(cy * cols + cx, minlength=rows * cols).reshape(rows, cols).astype(np.float64)
+    # Share of each tile inside the page.
+    tile_h = np.minimum(tile, shape[0] - np.arange(rows) * tile) / tile
+    tile_w = np.minimum(tile, shape[1] - np.arange(cols) * tile) / tile
+    density = counts / np.maximum(tile_h[:, None] * tile_w[None, :], 1e-6)
+    dense = density > max_count
+    if not dense.any():
+        return idx
+    near = cv2.dilate(dense.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    texture = dense | (near & (density > max_count / 4))
+    drop = texture[cy, cx]
+    log.info("set aside %d components in %d textured tiles (halftone, dithering or noise)",
+             int(drop.sum()), int(texture.sum()))
+    return idx[~drop]
 
 
 def segment(binary: np.ndarray, min_area: int = 2,
@@ -380,7 +393,7 @@ def segment(binary: np.ndarray, min_area: int = 2,
         return layout
     keep = np.nonzero(comps.areas >= min_area)[0]
     boxes = comps.boxes
-    keep = set_aside_texture(boxes, keep)
+    keep = set_aside_texture(boxes, keep, binary.shape)
     limit = MAX_TEXT_COMPONENTS if max_components is None else max_components
     if len(keep) > limit:
         raise ImageError(f"too many ink components ({len(keep):,}, limit {limit:,}) outside textured "
