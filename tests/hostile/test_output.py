@@ -195,3 +195,24 @@ def test_glyphs_extract_out_checked_before_extraction(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["glyphs", "extract", scan(tmp_path / "v.png"), "--out",
                                        str(tmp_path / "file" / "glyphs")])
     assert "not a directory" in one_line_error(result)
+
+
+def test_page_over_the_component_cap_is_refused_and_the_next_read(tmp_path, model, monkeypatch):
+    import json
+
+    from ocr import segment
+
+    monkeypatch.setattr(segment, "MAX_TEXT_COMPONENTS", 6)
+    busy = np.full((100, 400), 255, np.uint8)
+    for i in range(12):
+        cv2.rectangle(busy, (10 + 30 * i, 30), (25 + 30 * i, 60), 0, -1)
+    Image.fromarray(busy).save(tmp_path / "busy.png")
+    two = np.full((60, 100), 255, np.uint8)
+    cv2.putText(two, "12", (10, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    Image.fromarray(two).save(tmp_path / "two.png")
+    out = tmp_path / "out.json"
+    result = read(tmp_path / "busy.png", tmp_path / "two.png", "--model", model, "--format", "json",
+                  "-o", out)
+    assert "too many ink components" in one_line_error(result)
+    pages = json.loads(out.read_text())["pages"]
+    assert [Path(p["source"]).name for p in pages] == ["two.png"]
