@@ -333,6 +333,10 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
         return
     if split == "all":
         raise UserError("--split all is for orand-car-a; glyph datasets have train and test splits")
+    if confusion:
+        from ocr.fileio import check_target
+
+        check_target(confusion, what="--confusion image")
     net, meta = registry.load_classifier(model)
     report = evaluate_model(net, meta["labels"], dataset, split, exclude, data_dir)
     if confusion:
@@ -368,8 +372,13 @@ def _evaluate_line_model(model, dataset, split, data_dir, as_json) -> None:
 
 # ---------------------------------------------------------------- read (issue 3)
 def _overlay_path(base: str, page: int, several: bool) -> str:
-    """One overlay file per page: OUT.png, or OUT-<n>.png when there are several inputs or pages."""
-    if not several:
+    """One overlay file per page: OUT.png, or OUT-<n>.png when there are several inputs or pages.
+
+    A device or FIFO (/dev/null, a pipe) gets every page: no file is made beside it.
+    """
+    from ocr.fileio import is_special
+
+    if not several or is_special(base):
         return base
     stem, dot, ext = base.rpartition(".")
     stem, ext = (stem, ext) if dot else (base, "png")

@@ -62,6 +62,11 @@ def _special(path: Path) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
+def is_special(path: str | os.PathLike) -> bool:
+    """True when writing to ``path`` writes through to a device or FIFO (links followed)."""
+    return _special(resolve_target(path))
+
+
 def resolve_target(path: str | os.PathLike) -> Path:
     """The file a write to ``path`` must change: a symbolic link's target, else ``path``."""
     p = Path(path)

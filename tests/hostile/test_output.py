@@ -216,3 +216,12 @@ def test_page_over_the_component_cap_is_refused_and_the_next_read(tmp_path, mode
     assert "too many ink components" in one_line_error(result)
     pages = json.loads(out.read_text())["pages"]
     assert [Path(p["source"]).name for p in pages] == ["two.png"]
+
+
+def test_overlay_of_several_pages_into_dev_null_makes_no_files(tmp_path, model):
+    if not stat.S_ISCHR(os.stat("/dev/null").st_mode):
+        pytest.skip("/dev/null is not a device on this machine (something replaced it)")
+    a, b = scan(tmp_path / "a.png"), scan(tmp_path / "b.png")
+    result = read(a, b, "--model", model, "--overlay", "/dev/null")
+    assert result.exit_code == 0, result.output
+    assert not any(Path("/dev").glob("null-*.png"))
