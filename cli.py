@@ -416,7 +416,7 @@ def read_command(ctx, inputs, fmt, output, model, digits, charset, binarization,
     was read.
     """
     from ocr import export
-    from ocr.errors import ImageError, OutputError
+    from ocr.errors import ImageError
     from ocr.fileio import InputFiles, check_target, write_bytes_atomic, write_text_atomic
     from ocr.io import expand_inputs, open_pages
     from ocr.pipeline import Document, Predictor

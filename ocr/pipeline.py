@@ -13,7 +13,6 @@ import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
-from itertools import islice
 from typing import Callable, Iterable, Iterator
 
 import cv2

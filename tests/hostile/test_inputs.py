@@ -15,8 +15,7 @@ from PIL import Image
 from cli import main
 from ocr import io as ocr_io
 from ocr.errors import ImageError, OcrError
-from tests.hostile.conftest import run_ocr, text_page
-from tests.hostile.test_output import model, one_line_error, scan  # noqa: F401  (fixture)
+from tests.hostile.conftest import one_line_error, run_ocr, scan, text_page
 
 pytestmark = pytest.mark.hostile
 

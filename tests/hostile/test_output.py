@@ -18,39 +18,9 @@ from PIL import Image
 from cli import main
 from ocr import fileio
 from ocr.errors import OutputError
+from tests.hostile.conftest import one_line_error, read, scan
 
 pytestmark = pytest.mark.hostile
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    """A tiny untrained digit model: these tests are about files, not accuracy."""
-    from ocr.models import builders
-    from ocr.models.store import save_model
-
-    path = tmp_path_factory.mktemp("m") / "digits.keras"
-    save_model(builders.lenet(filters=(4, 8), dense_units=(16,)), path, {"labels": list("0123456789")})
-    return str(path)
-
-
-def scan(path: Path) -> str:
-    img = np.full((60, 180), 255, np.uint8)
-    for i in range(4):
-        cv2.putText(img, str(i), (10 + 40 * i, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
-    Image.fromarray(img).save(path)
-    return str(path)
-
-
-def read(*args):
-    return CliRunner().invoke(main, ["read", *map(str, args)])
-
-
-def one_line_error(result) -> str:
-    assert result.exit_code == 2, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    errors = [l for l in result.output.splitlines() if l.startswith("Error:")]
-    assert len(errors) == 1, result.output
-    return errors[0]
 
 
 def test_dev_null_is_written_through_not_replaced(tmp_path, model):
