@@ -7,6 +7,7 @@ Keras and TensorFlow are imported inside commands so ``ocr --help`` is instant.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -63,7 +64,8 @@ class ReadCommand(click.Command):
 
 
 class OcrGroup(click.Group):
-    """Maps the library's :class:`OcrError` to :class:`UserError`."""
+    """Maps the library's :class:`OcrError`, and any ``OSError`` (a full disk, a
+    read-only folder, a closed pipe), to :class:`UserError`: one line, exit 2."""
 
     def invoke(self, ctx):
         try:
@@ -72,6 +74,28 @@ class OcrGroup(click.Group):
             raise UserError(f"{exc}; pass --force to overwrite it") from None
         except OcrError as exc:
             raise UserError(str(exc)) from None
+        except OSError as exc:
+            from ocr.fileio import describe_os_error
+
+            if exc.filename is None:
+                _silence_stdout()  # what is left in stdout's buffer cannot be written either
+            raise UserError(describe_os_error(exc)) from None
+        except MemoryError:
+            raise UserError("out of memory; try fewer or smaller inputs, or --jobs 1") from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit does not print a second error."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
 
 
 @click.group(cls=OcrGroup)
@@ -188,6 +212,13 @@ def _training_options(func):
     return func
 
 
+def _check_out_file(out: str) -> None:
+    """Fail now, not after hours of training, when the model could not be saved."""
+    from ocr.fileio import check_target
+
+    check_target(out, what="model file")
+
+
 @main.group("train", cls=OcrGroup)
 def train_group() -> None:
     """Train a model: lenet, charnet, digitline, textline, signature, or glyphs (fine-tuning).
@@ -203,6 +234,7 @@ def _run_training(model: str, **options) -> None:
     from training.train import TrainConfig, train
 
     out = options.pop("out") or f"{model}.keras"
+    _check_out_file(out)
     result = train(TrainConfig(model=model, out=out, **options))
     for key, score in result.metadata["scores"].items():
         if "cer" in score:
@@ -303,6 +335,7 @@ def train_glyphs(**options) -> None:
     """
     from training.finetune import finetune
 
+    _check_out_file(options["out"])
     result = finetune(FinetuneConfig(**options))
     for text in result.warnings:
         click.echo(f"Warning: {text}", err=True)
@@ -338,6 +371,9 @@ def glyphs_extract(images, text, out, model) -> None:
     from ocr.io import expand_inputs
     from training.extract import extract_many
 
+    from ocr.fileio import check_folder
+
+    check_folder(out, what="glyph folder")
     report = extract_many(expand_inputs(list(images)), out, model=model, text=text)
     for line in report.skipped:
         click.echo(f"Warning: {line.source} line {line.line}: transcript has {line.expected} "
@@ -375,6 +411,10 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
     """
     from ocr.models import load, read_card
 
+    if confusion:
+        from ocr.fileio import check_target
+
+        check_target(confusion, what="--confusion image")
     trainer = read_card(model).kind_object.trainer()()
     given = {"exclude": exclude, "confusion": confusion}
     unused = [f"--{name}" for name, value in given.items() if value and name not in trainer.evaluation_options]
@@ -392,8 +432,13 @@ def evaluate_command(model, dataset, split, exclude, data_dir, as_json, confusio
 
 # ---------------------------------------------------------------- read (issue 3)
 def _overlay_path(base: str, page: int, several: bool) -> str:
-    """One overlay file per page: OUT.png, or OUT-<n>.png when there are several inputs or pages."""
-    if not several:
+    """One overlay file per page: OUT.png, or OUT-<n>.png when there are several inputs or pages.
+
+    A device or FIFO (/dev/null, a pipe) gets every page: no file is made beside it.
+    """
+    from ocr.fileio import is_special
+
+    if not several or is_special(base):
         return base
     stem, dot, ext = base.rpartition(".")
     stem, ext = (stem, ext) if dot else (base, "png")
@@ -430,6 +475,10 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
                  keep_lines, overlay, jobs, quiet) -> None:
     """Read the text of images, PDFs or directories of them ('-' reads stdin).
 
+    -o and --overlay write through devices, FIFOs and symbolic links, refuse
+    to overwrite an input, and leave an existing file untouched when no page
+    was read.
+
     \b
     Examples:
       ocr read scan.png
@@ -438,10 +487,10 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
     """
     from ocr import export
     from ocr.errors import ImageError
-    from ocr.fileio import write_bytes_atomic, write_text_atomic
+    from ocr.fileio import InputFiles, check_target, write_bytes_atomic, write_text_atomic
     from ocr.formats import render_pages
     from ocr.formats.pdf import encode_image
-    from ocr.io import IMAGE_SUFFIXES, expand_inputs, load
+    from ocr.io import IMAGE_SUFFIXES, expand_inputs, open_pages
     from ocr.pipeline import Document, Predictor
 
     quiet = quiet or _quiet(ctx)
@@ -451,49 +500,67 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
         root.setLevel(logging.ERROR)
     if output == "-":
         output = None
-    predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
-                          deskew=not no_deskew, remove_lines=not keep_lines)
     items = expand_inputs(list(inputs))
     if not items:
         raise UserError(f"nothing to read: {', '.join(inputs)} holds no image or PDF files "
                         f"({', '.join(sorted(set(IMAGE_SUFFIXES)))})")
+    # Before any work: a target that is an input, or that cannot be written, is found now.
+    protected = InputFiles(items)
+    if output:
+        check_target(output, protected, "-o output")
+    if overlay:
+        check_target(overlay, protected, "--overlay")
+    predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
+                          deskew=not no_deskew, remove_lines=not keep_lines)
     failed = 0
     page_counts: dict[str, int] = {}
     images: list[bytes] = []
     bar = None
+    known = len(items)  # pages: each input counts one until it is opened, then as many as it has
     stack = contextlib.ExitStack()
 
-    def progress(pages_known: int):
-        # Counts pages: each input counts one until it is loaded, then as many as it has.
+    def progress():
         nonlocal bar
-        if bar is None and not quiet and pages_known > 1:
-            bar = stack.enter_context(click.progressbar(length=pages_known, label="reading pages",
+        if bar is None and not quiet and known > 1:
+            bar = stack.enter_context(click.progressbar(length=known, label="reading pages",
                                                         show_pos=True, file=sys.stderr))
         elif bar is not None:
-            bar.length = pages_known
+            bar.length = known
         return bar
 
-    def pages():
-        # One input decoded at a time, as reading reaches it: a long batch never sits in memory.
+    def report(exc: Exception) -> None:
         nonlocal failed
-        known = len(items)
+        click.echo(f"Error: {exc}", err=True)
+        failed += 1
+
+    def pages():
+        # One input opened at a time and its pages decoded as reading reaches
+        # them: a long batch or a long PDF never sits in memory.
+        nonlocal known
         for item in items:
             try:
-                loaded = load(item)
+                source = open_pages(item)
             except ImageError as exc:  # one line per bad input; the others are still read
-                click.echo(f"Error: {exc}", err=True)
-                failed += 1
-                if progress(known):
+                report(exc)
+                if progress():
                     bar.update(1)
                 continue
-            page_counts[loaded[0].source] = len(loaded)
-            known += len(loaded) - 1
-            progress(known)
-            yield from loaded
+            page_counts[source.name] = len(source)
+            known += len(source) - 1
+            progress()
+            try:
+                yield from source
+            except ImageError as exc:  # a page that cannot be decoded, after the pages before it
+                report(exc)
+
+    def page_failed(page, exc: Exception) -> None:
+        report(exc)
+        if bar:
+            bar.update(1)
 
     results = []
     with stack:
-        for image, page in predictor.iter_read(pages(), jobs=jobs):
+        for image, page in predictor.iter_read(pages(), jobs=jobs, on_error=page_failed):
             results.append(page)
             if page.blank and not quiet:
                 click.echo(f"Warning: {page.source}: page {page.index + 1} is blank (uniform image), "
@@ -501,11 +568,20 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
             if overlay:
                 png = export.encode_png(export.draw_overlay(image.image, page))
                 several = len(items) > 1 or page_counts[page.source] > 1
-                write_bytes_atomic(_overlay_path(overlay, len(results), several), png)
+                target = _overlay_path(overlay, len(results), several)
+                if target != overlay:
+                    check_target(target, protected, "--overlay")
+                write_bytes_atomic(target, png)
             if fmt == "pdf":
                 images.append(encode_image(image.image))
             if bar:
                 bar.update(1)
+    if not results:
+        # Nothing was read: an earlier result in -o is worth more than an empty one.
+        predictor.recognizer  # a model that failed to load is still reported
+        if output:
+            click.echo(f"Error: no page was read; {output} left unchanged", err=True)
+        ctx.exit(2)
     doc = Document(results, model=predictor.recognizer.model_name)
     options = {"images": images} if fmt == "pdf" else {}
     if fmt in ("hocr", "page", "pdf"):
@@ -516,6 +592,8 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
     for n, text in enumerate(outputs, start=1):
         if output:
             target = _overlay_path(output, n, len(outputs) > 1)
+            if target != output:
+                check_target(target, protected, "-o output")
             (write_bytes_atomic if isinstance(text, bytes) else write_text_atomic)(target, text)
         elif isinstance(text, bytes):
             sys.stdout.buffer.write(text)
@@ -553,17 +631,26 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
     """
     from ocr.verify import verify_signature
 
-    # Library errors propagate to OcrGroup (one line, exit 2); only the verdict sets 0/1.
-    result = verify_signature(list(references), questioned, threshold=threshold, model=model)
-    if as_json:
-        click.echo(json.dumps(result))
-    else:
-        click.echo(f"{result['decision']}: score {result['score']:.4f}, threshold "
-                   f"{result['threshold']:.4f} ({result['combine']} of {len(references)} "
-                   f"reference{'s' if len(references) != 1 else ''})")
-        for ref in result["references"]:
-            click.echo(f"  {ref['score']:.4f}  {ref['reference']}")
-    ctx.exit(0 if result["decision"] == "genuine" else 1)
+    # Library errors propagate to OcrGroup (one line, exit 2); only the verdict sets 0/1,
+    # so anything unexpected must be exit 2 as well: 1 would say "forged".
+    try:
+        result = verify_signature(list(references), questioned, threshold=threshold, model=model)
+        if as_json:
+            click.echo(json.dumps(result))
+        else:
+            click.echo(f"{result['decision']}: score {result['score']:.4f}, threshold "
+                       f"{result['threshold']:.4f} ({result['combine']} of {len(references)} "
+                       f"reference{'s' if len(references) != 1 else ''})")
+            for ref in result["references"]:
+                click.echo(f"  {ref['score']:.4f}  {ref['reference']}")
+        genuine = result["decision"] == "genuine"
+    except (OcrError, OSError, MemoryError, click.ClickException):
+        raise
+    except Exception as exc:
+        logging.getLogger("ocr").debug("verify-signature failed", exc_info=True)
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        raise UserError(f"cannot verify the signature ({message}); -vv shows the details") from None
+    ctx.exit(0 if genuine else 1)
 
 
 @train_group.command("signature", cls=KerasCommand)
@@ -609,6 +696,7 @@ def train_signature_command(data, input_size, **options) -> None:
             extra["input_shape"] = parse_input_size(input_size)
         except OcrError as exc:
             raise UserError(f"--input-size: {exc}") from None
+    _check_out_file(options["out"])
     path, meta = train_signature(SignatureTrainConfig(data=str(data), **options, **extra))
     for k, value in meta["thresholds"].items():
         eer = meta["calibration"]["eer"][meta["combine"]][k]["eer"]

@@ -65,8 +65,12 @@ class GlyphClassifier:
             if not allowed:
                 raise OcrError("the character whitelist is empty")
             mapping = restriction_mapping(self.labels, allowed)
-            reachable = {allowed[m] for m in mapping if m >= 0} | (set(allowed) & set(SMALL_MARKS + " "))
-            if not reachable - {" "}:
+            # Lookalikes fold excluded classes into the whitelist (an O-shaped 0),
+            # but a whitelist made only of lookalikes would read every glyph as
+            # one of them (ABC on a digit model: "BBBB"): some character must be
+            # a class of the model (in either case) or a mark decided by geometry.
+            known = set(self.labels) | {c.swapcase() for c in self.labels} | set(SMALL_MARKS)
+            if not set(allowed) & known:
                 raise OcrError(f"the character whitelist {charset!r} shares no character with the "
                                f"model's classes ({''.join(self.labels)})")
             self.out_labels = allowed

@@ -33,3 +33,7 @@ class FormatError(OcrError):
 
 class OutputExistsError(OcrError):
     """Writing would overwrite an existing file without ``--force``."""
+
+
+class OutputError(OcrError):
+    """An output cannot be written, or writing it would destroy an input."""

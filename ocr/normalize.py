@@ -20,6 +20,9 @@ BOX = 20
 #: Stroke width of the training glyphs, in pixels of the 20x20 box: MNIST and
 #: EMNIST pen strokes are 2 to 3 pixels wide.
 TARGET_STROKE = 2.0
+#: A glyph whose longer side exceeds this is scaled down to it before
+#: normalization (far larger than any character of a 600 dpi page).
+MAX_GLYPH_SIDE = 512
 
 
 def stroke_width(mask: np.ndarray) -> float:
@@ -70,6 +73,13 @@ def to_mnist(mask: np.ndarray, normalize_stroke: bool = True) -> np.ndarray:
     if img.dtype == bool or ink.max() <= 1.0:
         ink = ink * 255.0
     h, w = ink.shape
+    if max(h, w) > MAX_GLYPH_SIDE:
+        # Ends up in a 20x20 box anyway; a huge "glyph" (a textured band, a
+        # checkerboard) would otherwise cost millions of contours below.
+        f = MAX_GLYPH_SIDE / max(h, w)
+        ink = cv2.resize(ink, (max(1, int(round(w * f))), max(1, int(round(h * f)))),
+                         interpolation=cv2.INTER_AREA)
+        h, w = ink.shape
     scale = BOX / max(h, w)
     if normalize_stroke:
         target = TARGET_STROKE / scale

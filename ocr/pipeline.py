@@ -14,7 +14,6 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
 from typing import Callable, Iterable, Iterator
 
 import cv2
@@ -23,7 +22,7 @@ import numpy as np
 from ocr import charsets
 from ocr.document import (Block, Box, Char, Document, Failure, Glyph, Line, Page, Paragraph,  # noqa: F401
                           Word, text_blocks, union)
-from ocr.errors import ImageError
+from ocr.errors import ImageError, OcrError
 from ocr.io import PageImage, expand_inputs, from_pil, is_pil_image, load
 from ocr.normalize import LineMetrics, line_metrics
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
@@ -42,6 +41,11 @@ DIGITS_MODEL = "digitline"
 #: The model used when none is named: the print line model, with lines it is
 #: unsure of read again by the handwriting glyph model (ocr/recognize_mixed.py).
 AUTO_MODEL = "auto"
+#: Pages are decoded and analysed ahead of recognition while the pages in
+#: flight hold at most this many pixels (at least one page is always taken):
+#: with the memory budget of one page (:data:`ocr.preprocess.MAX_WORK_PIXELS`)
+#: this bounds the memory of ``--jobs`` and of read-ahead together.
+AHEAD_PIXELS = 40_000_000
 
 
 def _union(boxes: Iterable[Box]) -> Box:
@@ -53,9 +57,12 @@ class _BoxMapper:
 
     def __init__(self, pre: Preprocessed) -> None:
         self.h, self.w = pre.input_shape
+        work = pre.work_shape or pre.input_shape  # a page over the memory budget was scaled down
+        self.scale = None if work == pre.input_shape else \
+            np.array([self.w / work[1], self.h / work[0]] * 2, dtype=np.float64)
         self.inverse = None
         if pre.angle:
-            m, _ = rotation_matrix(pre.input_shape, -pre.angle)
+            m, _ = rotation_matrix(work, -pre.angle)
             self.inverse = cv2.invertAffineTransform(m)
 
     def many(self, boxes: np.ndarray) -> np.ndarray:
@@ -67,6 +74,9 @@ class _BoxMapper:
                                 for x, y in ((x0, y0), (x1, y0), (x0, y1), (x1, y1))], axis=1)
             xy = corners @ self.inverse.T  # (N, 4 corners, 2)
             boxes = np.concatenate([np.floor(xy.min(axis=1)), np.ceil(xy.max(axis=1))], axis=1)
+        if self.scale is not None:
+            boxes = boxes * self.scale
+            boxes = np.concatenate([np.floor(boxes[:, :2]), np.ceil(boxes[:, 2:])], axis=1)
         limits = np.array([self.w, self.h, self.w, self.h], dtype=np.float64)
         return np.clip(boxes, 0, limits).astype(np.int64)
 
@@ -91,7 +101,11 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
                  remove_lines: bool = True) -> Analysis:
     """Preprocess and segment one page, as ``ocr read`` does before recognition."""
     pre = preprocess(page.image, binarization=binarization, deskew_pages=deskew, remove_lines=remove_lines)
-    return Analysis(page, pre, None if pre.blank else segment(pre.binary))
+    try:
+        return Analysis(page, pre, None if pre.blank else segment(pre.binary))
+    except ImageError as exc:
+        where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"
+        raise ImageError(f"{where}: {exc}") from None
 
 
 def models_needed(model: str | os.PathLike | None = None, digits: bool = False) -> list[str]:
@@ -118,8 +132,15 @@ class Predictor:
         if recognizer is None:
             if digits:
                 model = model or DIGITS_MODEL
-                charset = "".join(c for c in (charset or charsets.DIGITS) if c in charsets.DIGITS) \
-                    or charsets.DIGITS
+                if charset is not None:
+                    # --digits reads digits only: a --charset narrows them further.
+                    kept = "".join(c for c in dict.fromkeys(charset) if c in charsets.DIGITS)
+                    if not kept:
+                        raise OcrError(f"--charset {charset!r} has no digit, and --digits outputs digits "
+                                       "only; give digits in --charset, or drop --digits")
+                    charset = kept
+                else:
+                    charset = charsets.DIGITS
             model = model or AUTO_MODEL
             if str(model) == AUTO_MODEL:
                 make = MixedRecognizer.load
@@ -195,26 +216,58 @@ class Predictor:
                 on_page(result)
         return out
 
-    def iter_read(self, pages: Iterable[PageImage], jobs: int = 1) -> Iterator[tuple[PageImage, Page]]:
+    def iter_read(self, pages: Iterable[PageImage], jobs: int = 1,
+                  on_error: Callable[[PageImage, OcrError], None] | None = None,
+                  ) -> Iterator[tuple[PageImage, Page]]:
         """OCR pages in order, yielding each (page image, result) as soon as it is read.
 
         ``pages`` may be a lazy iterable: only a few pages are taken from it
         ahead of recognition, so a long batch never sits in memory at once.
         ``jobs`` threads preprocess and segment those pages while recognition
         runs in the calling thread (the model's own ops use every core), so
-        the two stages overlap.
+        the two stages overlap. Pages are taken ahead only while the pages
+        in flight hold at most :data:`AHEAD_PIXELS` (always at least one), so
+        a batch of huge pages is read one at a time.
+
+        A page that cannot be read (:class:`OcrError`, e.g. too many
+        components) is passed to ``on_error`` and skipped when it is given,
+        else raised.
         """
         ahead = 2 * max(jobs, 1) + 2
         with ThreadPoolExecutor(max_workers=max(jobs, 1), thread_name_prefix="ocr-page") as pool:
-            pending: deque[Future] = deque()
+            pending: deque[tuple[PageImage, Future]] = deque()
             queued = iter(pages)
-            for page in islice(queued, ahead):
-                pending.append(pool.submit(self.analyse, page))
+            in_flight = 0
+
+            def take() -> bool:
+                nonlocal in_flight
+                if len(pending) >= ahead or (pending and in_flight >= AHEAD_PIXELS):
+                    return False
+                page = next(queued, None)
+                if page is None:
+                    return False
+                in_flight += page.image.size
+                pending.append((page, pool.submit(self.analyse, page)))
+                return True
+
+            while take():
+                pass
             while pending:
-                analysis = pending.popleft().result()
-                for page in islice(queued, 1):
-                    pending.append(pool.submit(self.analyse, page))
-                yield analysis.page, self.recognize(analysis)
+                page, future = pending.popleft()
+                try:
+                    analysis = future.result()
+                except OcrError as exc:
+                    if on_error is None:
+                        raise
+                    on_error(page, exc)
+                    analysis = None
+                in_flight -= page.image.size
+                del page, future
+                while take():
+                    pass
+                if analysis is not None:
+                    result = self.recognize(analysis)
+                    yield analysis.page, result
 
 
 def _char(c: RecognizedChar, box: Box) -> Glyph:

@@ -14,6 +14,14 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
+#: Memory budget of one page's processing, in pixels. Preprocessing and
+#: segmentation peak at about 25 bytes a pixel (float local statistics, label
+#: images), so 32 Mpx (an A4 page at 580 dpi) keeps a page under ~0.8 GB and
+#: the whole process, TensorFlow and models included, under 2 GB. A larger
+#: page is scaled down to it, and deskewing, which enlarges the canvas to hold
+#: the rotated page, is skipped when the rotated canvas would exceed it.
+MAX_WORK_PIXELS = 32_000_000
+
 
 def to_gray(image: np.ndarray) -> np.ndarray:
     """Return a uint8 grayscale copy of an RGB(A) or gray image."""
@@ -292,11 +300,23 @@ def rotate(image: np.ndarray, angle: float, fill: int | bool = 255) -> np.ndarra
 
 
 def deskew(gray: np.ndarray, binary: np.ndarray, max_angle: float = 20.0,
-           min_angle: float = 0.2) -> tuple[np.ndarray, np.ndarray, float]:
-    """Estimate the skew and rotate both images to undo it. Returns (gray, binary, angle)."""
+           min_angle: float = 0.2, max_pixels: int | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """Estimate the skew and rotate both images to undo it. Returns (gray, binary, angle).
+
+    The rotated page needs a larger canvas (a long thin strip turned by a few
+    degrees becomes a huge square); when it would hold more than
+    ``max_pixels``, the page is left as it is.
+    """
     angle = estimate_skew(binary, max_angle)
     if abs(angle) < min_angle:
         return gray, binary, 0.0
+    if max_pixels is not None:
+        _, (nh, nw) = rotation_matrix(gray.shape, -angle)
+        if nh * nw > max_pixels:
+            log.warning("not deskewing a %dx%d page by %.1f degrees: the rotated page (%dx%d) "
+                        "would exceed the memory budget of %s pixels", gray.shape[1], gray.shape[0],
+                        angle, nw, nh, f"{max_pixels:,}")
+            return gray, binary, 0.0
     # The text is rotated by +angle; rotating by -angle straightens it.
     return rotate(gray, -angle, fill=255), rotate(binary, -angle, fill=False), angle
 
@@ -412,15 +432,31 @@ class Preprocessed:
     method: str           # binarization used
     blank: bool           # nothing on the page
     input_shape: tuple[int, int]
+    work_shape: tuple[int, int] | None = None  # (h, w) the page was scaled to first, if it was
 
 
 def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool = True,
-               max_angle: float = 20.0, remove_lines: bool = True, denoise_size: int = 3) -> Preprocessed:
-    """Grayscale, polarity, noise removal, binarization, deskew and rule removal."""
+               max_angle: float = 20.0, remove_lines: bool = True, denoise_size: int = 3,
+               max_pixels: int | None = None) -> Preprocessed:
+    """Grayscale, polarity, noise removal, binarization, deskew and rule removal.
+
+    A page over ``max_pixels`` (default :data:`MAX_WORK_PIXELS`) is first
+    scaled down to it; ``work_shape`` then says to what, and the images
+    returned are in that frame.
+    """
+    max_pixels = MAX_WORK_PIXELS if max_pixels is None else max_pixels
     gray = to_gray(image)
     shape = gray.shape[:2]
+    work_shape = None
+    if gray.size > max_pixels:
+        f = (max_pixels / gray.size) ** 0.5
+        work_shape = (max(1, int(shape[0] * f)), max(1, int(shape[1] * f)))
+        log.warning("scaling a %dx%d page down to %dx%d to stay within the memory budget of %s pixels",
+                    shape[1], shape[0], work_shape[1], work_shape[0], f"{max_pixels:,}")
+        gray = cv2.resize(gray, (work_shape[1], work_shape[0]), interpolation=cv2.INTER_AREA)
     if is_uniform(gray):
-        return Preprocessed(gray, np.zeros_like(gray, dtype=bool), 0.0, False, "none", True, shape)
+        return Preprocessed(gray, np.zeros_like(gray, dtype=bool), 0.0, False, "none", True, shape,
+                            work_shape)
     gray, inverted = normalize_polarity(gray)
     if denoise_size > 1 and min(gray.shape) > 64:
         smooth = denoise(gray, denoise_size)
@@ -438,11 +474,11 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
     # A single short line (a field, a cheque amount) has too little text for a
     # projection profile: slanted handwriting would be read as skew.
     if deskew_pages and binary.shape[0] >= 3 * max(char_height, 1.0):
-        gray, binary, angle = deskew(gray, binary, max_angle)
+        gray, binary, angle = deskew(gray, binary, max_angle, max_pixels=max_pixels)
         if angle:
             # Rule removal's length scale must come from the straightened page.
             char_height = text_height(binary)
     if remove_lines:
         binary, _ = remove_rules(binary, char_height)
     blank = not binary.any()
-    return Preprocessed(gray, binary, angle, inverted, method, blank, shape)
+    return Preprocessed(gray, binary, angle, inverted, method, blank, shape, work_shape)

@@ -13,15 +13,16 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Sequence
+from itertools import islice
+from typing import Iterator, Sequence
 
 import numpy as np
 
 from ocr.errors import OcrError
-from ocr.normalize import LINE_STRIDE, LineInput, stack_lines, to_line_input
 from ocr.classify import BatchModel
+from ocr.normalize import LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, stack_lines, to_line_input
 from ocr.postprocess import RecognizedChar, Words
-from ocr.segment import Components, LineLayout
+from ocr.segment import Components, Glyph, LineLayout
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,72 @@ def line_mask(components: Components, line: LineLayout) -> np.ndarray:
     return np.isin(components.labels[y0:y1, x0:x1], np.asarray(parts) + 1)
 
 
+#: Widest line read in one pass, in line-model input pixels (32 high): about
+#: 250 characters. The model's activations grow with the width (about 200
+#: bytes per input pixel), so a longer line is read in pieces.
+MAX_LINE_INPUT_WIDTH = 8192
+#: Most columns in one batch of lines (lines x padded width): 64 lines 2048
+#: wide, about 4 Mpx of input or 0.8 GB of activations. Normal pages' batches
+#: are narrower; only a batch of many very long lines is cut smaller.
+MAX_BATCH_COLUMNS = 64 * 2048
+
+
+def _batches(widths: Sequence[int], batch_size: int,
+             max_columns: int = MAX_BATCH_COLUMNS) -> Iterator[range]:
+    """Consecutive ranges of ``widths`` (sorted ascending) with at most ``batch_size`` lines
+    and, once padded to their widest, at most ``max_columns`` columns (one line at least)."""
+    start = 0
+    while start < len(widths):
+        end = start + 1
+        while end < len(widths) and end - start < batch_size and \
+                (end + 1 - start) * max(widths[end], LINE_MIN_WIDTH) <= max_columns:
+            end += 1
+        yield range(start, end)
+        start = end
+
+
+def split_wide_line(line: LineLayout, max_width: int = MAX_LINE_INPUT_WIDTH) -> list[LineLayout]:
+    """``line`` itself, or consecutive pieces of it, cut between glyphs, that each fit ``max_width``.
+
+    The width a line gets at the model's input follows :func:`to_line_input`'s
+    scaling. Normal lines are far narrower and are never cut; a glyph wider
+    than the limit on its own (a long rule, a band of noise) is dropped.
+    """
+    x0, y0, x1, y1 = line.box
+    scale = (LINE_HEIGHT - 4) / max(float(y1 - y0), float(line.height or 0.0), 1.0)
+    if (x1 - x0) * scale + 4 <= max_width:
+        return [line]
+    limit = (max_width - 4) / scale
+    pieces: list[LineLayout] = []
+    words: list[list[Glyph]] = []
+    start = None
+    for word in line.words:
+        for k, g in enumerate(word):
+            if g.box[2] - g.box[0] > limit:
+                log.warning("a glyph %d pixels wide is too wide to read; skipped", g.box[2] - g.box[0])
+                continue
+            if start is not None and g.box[2] - start > limit:
+                pieces.append(_piece(words, line))
+                words, start = [], None
+            if start is None:
+                start = g.box[0]
+                words.append([])
+            elif k == 0:
+                words.append([])
+            words[-1].append(g)
+    if words:
+        pieces.append(_piece(words, line))
+    log.info("read a line %d pixels wide in %d pieces", x1 - x0, len(pieces))
+    return pieces
+
+
+def _piece(words: list[list[Glyph]], line: LineLayout) -> LineLayout:
+    words = [w for w in words if w]
+    boxes = np.array([g.box for w in words for g in w])
+    box = (int(boxes[:, 0].min()), int(boxes[:, 1].min()), int(boxes[:, 2].max()), int(boxes[:, 3].max()))
+    return LineLayout(box, words, line.block, line.height)
+
+
 class LineRecognizer:
     """A line model plus an output whitelist; reads segmented lines whole.
 
@@ -110,8 +177,8 @@ class LineRecognizer:
         """Per-frame probabilities of each line input, batched by similar width."""
         order = sorted(range(len(inputs)), key=lambda i: inputs[i].image.shape[1])
         out: list[np.ndarray | None] = [None] * len(inputs)
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start:start + self.batch_size]
+        for chunk in _batches([inputs[i].image.shape[1] for i in order], self.batch_size):
+            chunk = [order[k] for k in chunk]
             batch = stack_lines([inputs[i].image for i in chunk]).astype(np.float32)
             probs = np.asarray(self.model.predict(batch), dtype=np.float64)
             for row, i in enumerate(chunk):
@@ -131,14 +198,23 @@ class LineRecognizer:
         without the whitelist: a whitelist renormalizes what is left, so a
         line the model cannot read would look sure of the digits it is forced into.
         """
-        masks = [line_mask(components, line) for line in lines]
-        inputs = [to_line_input(m, line_height=line.height) for m, line in zip(masks, lines)]
+        # A line too wide for the memory budget is read in pieces (see split_wide_line).
+        pieces = [split_wide_line(line) for line in lines]
+        flat = [piece for line_pieces in pieces for piece in line_pieces]
+        masks = [line_mask(components, line) for line in flat]
+        inputs = [to_line_input(m, line_height=line.height) for m, line in zip(masks, flat)]
+        read = iter(zip(flat, masks, inputs, self.frame_probabilities(inputs)))
         results, ratings = [], []
-        for line, mask, inp, probs in zip(lines, masks, inputs, self.frame_probabilities(inputs)):
-            decoded = best_path(probs, self.allowed)
-            free = decoded if self.allowed is None else best_path(probs)
-            ratings.append(float(np.mean([c.confidence for c in free])) if free else 0.0)
-            results.append(self._into_words(self._place(decoded, line, mask, inp), line))
+        for line_pieces in pieces:
+            words_out: list[list[RecognizedChar]] = []
+            confidences: list[float] = []
+            for line, mask, inp, probs in islice(read, len(line_pieces)):
+                decoded = best_path(probs, self.allowed)
+                free = decoded if self.allowed is None else best_path(probs)
+                confidences.extend(c.confidence for c in free)
+                words_out.extend(self._into_words(self._place(decoded, line, mask, inp), line))
+            ratings.append(float(np.mean(confidences)) if confidences else 0.0)
+            results.append(words_out)
         return results, ratings
 
     def _place(self, decoded: list[DecodedChar], line: LineLayout, mask: np.ndarray,

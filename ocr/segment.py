@@ -6,10 +6,15 @@ Boxes are ``(x0, y0, x1, y1)`` with exclusive ends, in the mask's coordinates.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+
+from ocr.errors import ImageError
+
+log = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]
 
@@ -155,40 +160,49 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
     small = idx[heights < 0.45 * h]
     if len(big) == 0:
         big, small = idx, idx[:0]
+    # Vectorized over the lines (the same first-nearest choice as a loop), so a
+    # page of many lines and components costs no quadratic Python loop.
     lines: list[list[int]] = []
-    last_cy: list[float] = []
+    last_cy = np.zeros(len(big), dtype=np.float64)
     for i in big[np.argsort(boxes[big, 0], kind="stable")]:
         cy = (boxes[i, 1] + boxes[i, 3]) / 2.0
-        best, best_d = -1, 0.5 * h
-        for k, ly in enumerate(last_cy):
-            d = abs(ly - cy)
-            if d < best_d:
-                best, best_d = k, d
+        n = len(lines)
+        best = -1
+        if n:
+            d = np.abs(last_cy[:n] - cy)
+            k = int(np.argmin(d))
+            if d[k] < 0.5 * h:
+                best = k
         if best < 0:
             lines.append([int(i)])
-            last_cy.append(cy)
+            last_cy[n] = cy
         else:
             lines[best].append(int(i))
             # Follow the line's drift, but slowly: one tall glyph must not drag it.
             last_cy[best] = 0.6 * last_cy[best] + 0.4 * cy
-    line_y = [(boxes[l, 1].min(), boxes[l, 3].max()) for l in lines]
+    cap = len(lines) + len(small)
+    ly0, ly1 = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
+    lx0, lx1 = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
+    for k, l in enumerate(lines):
+        ly0[k], ly1[k] = boxes[l, 1].min(), boxes[l, 3].max()
+        lx0[k], lx1[k] = boxes[l, 0].min(), boxes[l, 2].max()
     for i in small:
         y0, y1 = boxes[i, 1], boxes[i, 3]
         cx = (boxes[i, 0] + boxes[i, 2]) / 2.0
-        best, best_d = -1, np.inf
-        for k, l in enumerate(lines):
-            ly0, ly1 = line_y[k]
-            # Vertical distance to the line band, ties broken by horizontal distance.
-            dv = max(ly0 - y1, y0 - ly1, 0)
-            dh = max(boxes[l, 0].min() - cx, cx - boxes[l, 2].max(), 0)
-            d = dv + 0.1 * dh
-            if d < best_d:
-                best, best_d = k, d
-        if best < 0 or best_d > 1.5 * h:
+        n = len(lines)
+        # Vertical distance to the line band, ties broken by horizontal distance.
+        dv = np.maximum(np.maximum(ly0[:n] - y1, y0 - ly1[:n]), 0)
+        dh = np.maximum(np.maximum(lx0[:n] - cx, cx - lx1[:n]), 0.0)
+        d = dv + 0.1 * dh
+        k = int(np.argmin(d)) if n else -1
+        if k < 0 or d[k] > 1.5 * h:
             lines.append([int(i)])
-            line_y.append((y0, y1))
+            ly0[n], ly1[n] = y0, y1
+            lx0[n], lx1[n] = boxes[i, 0], boxes[i, 2]
         else:
-            lines[best].append(int(i))
+            lines[k].append(int(i))
+            lx0[k] = min(lx0[k], boxes[i, 0])
+            lx1[k] = max(lx1[k], boxes[i, 2])
     return sorted(lines, key=lambda l: float(np.median((boxes[l, 1] + boxes[l, 3]) / 2.0)))
 
 
@@ -303,35 +317,89 @@ def _merge_mark_lines(lines: list[list[int]], boxes: np.ndarray, h: float) -> li
     if not real:
         return lines
     out = {k: list(lines[k]) for k in real}
+    # Extents of the real lines as they were found (folding marks in does not move them).
+    ext = np.array([[boxes[c, 0].min(), boxes[c, 1].min(), boxes[c, 2].max(), boxes[c, 3].max()]
+                    for c in (comps(lines[r]) for r in real)], dtype=np.int64)
     for k, l in enumerate(lines):
         if k in out:
             continue
         c = comps(l)
         y0, y1 = boxes[c, 1].min(), boxes[c, 3].max()
         x0, x1 = boxes[c, 0].min(), boxes[c, 2].max()
-        best, best_d = None, 1.0 * h
-        for r in real:
-            rl = comps(lines[r])
-            if min(x1, boxes[rl, 2].max()) - max(x0, boxes[rl, 0].min()) < 0:
-                continue
-            d = max(boxes[rl, 1].min() - y1, y0 - boxes[rl, 3].max(), 0)
-            if d < best_d:
-                best, best_d = r, d
-        if best is None:
-            out[k] = list(l)
+        overlap = np.minimum(x1, ext[:, 2]) - np.maximum(x0, ext[:, 0]) >= 0
+        d = np.maximum(np.maximum(ext[:, 1] - y1, y0 - ext[:, 3]), 0).astype(np.float64)
+        d[~overlap] = np.inf
+        j = int(np.argmin(d))
+        if d[j] < 1.0 * h:
+            out[real[j]].extend(c)
         else:
-            out[best].extend(c)
+            out[k] = list(l)
     return [out[k] for k in sorted(out)]
 
 
-def segment(binary: np.ndarray, min_area: int = 2) -> Layout:
-    """Segment an ink mask into lines (reading order), words and glyphs."""
+#: Texture: a tile of TEXTURE_TILE x TEXTURE_TILE pixels holding more than
+#: TEXTURE_COUNT components is a halftone photo, dithering or noise, not
+#: text (10-point print at 300 dpi puts about 20 characters in such a tile;
+#: a halftone's dots, hundreds). Its components are set aside, not read.
+TEXTURE_TILE = 128
+TEXTURE_COUNT = 400
+#: Most text-candidate components read on one page, after textures are set
+#: aside: each becomes a 28x28 model input and the grouping of lines and
+#: words grows with their number. A dense newspaper page at 600 dpi has
+#: about 30,000 characters.
+MAX_TEXT_COMPONENTS = 60_000
+
+
+def set_aside_texture(boxes: np.ndarray, idx: np.ndarray, shape: tuple[int, int],
+                      tile: int = TEXTURE_TILE, max_count: int = TEXTURE_COUNT) -> np.ndarray:
+    """The components of ``idx`` that lie outside textured regions (see :data:`TEXTURE_COUNT`).
+
+    Density is counted per tile of the page (a tile cut by the page's edge
+    counts for its area), and a tile next to a textured one joins it at a
+    quarter of that density, so a halftone's fading edge goes with it.
+    """
+    if len(idx) <= max_count // 4:
+        return idx
+    rows, cols = -(-shape[0] // tile), -(-shape[1] // tile)
+    cx = np.minimum((boxes[idx, 0] + boxes[idx, 2]) // (2 * tile), cols - 1)
+    cy = np.minimum((boxes[idx, 1] + boxes[idx, 3]) // (2 * tile), rows - 1)
+    counts = np.bincount(cy * cols + cx, minlength=rows * cols).reshape(rows, cols).astype(np.float64)
+    # Share of each tile inside the page.
+    tile_h = np.minimum(tile, shape[0] - np.arange(rows) * tile) / tile
+    tile_w = np.minimum(tile, shape[1] - np.arange(cols) * tile) / tile
+    density = counts / np.maximum(tile_h[:, None] * tile_w[None, :], 1e-6)
+    dense = density > max_count
+    if not dense.any():
+        return idx
+    near = cv2.dilate(dense.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    texture = dense | (near & (density > max_count / 4))
+    drop = texture[cy, cx]
+    log.info("set aside %d components in %d textured tiles (halftone, dithering or noise)",
+             int(drop.sum()), int(texture.sum()))
+    return idx[~drop]
+
+
+def segment(binary: np.ndarray, min_area: int = 2,
+            max_components: int | None = None) -> Layout:
+    """Segment an ink mask into lines (reading order), words and glyphs.
+
+    Textured regions (halftones, dithering, noise) are set aside first; a
+    page that still has more than ``max_components`` (default
+    :data:`MAX_TEXT_COMPONENTS`) text candidates raises :class:`ImageError`.
+    """
     comps = find_components(binary)
     layout = Layout(comps)
     if len(comps) == 0:
         return layout
     keep = np.nonzero(comps.areas >= min_area)[0]
     boxes = comps.boxes
+    keep = set_aside_texture(boxes, keep, binary.shape)
+    limit = MAX_TEXT_COMPONENTS if max_components is None else max_components
+    if len(keep) > limit:
+        raise ImageError(f"too many ink components ({len(keep):,}, limit {limit:,}) outside textured "
+                         "regions: not a text page (noise or a pattern?)")
+    if len(keep) == 0:
+        return layout
     h = typical_height(boxes[keep], comps.areas[keep])
     layout.char_height = h
     # Specks much smaller than a period at this text size are noise.

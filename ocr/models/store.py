@@ -20,6 +20,8 @@ from ocr.fileio import atomic_path
 log = logging.getLogger(__name__)
 
 METADATA_MEMBER = "ocr_metadata.json"
+#: Largest metadata member read (labels, scores, calibration: a few KB in practice).
+MAX_METADATA_BYTES = 4 * 1024 * 1024
 
 
 def check_writable(path: str | os.PathLike, force: bool) -> Path:
@@ -54,8 +56,18 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
         with zipfile.ZipFile(path) as archive:
             if METADATA_MEMBER not in archive.namelist():
                 return {}
-            return json.loads(archive.read(METADATA_MEMBER))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            # Checked before and while inflating: a small file can claim, or
+            # inflate to, gigabytes.
+            declared = archive.getinfo(METADATA_MEMBER).file_size
+            if declared > MAX_METADATA_BYTES:
+                raise ModelError(f"{path}: model metadata too large ({declared:,} bytes, "
+                                 f"limit {MAX_METADATA_BYTES:,})")
+            with archive.open(METADATA_MEMBER) as member:
+                data = member.read(MAX_METADATA_BYTES + 1)
+            if len(data) > MAX_METADATA_BYTES:
+                raise ModelError(f"{path}: model metadata too large (over {MAX_METADATA_BYTES:,} bytes)")
+            return json.loads(data)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise ModelError(f"{path}: not a readable .keras model file ({exc})") from None
 
 
