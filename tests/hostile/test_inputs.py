@@ -140,7 +140,7 @@ def test_bad_page_inside_a_tiff_reports_and_keeps_the_earlier_pages(tmp_path, mo
 
 
 def test_verify_signature_never_exits_1_on_an_error(tmp_path, monkeypatch):
-    import ocr.signature
+    import ocr.verify
 
     sig = scan(tmp_path / "s.png")
     (tmp_path / "bad.keras").write_bytes(b"PK\x03\x04 not a zip")
@@ -151,7 +151,7 @@ def test_verify_signature_never_exits_1_on_an_error(tmp_path, monkeypatch):
     def broken(*a, **k):
         raise TypeError("list indices must be integers or slices, not str")  # malformed metadata
 
-    monkeypatch.setattr(ocr.signature, "verify_signature", broken)
+    monkeypatch.setattr(ocr.verify, "verify_signature", broken)
     result = CliRunner().invoke(main, ["verify-signature", sig, "-r", sig])
     assert "cannot verify" in one_line_error(result)
 
@@ -168,11 +168,12 @@ def test_digits_charset_is_the_intersection(monkeypatch):
 
     seen = {}
 
-    class Fake:
-        def __init__(self, model, charset=None):
-            seen["charset"] = charset
+    from ocr.recognize_lines import LineRecognizer
 
-    monkeypatch.setattr(pipeline, "LineRecognizer", Fake)
+    def fake_load(model, charset=None):
+        seen["charset"] = charset
+
+    monkeypatch.setattr(LineRecognizer, "load", fake_load)
     pipeline.Predictor(digits=True, charset="0a1.").recognizer
     assert seen["charset"] == "01"
 
@@ -181,8 +182,8 @@ def test_charset_of_lookalikes_only_shares_no_character(tmp_path, model):
     from ocr.recognize import Recognizer
 
     with pytest.raises(OcrError, match="shares no character"):
-        Recognizer(model, charset="ABC")  # B is only an 8's lookalike: it would read "BBBB"
-    assert Recognizer(model, charset="0O").out_labels == ["0", "O"]  # a real class keeps lookalikes
+        Recognizer.load(model, charset="ABC")  # B is only an 8's lookalike: it would read "BBBB"
+    assert Recognizer.load(model, charset="0O").out_labels == ["0", "O"]  # a real class keeps lookalikes
     result = CliRunner().invoke(main, ["read", scan(tmp_path / "v.png"), "--model", model, "--charset", "ABC"])
     assert "shares no character" in one_line_error(result)
 
