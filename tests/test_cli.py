@@ -201,3 +201,16 @@ def test_evaluate_split_all_is_only_for_orand():
     result = run("evaluate", "lenet", "--dataset", "mnist", "--split", "all")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "split 'all' is for orand-car-a" in result.stderr
+
+
+@pytest.mark.parametrize("content", [b"\x00\xff not json", b"[1, 2, 3]", b'{"epoch": "one"}'])
+def test_resume_with_a_corrupt_state_file_is_one_line(tmp_path, content):
+    from training.train import checkpoint_paths
+
+    out = tmp_path / "r.keras"
+    _, state = checkpoint_paths(out)
+    state.write_bytes(content)
+    result = run("train", "lenet", "--data-dir", tmp_path, "--out", out, "--resume")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and "checkpoint state" in errors[0] and str(state) in errors[0]

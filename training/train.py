@@ -119,6 +119,7 @@ def train(config: TrainConfig) -> TrainResult:
     ckpt_model, ckpt_state = checkpoint_paths(config.out)
     if config.resume and not ckpt_state.is_file():
         raise OcrError(f"nothing to resume: {ckpt_state} not found")
+    resumed = _read_state(ckpt_state) if config.resume else None  # checked before any work
 
     rng = np.random.default_rng(config.seed)
     (x_train, y_train), (x_val, y_val), used = trainer.arrays(spec, config, rng)
@@ -132,8 +133,8 @@ def train(config: TrainConfig) -> TrainResult:
     steps = int(np.ceil(len(y_train) / config.batch_size))
     test_sets = trainer.test_sets(spec, config) if config.target_accuracy is not None else []
 
-    if config.resume:
-        state = _read_state(ckpt_state)
+    if resumed is not None:
+        state = resumed
         model = load_keras(ckpt_model, compile=True)
         initial_epoch = state["epoch"]
         state["elapsed_before_s"] = state.get("elapsed_s", 0.0)
