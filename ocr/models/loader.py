@@ -30,7 +30,7 @@ from ocr.models.card import ModelCard
 from ocr.models.kinds import ModelKind, get_kind
 from ocr.models.registry import REGISTRY, resolve
 from ocr.models.runtime import onnx_forward, requested_runtime
-from ocr.models.store import load_keras, read_metadata
+from ocr.models.store import PerFileCache, load_keras, read_metadata
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,7 @@ class LoadedModel:
         return self._forward(batch)
 
 
-_CACHE: dict[tuple[str, int, int, str], LoadedModel] = {}
-_CACHE_LOCK = threading.Lock()
+_MODELS = PerFileCache()
 
 
 def _fallback_labels(model: str | os.PathLike) -> str | None:
@@ -109,22 +108,14 @@ def _fallback_labels(model: str | os.PathLike) -> str | None:
     return spec.labels if spec is not None else None
 
 
-_CARDS: dict[tuple[str, int, int, str | None], ModelCard] = {}
+_CARDS = PerFileCache()
 
 
 def read_card(model: str | os.PathLike) -> ModelCard:
     """The card of a model by registry name or path, without importing Keras (read once per file)."""
     path = resolve(model)
-    stat = path.stat()
     fallback = _fallback_labels(model)
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, fallback)
-    with _CACHE_LOCK:
-        card = _CARDS.get(key)
-    if card is None:
-        card = ModelCard.from_metadata(read_metadata(path), path, fallback)
-        with _CACHE_LOCK:
-            _CARDS[key] = card
-    return card
+    return _CARDS.get(path, lambda: ModelCard.from_metadata(read_metadata(path), path, fallback), fallback)
 
 
 def load(model: str | os.PathLike, kind: str | None = None, runtime: str | None = None) -> LoadedModel:
@@ -140,22 +131,21 @@ def load(model: str | os.PathLike, kind: str | None = None, runtime: str | None 
     if kind is not None and card.kind != kind:
         raise ModelError(f"{path}: a {card.kind} model, where a {kind} model is needed")
     wanted = requested_runtime(runtime)
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, wanted)
-    with _CACHE_LOCK:
-        loaded = _CACHE.get(key)
-        if loaded is None:
-            forward = onnx_forward(path, wanted)
-            if forward is not None:
-                get_kind(card.kind, str(path)).check(forward, card, str(path))
-                loaded = LoadedModel(None, card, path, forward)
-            else:
-                net = load_keras(path)
-                get_kind(card.kind, str(path)).check(net, card, str(path))
-                loaded = LoadedModel(net, card, path)
-            _CACHE[key] = loaded
-            log.debug("loaded %s model %s (%s)", card.kind, path, loaded.runtime)
-    return loaded
+
+    def make() -> LoadedModel:
+        checker = get_kind(card.kind, str(path))
+        forward = onnx_forward(path, wanted)
+        if forward is not None:
+            checker.check(forward, card, str(path))
+            loaded = LoadedModel(None, card, path, forward)
+        else:
+            net = load_keras(path)
+            checker.check(net, card, str(path))
+            loaded = LoadedModel(net, card, path)
+        log.debug("loaded %s model %s (%s)", card.kind, path, loaded.runtime)
+        return loaded
+
+    return _MODELS.get(path, make, wanted)
 
 
 def runs_on_keras(model: str | os.PathLike, runtime: str | None = None) -> bool:
@@ -171,6 +161,5 @@ def runs_on_keras(model: str | os.PathLike, runtime: str | None = None) -> bool:
 
 def clear_cache() -> None:
     """Forget every loaded model (tests, and long-lived processes that retrain)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
-        _CARDS.clear()
+    _MODELS.clear()
+    _CARDS.clear()

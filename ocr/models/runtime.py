@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import threading
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from ocr.errors import ModelError
 from ocr.fileio import atomic_path
+from ocr.models.store import PerFileCache
 
 log = logging.getLogger(__name__)
 
@@ -95,30 +95,17 @@ class OnnxForward:
         return self.session.get_modelmeta().custom_metadata_map.get(SOURCE_KEY)
 
 
-_SOURCE_HASHES: dict[tuple[str, int, int], str] = {}
-_HASH_LOCK = threading.Lock()
+_SOURCE_HASHES = PerFileCache()
+_SESSIONS = PerFileCache()
 
 
 def _source_hash(path: Path) -> str:
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    with _HASH_LOCK:
-        if key not in _SOURCE_HASHES:
-            _SOURCE_HASHES[key] = sha256_file(path)
-        return _SOURCE_HASHES[key]
-
-
-_SESSIONS: dict[tuple[str, int, int], OnnxForward] = {}
+    return _SOURCE_HASHES.get(path, lambda: sha256_file(path))
 
 
 def _session(exported: Path) -> OnnxForward:
     """One ONNX Runtime session per export file (sessions are thread-safe)."""
-    stat = exported.stat()
-    key = (str(exported.resolve()), stat.st_size, stat.st_mtime_ns)
-    with _HASH_LOCK:
-        if key not in _SESSIONS:
-            _SESSIONS[key] = OnnxForward(exported)
-        return _SESSIONS[key]
+    return _SESSIONS.get(exported, lambda: OnnxForward(exported))
 
 
 def source_matches(keras_path: Path) -> bool:

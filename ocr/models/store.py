@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ocr.errors import ModelError, OutputExistsError
 from ocr.fileio import atomic_path
@@ -20,6 +21,30 @@ from ocr.fileio import atomic_path
 log = logging.getLogger(__name__)
 
 METADATA_MEMBER = "ocr_metadata.json"
+
+
+class PerFileCache:
+    """Values made once per version of a file (path, size, modification time), shared by threads.
+
+    A file rewritten in place (a retrained model) is a new version, so its
+    value is made again; ``extra`` key parts tell values of one file apart.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: Path, make: Callable[[], Any], *extra) -> Any:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, *extra)
+        with self._lock:
+            if key not in self._values:
+                self._values[key] = make()
+            return self._values[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
 #: Largest metadata member read (labels, scores, calibration: a few KB in practice).
 MAX_METADATA_BYTES = 4 * 1024 * 1024
 
