@@ -82,7 +82,8 @@ def test_resume_skips_finished_inputs_and_force_redoes_them(tmp_path, scans, mod
     (out / "a.txt").write_text("KEEP-A")
     (out / "sub").mkdir()
     (out / "sub" / "b.txt").write_text("KEEP-B")
-    (out / "sub" / ".c.txt.ocr-tmp-999999999-x.txt").write_text("half")
+    (out / "sub" / "deeper").mkdir()
+    (out / "sub" / "deeper" / ".c.txt.ocr-tmp-999999999-x.txt").write_text("half")
     result = run([str(scans), "--out-dir", str(out)], model)
     assert result.exit_code == 0, result.output
     assert "read 1, skipped 2, failed 0" in result.stderr
