@@ -630,6 +630,10 @@ def _read_batch(inputs, fmt, output, overlay, out_dir, force, ray_address, ray_w
         raise UserError("-o and --out-dir exclude each other: --out-dir writes one file per input")
     if overlay:
         raise UserError("--overlay is not available with --out-dir")
+    if ray_address:
+        from ocr.ray_batch import preflight
+
+        preflight(options)
     batch = plan(list(inputs), out_dir, fmt)
     with contextlib.ExitStack() as stack:
         bar = None if quiet else stack.enter_context(

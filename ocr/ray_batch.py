@@ -41,7 +41,8 @@ ACTOR_CPUS = 0.5
 INSTALL_HINT = "--ray needs Ray Data: pip install 'ocr[ray]' (or pip install 'ray[data]>=2.40')"
 
 
-def _ray():
+def require_ray():
+    """The ``ray`` module with Ray Data, or an :class:`OcrError` saying how to install it."""
     try:
         import ray
         import ray.data  # noqa: F401  (the extra, not just ray core)
@@ -87,7 +88,7 @@ class ReadBatch:
 
 def connect(address: str) -> bool:
     """Connect to Ray at ``address`` (``local`` starts a cluster here); True when we started it."""
-    ray = _ray()
+    ray = require_ray()
     if ray.is_initialized():
         return False
     options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
@@ -102,17 +103,22 @@ def connect(address: str) -> bool:
     return True
 
 
+def preflight(predictor_options: dict[str, Any]):
+    """Before any work: Ray is installed and the models exist (one line each, not actor failures)."""
+    ray = require_ray()
+    from ocr.models import read_card
+    from ocr.pipeline import models_needed
+
+    for model in models_needed(predictor_options.get("model"), predictor_options.get("digits", False)):
+        read_card(model)
+    return ray
+
+
 def run_on_ray(plan: Plan, address: str, predictor_options: dict[str, Any], *, workers: int = 2,
                force: bool = False, jobs: int = 1, dpi: float | None = None,
                on_outcome: Callable[[Outcome], None] | None = None) -> Summary:
     """Run ``plan`` on the Ray cluster at ``address`` with ``workers`` actors; as :func:`run_batch` does."""
-    ray = _ray()
-    from ocr.models import read_card
-    from ocr.pipeline import models_needed
-
-    # An unknown model is one line here, not a stack of actor failures.
-    for model in models_needed(predictor_options.get("model"), predictor_options.get("digits", False)):
-        read_card(model)
+    ray = preflight(predictor_options)
     started = connect(address)
     try:
         context = ray.data.DataContext.get_current()
