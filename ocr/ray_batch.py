@@ -123,6 +123,9 @@ def run_on_ray(plan: Plan, address: str, predictor_options: dict[str, Any], *, w
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # the caller reports progress per input
+        # Ray Data's notes (plans, timings, "progress bars disabled") would bury the summary;
+        # its full logs stay in the session folder (/tmp/ray/session_*/logs/ray-data).
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
         rows = [{"source": j.source, "name": j.name} for j in plan.jobs]
         done = ray.data.from_items(rows).map_batches(
             ReadBatch, batch_size=BATCH_SIZE, batch_format="numpy", num_cpus=ACTOR_CPUS,
