@@ -148,9 +148,13 @@ def train(config: TrainConfig) -> TrainResult:
     ckpt_model, ckpt_state = checkpoint_paths(config.out)
     if config.resume and not ckpt_state.is_file():
         raise OcrError(f"nothing to resume: {ckpt_state} not found")
+    devices = data_parallel(config.devices)  # before the data: a wrong backend fails at once
 
     rng = np.random.default_rng(config.seed)
     (x_train, y_train), (x_val, y_val), used = trainer.arrays(spec, config, rng)
+    if devices > 1:  # every batch, the last one too, must split evenly across the devices
+        keep, keep_val = len(y_train) - len(y_train) % devices, len(y_val) - len(y_val) % devices
+        x_train, y_train, x_val, y_val = x_train[:keep], y_train[:keep], x_val[:keep_val], y_val[:keep_val]
     log.info("training %s on %d images, validating on %d", spec.name, len(y_train), len(y_val))
 
     import keras
@@ -158,7 +162,6 @@ def train(config: TrainConfig) -> TrainResult:
     from ocr import device
     keras.utils.set_random_seed(config.seed)
     device_name = device.configure()
-    devices = data_parallel(config.devices)
     if devices > 1:  # --batch-size per device; linear scaling of the learning rate with the global batch
         device_name = f"{devices} x {device_name}"
     run = replace(config, batch_size=config.batch_size * devices,
@@ -182,6 +185,8 @@ def train(config: TrainConfig) -> TrainResult:
                   initial_epoch=initial_epoch, validation_data=(x_val, y_val),
                   callbacks=_make_callbacks(config, state, started, test_sets), verbose=1)
     elapsed = state.get("elapsed_before_s", 0.0) + time.time() - started
+    if devices > 1:  # scoring reads test sets of any size, on one device
+        keras.distribution.set_distribution(None)
     try:
         net = trainer.network(model, spec)
     except ValueError:
