@@ -477,7 +477,8 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
               "are skipped, so a rerun resumes; failures listed in DIR/failures.tsv.")
 @click.option("--force", is_flag=True, help="With --out-dir: read again the inputs whose result exists.")
 @click.option("--ray", "ray_address", metavar="ADDRESS", help="With --out-dir: run the batch on a Ray "
-              "cluster (auto, ray://HOST:PORT, or local to start one here); needs pip install 'ocr[ray]'.")
+              "cluster (auto, ray://HOST:PORT, or local to start one here); needs the ray extra, "
+              "pip install '.[ray]'.")
 @click.option("--ray-workers", type=click.IntRange(1), default=2, show_default=True,
               help="With --ray: actors reading pages, each loading the models once.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or notes on stderr; errors only.")

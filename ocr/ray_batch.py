@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 4
 #: CPUs each actor reserves (a fraction: see the module's note).
 ACTOR_CPUS = 0.5
-INSTALL_HINT = "--ray needs Ray Data: pip install 'ocr[ray]' (or pip install 'ray[data]>=2.40')"
+INSTALL_HINT = ("--ray needs Ray Data: pip install 'ray[data]>=2.40' (the ray extra: pip install '.[ray]' "
+                "in the ocr checkout)")
 
 
 def require_ray():
@@ -57,8 +58,9 @@ class ReadBatch:
     Rows need ``source`` (the input's path, as every node sees it) and
     ``name`` (its result's path in ``out_dir``, without suffix, ``/``
     separated); rows out add ``status`` (read, skipped, failed), ``pages``
-    and ``error``. The models load once per actor, in ``__init__``;
-    Relative paths are taken from ``cwd`` (a folder every node sees). ``predictor_options`` go to :class:`ocr.pipeline.Predictor` (``model``,
+    and ``error``. The models load once per actor, in ``__init__``.
+    Relative paths are taken from ``cwd`` (a folder every node sees).
+    ``predictor_options`` go to :class:`ocr.pipeline.Predictor` (``model``,
     ``digits``, ``charset``, ``binarization``, ``deskew``, ``remove_lines``).
     """
 
@@ -76,8 +78,8 @@ class ReadBatch:
         jobs = tuple(Job(str(s), str(n)) for s, n in zip(batch["source"], batch["name"]))
         outcomes: list[Outcome] = []
         try:
-            run_batch(Plan(jobs, self.out_dir, self.fmt, self.protected, self.cwd), self.predictor, force=self.force,
-                      jobs=self.jobs, dpi=self.dpi, on_outcome=outcomes.append)
+            run_batch(Plan(jobs, self.out_dir, self.fmt, self.protected, self.cwd), self.predictor,
+                      force=self.force, jobs=self.jobs, dpi=self.dpi, on_outcome=outcomes.append)
         except (OcrError, OSError) as exc:  # the rest of this batch failed; the run goes on
             finished = {o.job for o in outcomes}
             outcomes += [Outcome(j, "failed", 0, str(exc)) for j in jobs if j not in finished]

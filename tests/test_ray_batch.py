@@ -25,7 +25,8 @@ def test_without_ray_one_line(tmp_path, model, monkeypatch):  # noqa: F811
                                        "--ray", "local", "--model", model])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        "Error: --ray needs Ray Data: pip install 'ocr[ray]' (or pip install 'ray[data]>=2.40')"]
+        "Error: --ray needs Ray Data: pip install 'ray[data]>=2.40' (the ray extra: pip install '.[ray]' "
+        "in the ocr checkout)"]
 
 
 @pytest.mark.slow
