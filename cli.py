@@ -472,7 +472,7 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
                    "there are several inputs or pages).")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
               help="Threads preparing pages (preprocessing, segmentation) ahead of recognition.")
-@click.option("--out-dir", type=click.Path(file_okay=False), help="Batch: one result file per input in "
+@click.option("--out-dir", type=click.Path(file_okay=False), metavar="DIR", help="Batch: one result file per input in "
               "DIR (paths inside a folder argument kept), written atomically; inputs whose result exists "
               "are skipped, so a rerun resumes; failures listed in DIR/failures.tsv.")
 @click.option("--force", is_flag=True, help="With --out-dir: read again the inputs whose result exists.")
@@ -496,6 +496,7 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
       ocr read scan.png
       ocr read --format pdf -o searchable.pdf scan1.png scan2.png
       ocr read --format alto -o page.xml scan.tif
+      ocr read scans/ --out-dir ocr/ --format json
     """
     from ocr import export
     from ocr.errors import ImageError
