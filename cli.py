@@ -204,6 +204,9 @@ def _training_options(func):
         click.option("--resume", is_flag=True, help="Continue from the last epoch checkpoint."),
         click.option("--seed", type=int, default=default(TrainConfig, "seed"), show_default=True),
         click.option("--force", is_flag=True, help="Overwrite an existing --out file."),
+        click.option("--devices", type=click.IntRange(1), help="Train on N devices in data parallel "
+                     "(JAX backend: KERAS_BACKEND=jax): the global batch is N x --batch-size, the learning "
+                     "rate N x --learning-rate. Default: every visible accelerator."),
         click.option("--limit", type=click.IntRange(1), hidden=True,
                      help="Train on the first N images only (smoke tests)."),
     ]
@@ -469,10 +472,19 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
                    "there are several inputs or pages).")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
               help="Threads preparing pages (preprocessing, segmentation) ahead of recognition.")
+@click.option("--out-dir", type=click.Path(file_okay=False), metavar="DIR", help="Batch: one result file per input in "
+              "DIR (paths inside a folder argument kept), written atomically; inputs whose result exists "
+              "are skipped, so a rerun resumes; failures listed in DIR/failures.tsv.")
+@click.option("--force", is_flag=True, help="With --out-dir: read again the inputs whose result exists.")
+@click.option("--ray", "ray_address", metavar="ADDRESS", help="With --out-dir: run the batch on a Ray "
+              "cluster (auto, ray://HOST:PORT, or local to start one here); needs the ray extra, "
+              "pip install '.[ray]'.")
+@click.option("--ray-workers", type=click.IntRange(1), default=2, show_default=True,
+              help="With --ray: actors reading pages, each loading the models once.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or notes on stderr; errors only.")
 @click.pass_context
 def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binarization, no_deskew,
-                 keep_lines, overlay, jobs, quiet) -> None:
+                 keep_lines, overlay, jobs, out_dir, force, ray_address, ray_workers, quiet) -> None:
     """Read the text of images, PDFs or directories of them ('-' reads stdin).
 
     -o and --overlay write through devices, FIFOs and symbolic links, refuse
@@ -484,6 +496,7 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
       ocr read scan.png
       ocr read --format pdf -o searchable.pdf scan1.png scan2.png
       ocr read --format alto -o page.xml scan.tif
+      ocr read scans/ --out-dir ocr/ --format json
     """
     from ocr import export
     from ocr.errors import ImageError
@@ -498,6 +511,10 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
         root = logging.getLogger()
         ctx.call_on_close(lambda level=root.level: root.setLevel(level))
         root.setLevel(logging.ERROR)
+    if out_dir is not None or force or ray_address:
+        return _read_batch(inputs, fmt, output, overlay, out_dir, force, ray_address, ray_workers, jobs, dpi,
+                           quiet, dict(model=model, digits=digits, charset=charset, binarization=binarization,
+                                       deskew=not no_deskew, remove_lines=not keep_lines))
     if output == "-":
         output = None
     items = expand_inputs(list(inputs))
@@ -602,6 +619,49 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
             click.echo(text, nl=False)
     if failed:
         ctx.exit(2)
+
+
+def _read_batch(inputs, fmt, output, overlay, out_dir, force, ray_address, ray_workers, jobs, dpi, quiet,
+                options) -> None:
+    """``ocr read --out-dir``: plan, read (here or on Ray), summary line and failures list."""
+    from ocr.batch import plan, run_batch, write_failures
+
+    if out_dir is None:
+        raise UserError(f"{'--force' if force else '--ray'} is for batches: give --out-dir DIR")
+    if output:
+        raise UserError("-o and --out-dir exclude each other: --out-dir writes one file per input")
+    if overlay:
+        raise UserError("--overlay is not available with --out-dir")
+    if ray_address:
+        from ocr.ray_batch import preflight
+
+        preflight(options)
+    batch = plan(list(inputs), out_dir, fmt)
+    with contextlib.ExitStack() as stack:
+        bar = None if quiet else stack.enter_context(
+            click.progressbar(length=len(batch.jobs), label="reading inputs", show_pos=True, file=sys.stderr))
+
+        def outcome(done) -> None:
+            if done.status == "failed":
+                click.echo(f"Error: {done.error}", err=True)
+            if bar is not None:
+                bar.update(1)
+
+        if ray_address:
+            from ocr.ray_batch import run_on_ray
+
+            summary = run_on_ray(batch, ray_address, options, workers=ray_workers, force=force, jobs=jobs,
+                                 dpi=dpi, on_outcome=outcome)
+        else:
+            from ocr.pipeline import Predictor
+
+            summary = run_batch(batch, Predictor(**options), force=force, jobs=jobs, dpi=dpi,
+                                on_outcome=outcome)
+    failures = write_failures(out_dir, summary.failed)
+    if not quiet:
+        click.echo(summary.line() + (f" (listed in {failures})" if failures else ""), err=True)
+    if summary.failed:
+        click.get_current_context().exit(2)
 
 
 def _quiet(ctx) -> bool:

@@ -40,6 +40,9 @@ class TrainConfig:
     augment: dict[str, float] = field(default_factory=dict)
     target_accuracy: float | None = None  # stop early once the test accuracy reaches this
     strings: int = 60_000  # line models: composed training strings
+    #: Devices to train on in data parallel (JAX backend); None: every visible accelerator, else 1.
+    #: ``batch_size`` is per device: the global batch and the learning rate scale with the count.
+    devices: int | None = None
 
 
 @dataclass

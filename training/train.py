@@ -14,7 +14,7 @@ import logging
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,35 @@ def _build_training_model(spec: registry.ModelSpec, trainer: Trainer, config: Tr
     return model
 
 
+def data_parallel(devices: int | None) -> int:
+    """Spread training over ``devices`` devices with Keras's ``DataParallel``; the count used.
+
+    ``None`` takes every visible accelerator on the JAX backend (1 without
+    any, and on other backends). More than one device needs the JAX backend:
+    the model is replicated and each batch split across the devices.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if devices is None:
+        if backend != "jax":
+            return 1
+        import jax
+
+        devices = max(1, sum(1 for d in jax.devices() if d.platform != "cpu"))
+    if devices == 1:
+        return 1
+    if backend != "jax":
+        raise OcrError(f"--devices {devices} needs the JAX backend: run with KERAS_BACKEND=jax "
+                       f"(pip install jax), not {backend}")
+    visible = keras.distribution.list_devices()
+    if devices > len(visible):
+        raise OcrError(f"--devices {devices}: only {len(visible)} device(s) visible ({', '.join(visible)})")
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=visible[:devices]))
+    log.info("data parallel over %s", ", ".join(visible[:devices]))
+    return devices
+
+
 def _read_state(path: Path) -> dict[str, Any]:
     """A checkpoint's state file, checked: a corrupt one is a one-line error, not a traceback."""
     try:
@@ -120,9 +149,13 @@ def train(config: TrainConfig) -> TrainResult:
     if config.resume and not ckpt_state.is_file():
         raise OcrError(f"nothing to resume: {ckpt_state} not found")
     resumed = _read_state(ckpt_state) if config.resume else None  # checked before any work
+    devices = data_parallel(config.devices)  # before the data: a wrong backend fails at once
 
     rng = np.random.default_rng(config.seed)
     (x_train, y_train), (x_val, y_val), used = trainer.arrays(spec, config, rng)
+    if devices > 1:  # every batch, the last one too, must split evenly across the devices
+        keep, keep_val = len(y_train) - len(y_train) % devices, len(y_val) - len(y_val) % devices
+        x_train, y_train, x_val, y_val = x_train[:keep], y_train[:keep], x_val[:keep_val], y_val[:keep_val]
     log.info("training %s on %d images, validating on %d", spec.name, len(y_train), len(y_val))
 
     import keras
@@ -130,7 +163,11 @@ def train(config: TrainConfig) -> TrainResult:
     from ocr import device
     keras.utils.set_random_seed(config.seed)
     device_name = device.configure()
-    steps = int(np.ceil(len(y_train) / config.batch_size))
+    if devices > 1:  # --batch-size per device; linear scaling of the learning rate with the global batch
+        device_name = f"{devices} x {device_name}"
+    run = replace(config, batch_size=config.batch_size * devices,
+                  learning_rate=config.learning_rate * devices)
+    steps = int(np.ceil(len(y_train) / run.batch_size))
     test_sets = trainer.test_sets(spec, config) if config.target_accuracy is not None else []
 
     if resumed is not None:
@@ -141,14 +178,16 @@ def train(config: TrainConfig) -> TrainResult:
         log.info("resuming from epoch %d", initial_epoch)
     else:
         state = {"config": asdict(config), "epoch": 0, "history": []}
-        model = _build_training_model(spec, trainer, config, steps)
+        model = _build_training_model(spec, trainer, run, steps)
         initial_epoch = 0
     started = time.time()
     if initial_epoch < config.epochs:
-        model.fit(x_train, y_train, batch_size=config.batch_size, epochs=config.epochs,
+        model.fit(x_train, y_train, batch_size=run.batch_size, epochs=config.epochs,
                   initial_epoch=initial_epoch, validation_data=(x_val, y_val),
                   callbacks=_make_callbacks(config, state, started, test_sets), verbose=1)
     elapsed = state.get("elapsed_before_s", 0.0) + time.time() - started
+    if devices > 1:  # scoring reads test sets of any size, on one device
+        keras.distribution.set_distribution(None)
     try:
         net = trainer.network(model, spec)
     except ValueError:
@@ -167,8 +206,9 @@ def train(config: TrainConfig) -> TrainResult:
             "datasets": used,
             "validation_images": int(len(y_val)),
             "epochs": state["epoch"],
-            "batch_size": config.batch_size,
-            "learning_rate": config.learning_rate,
+            "batch_size": run.batch_size,
+            "learning_rate": run.learning_rate,
+            "devices": devices,
             "schedule": "linear warm-up then cosine decay, AdamW",
             "augmentation": trainer.augmentation(spec, config),
             "builder": {"function": spec.builder, **{k: list(v) if isinstance(v, tuple) else v
