@@ -37,6 +37,11 @@ BLOB_AREA = 30.0
 #: A solid bar: at least this many character heights long, filling most of its box.
 BAR_LENGTH = 8.0
 BAR_FILL = 0.6
+#: Regions are only set aside on a page with at least this many components of
+#: about the character height: on a field or a cheque amount (a few digits,
+#: some specks) the "character height" is no measure, and a big handwritten
+#: digit would look like a blob.
+MIN_TEXT_COMPONENTS = 20
 
 
 @dataclass
@@ -70,6 +75,8 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     h = max(h, 4.0)
     w_, h_, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
     fill = area / np.maximum(w_ * h_, 1)
+    if np.count_nonzero((h_[1:] >= 0.5 * h) & (h_[1:] <= 2 * h)) < MIN_TEXT_COMPONENTS:
+        return PageLayout(binary, [], h)
     blob = (w_ >= BLOB_SIZE * h) & (h_ >= BLOB_SIZE * h) & (area >= BLOB_AREA * h * h)
     bar = (np.maximum(w_, h_) >= BAR_LENGTH * h) & (np.minimum(w_, h_) >= 0.3 * h) & (fill >= BAR_FILL)
     aside = blob | bar
