@@ -206,7 +206,7 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
     return sorted(lines, key=lambda l: float(np.median((boxes[l, 1] + boxes[l, 3]) / 2.0)))
 
 
-def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float,
+def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks: list[int] | None = None,
                       tall: float = 0.8, touch: float = 0.25) -> list[int]:
     """Fold each line with no component of full height into the line it touches.
 
@@ -218,7 +218,9 @@ def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float,
     row of pieces has none, and lies within ``touch`` character heights of
     the line it came from, under its horizontal extent. Likewise a few
     letters with descenders chained apart from their line (their centres sit
-    lower than its ascenders'): most of their band is the longer line's band.
+    lower than its ascenders'): most of their band is the band of a longer
+    line of the same block (across blocks, two fields side by side on a form
+    can share a band).
     Returns, for each
     line, the index of the line it goes to (itself when it stays).
     """
@@ -229,6 +231,8 @@ def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float,
     short = np.array([(boxes[l, 3] - boxes[l, 1]).max() < tall * h for l in lines])
     size = np.array([len(l) for l in lines])
     band = ext[:, 3] - ext[:, 1]
+    block = np.zeros(len(lines), np.int64) if blocks is None else np.asarray(blocks)
+    same = block[:, None] == block[None, :]
     target = np.arange(len(lines))
     for k in np.argsort(size, kind="stable"):
         x0, y0, x1, y1 = ext[k]
@@ -238,7 +242,7 @@ def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float,
         # Letters with descenders (y, g) chained apart from the ascenders beside them:
         # a few glyphs within the band of a longer line, among its glyphs.
         shared = np.minimum(y1, ext[:, 3]) - np.maximum(y0, ext[:, 1])
-        ok |= (shared >= 0.5 * np.minimum(band, y1 - y0)) & (overlap > 0) & (size > size[k])
+        ok |= (shared >= 0.5 * np.minimum(band, y1 - y0)) & (overlap > 0) & (size > size[k]) & same[k]
         ok[k] = False
         if not ok.any():
             continue
@@ -475,7 +479,7 @@ def segment(binary: np.ndarray, min_area: int = 2,
             blocks.append(b)
     # Rows of descenders, commas or the lower half of a broken line join their line,
     # across blocks (a blank row may have cut them off in the reading order).
-    into = _fold_short_lines(lines, boxes, h)
+    into = _fold_short_lines(lines, boxes, h, blocks)
     if any(j != k for k, j in enumerate(into)):
         merged: dict[int, list[int]] = {k: [] for k, j in enumerate(into) if j == k}
         for k, j in enumerate(into):
