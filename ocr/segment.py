@@ -206,6 +206,11 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
     return sorted(lines, key=lambda l: float(np.median((boxes[l, 1] + boxes[l, 3]) / 2.0)))
 
 
+#: Below this character height (pixels; small print at 100 dpi) a quarter of it
+#: is within the noise of the scan, and lines are not folded into each other.
+FOLD_MIN_HEIGHT = 10.0
+
+
 def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks: list[int] | None = None,
                       tall: float = 0.8, touch: float = 0.25) -> list[int]:
     """Fold each line with no component of full height into the line it touches.
@@ -224,7 +229,7 @@ def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, block
     Returns, for each
     line, the index of the line it goes to (itself when it stays).
     """
-    if len(lines) < 2:
+    if len(lines) < 2 or h < FOLD_MIN_HEIGHT:
         return list(range(len(lines)))
     ext = np.array([[boxes[l, 0].min(), boxes[l, 1].min(), boxes[l, 2].max(), boxes[l, 3].max()]
                     for l in lines], dtype=np.float64)
