@@ -277,7 +277,8 @@ def print_table(results: dict, splits: list[str]) -> None:
                 for s in splits:
                     r = by_split.get(s, {})
                     e = r.get(engine)
-                    row += [str(r.get("documents", "")), f"{e[key]:.1%}" if e else "", str(e["seconds"]) if e else ""]
+                    row += [str(r.get("documents", "")), f"{e[key]:.1%}" if e else "",
+                            str(e["seconds"]) if e else ""]
                 rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     for r in rows:
