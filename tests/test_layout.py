@@ -100,3 +100,12 @@ def test_letters_are_not_box_frames(letter):
     assert not pp.find_boxes(ink, char_height=20).any()
     img[10:90, 10] = img[10:90, 89] = img[10, 10:90] = img[89, 10:90] = 0
     assert pp.find_boxes(img < 128, char_height=20)[10, 50]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "tsv", "hocr", "alto", "page"])
+def test_every_format_writes_a_page_with_an_image_block(fmt):
+    from ocr.document import Document
+
+    page = Predictor(recognizer=LineBoxes(), deskew=False).read_page(PageImage("p", 0, text_page()))
+    out = Document([page], model="stub").to(fmt)
+    assert out and "x" in out
