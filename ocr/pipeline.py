@@ -105,9 +105,9 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
     pre = preprocess(page.image, binarization=binarization, deskew_pages=deskew, remove_lines=remove_lines)
     if pre.blank:
         return Analysis(page, pre, None)
-    regions = analyse_layout(pre.binary)
+    found = analyse_layout(pre.binary)  # non-text regions set aside before segmentation
     try:
-        return Analysis(page, pre, segment(regions.text), regions.regions)
+        return Analysis(page, pre, segment(found.text), found.regions)
     except ImageError as exc:
         where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"
         raise ImageError(f"{where}: {exc}") from None
