@@ -12,7 +12,7 @@ import logging
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable, Iterable, Iterator
 
@@ -24,6 +24,7 @@ from ocr.document import (Block, Box, Char, Document, Failure, Glyph, Line, Page
                           Word, text_blocks, union)
 from ocr.errors import ImageError, OcrError
 from ocr.io import PageImage, expand_inputs, from_pil, is_pil_image, load
+from ocr.layout import Region, analyse_layout
 from ocr.normalize import LineMetrics, line_metrics
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
 from ocr.models import get_kind, read_card
@@ -95,14 +96,18 @@ class Analysis:
     page: PageImage
     pre: Preprocessed
     layout: Layout | None  # None for a blank page
+    regions: list[Region] = field(default_factory=list)  # non-text regions set aside (ocr.layout)
 
 
 def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = True,
                  remove_lines: bool = True) -> Analysis:
     """Preprocess and segment one page, as ``ocr read`` does before recognition."""
     pre = preprocess(page.image, binarization=binarization, deskew_pages=deskew, remove_lines=remove_lines)
+    if pre.blank:
+        return Analysis(page, pre, None)
+    found = analyse_layout(pre.binary)  # non-text regions set aside before segmentation
     try:
-        return Analysis(page, pre, None if pre.blank else segment(pre.binary))
+        return Analysis(page, pre, segment(found.text), found.regions)
     except ImageError as exc:
         where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"
         raise ImageError(f"{where}: {exc}") from None
@@ -200,6 +205,10 @@ class Predictor:
                 lines.append(_line(out_words, line_layout, mapper))
                 block_ids.append(line_layout.block)
         result.blocks = text_blocks(lines, block_ids)
+        if analysis.regions:
+            # Non-text regions after the text (their place in the reading order is not known yet).
+            mapped = mapper.many(np.array([r.box for r in analysis.regions])).tolist()
+            result.blocks += [Block(tuple(b), kind=r.kind) for r, b in zip(analysis.regions, mapped)]
         return result
 
     def read_page(self, page: PageImage) -> Page:

@@ -201,6 +201,11 @@ def binarize(gray: np.ndarray, method: str = "auto") -> tuple[np.ndarray, str]:
         return binarize_sauvola(gray, window=_sauvola_window(gray)), "sauvola"
     if method != "auto":
         raise ValueError(f"unknown binarization method {method!r}")
+    levels = np.nonzero(histogram(gray))[0]
+    if len(levels) == 2:
+        # Already binary (a 1-bit scan): its dark level is the ink. Sauvola would
+        # hollow out every solid black area (a scan border, a figure) into an outline.
+        return gray == levels[0], "bilevel"
     # Each method fails differently: Otsu under shading (a dark blob), Otsu
     # and Sauvola on patterned paper (the pattern breaks into many pieces).
     # Text is a moderate amount of ink in few pieces, so the candidate with
@@ -381,8 +386,9 @@ def find_boxes(binary: np.ndarray, char_height: float, coverage: float = 0.8) ->
     """Mask of box outlines and grids (comb fields) too short to be found as long rules.
 
     A component at least 1.3 character heights in both directions whose ink
-    lies almost all on rows and columns that it spans end to end is a frame,
-    not a glyph (no letter is made only of full-width bars and full-height stems).
+    lies almost all on rows and columns that it spans end to end, closed on the
+    left and right and at the top or bottom, is a frame, not a glyph (no letter
+    is made only of full-width bars and full-height stems at its edges).
     """
     out = np.zeros(binary.shape, bool)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
@@ -393,6 +399,12 @@ def find_boxes(binary: np.ndarray, char_height: float, coverage: float = 0.8) ->
         rows = comp.sum(axis=1) >= coverage * w
         cols = comp.sum(axis=0) >= coverage * h
         if rows.sum() < 2 or cols.sum() < 2:
+            continue
+        # A frame is closed at the sides: full columns near its left and right
+        # ends, and a full row near its top or bottom (a comb is open above).
+        # H (a full bar in the middle) and L (no right side) are letters.
+        qh, qw = max(1, h // 4), max(1, w // 4)
+        if not (cols[:qw].any() and cols[-qw:].any() and (rows[:qh].any() or rows[-qh:].any())):
             continue
         frame = comp & (rows[:, None] | cols[None, :])
         if frame.sum() >= 0.8 * comp.sum():

@@ -206,6 +206,72 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
     return sorted(lines, key=lambda l: float(np.median((boxes[l, 1] + boxes[l, 3]) / 2.0)))
 
 
+#: Below this character height (pixels; small print at 100 dpi) a quarter of it
+#: is within the noise of the scan, and lines are not folded into each other.
+FOLD_MIN_HEIGHT = 10.0
+
+
+def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks: list[int] | None = None,
+                      tall: float = 0.8, touch: float = 0.25) -> list[int]:
+    """Fold each line with no component of full height into the line it touches.
+
+    On scans, descenders and commas come apart from their letters and a line
+    can break across (a blank row through it); their pieces are tall enough
+    to chain into a "line" of their own just below (or above) the real one,
+    which then reads as digits. A real line has letters of about the
+    character height (half the ink is in components at least that tall); a
+    row of pieces has none, and lies within ``touch`` character heights of
+    the line it came from, under its horizontal extent. Likewise a few
+    letters with descenders chained apart from their line (their centres sit
+    lower than its ascenders'): most of their band is the band of a longer
+    line of the same block (across blocks, two fields side by side on a form
+    can share a band).
+    Returns, for each
+    line, the index of the line it goes to (itself when it stays).
+    """
+    if len(lines) < 2 or h < FOLD_MIN_HEIGHT:
+        return list(range(len(lines)))
+    ext = np.array([[boxes[l, 0].min(), boxes[l, 1].min(), boxes[l, 2].max(), boxes[l, 3].max()]
+                    for l in lines], dtype=np.float64)
+    short = np.array([(boxes[l, 3] - boxes[l, 1]).max() < tall * h for l in lines])
+    size = np.array([len(l) for l in lines])
+    band = ext[:, 3] - ext[:, 1]
+    block = np.zeros(len(lines), np.int64) if blocks is None else np.asarray(blocks)
+    same = block[:, None] == block[None, :]
+    target = np.arange(len(lines))
+    for k in np.argsort(size, kind="stable"):
+        x0, y0, x1, y1 = ext[k]
+        overlap = np.minimum(x1, ext[:, 2]) - np.maximum(x0, ext[:, 0])
+        dv = np.maximum(np.maximum(ext[:, 1] - y1, y0 - ext[:, 3]), 0)
+        ok = (overlap >= 0.5 * (x1 - x0)) & (dv <= touch * h) & short[k]
+        # Letters with descenders (y, g) chained apart from the ascenders beside them:
+        # a few glyphs within the band of a longer line, among its glyphs.
+        shared = np.minimum(y1, ext[:, 3]) - np.maximum(y0, ext[:, 1])
+        ok |= (shared >= 0.5 * np.minimum(band, y1 - y0)) & (overlap > 0) & (size > size[k]) & same[k]
+        ok[k] = False
+        if not ok.any():
+            continue
+        # The nearest, a full line before another row of pieces.
+        cand = np.nonzero(ok)[0]
+        j = int(cand[np.lexsort((dv[cand], short[cand]))[0]])
+        while target[j] != j:
+            j = int(target[j])
+        if j != k:
+            target[k] = j
+    return _roots(target)
+
+
+def _roots(target: np.ndarray) -> list[int]:
+    """For each line, the line it is folded into (following chains)."""
+    out = []
+    for k in range(len(target)):
+        j = k
+        while target[j] != j:
+            j = int(target[j])
+        out.append(j)
+    return out
+
+
 def merge_parts(boxes: np.ndarray, comps: list[int], line_height: float) -> list[Glyph]:
     """Merge the components of one line into glyphs, left to right.
 
@@ -416,6 +482,15 @@ def segment(binary: np.ndarray, min_area: int = 2,
         for line in group_lines(boxes, keep[block], h):
             lines.append(line)
             blocks.append(b)
+    # Rows of descenders, commas or the lower half of a broken line join their line,
+    # across blocks (a blank row may have cut them off in the reading order).
+    into = _fold_short_lines(lines, boxes, h, blocks)
+    if any(j != k for k, j in enumerate(into)):
+        merged: dict[int, list[int]] = {k: [] for k, j in enumerate(into) if j == k}
+        for k, j in enumerate(into):
+            merged[j].extend(lines[k])
+        blocks = [blocks[k] for k in merged]
+        lines = list(merged.values())
     # Marks cut off by a blank band (dots of i, accents) may sit in a block of
     # their own, so they are folded into lines across blocks.
     tagged = _merge_mark_lines([l + [-1 - b] for l, b in zip(lines, blocks)], boxes, h)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Pure numpy/OpenCV stages: they must never import Keras, TensorFlow or the model layer.
-IMAGE_STAGES = ("io", "preprocess", "segment", "normalize", "signature", "classify", "oversegment",
+IMAGE_STAGES = ("io", "preprocess", "layout", "segment", "normalize", "signature", "classify", "oversegment",
                 "postprocess")
 
 

@@ -101,3 +101,29 @@ def test_label_to_field_gap_does_not_hide_word_spaces():
     assert 3 < t < 8
     # A label and comb boxes: only field gaps, which still split.
     assert sg.word_gap_threshold(np.array([2, 3, 2, 75, 45, 45, 45, 45, 45, 45, 45], dtype=float), 20) <= 16
+
+
+def test_descenders_and_commas_stay_on_their_line():
+    # Book print at 300 dpi: x-height letters, ascenders (l), letters with deep
+    # descenders (y) right after them, whose centres sit much lower, and commas
+    # and descender bowls that came apart from their letters. Two lines, not four.
+    ink = np.zeros((160, 900), bool)
+    for k in range(2):
+        top = 20 + 70 * k
+        x = 10
+        for n in range(30):
+            kind = n % 5
+            if kind == 1:
+                ink[top - 12:top + 20, x:x + 6] = True            # ascender: l
+            elif kind == 2:
+                ink[top:top + 34, x:x + 14] = True                # y right after it
+            elif kind == 3:
+                ink[top:top + 20, x:x + 14] = True                # x-height part of g
+                ink[top + 23:top + 32, x:x + 14] = True           # its bowl, come apart
+                ink[top + 16:top + 27, x + 20:x + 24] = True      # a comma
+                x += 10
+            else:
+                ink[top:top + 20, x:x + 14] = True                # x-height letters
+            x += 26
+    lines = sg.segment(ink).lines
+    assert len(lines) == 2, [l.box for l in lines]

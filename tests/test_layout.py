@@ -1,0 +1,111 @@
+"""The layout stage: large dark regions set aside as image/rule blocks, text kept."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr import preprocess as pp
+from ocr.io import PageImage
+from ocr.layout import analyse_layout
+from ocr.pipeline import Predictor
+from ocr.postprocess import RecognizedChar
+from ocr.segment import segment
+
+LINES = ["THE QUICK BROWN FOX", "JUMPS OVER THE LAZY", "DOG AND RUNS AWAY"]
+
+
+def text_page(rectangle: bool = True, border: bool = False) -> np.ndarray:
+    """Three lines of Hershey text (any machine has it), a black rectangle beside them."""
+    img = np.full((400, 900), 255, np.uint8)
+    for k, line in enumerate(LINES):
+        cv2.putText(img, line, (40, 80 + 50 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    if rectangle:
+        img[40:360, 560:860] = 0
+    if border:
+        img[:, :25] = 0
+        img[:, -25:] = 0
+        for y in range(20, 380, 30):
+            img[y:y + 4, 27:30] = 0  # specks on the border's ragged edge
+    return img
+
+
+def test_black_rectangle_is_an_image_region_and_the_text_stays():
+    ink = text_page() < 128
+    layout = analyse_layout(ink)
+    assert [r.kind for r in layout.regions] == ["image"]
+    assert layout.regions[0].box == (560, 40, 860, 360)
+    assert not layout.text[:, 560:].any()
+    assert (layout.text[:, :540] == ink[:, :540]).all()
+    lines = segment(layout.text).lines
+    assert len(lines) == len(LINES)
+
+
+def test_without_the_layout_stage_the_rectangle_swallows_the_page():
+    # The failure the stage exists for: the segmenter's ink-weighted height is the rectangle's.
+    seg = segment(text_page() < 128)
+    assert seg.char_height > 100
+
+
+def test_scan_border_and_its_fragments_are_set_aside():
+    ink = text_page(rectangle=False, border=True) < 128
+    layout = analyse_layout(ink)
+    assert sorted(r.kind for r in layout.regions) == ["rule", "rule"]
+    assert not layout.text[:, :40].any() and not layout.text[:, -30:].any()
+    assert len(segment(layout.text).lines) == len(LINES)
+
+
+def test_text_pages_and_drop_caps_are_untouched():
+    ink = text_page(rectangle=False) < 128
+    layout = analyse_layout(ink)
+    assert layout.regions == [] and (layout.text == ink).all()
+    img = text_page(rectangle=False)
+    cv2.putText(img, "W", (600, 250), cv2.FONT_HERSHEY_SIMPLEX, 5.0, 0, 8)  # a big initial
+    ink = img < 128
+    assert analyse_layout(ink).regions == []
+
+
+class LineBoxes:
+    """A stand-in recognizer: every line reads as 'x'."""
+
+    model_name = "stub"
+
+    def recognize_lines(self, components, lines):
+        return [[[RecognizedChar("x", line.box, 0.9, [("x", 0.9)])]] for line in lines]
+
+
+def test_pipeline_reports_the_region_as_an_image_block():
+    page = Predictor(recognizer=LineBoxes(), deskew=False).read_page(PageImage("p", 0, text_page()))
+    kinds = [b.kind for b in page.blocks]
+    assert kinds.count("image") == 1 and kinds[-1] == "image"
+    assert page.blocks[-1].box == (560, 40, 860, 360)
+    assert len(page.lines) == len(LINES)
+
+
+def test_one_bit_scans_keep_solid_black_areas():
+    # Sauvola would hollow out a solid black area into its outline.
+    gray = text_page()
+    gray = np.where(gray < 128, 0, 255).astype(np.uint8)
+    ink, method = pp.binarize(gray)
+    assert method == "bilevel"
+    assert ink[200, 700] and ink[:, :540].sum() == (gray[:, :540] == 0).sum()
+
+
+@pytest.mark.parametrize("letter", ["H", "L", "E"])
+def test_letters_are_not_box_frames(letter):
+    img = np.full((100, 100), 255, np.uint8)
+    cv2.putText(img, letter, (20, 80), cv2.FONT_HERSHEY_PLAIN, 4.5, 0, 3)
+    ink = img < 128
+    assert not pp.find_boxes(ink, char_height=20).any()
+    img[10:90, 10] = img[10:90, 89] = img[10, 10:90] = img[89, 10:90] = 0
+    assert pp.find_boxes(img < 128, char_height=20)[10, 50]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "tsv", "hocr", "alto", "page"])
+def test_every_format_writes_a_page_with_an_image_block(fmt):
+    from ocr.document import Document
+
+    page = Predictor(recognizer=LineBoxes(), deskew=False).read_page(PageImage("p", 0, text_page()))
+    out = Document([page], model="stub").to(fmt)
+    assert out and "x" in out
