@@ -42,6 +42,11 @@ BAR_FILL = 0.6
 #: some specks) the "character height" is no measure, and a big handwritten
 #: digit would look like a blob.
 MIN_TEXT_COMPONENTS = 20
+#: Nor on an image whose shorter side is under this many pixels: a field, a
+#: cheque amount or a line image has no room for a photo beside its text, and
+#: noise there passed the component count (ORAND-CAR-A a_car_000956, 93x177,
+#: read as 59 digits once a speckled patch was set aside as an "image").
+MIN_PAGE_SIDE = 256
 
 
 @dataclass
@@ -68,6 +73,8 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     an unweighted median that one huge component cannot move) when known.
     """
     binary = np.asarray(binary, dtype=bool)
+    if min(binary.shape) < MIN_PAGE_SIDE:
+        return PageLayout(binary, [], float(char_height or 0.0))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
     if n <= 1:
         return PageLayout(binary, [], 0.0)

@@ -109,3 +109,16 @@ def test_every_format_writes_a_page_with_an_image_block(fmt):
     page = Predictor(recognizer=LineBoxes(), deskew=False).read_page(PageImage("p", 0, text_page()))
     out = Document([page], model="stub").to(fmt)
     assert out and "x" in out
+
+
+def test_small_fields_are_never_laid_out():
+    """A cheque amount or field image has no room for a photo: noise there is not an image."""
+    from ocr.layout import MIN_PAGE_SIDE, analyse_layout
+
+    field = np.zeros((MIN_PAGE_SIDE - 1, 300), bool)
+    field[20:200, 150:290] = True                     # a big dark patch
+    for k in range(30):                               # and enough text-size specks
+        x = 5 + 4 * k
+        field[220:232, x:x + 2] = True
+    layout = analyse_layout(field, char_height=12)
+    assert layout.regions == [] and np.array_equal(layout.text, field)
