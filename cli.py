@@ -224,7 +224,7 @@ def _check_out_file(out: str) -> None:
 
 @main.group("train", cls=OcrGroup)
 def train_group() -> None:
-    """Train a model: lenet, charnet, digitline, textline, signature, or glyphs (fine-tuning).
+    """Train a model: lenet, charnet, digitline, textline, handline, signature, or glyphs (fine-tuning).
 
     \b
     Examples:
@@ -299,6 +299,20 @@ def train_textline(**options) -> None:
       ocr train textline --lines 50000 --out textline.keras
     """
     _run_training("textline", **options)
+
+
+@train_group.command("handline", cls=KerasCommand)
+@_training_options
+def train_handline(**options) -> None:
+    """Train the handwriting line model (CRNN + CTC, 48-row input) on real cursive lines:
+    the training writers of Testaments de Poilus (in $OCR_DATA_DIR/handwriting), each line
+    redrawn at random every epoch; scored on the test writers.
+
+    \b
+    Example:
+      ocr train handline --epochs 60 --batch-size 16 --learning-rate 1e-3 --out handline.keras
+    """
+    _run_training("handline", **options)
 
 
 @train_group.command("glyphs", cls=KerasCommand)
@@ -395,10 +409,12 @@ def glyphs_extract(images, text, out, model) -> None:
 @main.command("evaluate", cls=KerasCommand)
 @click.argument("model")
 @click.option("--dataset", required=True,
-              help="Dataset name (mnist, emnist-bymerge, ...; mnist-strings, printed-lines or "
-                   "orand-car-a for line models) or a glyph folder DIR/<label>/*.png.")
-@click.option("--split", type=click.Choice(["train", "test", "all"]), default="test", show_default=True,
-              help="For orand-car-a: test (odd rows of gt.tsv, never trained on), train or all.")
+              help="Dataset name (mnist, emnist-bymerge, ...; mnist-strings, printed-lines, "
+                   "orand-car-a or testaments-de-poilus for line models) or a glyph folder "
+                   "DIR/<label>/*.png.")
+@click.option("--split", type=click.Choice(["train", "val", "test", "all"]), default="test", show_default=True,
+              help="For orand-car-a: test (odd rows of gt.tsv, never trained on), train or all; for "
+                   "testaments-de-poilus: the writer split (val: the validation writers).")
 @click.option("--exclude", multiple=True, metavar="DATASET:SPLIT",
               help="Drop images pixel-identical to this split (repeatable).")
 @click.option("--data-dir", type=click.Path(file_okay=False))

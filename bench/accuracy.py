@@ -39,7 +39,7 @@ def main() -> None:
         if card is None:
             rows.append((spec.name, "-", "weights missing", "", "-", "-", "-", "-"))
             continue
-        trainer = spec.model_kind.trainer()() if args.recompute else None
+        trainer = spec.trainer()() if args.recompute else None
         size_mb = spec.weights.stat().st_size / 1e6
         training = card.training
         for ev in spec.evaluations:

@@ -20,6 +20,12 @@ EMNIST_LETTERS = UPPER
 PUNCTUATION = ".,:;-'\"()/!?&%$#+=@"
 #: The character model's classes: EMNIST ByClass plus punctuation (81 classes).
 CHARNET = EMNIST_BYCLASS + PUNCTUATION
+#: French letters with diacritics, the ligature and the degree sign of French handwriting.
+FRENCH = "àâäçéèêëîïôöùûüÿœÀÂÇÉÈÊÎÔÙŒ°"
+#: The handwriting line model's classes: the word space (a cursive line's word gaps
+#: are read by the model, not measured), the character model's classes, French
+#: letters, and ``^`` (the transcripts' mark for a superscript, as in ``1^er``).
+HANDWRITING = " " + CHARNET + FRENCH + "^"
 
 
 def class_mapping(source: Sequence[str], target: Sequence[str]) -> np.ndarray:

@@ -71,6 +71,19 @@ def best_path(probs: np.ndarray, allowed: np.ndarray | None = None, top: int = 3
     return out
 
 
+def line_input_height(model) -> int:
+    """The rows of a line model's input: its card's input shape, else its network's, else
+    :data:`LINE_HEIGHT` (every line model before the handwriting one was 32 rows)."""
+    card = getattr(model, "card", None)
+    shape = (card.input or {}).get("shape") if card is not None else None
+    if isinstance(shape, list) and shape and isinstance(shape[0], int) and 8 <= shape[0] <= 512:
+        return shape[0]
+    net = getattr(model, "net", None)
+    if net is not None and len(getattr(net, "input_shape", ())) == 3 and net.input_shape[1]:
+        return int(net.input_shape[1])
+    return LINE_HEIGHT
+
+
 def line_mask(components: Components, line: LineLayout) -> np.ndarray:
     """The ink of one segmented line only, cropped to its box (other lines' ink blanked)."""
     x0, y0, x1, y1 = line.box
@@ -102,7 +115,8 @@ def _batches(widths: Sequence[int], batch_size: int,
         start = end
 
 
-def split_wide_line(line: LineLayout, max_width: int = MAX_LINE_INPUT_WIDTH) -> list[LineLayout]:
+def split_wide_line(line: LineLayout, max_width: int = MAX_LINE_INPUT_WIDTH,
+                    height: int = LINE_HEIGHT) -> list[LineLayout]:
     """``line`` itself, or consecutive pieces of it, cut between glyphs, that each fit ``max_width``.
 
     The width a line gets at the model's input follows :func:`to_line_input`'s
@@ -110,7 +124,7 @@ def split_wide_line(line: LineLayout, max_width: int = MAX_LINE_INPUT_WIDTH) -> 
     than the limit on its own (a long rule, a band of noise) is dropped.
     """
     x0, y0, x1, y1 = line.box
-    scale = (LINE_HEIGHT - 4) / max(float(y1 - y0), float(line.height or 0.0), 1.0)
+    scale = (height - 4) / max(float(y1 - y0), float(line.height or 0.0), 1.0)
     if (x1 - x0) * scale + 4 <= max_width:
         return [line]
     limit = (max_width - 4) / scale
@@ -158,9 +172,13 @@ class LineRecognizer:
         self.model_name = name or str(getattr(model, "name", "model"))
         self.labels: list[str] = list(model.labels)
         self.batch_size = batch_size
+        self.height = line_input_height(model)
+        #: A model with the word space among its classes places word breaks itself
+        #: (cursive: the gaps inside a word can be as wide as between words).
+        self.reads_spaces = " " in self.labels
         self.allowed = None
         if charset is not None:
-            allowed = set(charset.replace("\n", ""))
+            allowed = set(charset.replace("\n", "")) | ({" "} if self.reads_spaces else set())
             self.allowed = np.array([c in allowed for c in self.labels])
             if not self.allowed.any():
                 raise OcrError(f"the character whitelist {charset!r} shares no character with the "
@@ -199,10 +217,10 @@ class LineRecognizer:
         line the model cannot read would look sure of the digits it is forced into.
         """
         # A line too wide for the memory budget is read in pieces (see split_wide_line).
-        pieces = [split_wide_line(line) for line in lines]
+        pieces = [split_wide_line(line, height=self.height) for line in lines]
         flat = [piece for line_pieces in pieces for piece in line_pieces]
         masks = [line_mask(components, line) for line in flat]
-        inputs = [to_line_input(m, line_height=line.height) for m, line in zip(masks, flat)]
+        inputs = [to_line_input(m, line_height=line.height, height=self.height) for m, line in zip(masks, flat)]
         read = iter(zip(flat, masks, inputs, self.frame_probabilities(inputs)))
         results, ratings = [], []
         for line_pieces in pieces:
@@ -212,7 +230,8 @@ class LineRecognizer:
                 decoded = best_path(probs, self.allowed)
                 free = decoded if self.allowed is None else best_path(probs)
                 confidences.extend(c.confidence for c in free)
-                words_out.extend(self._into_words(self._place(decoded, line, mask, inp), line))
+                placed = self._place(decoded, line, mask, inp)
+                words_out.extend(self._at_spaces(placed) if self.reads_spaces else self._into_words(placed, line))
             ratings.append(float(np.mean(confidences)) if confidences else 0.0)
             results.append(words_out)
         return results, ratings
@@ -246,6 +265,17 @@ class LineRecognizer:
             out.append(RecognizedChar(self.labels[ch.label], (lx0 + a, ly0 + y0, lx0 + b, ly0 + y1),
                                       ch.confidence, alts))
         return out
+
+    @staticmethod
+    def _at_spaces(chars: list[RecognizedChar]) -> list[list[RecognizedChar]]:
+        """Words as the model read them: runs of characters between decoded spaces."""
+        words: list[list[RecognizedChar]] = [[]]
+        for ch in chars:
+            if ch.text == " ":
+                words.append([])
+            else:
+                words[-1].append(ch)
+        return [w for w in words if w]
 
     @staticmethod
     def _into_words(chars: list[RecognizedChar], line: LineLayout) -> list[list[RecognizedChar]]:

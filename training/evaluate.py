@@ -146,7 +146,7 @@ def save_confusion_image(report: EvalReport, path: str | os.PathLike, cell: int 
 # ---------------------------------------------------------------- line models
 #: Line-model test sets: composed strings of held-out MNIST test digits, and
 #: real cheque amounts.
-LINE_DATASETS = ("mnist-strings", "orand-car-a", "printed-lines")
+LINE_DATASETS = ("mnist-strings", "orand-car-a", "printed-lines", "testaments-de-poilus")
 #: Strings composed for ``mnist-strings`` (lines rendered for
 #: ``printed-lines``) and the seed that fixes them.
 MNIST_STRINGS = 5000
@@ -208,7 +208,22 @@ def read_line_images(model, labels: Sequence[str], images: Sequence[np.ndarray])
     """What a line model (Keras model, labels) reads in line inputs already at its input format."""
     reader = LineRecognizer(LoadedModel.from_network(model, labels, "line"))
     probs = reader.frame_probabilities([LineInput(img, 1.0, 0, 0) for img in images])
-    return ["".join(labels[c.label] for c in best_path(p)) for p in probs]
+    return [" ".join("".join(labels[c.label] for c in best_path(p)).split()) for p in probs]
+
+
+def read_handwritten_lines(model, labels: Sequence[str], data_dir, split: str,
+                           limit: int | None = None) -> tuple[list[str], list[str]]:
+    """(truths, reads) of a line model on the real handwritten lines of ``split``, each line
+    image read as one line (binarized as ``ocr read`` does, no segmentation)."""
+    from ocr.normalize import to_line_input
+    from ocr.recognize_lines import line_input_height
+    from training.datasets import handwritten_lines
+    from training.handwriting import line_ink
+
+    lines = handwritten_lines(data_dir, split)[:limit]
+    height = line_input_height(LoadedModel.from_network(model, labels, "line"))
+    images = [to_line_input(line_ink(ln.path), height=height).image for ln in lines]
+    return [ln.text for ln in lines], read_line_images(model, labels, images)
 
 
 def read_digit_strings(predictor, paths: Sequence[str | os.PathLike]) -> list[str]:
@@ -221,7 +236,8 @@ def read_digit_strings(predictor, paths: Sequence[str | os.PathLike]) -> list[st
 
 def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str = "test",
                         data_dir: str | os.PathLike | None = None, limit: int | None = None) -> LineReport:
-    """Score a line model (Keras model, labels) on ``mnist-strings``, ``printed-lines`` or ``orand-car-a``.
+    """Score a line model (Keras model, labels) on ``mnist-strings``, ``printed-lines``,
+    ``orand-car-a`` or ``testaments-de-poilus``.
 
     ``mnist-strings`` composes :data:`MNIST_STRINGS` strings from MNIST test
     digits (never seen in training) with a fixed seed and reads the model
@@ -230,6 +246,8 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
     whole pipeline (preprocessing, segmentation, line model) and compares
     its digits with the amount; its ``split`` is one of
     ``training.datasets.ORAND_SPLITS`` (``test``: the half no bundled model trains on).
+    ``testaments-de-poilus`` reads the real cursive lines of a writer split
+    (``training.datasets.HANDWRITING_SPLITS``), each image as one line.
     """
     if dataset == "orand-car-a":
         from ocr.pipeline import Predictor
@@ -240,6 +258,8 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
         reader = LineRecognizer(LoadedModel.from_network(model, labels, "line"))
         reads = read_digit_strings(Predictor(recognizer=reader),
                                    [path for path, _ in rows])
+    elif dataset == "testaments-de-poilus":
+        truths, reads = read_handwritten_lines(model, labels, data_dir, split, limit)
     else:
         x, truths = _synthetic_lines(dataset, "".join(labels), data_dir, limit)
         reads = read_line_images(model, labels, x)

@@ -141,7 +141,7 @@ def _read_state(path: Path) -> dict[str, Any]:
 def train(config: TrainConfig) -> TrainResult:
     """Train a registered model and save it, with its scores, to ``config.out``."""
     spec = registry.get_spec(config.model)
-    trainer = spec.model_kind.trainer()()
+    trainer = spec.trainer()()
     check_writable(config.out, config.force)
     if config.epochs < 1 or config.batch_size < 1:
         raise OcrError("epochs and batch size must be at least 1")
@@ -167,7 +167,8 @@ def train(config: TrainConfig) -> TrainResult:
         device_name = f"{devices} x {device_name}"
     run = replace(config, batch_size=config.batch_size * devices,
                   learning_rate=config.learning_rate * devices)
-    steps = int(np.ceil(len(y_train) / run.batch_size))
+    fit_inputs = trainer.fit_inputs((x_train, y_train), (x_val, y_val), run.batch_size, config.seed)
+    steps = int(np.ceil(len(y_train) / run.batch_size)) if "batch_size" in fit_inputs else len(fit_inputs["x"])
     test_sets = trainer.test_sets(spec, config) if config.target_accuracy is not None else []
 
     if resumed is not None:
@@ -182,8 +183,7 @@ def train(config: TrainConfig) -> TrainResult:
         initial_epoch = 0
     started = time.time()
     if initial_epoch < config.epochs:
-        model.fit(x_train, y_train, batch_size=run.batch_size, epochs=config.epochs,
-                  initial_epoch=initial_epoch, validation_data=(x_val, y_val),
+        model.fit(**fit_inputs, epochs=config.epochs, initial_epoch=initial_epoch,
                   callbacks=_make_callbacks(config, state, started, test_sets), verbose=1)
     elapsed = state.get("elapsed_before_s", 0.0) + time.time() - started
     if devices > 1:  # scoring reads test sets of any size, on one device

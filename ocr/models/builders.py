@@ -85,7 +85,8 @@ def charnet(num_classes: int = 62, widths: Sequence[int] = (32, 64, 128),
 
 
 def crnn(num_classes: int = 10, height: int = 32, widths: Sequence[int] = (32, 64, 96, 96, 128),
-         rnn_units: int = 128, dropout: float = 0.25, name: str = "crnn") -> keras.Model:
+         rnn_units: int = 128, dropout: float = 0.25, name: str = "crnn",
+         rnn_layers: int = 1) -> keras.Model:
     """Convolutional-recurrent line recognizer (Shi et al. 2015), trained with CTC.
 
     Takes a text line of any width, (N, height, W) white ink on black in
@@ -113,7 +114,9 @@ def crnn(num_classes: int = 10, height: int = 32, widths: Sequence[int] = (32, 6
     x = layers.Reshape((-1, rows * widths[-1]), name="frames")(x)
     x = layers.Dense(rnn_units, activation="relu", name="frame_proj")(x)
     x = layers.Dropout(dropout, name="frame_dropout")(x)
-    x = layers.Bidirectional(layers.LSTM(rnn_units, return_sequences=True), name="context")(x)
-    x = layers.Dropout(dropout, name="context_dropout")(x)
+    for k in range(rnn_layers):  # the first keeps its old name, so older files load unchanged
+        suffix = "" if k == 0 else str(k + 1)
+        x = layers.Bidirectional(layers.LSTM(rnn_units, return_sequences=True), name=f"context{suffix}")(x)
+        x = layers.Dropout(dropout, name=f"context{suffix}_dropout")(x)
     outputs = layers.Dense(num_classes + 1, activation="softmax", dtype="float32", name="frame_classes")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -52,6 +52,8 @@ class ModelSpec:
     kind: str = "glyph"
     #: The command that trains it, when not ``ocr train NAME``.
     command: str = ""
+    #: ``module:Class`` of its trainer, when it is not its kind's (a model with its own data recipe).
+    trainer_path: str = ""
 
     @property
     def train_command(self) -> str:
@@ -64,6 +66,13 @@ class ModelSpec:
     @property
     def model_kind(self) -> ModelKind:
         return get_kind(self.kind, self.name)
+
+    def trainer(self):
+        """The trainer class of this model: its own, or its kind's (imports the training package)."""
+        if self.trainer_path:
+            module, _, name = self.trainer_path.partition(":")
+            return getattr(importlib.import_module(module), name)
+        return self.model_kind.trainer()
 
     def build(self, num_classes: int | None = None, **overrides):
         """Build a fresh, untrained model (imports Keras)."""
@@ -123,6 +132,19 @@ REGISTRY: dict[str, ModelSpec] = {
                         "rendered from system fonts",
             builder_kwargs={"widths": (16, 32, 64, 96, 128), "rnn_units": 128},
             kind="line",
+        ),
+        ModelSpec(
+            name="handline",
+            builder="ocr.models.builders.crnn",
+            labels=charsets.HANDWRITING,
+            train_datasets=("testaments-de-poilus:train",),
+            evaluations=(Evaluation("testaments-de-poilus", "test"),),
+            description="Line recognizer for cursive handwriting (CRNN + CTC, 48-row input, reads "
+                        "word spaces), trained on real French cursive lines split by writer",
+            builder_kwargs={"height": 48, "widths": (16, 32, 64, 96, 128), "rnn_units": 128,
+                            "rnn_layers": 2},
+            kind="line",
+            trainer_path="training.kinds.handwriting:HandwritingLineTrainer",
         ),
         ModelSpec(
             name="signet",

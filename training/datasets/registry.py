@@ -145,6 +145,7 @@ class FolderSpec(DatasetSpec):
 
 ORAND_FOLDER = "orand-car-a"
 SIGN_DATA = "sign-data"
+TESTAMENTS = "testaments-de-poilus"
 
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
@@ -167,6 +168,9 @@ DATASETS: dict[str, DatasetSpec] = {
                    marker="gt.tsv"),
         FolderSpec(SIGN_DATA, "signatures/sign_data_sigcomp2011",
                    "SigComp 2011 signatures, sign_data layout (ocr train signature)"),
+        FolderSpec(TESTAMENTS, "handwriting/testaments-de-poilus",
+                   "Testaments de Poilus: 2,757 real French cursive lines of 125 writers "
+                   "(lines.tsv + line images), split by writer", marker="lines.tsv"),
     )
 }
 

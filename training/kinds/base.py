@@ -40,6 +40,12 @@ class Trainer:
         """(x_train, y_train), (x_val, y_val), and a description of the data used."""
         raise self.unsupported("training with the generic loop")
 
+    def fit_inputs(self, train, validation, batch_size: int, seed: int) -> dict[str, Any]:
+        """Keyword arguments of ``keras.Model.fit`` for the training and validation data
+        (arrays by default; a trainer that draws batches anew each epoch returns datasets)."""
+        (x, y) = train
+        return {"x": x, "y": y, "batch_size": batch_size, "validation_data": validation}
+
     def training_model(self, spec, config, net):
         """(model to fit, loss, metrics) around the freshly built ``net``."""
         raise self.unsupported("training with the generic loop")
