@@ -318,7 +318,7 @@ def train_handline(**options) -> None:
 @train_group.command("glyphs", cls=KerasCommand)
 @click.argument("glyphs", type=click.Path(file_okay=False))
 @click.option("--base", default="charnet", show_default=True,
-              help="Model to start from: charnet, lenet, a line model (digitline, textline: GLYPHS is "
+              help="Model to start from: charnet, lenet, a line model (digitline, textline, handline: GLYPHS is "
                    "then a folder of line images with .gt.txt transcripts) or a .keras path (never modified).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .keras file.")
 # Defaults come from training.config.FinetuneConfig, which is what bench/custom_glyphs.py measures.

@@ -102,7 +102,7 @@ def measured(cmd: list[str], env: dict | None = None) -> tuple[float, int, subpr
 
 
 def tesseract_batch(images: list[Path], work: Path, psm: int, whitelist: str | None = None,
-                    processes: int = 1):
+                    processes: int = 1, lang: str | None = None):
     """Tesseract over all images (list files), ``processes`` processes side by side, each
     on a contiguous share of the images. Returns (texts, seconds, MiB)."""
     shares = [images[len(images) * k // processes:len(images) * (k + 1) // processes]
@@ -115,6 +115,8 @@ def tesseract_batch(images: list[Path], work: Path, psm: int, whitelist: str | N
         cmd = ["tesseract", str(listing), str(outs[-1]), "--psm", str(psm)]
         if whitelist:
             cmd += ["-c", f"tessedit_char_whitelist={whitelist}"]
+        if lang:
+            cmd += ["-l", lang]
         commands.append(" ".join(cmd))
     if processes == 1:
         secs, mib, _ = measured(commands[0].split(), {"OMP_THREAD_LIMIT": "1"})

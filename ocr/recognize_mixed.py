@@ -8,6 +8,13 @@ of pages composed from EMNIST/MNIST test glyphs (no line of either kind
 crossed 0.95). So every line is read by the line model first, and lines it
 is unsure of are read again, glyph by glyph, by the handwriting model, which
 is only loaded when a page needs it.
+
+Joined-up writing (cursive) is a third case: the glyph model cannot read
+it, since a word is one or two connected strokes, not one blob per letter.
+With a cursive line model in the pairing, each unsure line is also read by
+it, and it keeps the line when it read clearly more characters than the
+line has separate glyphs (:func:`looks_cursive`): hand print has about one
+glyph per character, cursive several characters per stroke.
 """
 
 from __future__ import annotations
@@ -29,6 +36,17 @@ HAND_MODEL = "charnet"
 #: A line whose mean character confidence under the print model is below
 #: this is read again by the handwriting model.
 PRINT_CONFIDENCE = 0.95
+#: The cursive line model of the default pairing.
+CURSIVE_MODEL = "handline"
+#: Characters read per separate glyph above which a line is taken as joined-up writing.
+CURSIVE_CHARS_PER_GLYPH = 1.8
+
+
+def looks_cursive(line: LineLayout, words: Words, chars_per_glyph: float = CURSIVE_CHARS_PER_GLYPH) -> bool:
+    """Whether the cursive model's reading ``words`` of ``line`` has clearly more characters than
+    the line has glyphs (separate ink components, after segmentation's grouping)."""
+    chars = sum(len(w) for w in words)
+    return chars >= chars_per_glyph * max(len(line.glyphs), 1) and chars >= 3
 
 
 class MixedRecognizer:
@@ -40,19 +58,25 @@ class MixedRecognizer:
     """
 
     def __init__(self, printed, hand, threshold: float = PRINT_CONFIDENCE,
-                 name: str = "auto") -> None:
+                 name: str = "auto", cursive=None) -> None:
         self.printed, self.threshold, self.model_name = printed, threshold, name
         self._make_hand = hand if callable(hand) and not hasattr(hand, "recognize_lines") else None
         self._hand = None if self._make_hand else hand
+        self._make_cursive = cursive if callable(cursive) and not hasattr(cursive, "recognize_lines") else None
+        self._cursive = None if self._make_cursive else cursive
         self._lock = threading.Lock()
 
     @classmethod
     def load(cls, print_model: str = PRINT_MODEL, hand_model: str = HAND_MODEL,
-             charset: str | None = None, threshold: float = PRINT_CONFIDENCE) -> "MixedRecognizer":
-        """The default pairing: the print model loaded now, the handwriting model when first needed."""
+             charset: str | None = None, threshold: float = PRINT_CONFIDENCE,
+             cursive_model: str | None = None) -> "MixedRecognizer":
+        """The default pairing: the print model loaded now, the handwriting models when first needed."""
+        cursive = (lambda: LineRecognizer.load(cursive_model, charset=charset)) if cursive_model else None
+        also = f", {cursive_model} for cursive" if cursive_model else ""
         return cls(LineRecognizer.load(print_model, charset=charset),
                    lambda: Recognizer.load(hand_model, charset=charset), threshold,
-                   name=f"auto ({print_model} for print, {hand_model} for handwriting)")
+                   name=f"auto ({print_model} for print, {hand_model} for handwriting{also})",
+                   cursive=cursive)
 
     @property
     def hand(self):
@@ -65,12 +89,31 @@ class MixedRecognizer:
     def hand_loaded(self) -> bool:
         return self._hand is not None
 
+    @property
+    def cursive(self):
+        """The cursive line reader, or None when the pairing has none."""
+        with self._lock:
+            if self._cursive is None and self._make_cursive is not None:
+                self._cursive = self._make_cursive()
+            return self._cursive
+
     def recognize_lines(self, components: Components, lines: Sequence[LineLayout]) -> list[Words]:
         """Recognize every line of a page: returns lines -> words -> characters."""
         results, ratings = self.printed.recognize_and_rate(components, lines)
         unsure = [i for i, rating in enumerate(ratings) if rating < self.threshold]
+        if not unsure:
+            return results
+        cursive = self.cursive
+        if cursive is not None:
+            joined = cursive.recognize_lines(components, [lines[i] for i in unsure])
+            taken = [i for i, words in zip(unsure, joined) if looks_cursive(lines[i], words)]
+            for i, words in zip(unsure, joined):
+                if i in taken:
+                    results[i] = words
+            log.debug("%d of %d lines read as cursive", len(taken), len(lines))
+            unsure = [i for i in unsure if i not in taken]
         if unsure:
-            log.debug("%d of %d lines read as handwriting", len(unsure), len(lines))
+            log.debug("%d of %d lines read as hand print", len(unsure), len(lines))
             for i, words in zip(unsure, self.hand.recognize_lines(components, [lines[i] for i in unsure])):
                 results[i] = words
         return results

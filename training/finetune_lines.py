@@ -1,4 +1,4 @@
-"""Adapting a line model (``digitline``, ``textline``) to a user's own lines.
+"""Adapting a line model (``digitline``, ``textline``, ``handline``) to a user's own lines.
 
 The samples are line images with their transcripts beside them
 (``line.png`` + ``line.gt.txt``, the tesstrain / kraken / Calamari
@@ -23,8 +23,9 @@ from ocr.errors import DataError, OcrError
 from ocr.models import load
 from ocr.models.store import save_model
 from ocr.normalize import LINE_HEIGHT, stack_lines, to_line_input
+from ocr.recognize_lines import line_input_height
 from training.data import TEXT_LINES
-from training.datasets import GLYPH_SUFFIXES, read_transcript, transcript_for
+from training.datasets import GLYPH_SUFFIXES, TESTAMENTS, read_transcript, transcript_for
 from training.evaluate import read_line_images, string_scores
 from training.finetune import FinetuneConfig, FinetuneResult, replay_sources
 
@@ -40,7 +41,7 @@ LEARNING_RATE = 5e-4
 class LineSamples:
     """Model inputs of a folder of line images and their transcripts."""
 
-    images: list[np.ndarray]   # (LINE_HEIGHT, W) each, white ink on black
+    images: list[np.ndarray]   # (model input height, W) each, white ink on black
     texts: list[str]
     paths: list[str]
 
@@ -67,8 +68,10 @@ def whole_line_mask(analysis) -> tuple[np.ndarray, float] | None:
     return mask, float(np.median([l.height for l in layout.lines]))
 
 
-def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
-    """Read ``folder``'s line images that have a ``.gt.txt`` beside them, as model inputs."""
+def load_line_folder(folder: str | os.PathLike, labels: str, height: int = LINE_HEIGHT) -> LineSamples:
+    """Read ``folder``'s line images that have a ``.gt.txt`` beside them, as model inputs
+    ``height`` rows high. A model that reads word spaces keeps them in the transcripts
+    (single spaces); for the others, segmentation places them and they are dropped."""
     from ocr.io import load
     from ocr.pipeline import analyse_page
 
@@ -80,7 +83,8 @@ def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
     if not files:
         raise DataError(f"{root} has no line images with a .gt.txt transcript beside them "
                         "(line.png + line.gt.txt)")
-    transcripts = ["".join("".join(read_transcript(transcript_for(p))).split()) for p in files]
+    joiner = " " if " " in labels else ""
+    transcripts = [joiner.join("".join(read_transcript(transcript_for(p))).split()) for p in files]
     unknown = set("".join(transcripts)) - set(labels)
     if unknown:
         raise DataError(f"transcripts in {root} use characters the model cannot output: "
@@ -92,7 +96,7 @@ def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
         if not text or ink is None:
             log.warning("%s: no ink or an empty transcript; skipped", path)
             continue
-        images.append(to_line_input(ink[0], line_height=ink[1]).image)
+        images.append(to_line_input(ink[0], line_height=ink[1], height=height).image)
         texts.append(text[:MAX_LENGTH])
         paths.append(str(path))
     if not images:
@@ -100,13 +104,16 @@ def load_line_folder(folder: str | os.PathLike, labels: str) -> LineSamples:
     return LineSamples(images, texts, paths)
 
 
-def _rehearsal_lines(card, labels: str, n: int, width: int, data_dir, seed: int):
-    """``n`` synthetic lines made the way the base model was trained, or none."""
+def _rehearsal_lines(card, labels: str, n: int, width: int, data_dir, seed: int, height: int = LINE_HEIGHT):
+    """``n`` lines made the way the base model was trained (synthetic, or random variants of
+    its real training lines), or none."""
     if n == 0:
-        return np.zeros((0, LINE_HEIGHT, width), np.uint8), []
+        return np.zeros((0, height, width), np.uint8), []
     trained_on = " ".join(card.training.get("datasets", []))
     try:
-        if TEXT_LINES in trained_on:
+        if f"{TESTAMENTS}:train" in trained_on:
+            x, texts = _real_rehearsal_lines(labels, n, data_dir, seed, height)
+        elif TEXT_LINES in trained_on:
             from training.textlines import textline_dataset
 
             x, _, texts = textline_dataset(n, labels, seed=seed)
@@ -121,8 +128,21 @@ def _rehearsal_lines(card, labels: str, n: int, width: int, data_dir, seed: int)
             x, _, texts = line_dataset(glyphs, targets, n, labels, seed=seed)
     except OcrError as exc:
         log.warning("no rehearsal lines (%s); old skills may fade", exc)
-        return np.zeros((0, LINE_HEIGHT, width), np.uint8), []
+        return np.zeros((0, height, width), np.uint8), []
     return stack_lines(list(x), width), texts
+
+
+def _real_rehearsal_lines(labels: str, n: int, data_dir, seed: int, height: int):
+    """Random variants of ``n`` of the real handwritten training lines (never test writers)."""
+    from training.datasets import handwritten_lines
+    from training.handwriting import augment_ink, handwriting_arrays
+
+    rng = np.random.default_rng(seed)
+    lines = handwritten_lines(data_dir, "train")
+    picked = [lines[i] for i in rng.choice(len(lines), min(n, len(lines)), replace=False)]
+    inks, texts = handwriting_arrays(picked, labels, height)
+    x = [to_line_input(augment_ink(ink, rng), height=height).image for ink in inks]
+    return x, [t[:MAX_LENGTH] for t in texts]
 
 
 def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
@@ -141,7 +161,8 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     loaded = load(config.base, kind="line", runtime="keras")
     base, card = loaded.net, loaded.card
     labels = loaded.card.label_text
-    samples = load_line_folder(config.glyphs, labels)
+    height = line_input_height(loaded)
+    samples = load_line_folder(config.glyphs, labels, height)
     rng = np.random.default_rng(config.seed)
     order = rng.permutation(len(samples.texts))
     n_test = int(round(len(order) * config.holdout)) if len(order) >= 5 else 0
@@ -155,7 +176,8 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     width = user_x.shape[2]
     # As many rehearsal lines as user lines: each batch is about half of each.
     n_replay = len(train_idx) if config.replay_per_class else 0
-    replay_x, replay_texts = _rehearsal_lines(card, labels, n_replay, width, config.data_dir, config.seed)
+    replay_x, replay_texts = _rehearsal_lines(card, labels, n_replay, width, config.data_dir, config.seed,
+                                              height)
     x = np.concatenate([user_x, replay_x])
     texts = [samples.texts[i] for i in train_idx] + list(replay_texts)
     y = encode_texts(texts, labels, max(len(t) for t in texts))

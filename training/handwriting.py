@@ -20,6 +20,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from ocr.errors import OcrError
 from ocr.io import load
 from ocr.normalize import LINE_MIN_WIDTH, LINE_STRIDE, to_line_input
 from ocr.preprocess import preprocess
@@ -169,7 +170,12 @@ def handwriting_arrays(lines: Sequence[HandwrittenLine], alphabet: str, height: 
     """Ink masks and encodable transcripts of ``lines``; lines too short for their text are left out."""
     inks, texts, dropped = [], [], 0
     for line in lines:
-        ink = line_ink(line.path)
+        try:
+            ink = line_ink(line.path)
+        except OcrError as exc:  # a sliver of a crop (5 px wide) is no line to learn from
+            log.warning("left out %s", exc)
+            dropped += 1
+            continue
         text = encodable(line.text, alphabet)
         if not text or not ink.any():
             dropped += 1

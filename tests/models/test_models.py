@@ -68,7 +68,7 @@ def test_random_affine_is_serializable_and_training_only(tmp_path):
 
 
 def test_registry_unknown_name_lists_known_models():
-    with pytest.raises(ModelError, match="unknown model 'lenett'.*charnet, digitline, lenet"):
+    with pytest.raises(ModelError, match="unknown model 'lenett'.*charnet, digitline, handline, lenet"):
         registry.resolve("lenett")
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocr.errors import DataError
-from training.datasets.registry import DATASETS, TESTAMENTS, not_found
+from training.datasets.registry import DATASETS, TESTAMENTS
 from training.datasets.textfiles import read_utf8
 
 #: Splits of a writer-split line set; ``all`` is every line.
@@ -52,11 +52,7 @@ class HandwrittenLine:
 
 def handwriting_folder(data_dir: str | os.PathLike | None = None) -> Path:
     """The Testaments de Poilus folder (the one holding ``lines.tsv``)."""
-    spec = DATASETS[TESTAMENTS]
-    found = spec.find(data_dir)
-    if found is None:
-        raise not_found(spec, "lines.tsv", data_dir)
-    return found
+    return DATASETS[TESTAMENTS].require(data_dir)
 
 
 def handwritten_lines(data_dir: str | os.PathLike | None = None, split: str = "all") -> list[HandwrittenLine]:

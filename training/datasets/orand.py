@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from ocr.errors import DataError, DatasetNotFoundError
-from training.datasets.registry import DATASETS, ORAND_FOLDER, not_found
+from training.datasets.registry import DATASETS, ORAND_FOLDER
 from training.datasets.textfiles import read_utf8
 
 #: ORAND-CAR-A splits: gt.tsv lists the images in an order unrelated to their
@@ -24,11 +24,7 @@ ORAND_COCO = "ORAND-CAR-2014-coco/annotations/instances_train2017.json"
 
 def orand_folder(data_dir: str | os.PathLike | None = None) -> Path:
     """The ORAND-CAR-A folder (the one holding ``gt.tsv``) found in the search directories."""
-    spec = DATASETS[ORAND_FOLDER]
-    found = spec.find(data_dir)
-    if found is None:
-        raise not_found(spec, "gt.tsv", data_dir)
-    return found
+    return DATASETS[ORAND_FOLDER].require(data_dir)
 
 
 def orand_car_a(data_dir: str | os.PathLike | None = None, split: str = "all") -> list[tuple[Path, str]]:

@@ -142,6 +142,13 @@ class FolderSpec(DatasetSpec):
                 return folder.resolve()
         return None
 
+    def require(self, data_dir: str | os.PathLike | None = None) -> Path:
+        """The folder, or the one-line error that says where it was looked for and what to do."""
+        found = self.find(data_dir)
+        if found is None:
+            raise not_found(self, self.marker or "folder", data_dir)
+        return found
+
 
 ORAND_FOLDER = "orand-car-a"
 SIGN_DATA = "sign-data"

@@ -1,0 +1,196 @@
+"""The handwriting line model: writer-split real lines, per-epoch variants, training and reading."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr.errors import DataError
+from training.datasets import handwritten_lines, normalize_transcript, writer_split
+from training.handwriting import LineBatches, augment_ink, frames_needed
+
+WORDS = ["le", "ma", "et", "de", "mon", "sa", "un", "fils", "ton", "mes"]
+
+
+def write_handwriting_set(root, writers: int = 30, lines_per_writer: int = 3):
+    """A tiny set in the Testaments layout: lines.tsv + grey line images 80 px high."""
+    folder = root / "handwriting" / "testaments-de-poilus"
+    (folder / "lines").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    rows = ["image\twriter\tpage\ttext"]
+    for w in range(writers):
+        for k in range(lines_per_writer):
+            text = " ".join(rng.choice(WORDS, 2))
+            img = np.full((80, 360), 255, np.uint8)
+            cv2.putText(img, text, (10, 55), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.6, 0, 3, cv2.LINE_AA)
+            name = f"lines/w{w:02d}_l{k}.png"
+            cv2.imwrite(str(folder / name), img)
+            # The set's typographic apostrophe and long s, normalised on reading.
+            rows.append(f"{name}\twriter{w:02d}\tp{w}\t{text.replace('s', 'ſ')}")
+    (folder / "lines.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def hand_dir(tmp_path_factory):
+    return write_handwriting_set(tmp_path_factory.mktemp("hand") / "data")
+
+
+def test_transcripts_are_normalised_as_the_issue_says():
+    assert normalize_transcript("l\u2019enfant  ſes\u00a0biens ") == "l'enfant ses biens"
+    assert normalize_transcript("1^er août, 12°") == "1^er août, 12°"  # accents and ° kept
+
+
+def test_writer_split_is_fixed_and_about_a_tenth_test():
+    writers = [f"will_{i:04d}" for i in range(2000)]
+    splits = [writer_split(w) for w in writers]
+    assert splits == [writer_split(w) for w in writers]  # a writer's split never changes
+    share = {s: splits.count(s) / len(splits) for s in ("train", "val", "test")}
+    assert 0.07 < share["test"] < 0.13 and 0.07 < share["val"] < 0.13
+
+
+def test_splits_are_writer_disjoint_and_cover_every_line(hand_dir):
+    by_split = {s: handwritten_lines(hand_dir, s) for s in ("train", "val", "test")}
+    writers = {s: {ln.writer for ln in lines} for s, lines in by_split.items()}
+    assert not writers["train"] & writers["test"] and not writers["val"] & writers["test"]
+    assert sum(len(v) for v in by_split.values()) == len(handwritten_lines(hand_dir, "all")) == 90
+    assert all("ſ" not in ln.text for ln in handwritten_lines(hand_dir, "all"))
+
+
+def test_a_missing_line_image_is_a_data_error(hand_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(hand_dir, copy)
+    next((copy / "handwriting" / "testaments-de-poilus" / "lines").iterdir()).unlink()
+    with pytest.raises(DataError, match="listed images are missing"):
+        handwritten_lines(copy, "all")
+
+
+def test_variants_keep_the_ink_and_batches_fix_their_width_first():
+    rng = np.random.default_rng(1)
+    inks, texts = [], []
+    for n in range(40):  # lines of different lengths
+        img = np.zeros((80, 60 + 25 * n), np.uint8)
+        cv2.putText(img, "mm" * (1 + n // 4), (5, 55), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.5, 255, 3)
+        inks.append(img > 0)
+        texts.append("x" * (1 + n // 4))
+    variant = augment_ink(inks[10], rng)
+    assert variant.sum() > 0.4 * inks[10].sum() and variant.shape[0] >= 60
+    targets = np.arange(40)[:, None].repeat(3, axis=1)
+    batches = LineBatches(inks, targets, height=48, batch_size=8, augment=True, seed=0)
+    x0, y0 = batches.batch(0)
+    x1, _ = batches.batch(1)
+    # Keras fixes the input signature from the first two batches: they differ in width.
+    assert x0.shape[1] == 48 and x0.shape[2] % 64 == 0 and x0.shape[2] != x1.shape[2]
+    assert x0.shape[2] == batches.batch_width(batches.order[0])
+    assert (y0[:, 0] == batches.order[0]).all()  # targets follow their lines
+    assert sum(len(b) for b in batches.order) == 40
+    assert frames_needed("ll") == 3 and frames_needed("abc") == 3
+
+
+def test_reader_splits_words_at_the_spaces_a_model_reads():
+    from ocr.recognize_lines import LineRecognizer
+    from ocr.segment import segment
+
+    page = np.zeros((100, 400), bool)
+    page[30:70, 40:360] = True  # one joined-up stroke: segmentation sees a single word
+    layout = segment(page)
+    # Frames: a, blank, b, space, blank, a, blank (labels " ab": class 1 is the space).
+    probs = np.full((7, 4), 0.01)
+    for t, c in enumerate([2, 0, 3, 1, 0, 2, 0]):
+        probs[t, c] = 0.97
+    from tests.test_recognize_lines import FrameModel
+
+    reader = LineRecognizer(FrameModel(" ab", probs))
+    words, _ = reader.recognize_and_rate(layout.components, layout.lines)
+    assert ["".join(c.text for c in w) for w in words[0]] == ["ab", "a"]
+
+
+def test_line_input_height_comes_from_the_card():
+    from ocr.models.card import ModelCard
+    from ocr.recognize_lines import LINE_HEIGHT, line_input_height
+
+    class Model:
+        def __init__(self, shape):
+            self.card = ModelCard(name="m", kind="line", labels=("a",), input={"shape": shape})
+            self.net = None
+
+    assert line_input_height(Model([48, None])) == 48
+    assert line_input_height(Model("48")) == LINE_HEIGHT  # malformed: the old default, no crash
+    assert line_input_height(object()) == LINE_HEIGHT
+
+
+@pytest.fixture(scope="module")
+def trained_model(hand_dir, tmp_path_factory):
+    """A one-epoch smoke training of ``handline`` on the tiny set (slow lane)."""
+    from tests.test_cli import run
+
+    out = tmp_path_factory.mktemp("handline") / "handline.keras"
+    result = run("train", "handline", "--data-dir", hand_dir, "--epochs", "1", "--batch-size", "8",
+                 "--limit", "40", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out, result
+
+
+def test_training_writes_a_48_row_line_model_scored_on_test_writers(trained_model):
+    from ocr.models import load
+    from ocr.models.store import read_metadata
+
+    out, result = trained_model
+    meta = read_metadata(out)
+    assert meta["kind"] == "line" and meta["input"]["shape"] == [48, None]
+    assert meta["labels"][0] == " " and "é" in meta["labels"]
+    assert "testaments-de-poilus:test" in meta["scores"]
+    assert any("testaments-de-poilus:train" in d for d in meta["training"]["datasets"])
+    model = load(out, runtime="keras")  # save -> load round trip
+    assert model.net.input_shape[1] == 48 and model.card.kind == "line"
+
+
+def test_trained_model_evaluates_and_reads_through_the_cli(trained_model, hand_dir, tmp_path):
+    from tests.test_cli import run
+
+    out, _ = trained_model
+    result = run("evaluate", out, "--dataset", "testaments-de-poilus", "--split", "val",
+                 "--data-dir", hand_dir, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["split"] == "val" and report["n"] == len(handwritten_lines(hand_dir, "val"))
+    line = next((hand_dir / "handwriting" / "testaments-de-poilus" / "lines").iterdir())
+    result = run("read", line, "--model", out, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["pages"][0]["width"] == 360
+
+
+def test_training_refuses_the_test_writers(hand_dir, tmp_path):
+    from tests.test_cli import run
+
+    result = run("train", "handline", "--data-dir", hand_dir, "--dataset", "testaments-de-poilus:test",
+                 "--epochs", "1", "--limit", "8", "--out", tmp_path / "h.keras")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "test writers are never trained on" in result.stderr
+    assert not (tmp_path / "h.keras").exists()
+
+
+def test_finetuning_on_ones_own_lines_keeps_the_input_and_rehearses(trained_model, hand_dir, tmp_path):
+    import shutil
+
+    from ocr.models.store import read_metadata
+    from tests.test_cli import run
+
+    out, _ = trained_model
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for ln in handwritten_lines(hand_dir, "test")[:6]:  # a "new hand": lines with .gt.txt beside them
+        shutil.copy(ln.path, mine / ln.path.name)
+        (mine / ln.path.name).with_suffix(".gt.txt").write_text(ln.text + "\n", encoding="utf-8")
+    result = run("train", "glyphs", mine, "--base", out, "--epochs", "1", "--data-dir", hand_dir,
+                 "--out", tmp_path / "adapted.keras")
+    assert result.exit_code == 0, result.output
+    meta = read_metadata(tmp_path / "adapted.keras")
+    assert meta["input"]["shape"] == [48, None]
+    step = meta["lineage"][-1]
+    assert step["user_lines"] + step["held_out"] == 6 and step["rehearsal_lines"] > 0
