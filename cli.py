@@ -483,6 +483,9 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
               default="auto", show_default=True)
 @click.option("--no-deskew", is_flag=True, help="Do not estimate and correct skew.")
 @click.option("--keep-lines", is_flag=True, help="Do not remove ruled lines and box borders.")
+@click.option("--layout", "layout", type=click.Choice(["auto", "line"]), default="auto", show_default=True,
+              help="Page mode: auto finds image regions, blocks and lines; line reads each image as one "
+                   "text line (a line image, a field, a cursive line).")
 @click.option("--overlay", type=click.Path(dir_okay=False),
               help="Save a PNG with lines, words and characters drawn (OUT-N.png per page when "
                    "there are several inputs or pages).")
@@ -500,7 +503,7 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or notes on stderr; errors only.")
 @click.pass_context
 def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binarization, no_deskew,
-                 keep_lines, overlay, jobs, out_dir, force, ray_address, ray_workers, quiet) -> None:
+                 keep_lines, layout, overlay, jobs, out_dir, force, ray_address, ray_workers, quiet) -> None:
     """Read the text of images, PDFs or directories of them ('-' reads stdin).
 
     -o and --overlay write through devices, FIFOs and symbolic links, refuse
@@ -530,7 +533,7 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
     if out_dir is not None or force or ray_address:
         return _read_batch(inputs, fmt, output, overlay, out_dir, force, ray_address, ray_workers, jobs, dpi,
                            quiet, dict(model=model, digits=digits, charset=charset, binarization=binarization,
-                                       deskew=not no_deskew, remove_lines=not keep_lines))
+                                       deskew=not no_deskew, remove_lines=not keep_lines, layout=layout))
     if output == "-":
         output = None
     items = expand_inputs(list(inputs))
@@ -544,7 +547,7 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
     if overlay:
         check_target(overlay, protected, "--overlay")
     predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
-                          deskew=not no_deskew, remove_lines=not keep_lines)
+                          deskew=not no_deskew, remove_lines=not keep_lines, layout=layout)
     failed = 0
     page_counts: dict[str, int] = {}
     images: list[bytes] = []

@@ -31,7 +31,7 @@ from ocr.models import get_kind, read_card
 from ocr.postprocess import RecognizedChar, apply_steps
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import HAND_MODEL, PRINT_MODEL, MixedRecognizer
-from ocr.segment import Layout, LineLayout, segment
+from ocr.segment import Layout, LineLayout, as_one_line, segment
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ DIGITS_MODEL = "digitline"
 #: The model used when none is named: the print line model, with lines it is
 #: unsure of read again by the handwriting glyph model (ocr/recognize_mixed.py).
 AUTO_MODEL = "auto"
+#: Page modes (like Tesseract's ``--psm``): ``auto`` finds regions, blocks and lines;
+#: ``line`` reads the whole image as one line (a field, a line image, a cursive line).
+LAYOUT_MODES = ("auto", "line")
 #: Pages are decoded and analysed ahead of recognition while the pages in
 #: flight hold at most this many pixels (at least one page is always taken):
 #: with the memory budget of one page (:data:`ocr.preprocess.MAX_WORK_PIXELS`)
@@ -100,11 +103,23 @@ class Analysis:
 
 
 def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = True,
-                 remove_lines: bool = True) -> Analysis:
-    """Preprocess and segment one page, as ``ocr read`` does before recognition."""
+                 remove_lines: bool = True, layout: str = "auto") -> Analysis:
+    """Preprocess and segment one page, as ``ocr read`` does before recognition.
+
+    ``layout`` is one of :data:`LAYOUT_MODES`: ``auto`` finds non-text regions,
+    blocks and lines; ``line`` reads the whole image as one text line.
+    """
+    if layout not in LAYOUT_MODES:
+        raise OcrError(f"unknown layout mode {layout!r}; use one of {', '.join(LAYOUT_MODES)}")
     pre = preprocess(page.image, binarization=binarization, deskew_pages=deskew, remove_lines=remove_lines)
     if pre.blank:
         return Analysis(page, pre, None)
+    if layout == "line":
+        try:
+            return Analysis(page, pre, as_one_line(segment(pre.binary)))
+        except ImageError as exc:
+            where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"
+            raise ImageError(f"{where}: {exc}") from None
     found = analyse_layout(pre.binary)  # non-text regions set aside before segmentation
     try:
         return Analysis(page, pre, segment(found.text), found.regions)
@@ -131,7 +146,10 @@ class Predictor:
 
     def __init__(self, model: str | os.PathLike | None = None, digits: bool = False,
                  charset: str | None = None, binarization: str = "auto", deskew: bool = True,
-                 remove_lines: bool = True, recognizer: LineReader | None = None) -> None:
+                 remove_lines: bool = True, recognizer: LineReader | None = None,
+                 layout: str = "auto") -> None:
+        if layout not in LAYOUT_MODES:
+            raise OcrError(f"unknown layout mode {layout!r}; use one of {', '.join(LAYOUT_MODES)}")
         self._loading: Future | None = None
         self._recognizer = recognizer
         if recognizer is None:
@@ -160,6 +178,7 @@ class Predictor:
         self.binarization = binarization
         self.deskew = deskew
         self.remove_lines = remove_lines
+        self.layout = layout
 
     @property
     def recognizer(self) -> LineReader:
@@ -171,7 +190,7 @@ class Predictor:
 
     def analyse(self, page: PageImage) -> Analysis:
         """Preprocess and segment one page (no model needed)."""
-        return analyse_page(page, self.binarization, self.deskew, self.remove_lines)
+        return analyse_page(page, self.binarization, self.deskew, self.remove_lines, self.layout)
 
     def recognize(self, analysis: Analysis) -> Page:
         """Recognize the lines of an analysed page and build its result tree in input-image pixels.
@@ -297,19 +316,19 @@ def _line(words: list[Word], layout: LineLayout, mapper: _BoxMapper) -> Line:
 
 def read(source, model: str | os.PathLike | None = None, digits: bool = False,
          charset: str | None = None, binarization: str = "auto", deskew: bool = True,
-         remove_lines: bool = True, jobs: int = 1, errors: str = "raise") -> Document:
+         remove_lines: bool = True, jobs: int = 1, errors: str = "raise", layout: str = "auto") -> Document:
     """Read the text of an image, a file (image, multi-page TIFF, PDF), a directory,
     ``"-"`` (stdin), raw bytes, a numpy array, a PIL image, or a list of these.
 
     With ``errors="raise"`` (the default) an input that cannot be loaded raises
     :class:`ocr.errors.ImageError`; with ``errors="skip"`` it is left out, the
     others are read, and it is listed in :attr:`Document.failed`, as ``ocr read``
-    reports it and goes on.
+    reports it and goes on. ``layout="line"`` reads each image as one text line.
     """
     if errors not in ("raise", "skip"):
         raise ValueError(f"errors={errors!r}; expected 'raise' or 'skip'")
     predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
-                          deskew=deskew, remove_lines=remove_lines)
+                          deskew=deskew, remove_lines=remove_lines, layout=layout)
     sources = source if isinstance(source, (list, tuple)) else [source]
     failed: list[Failure] = []
 

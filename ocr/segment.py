@@ -509,6 +509,23 @@ def segment(binary: np.ndarray, min_area: int = 2,
     return layout
 
 
+def as_one_line(layout: Layout) -> Layout:
+    """The page as a single text line (``--layout line``: a line image, a field, a cursive line).
+
+    Every glyph of every segmented line joins one line, left to right, with
+    words split again at its gaps: ascenders, descenders and marks that the
+    segmenter put on lines of their own are read where they are.
+    """
+    glyphs = sorted((g for line in layout.lines for g in line.glyphs), key=lambda g: (g.box[0], g.box[1]))
+    if not glyphs:
+        return layout
+    boxes = np.array([g.box for g in glyphs])
+    height = max(float(np.median([line.height for line in layout.lines])), 1.0)
+    box = (int(boxes[:, 0].min()), int(boxes[:, 1].min()), int(boxes[:, 2].max()), int(boxes[:, 3].max()))
+    return Layout(layout.components, [LineLayout(box, split_words(glyphs, height), 0, height)],
+                  layout.char_height)
+
+
 def glyph_mask(components: Components, glyph: Glyph, pad: int = 0) -> np.ndarray:
     """The ink of one glyph only (other components in its box are blanked), cropped to its box."""
     x0, y0, x1, y1 = glyph.box

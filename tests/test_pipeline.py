@@ -100,3 +100,32 @@ def test_iter_read_takes_pages_lazily():
         # A bounded number of pages is decoded ahead of the one just read, never the whole batch.
         assert len(taken) <= n_read + 5
     assert n_read == 30
+
+
+def test_layout_line_reads_the_whole_image_as_one_line():
+    """Ascenders, descenders and a word written higher than the rest stay on the one line."""
+    import cv2
+
+    from ocr.pipeline import analyse_page
+
+    img = np.full((90, 420), 255, np.uint8)
+    cv2.putText(img, "ab", (10, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    cv2.putText(img, "cd", (150, 30), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)   # higher up
+    cv2.putText(img, "ef", (290, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)   # lower down
+    page = PageImage("line.png", 0, img)
+    auto = analyse_page(page, deskew=False)
+    line = analyse_page(page, deskew=False, layout="line")
+    assert len(auto.layout.lines) > 1
+    assert len(line.layout.lines) == 1
+    glyphs = line.layout.lines[0].glyphs
+    assert len(glyphs) == sum(len(l.glyphs) for l in auto.layout.lines)
+    assert [g.box[0] for g in glyphs] == sorted(g.box[0] for g in glyphs)
+    assert len(line.layout.lines[0].words) == 3
+
+
+def test_unknown_layout_mode_is_an_error():
+    from ocr.errors import OcrError
+    from ocr.pipeline import Predictor
+
+    with pytest.raises(OcrError, match="unknown layout mode 'page'"):
+        Predictor(recognizer=object(), layout="page")

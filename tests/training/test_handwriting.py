@@ -160,9 +160,11 @@ def test_trained_model_evaluates_and_reads_through_the_cli(trained_model, hand_d
     report = json.loads(result.stdout)
     assert report["split"] == "val" and report["n"] == len(handwritten_lines(hand_dir, "val"))
     line = next((hand_dir / "handwriting" / "testaments-de-poilus" / "lines").iterdir())
-    result = run("read", line, "--model", out, "--format", "json")
+    result = run("read", line, "--model", out, "--format", "json", "--layout", "line")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["pages"][0]["width"] == 360
+    page = json.loads(result.stdout)["pages"][0]
+    assert page["width"] == 360
+    assert sum(len(p["lines"]) for b in page["blocks"] for p in b["paragraphs"]) <= 1
 
 
 def test_training_refuses_the_test_writers(hand_dir, tmp_path):
