@@ -473,8 +473,9 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
               "FILE-1.xml, FILE-2.xml, ...")
 @click.option("--dpi", type=click.FloatRange(1, 10_000), help="Resolution of the inputs, for the PDF page "
               "size and hOCR/PAGE (default: what the file states, else 300).")
-@click.option("--model", help="Model: auto (default: textline for printed lines, charnet for the lines "
-              "it is unsure of), a registry name (charnet, lenet; line models digitline, textline) "
+@click.option("--model", help="Model: auto (default: textline for printed lines, handline for cursive "
+              "lines and charnet for hand print among those it is unsure of), a registry name "
+              "(charnet, lenet; line models digitline, textline, handline) "
               "or a .keras path.")
 @click.option("--digits", is_flag=True, help="Digit fields: output digits only, read with the digitline "
               "line model (--model lenet: glyph by glyph with LeNet).")

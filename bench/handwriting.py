@@ -8,8 +8,10 @@ model is trained (``normalize_transcript``).
 
 Engines, each over the same line images:
 
-- ``ocr read --model M`` (one process for all lines, ``--format json``): the
-  whole pipeline a user gets: preprocessing, segmentation, the line model;
+- ``ocr read --model M --layout line`` and ``ocr read --model M`` (one
+  process for all lines, ``--format json``): the whole pipeline a user gets,
+  preprocessing, segmentation (each image one line, or found lines), the
+  line model;
 - the line model on each image as one line (``line`` rows): binarized as
   ``ocr read`` does, no segmentation, i.e. what the model itself reads;
 - ``ocr read`` with its default model (``auto``: print line model, glyph
@@ -76,10 +78,11 @@ def main(argv=None) -> int:
             hyps = line_model_reads(model, args.split, data_dir)[:len(lines)]
             rows.append((f"{model}, each image read as one line", *cer_wer(refs, hyps), None))
             samples[f"{model} line"] = hyps
-            pages, secs, _ = ours(images, work, ["--model", model])
-            hyps = [p["text"] if p else "" for p in pages]
-            rows.append((f"`ocr read --model {model}`", *cer_wer(refs, hyps), secs))
-            samples[f"{model} read"] = hyps
+            for extra in (["--layout", "line"], []):
+                pages, secs, _ = ours(images, work, ["--model", model, *extra])
+                hyps = [p["text"] if p else "" for p in pages]
+                rows.append((f"`ocr read --model {' '.join([model, *extra])}`", *cer_wer(refs, hyps), secs))
+                samples[f"{model} read {' '.join(extra)}".strip()] = hyps
         if not args.skip_default:
             pages, secs, _ = ours(images, work, [])
             hyps = [p["text"] if p else "" for p in pages]

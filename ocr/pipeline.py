@@ -30,7 +30,7 @@ from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
 from ocr.models import get_kind, read_card
 from ocr.postprocess import RecognizedChar, apply_steps
 from ocr.recognize import LineReader
-from ocr.recognize_mixed import HAND_MODEL, PRINT_MODEL, MixedRecognizer
+from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer
 from ocr.segment import Layout, LineLayout, as_one_line, segment
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def models_needed(model: str | os.PathLike | None = None, digits: bool = False) 
     """The models a :class:`Predictor` with these options reads with (``auto`` is a pair)."""
     model = model or (DIGITS_MODEL if digits else AUTO_MODEL)
     if str(model) == AUTO_MODEL:
-        return [PRINT_MODEL, HAND_MODEL]
+        return [PRINT_MODEL, HAND_MODEL] + ([CURSIVE_MODEL] if CURSIVE_MODEL else [])
     return [str(model)]
 
 

@@ -36,8 +36,8 @@ HAND_MODEL = "charnet"
 #: A line whose mean character confidence under the print model is below
 #: this is read again by the handwriting model.
 PRINT_CONFIDENCE = 0.95
-#: The cursive line model of the default pairing.
-CURSIVE_MODEL = "handline"
+#: The cursive line model of the default pairing, or None when ``auto`` has none.
+CURSIVE_MODEL: str | None = "handline"
 #: Characters read per separate glyph above which a line is taken as joined-up writing.
 CURSIVE_CHARS_PER_GLYPH = 1.8
 
@@ -69,7 +69,7 @@ class MixedRecognizer:
     @classmethod
     def load(cls, print_model: str = PRINT_MODEL, hand_model: str = HAND_MODEL,
              charset: str | None = None, threshold: float = PRINT_CONFIDENCE,
-             cursive_model: str | None = None) -> "MixedRecognizer":
+             cursive_model: str | None = CURSIVE_MODEL) -> "MixedRecognizer":
         """The default pairing: the print model loaded now, the handwriting models when first needed."""
         cursive = (lambda: LineRecognizer.load(cursive_model, charset=charset)) if cursive_model else None
         also = f", {cursive_model} for cursive" if cursive_model else ""

@@ -27,8 +27,10 @@ MINIMUM = {
 #: Highest character error rates allowed for the line models (measured values
 #: in their metadata and bench/RESULTS.md: digitline 3.55% on mnist-strings,
 #: 6.06% on the ORAND-CAR-A test half, 5.27% on its first 200 rows, which
-#: this test reads; the issue's ORAND target is 8%).
-MAXIMUM_CER = {("digitline", "mnist-strings:test"): 0.037, ("digitline", "orand-car-a:test"): 0.08}
+#: this test reads; the issue's ORAND target is 8%; handline 23.92% on the 260
+#: lines of the Testaments test writers).
+MAXIMUM_CER = {("digitline", "mnist-strings:test"): 0.037, ("digitline", "orand-car-a:test"): 0.08,
+               ("handline", "testaments-de-poilus:test"): 0.27}
 #: printed-lines is rendered from whatever fonts the machine has (0.50% recorded,
 #: 0.40% and 0.63% measured on machines with other fonts): a generous ceiling.
 PRINTED_LINES_MAXIMUM_CER = 0.02
@@ -73,8 +75,9 @@ def test_bundled_line_model_on_real_data(name, key, real_data_dir):
     evaluation = _evaluation(name, key)
     # ORAND is read through the whole pipeline: a sample keeps the suite fast.
     limit = None
+    if evaluation.dataset in ("orand-car-a", "testaments-de-poilus"):
+        require_dataset(evaluation.dataset)
     if evaluation.dataset == "orand-car-a":
-        require_dataset("orand-car-a")
         limit = 200
     report = evaluate_line_model(model, meta["labels"], evaluation.dataset, evaluation.split,
                                  real_data_dir, limit=limit)
