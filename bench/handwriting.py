@@ -43,13 +43,13 @@ from ocr_vs_tesseract import cer_wer, tesseract_batch  # noqa: E402
 from real_documents import ours  # noqa: E402
 
 
-def line_model_reads(model: str, split: str, data_dir) -> list[str]:
+def line_model_reads(model: str, split: str, data_dir, limit: int | None) -> list[str]:
     """The line model on each line image as one line (Keras, the reference runtime)."""
     from ocr.models import load
     from training.evaluate import read_handwritten_lines
 
     loaded = load(model, runtime="keras")
-    return read_handwritten_lines(loaded.net, loaded.labels, data_dir, split)[1]
+    return read_handwritten_lines(loaded.net, loaded.labels, data_dir, split, limit)[1]
 
 
 def main(argv=None) -> int:
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for model in [m for m in args.models.split(",") if m]:
-            hyps = line_model_reads(model, args.split, data_dir)[:len(lines)]
+            hyps = line_model_reads(model, args.split, data_dir, args.limit)
             rows.append((f"{model}, each image read as one line", *cer_wer(refs, hyps), None))
             samples[f"{model} line"] = hyps
             for extra in (["--layout", "line"], []):

@@ -102,6 +102,12 @@ class Analysis:
     regions: list[Region] = field(default_factory=list)  # non-text regions set aside (ocr.layout)
 
 
+def check_layout_mode(layout: str) -> None:
+    """An unknown page mode is the caller's mistake, said before any page is read."""
+    if layout not in LAYOUT_MODES:
+        raise OcrError(f"unknown layout mode {layout!r}; use one of {', '.join(LAYOUT_MODES)}")
+
+
 def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = True,
                  remove_lines: bool = True, layout: str = "auto") -> Analysis:
     """Preprocess and segment one page, as ``ocr read`` does before recognition.
@@ -109,19 +115,14 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
     ``layout`` is one of :data:`LAYOUT_MODES`: ``auto`` finds non-text regions,
     blocks and lines; ``line`` reads the whole image as one text line.
     """
-    if layout not in LAYOUT_MODES:
-        raise OcrError(f"unknown layout mode {layout!r}; use one of {', '.join(LAYOUT_MODES)}")
+    check_layout_mode(layout)
     pre = preprocess(page.image, binarization=binarization, deskew_pages=deskew, remove_lines=remove_lines)
     if pre.blank:
         return Analysis(page, pre, None)
-    if layout == "line":
-        try:
-            return Analysis(page, pre, as_one_line(segment(pre.binary)))
-        except ImageError as exc:
-            where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"
-            raise ImageError(f"{where}: {exc}") from None
-    found = analyse_layout(pre.binary)  # non-text regions set aside before segmentation
     try:
+        if layout == "line":
+            return Analysis(page, pre, as_one_line(segment(pre.binary)))
+        found = analyse_layout(pre.binary)  # non-text regions set aside before segmentation
         return Analysis(page, pre, segment(found.text), found.regions)
     except ImageError as exc:
         where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"
@@ -148,8 +149,7 @@ class Predictor:
                  charset: str | None = None, binarization: str = "auto", deskew: bool = True,
                  remove_lines: bool = True, recognizer: LineReader | None = None,
                  layout: str = "auto") -> None:
-        if layout not in LAYOUT_MODES:
-            raise OcrError(f"unknown layout mode {layout!r}; use one of {', '.join(LAYOUT_MODES)}")
+        check_layout_mode(layout)
         self._loading: Future | None = None
         self._recognizer = recognizer
         if recognizer is None:

@@ -49,6 +49,13 @@ def looks_cursive(line: LineLayout, words: Words, chars_per_glyph: float = CURSI
     return chars >= chars_per_glyph * max(len(line.glyphs), 1) and chars >= 3
 
 
+def _reader_or_factory(given):
+    """(reader, None) for a reader, (None, factory) for a function that makes one when first needed."""
+    if callable(given) and not hasattr(given, "recognize_lines"):
+        return None, given
+    return given, None
+
+
 class MixedRecognizer:
     """A print line model and a handwriting glyph model, chosen line by line.
 
@@ -60,10 +67,8 @@ class MixedRecognizer:
     def __init__(self, printed, hand, threshold: float = PRINT_CONFIDENCE,
                  name: str = "auto", cursive=None) -> None:
         self.printed, self.threshold, self.model_name = printed, threshold, name
-        self._make_hand = hand if callable(hand) and not hasattr(hand, "recognize_lines") else None
-        self._hand = None if self._make_hand else hand
-        self._make_cursive = cursive if callable(cursive) and not hasattr(cursive, "recognize_lines") else None
-        self._cursive = None if self._make_cursive else cursive
+        self._hand, self._make_hand = _reader_or_factory(hand)
+        self._cursive, self._make_cursive = _reader_or_factory(cursive)
         self._lock = threading.Lock()
 
     @classmethod
@@ -106,12 +111,14 @@ class MixedRecognizer:
         cursive = self.cursive
         if cursive is not None:
             joined = cursive.recognize_lines(components, [lines[i] for i in unsure])
-            taken = [i for i, words in zip(unsure, joined) if looks_cursive(lines[i], words)]
+            left = []
             for i, words in zip(unsure, joined):
-                if i in taken:
+                if looks_cursive(lines[i], words):
                     results[i] = words
-            log.debug("%d of %d lines read as cursive", len(taken), len(lines))
-            unsure = [i for i in unsure if i not in taken]
+                else:
+                    left.append(i)
+            log.debug("%d of %d lines read as cursive", len(unsure) - len(left), len(lines))
+            unsure = left
         if unsure:
             log.debug("%d of %d lines read as hand print", len(unsure), len(lines))
             for i, words in zip(unsure, self.hand.recognize_lines(components, [lines[i] for i in unsure])):

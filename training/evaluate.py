@@ -216,12 +216,11 @@ def read_handwritten_lines(model, labels: Sequence[str], data_dir, split: str,
     """(truths, reads) of a line model on the real handwritten lines of ``split``, each line
     image read as one line (binarized as ``ocr read`` does, no segmentation)."""
     from ocr.normalize import to_line_input
-    from ocr.recognize_lines import line_input_height
     from training.datasets import handwritten_lines
     from training.handwriting import line_ink
 
     lines = handwritten_lines(data_dir, split)[:limit]
-    height = line_input_height(LoadedModel.from_network(model, labels, "line"))
+    height = int(model.input_shape[1])  # (N, rows, W): a line model's input
     images = [to_line_input(line_ink(ln.path), height=height).image for ln in lines]
     return [ln.text for ln in lines], read_line_images(model, labels, images)
 

@@ -24,14 +24,16 @@ from training.datasets.glyph_folders import GLYPH_SUFFIXES, folder_label, load_g
 from training.datasets.mnist import load, locate
 from training.datasets.orand import ORAND_COCO, ORAND_SPLITS, orand_car_a, orand_digit_boxes, orand_folder
 from training.datasets.registry import (
-    DATASETS, ORAND_FOLDER, SHA256, SIGN_DATA, SPLITS, TESTAMENTS, DatasetSpec, FolderSpec, IdxSpec, get_spec,
+    DATASETS, ORAND_FOLDER, SHA256, SIGN_DATA, SPLITS, TESTAMENTS, DatasetSpec, FolderSpec, IdxSpec,
+    get_spec,
     parse_dataset_split,
 )
 from training.datasets.textfiles import read_transcript, read_utf8, transcript_for
 
 __all__ = [
-    "DATASETS", "GLYPH_SUFFIXES", "HANDWRITING_SPLITS", "HandwrittenLine", "TESTAMENTS",
-    "handwriting_folder", "handwritten_lines", "normalize_transcript", "writer_split", "ORAND_COCO", "ORAND_FOLDER", "ORAND_SPLITS", "SHA256", "SIGN_DATA",
+    "DATASETS", "GLYPH_SUFFIXES", "HANDWRITING_SPLITS", "HandwrittenLine", "ORAND_COCO", "ORAND_FOLDER",
+    "ORAND_SPLITS", "SHA256", "SIGN_DATA", "TESTAMENTS", "handwriting_folder", "handwritten_lines",
+    "normalize_transcript", "writer_split",
     "SPLITS", "Dataset", "DatasetSpec", "FolderSpec", "IdxSpec", "cache_dir", "drop_duplicates",
     "folder_label", "get_spec", "image_hashes", "load", "load_glyph_folder", "locate", "orand_car_a",
     "orand_digit_boxes", "orand_folder", "parse_dataset_split", "read_transcript", "read_utf8",

@@ -35,9 +35,8 @@ def input_format(height: int) -> dict[str, Any]:
 class HandwritingLineTrainer(LineTrainer):
     """Trains a line model on real handwritten lines, split by writer, augmented every epoch."""
 
-    def __init__(self) -> None:
-        self.height = 48
-        self.input_format = input_format(self.height)
+    #: Rows of the model input: the spec's builder height, set by :meth:`arrays`.
+    height: int = 0
 
     def augmentation(self, spec: ModelSpec, config) -> dict[str, Any]:
         return {"kind": "every line redrawn each epoch (training/handwriting.py augment_ink)",
@@ -49,7 +48,7 @@ class HandwritingLineTrainer(LineTrainer):
         from training.datasets import handwritten_lines
         from training.handwriting import handwriting_arrays
 
-        self.height = int(spec.builder_kwargs.get("height", self.height))
+        self.height = int(spec.builder_kwargs["height"])
         self.input_format = input_format(self.height)
         specs = parse_dataset_list(config.dataset, spec.train_datasets, "train")
         lines, used = [], []
