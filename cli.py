@@ -703,13 +703,14 @@ def _quiet(ctx) -> bool:
 def verify_signature_command(ctx, questioned, references, threshold, model, as_json) -> None:
     """Check QUESTIONED against genuine --reference signatures.
 
-    Exit status: 0 genuine, 1 forged, 2 error.
+    Exit status: 0 genuine, 1 forged or a copy of a reference (decision
+    "identical"), 2 error.
 
     \b
     Example:
       ocr verify-signature questioned.png -r genuine1.png -r genuine2.png -r genuine3.png
     """
-    from ocr.verify import verify_signature
+    from ocr.verify import format_verification, verify_signature
 
     # Library errors propagate to OcrGroup (one line, exit 2); only the verdict sets 0/1,
     # so anything unexpected must be exit 2 as well: 1 would say "forged".
@@ -718,11 +719,7 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
         if as_json:
             click.echo(json.dumps(result))
         else:
-            click.echo(f"{result['decision']}: score {result['score']:.4f}, threshold "
-                       f"{result['threshold']:.4f} ({result['combine']} of {len(references)} "
-                       f"reference{'s' if len(references) != 1 else ''})")
-            for ref in result["references"]:
-                click.echo(f"  {ref['score']:.4f}  {ref['reference']}")
+            click.echo(format_verification(result))
         genuine = result["decision"] == "genuine"
     except (OcrError, OSError, MemoryError, click.ClickException):
         raise

@@ -158,9 +158,42 @@ def input_format(spec: dict[str, Any]) -> tuple[tuple[int, int], bool]:
     return (int(shape[0]), int(shape[1])), bool(spec.get("ink_normalized", False))
 
 
+#: Ways to turn a questioned signature's embedding and the references' into one score.
+#: ``max``/``mean`` of the per-reference similarities, or ``centroid``: the similarity
+#: to the references' mean direction, which averages out one odd reference.
+COMBINE_METHODS = ("max", "mean", "centroid")
+
+#: Mean absolute difference of two network inputs (0..1) below which they are the same
+#: scan. Re-saving a scan as grey JPEG q95 moves its input by 0.00004 (median; 99th
+#: percentile 0.004); the closest two signatures of one writer in sign_data differ by
+#: 0.0089 (bench/RESULTS.md, "Identical questioned signatures").
+IDENTICAL_INPUT_DIFF = 0.003
+
+
 def similarity(distance) -> np.ndarray:
     """Map embedding distances (0..2 for unit vectors) to similarity scores in 0..1."""
     return np.clip(1.0 - np.asarray(distance, dtype=np.float64) / 2.0, 0.0, 1.0)
+
+
+def pairwise_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Similarity (1 - distance / 2) between every row of ``a`` and every row of ``b``: (len a, len b)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return similarity(np.sqrt(np.maximum(squared, 0.0)))
+
+
+def combined_scores(references: np.ndarray, questioned: np.ndarray, method: str) -> np.ndarray:
+    """One score per questioned embedding (rows) against the reference embeddings (rows)."""
+    if method == "centroid":
+        centre = np.asarray(references, np.float64).mean(0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        return pairwise_similarity(centre[None], questioned)[0]
+    per_reference = pairwise_similarity(references, questioned)
+    if method == "max":
+        return per_reference.max(0)
+    if method == "mean":
+        return per_reference.mean(0)
+    raise OcrError(f"unknown score combination {method!r} (use {', '.join(COMBINE_METHODS)})")
 
 
 def combine_scores(scores: Sequence[float], method: str) -> float:
@@ -171,3 +204,12 @@ def combine_scores(scores: Sequence[float], method: str) -> float:
     if method == "max":
         return float(scores.max())
     raise OcrError(f"unknown score combination {method!r} (use mean or max)")
+
+
+def near_identical(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two preprocessed signatures are the same scan (a copy, not a second signature).
+
+    No one signs twice to the pixel: a questioned image this close to a
+    reference is a copy of it, which a similarity score would call genuine.
+    """
+    return a.shape == b.shape and float(np.abs(a - b).mean()) < IDENTICAL_INPUT_DIFF

@@ -1,9 +1,12 @@
 """Signature verification: a questioned signature against a writer's genuine references.
 
 The library side of ``ocr verify-signature``: images are preprocessed as the
-model's card says (:mod:`ocr.signature`), embedded by the Siamese network
-loaded through :func:`ocr.models.load`, and the per-reference similarities
-combined and compared with the threshold calibrated for that many references.
+model's card says (:mod:`ocr.signature`), embedded once each by the embedding
+branch of the Siamese network loaded through :func:`ocr.models.load`, and the
+similarities combined (``max``, ``mean`` or ``centroid``) and compared with the
+threshold calibrated for that many references. A questioned image that is the
+same scan as a reference is a copy, not a signature: it is flagged and never
+accepted.
 """
 
 from __future__ import annotations
@@ -13,12 +16,26 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ocr.errors import ImageError
+from ocr.errors import ImageError, ModelError
 from ocr.models import load, read_card
 from ocr import signature
 
 #: The bundled verifier, used when no model is named.
 DEFAULT_MODEL = "signet"
+#: The decision for a questioned image that is a copy of a reference.
+IDENTICAL = "identical"
+
+
+def embedding_network(net):
+    """The shared embedding branch inside a two-input Siamese model.
+
+    Embedding each image once (n + 1 images) costs half of running the
+    Siamese model on n pairs (2n images).
+    """
+    for layer in net.layers:
+        if hasattr(layer, "layers") and len(layer.inputs) == 1:
+            return layer
+    raise ModelError(f"{net.name}: not a Siamese signature model (no embedding branch)")
 
 
 def verify_signature(references: Sequence[Any], questioned: Any, *,
@@ -26,9 +43,14 @@ def verify_signature(references: Sequence[Any], questioned: Any, *,
                      combine: str | None = None) -> dict[str, Any]:
     """Check ``questioned`` against genuine ``references`` (paths or image arrays).
 
-    Returns ``{"decision", "score", "threshold", "references": [{"reference", "score"}],
-    "combine", "model"}``. The score is a similarity in 0..1 (1 - embedding distance / 2);
-    the decision is ``genuine`` when the combined score reaches the threshold.
+    Returns ``{"decision", "score", "threshold", "threshold_references", "combine",
+    "references": [{"reference", "score", "identical"}], "identical_to", "model"}``.
+    Scores are similarities in 0..1 (1 - embedding distance / 2); the decision is
+    ``genuine`` when the combined score reaches the threshold, ``forged`` below it,
+    and ``identical`` when the questioned image is the same scan as a reference:
+    then the score uses the other references only (None if there are none).
+    ``threshold_references`` is the reference count the threshold was calibrated
+    for (None when ``threshold`` is given).
     """
     if references is None or len(references) == 0:
         raise ImageError("no reference signature given (at least one is needed)")
@@ -38,19 +60,50 @@ def verify_signature(references: Sequence[Any], questioned: Any, *,
     shape, ink_normalized = signature.input_format(card.input)
     refs = signature.preprocess_many(list(references), shape, ink_normalized)
     query = signature.preprocess(questioned, shape, ink_normalized)
+    identical = np.array([signature.near_identical(ref, query) for ref in refs])
     loaded = load(model, kind="signature", runtime="keras")
-    distances = np.asarray(loaded.net.predict_on_batch([refs, np.repeat(query[None], len(refs), 0)]))
-    scores = [float(s) for s in signature.similarity(distances.reshape(-1))]
+    embedded = np.asarray(embedding_network(loaded.net).predict_on_batch(np.concatenate([refs, query[None]])),
+                          dtype=np.float64)
+    ref_emb, query_emb = embedded[:-1], embedded[-1:]
+    per_reference = signature.pairwise_similarity(ref_emb, query_emb)[:, 0]
     method = combine or card.combine or "mean"
-    score = signature.combine_scores(scores, method)
-    used = float(threshold) if threshold is not None else card.threshold_for(len(refs))
+    distinct = ~identical
+    score = float(signature.combined_scores(ref_emb[distinct], query_emb, method)[0]) if distinct.any() else None
+    counted = int(distinct.sum()) or len(refs)
+    if threshold is not None:
+        used, calibrated_for = float(threshold), None
+    else:
+        used, calibrated_for = card.threshold_for(counted), card.threshold_count_for(counted)
     names = [str(r) if isinstance(r, (str, os.PathLike)) else f"#{i + 1}"
              for i, r in enumerate(references)]
+    if identical.any():
+        decision = IDENTICAL
+    else:
+        decision = "genuine" if score >= used else "forged"
     return {
-        "decision": "genuine" if score >= used else "forged",
-        "score": round(score, 6),
+        "decision": decision,
+        "score": None if score is None else round(score, 6),
         "threshold": round(used, 6),
+        "threshold_references": calibrated_for,
         "combine": method,
-        "references": [{"reference": n, "score": round(s, 6)} for n, s in zip(names, scores)],
+        "references": [{"reference": n, "score": round(float(s), 6), "identical": bool(same)}
+                       for n, s, same in zip(names, per_reference, identical)],
+        "identical_to": [n for n, same in zip(names, identical) if same],
         "model": str(loaded.path),
     }
+
+
+def format_verification(result: dict[str, Any]) -> str:
+    """The verdict as ``ocr verify-signature`` prints it: one line, then one per reference."""
+    n = len(result["references"])
+    calibrated = result["threshold_references"]
+    source = "given" if calibrated is None else f"calibrated for {calibrated}"
+    score = "none" if result["score"] is None else f"{result['score']:.4f}"
+    lines = [f"{result['decision']}: score {score}, threshold {result['threshold']:.4f} "
+             f"({source}; {result['combine']} of {n} reference{'s' if n != 1 else ''})"]
+    if result["identical_to"]:
+        lines.append(f"  the questioned image is the same scan as {', '.join(result['identical_to'])}: "
+                     "a copy, not a new signature (scored on the other references only)")
+    for ref in result["references"]:
+        lines.append(f"  {ref['score']:.4f}  {ref['reference']}{'  (same scan)' if ref['identical'] else ''}")
+    return "\n".join(lines)

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from ocr import signature
-from ocr.errors import DataError, ImageError
+from ocr.errors import DataError, ImageError, OcrError
 from ocr.verify import verify_signature
 from training import signatures as sigtrain
 
@@ -167,8 +167,34 @@ def test_threshold_for_uses_calibrated_reference_count():
     card = ModelCard.from_metadata({"task": "signature-verification", "thresholds": {"1": 0.5, "3": 0.6, "5": 0.7}})
     assert card.kind == "signature"
     assert [card.threshold_for(k) for k in (1, 2, 3, 4, 5, 9)] == [0.5, 0.5, 0.6, 0.6, 0.7, 0.7]
+    assert [card.threshold_count_for(k) for k in (1, 2, 4, 9)] == [1, 1, 3, 5]
+    assert ModelCard.from_metadata({"kind": "signature", "threshold": 0.4}).threshold_count_for(3) is None
     assert signature.combine_scores([0.2, 0.6], "mean") == pytest.approx(0.4)
     assert signature.combine_scores([0.2, 0.6], "max") == pytest.approx(0.6)
+
+
+def test_combined_scores_max_mean_and_centroid():
+    refs = np.array([[1.0, 0.0], [0.0, 1.0]])
+    questioned = np.array([[1.0, 0.0], [np.sqrt(0.5), np.sqrt(0.5)]])
+    per_ref = signature.pairwise_similarity(refs, questioned)
+    assert per_ref[0, 0] == pytest.approx(1.0) and per_ref[1, 0] == pytest.approx(1 - np.sqrt(2) / 2)
+    np.testing.assert_allclose(signature.combined_scores(refs, questioned, "max"), per_ref.max(0))
+    np.testing.assert_allclose(signature.combined_scores(refs, questioned, "mean"), per_ref.mean(0))
+    # The references' mean direction is the diagonal: the second questioned lies on it.
+    centroid = signature.combined_scores(refs, questioned, "centroid")
+    assert centroid[1] == pytest.approx(1.0) and centroid[0] < centroid[1]
+    with pytest.raises(OcrError, match="centroid"):
+        signature.combined_scores(refs, questioned, "median")
+
+
+def test_near_identical_catches_a_resaved_copy_not_a_second_signature(tmp_path):
+    first = draw_signature(3, jitter=0.5)
+    write(tmp_path / "copy.jpg", first)  # the same scan, saved again lossily
+    a, copy = signature.preprocess(first), signature.preprocess(tmp_path / "copy.jpg")
+    again = signature.preprocess(draw_signature(3, jitter=0.9))  # the same writer signing again
+    assert signature.near_identical(a, a) and signature.near_identical(a, copy)
+    assert not signature.near_identical(a, again)
+    assert not signature.near_identical(a, a[:, :-1])
 
 
 # ------------------------------------------------------------ data and metrics
@@ -250,7 +276,8 @@ def test_train_and_verify_cli(trained_model, dataset, tmp_path):
 
     meta = read_metadata(trained_model)
     assert meta["input"]["shape"] == list(SMALL)
-    assert set(meta["thresholds"]) == {"1", "3"} and meta["combine"] in ("mean", "max")
+    # Four genuine signatures a writer: 1 to 3 references leave one to question.
+    assert set(meta["thresholds"]) == {"1", "2", "3"} and meta["combine"] in signature.COMBINE_METHODS
     assert not set(meta["training"]["writers"]) & set(meta["calibration"]["writers"])
     runner = CliRunner()
     refs = ["-r", str(dataset / "w1/genuine/0.png"), "-r", str(dataset / "w1/genuine/1.png")]
@@ -258,8 +285,9 @@ def test_train_and_verify_cli(trained_model, dataset, tmp_path):
                                         "--json", str(dataset / "w1/genuine/2.png")])
     assert result.exit_code in (0, 1), result.output
     report = json.loads(result.output)
-    assert set(report) >= {"decision", "score", "threshold", "references"}
-    assert len(report["references"]) == 2
+    assert set(report) >= {"decision", "score", "threshold", "threshold_references", "references"}
+    assert len(report["references"]) == 2 and report["threshold_references"] == 2
+    assert report["threshold"] == pytest.approx(meta["thresholds"]["2"], abs=1e-6)
     assert result.exit_code == (0 if report["decision"] == "genuine" else 1)
     # An explicit threshold decides: 0 accepts everything, 1 rejects any imperfect match.
     for threshold, code in (("0", 0), ("1", 1)):
@@ -267,6 +295,12 @@ def test_train_and_verify_cli(trained_model, dataset, tmp_path):
                                             "--threshold", threshold, str(dataset / "w2/forged/0.png")])
         assert result.exit_code == code, result.output
         assert result.output.startswith("genuine" if code == 0 else "forged")
+        assert "(given;" in result.output.splitlines()[0]
+    # A copy of a reference is flagged and not accepted, even with a threshold of 0.
+    result = runner.invoke(main_cli(), ["verify-signature", "--model", str(trained_model), *refs,
+                                        "--threshold", "0", str(dataset / "w1/genuine/1.png")])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("identical") and "same scan as" in result.output
 
 
 def test_verify_feeds_the_input_the_model_was_trained_on(trained_model, dataset, monkeypatch):
@@ -289,13 +323,21 @@ def test_verify_feeds_the_input_the_model_was_trained_on(trained_model, dataset,
 def test_python_api(trained_model, dataset):
     import ocr
 
-    same = dataset / "w1/genuine/3.png"
-    report = ocr.verify_signature([same, draw_signature(30)], same, model=trained_model)
-    scores = [ref["score"] for ref in report["references"]]
-    # The questioned signature itself as a reference: distance 0, the highest score.
-    assert scores[0] == pytest.approx(1.0, abs=1e-3) and scores[1] < scores[0]
-    assert report["score"] == pytest.approx(signature.combine_scores(scores, report["combine"]), abs=1e-5)
+    other = dataset / "w1/genuine/2.png"
+    report = ocr.verify_signature([other, draw_signature(30)], dataset / "w1/genuine/3.png",
+                                  model=trained_model)
     assert report["decision"] == ("genuine" if report["score"] >= report["threshold"] else "forged")
+    assert report["identical_to"] == [] and not any(r["identical"] for r in report["references"])
+    # The questioned signature itself among the references: flagged, never accepted,
+    # and scored on the other reference only.
+    same = dataset / "w1/genuine/3.png"
+    copied = ocr.verify_signature([same, other], same, model=trained_model, threshold=0.0)
+    assert copied["decision"] == "identical" and copied["identical_to"] == [str(same)]
+    assert copied["references"][0]["score"] == pytest.approx(1.0, abs=1e-3)
+    alone = ocr.verify_signature([other], same, model=trained_model)
+    assert copied["score"] == pytest.approx(alone["score"], abs=1e-5)
+    only = ocr.verify_signature([same], same, model=trained_model)
+    assert only["decision"] == "identical" and only["score"] is None
 
 
 @pytest.mark.parametrize("case, culprit", [

@@ -70,8 +70,8 @@ class SignatureTrainConfig:
 
     data: str
     out: str = "signet.keras"
-    epochs: int = 12
-    steps_per_epoch: int = 8
+    epochs: int = 20
+    steps_per_epoch: int = 10
     writers_per_batch: int = 8
     genuine_per_writer: int = 4
     forged_per_writer: int = 2

@@ -17,13 +17,14 @@ scale, translation, stroke width) runs in numpy with OpenCV.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import platform
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -40,7 +41,10 @@ log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = RASTER_SUFFIXES
 SIGN_DATA_SUBDIR = Path(DATASETS[SIGN_DATA].folder)
-REFERENCE_COUNTS = (1, 3, 5)
+#: Reference counts calibrated; more references use the threshold of 5 (ModelCard.threshold_for).
+REFERENCE_COUNTS = (1, 2, 3, 4, 5)
+#: Reference counts whose mean validation EER chooses the epoch kept.
+SELECTION_COUNTS = (1, 5)
 
 
 # ----------------------------------------------------------------------- data
@@ -108,6 +112,7 @@ class SignatureSet:
     writer: np.ndarray  # (N,) int index into writer_ids
     genuine: np.ndarray  # (N,) bool
     writer_ids: list[str]
+    paths: list[Path] = field(default_factory=list)  # the scans, when read from files
 
     def indices(self, writer_ids: Sequence[str]) -> list[int]:
         lookup = {w: i for i, w in enumerate(self.writer_ids)}
@@ -126,7 +131,7 @@ def load_signatures(writers: dict[str, Writer], shape: tuple[int, int],
             genuine += [flag] * len(files)
     images = signature.preprocess_many(paths, shape, ink_normalized)
     log.info("preprocessed %d signatures of %d writers", len(paths), len(ids))
-    return SignatureSet(images, np.array(writer), np.array(genuine, dtype=bool), ids)
+    return SignatureSet(images, np.array(writer), np.array(genuine, dtype=bool), ids, list(paths))
 
 
 def split_writers(writer_ids: Sequence[str], n_val: int, seed: int = 0) -> tuple[list[str], list[str]]:
@@ -204,23 +209,20 @@ def _embed_subset(embedding, data: SignatureSet, writers: Sequence[int]) -> np.n
     return out
 
 
-def similarities(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Similarity (1 - distance / 2) between every row of ``a`` and every row of ``b``."""
-    d = np.sqrt(np.maximum(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1), 0.0))
-    return np.clip(1.0 - d / 2.0, 0.0, 1.0)
-
-
 def trial_scores(emb: np.ndarray, data: SignatureSet, writers: Sequence[int], n_refs: int,
-                 combine: str = "mean", trials: int = 10, n_random: int = 10,
-                 seed: int = 0, questioned_emb: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 combine: str | Callable[[np.ndarray, np.ndarray], np.ndarray] = "mean",
+                 trials: int = 10, n_random: int = 10, seed: int = 0, questioned_emb: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Scores of questioned signatures against ``n_refs`` random genuine references.
 
     For each writer and trial: the remaining genuine signatures (genuine),
     the writer's skilled forgeries (skilled) and ``n_random`` genuine
     signatures of other writers in ``writers`` (random forgeries).
     ``questioned_emb`` (rows as in ``emb``) embeds the questioned signatures
-    differently from the references, e.g. re-inked with another pen.
+    differently from the references, e.g. re-inked with another pen. ``combine``
+    names a :data:`ocr.signature.COMBINE_METHODS` entry or is a function of
+    (reference embeddings, questioned embeddings) returning one score per questioned.
     """
+    score = combine if callable(combine) else functools.partial(signature.combined_scores, method=combine)
     questioned_emb = emb if questioned_emb is None else questioned_emb
     rng = np.random.default_rng(seed)
     out: dict[str, list[float]] = {"genuine": [], "skilled": [], "random": []}
@@ -237,9 +239,7 @@ def trial_scores(emb: np.ndarray, data: SignatureSet, writers: Sequence[int], n_
                       "random": rng.choice(others, min(n_random, len(others)), replace=False)}
             for key, idx in groups.items():
                 if len(idx):
-                    sims = similarities(emb[refs], questioned_emb[idx])  # (refs, questioned)
-                    combined = sims.mean(0) if combine == "mean" else sims.max(0)
-                    out[key] += combined.tolist()
+                    out[key] += list(score(emb[refs], questioned_emb[idx]))
     return {k: np.asarray(v) for k, v in out.items()}
 
 
@@ -283,10 +283,11 @@ def calibrate(emb: np.ndarray, data: SignatureSet, writers: Sequence[int],
               counts: Sequence[int] = REFERENCE_COUNTS, seed: int = 0) -> dict[str, Any]:
     """EER thresholds on validation writers for each reference count and combination.
 
-    The combination (mean or max similarity) with the lower mean EER is kept.
+    The combination (:data:`ocr.signature.COMBINE_METHODS`) with the lowest
+    mean EER is kept.
     """
     table: dict[str, dict[str, Any]] = {}
-    for method in ("mean", "max"):
+    for method in signature.COMBINE_METHODS:
         table[method] = {}
         for k in counts:
             scores = trial_scores(emb, data, writers, k, method, seed=seed)
@@ -309,7 +310,7 @@ def fit_embedding(data: SignatureSet, train_writers: Sequence[int], config: Sign
     """Train a fresh embedding network on ``train_writers``. Returns (embedding, history).
 
     With ``val_writers``, the weights of the epoch with the lowest validation
-    EER (one reference, skilled forgeries) are kept: with a few dozen writers
+    EER (skilled forgeries, mean over :data:`SELECTION_COUNTS` references) are kept: with a few dozen writers
     the network soon starts to memorize its training writers.
     """
     import keras
@@ -334,9 +335,15 @@ def fit_embedding(data: SignatureSet, train_writers: Sequence[int], config: Sign
                                shuffle=False)  # batches are already random
         row = {"epoch": epoch + 1, "loss": float(result.history["loss"][-1])}
         if val_writers is not None:
-            scores = trial_scores(_embed_subset(embedding, data, val_writers), data, val_writers, 1,
-                                  seed=config.seed)
-            row["val_eer"] = equal_error_rate(scores["genuine"], scores["skilled"])[0]
+            # The mean over 1 and 5 references: one count alone on a few writers is
+            # noisy enough to keep a second-epoch model.
+            emb = _embed_subset(embedding, data, val_writers)
+            eers = []
+            for k in SELECTION_COUNTS:
+                scores = trial_scores(emb, data, val_writers, k, "max", seed=config.seed)
+                if len(scores["genuine"]) and len(scores["skilled"]):
+                    eers.append(equal_error_rate(scores["genuine"], scores["skilled"])[0])
+            row["val_eer"] = float(np.mean(eers)) if eers else float("nan")
             if row["val_eer"] < best[0]:
                 best = (row["val_eer"], embedding.get_weights(), epoch + 1)
         log.info("epoch %d: %s", epoch + 1, ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch"))

@@ -68,7 +68,8 @@ class ModelCard:
     training: dict[str, Any] = field(default_factory=dict)
     #: Test scores by protocol key (``mnist:test``): accuracy, and CER for line models.
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: Signature models: decision threshold per number of references, and the combination rule.
+    #: Signature models: decision threshold per number of references, and the combination
+    #: rule (``ocr.signature.COMBINE_METHODS``).
     thresholds: dict[int, float] = field(default_factory=dict)
     threshold: float | None = None
     combine: str | None = None
@@ -99,8 +100,8 @@ class ModelCard:
         threshold, combine, parameters = meta.get("threshold"), meta.get("combine"), meta.get("parameters")
         if threshold is not None and not isinstance(threshold, (int, float)):
             raise _fail(where, "'threshold' must be a number")
-        if combine is not None and combine not in ("mean", "max"):
-            raise _fail(where, "'combine' must be mean or max")
+        if combine is not None and combine not in ("mean", "max", "centroid"):
+            raise _fail(where, "'combine' must be mean, max or centroid")
         if parameters is not None and not isinstance(parameters, int):
             raise _fail(where, "'parameters' must be an integer")
         name, description = meta.get("name", Path(where).stem), meta.get("description", "")
@@ -125,11 +126,22 @@ class ModelCard:
     def label_text(self) -> str:
         return "".join(self.labels)
 
+    def threshold_count_for(self, n_references: int) -> int | None:
+        """The reference count whose calibrated threshold serves ``n_references``.
+
+        The nearest calibrated count not above it (5 for 7 references), else the
+        smallest; None when the model has no per-count table.
+        """
+        if not self.thresholds:
+            return None
+        usable = [k for k in self.thresholds if k <= n_references] or [min(self.thresholds)]
+        return max(usable)
+
     def threshold_for(self, n_references: int) -> float:
-        """The calibrated threshold for ``n_references`` (nearest calibrated count not above it)."""
-        if self.thresholds:
-            usable = [k for k in self.thresholds if k <= n_references] or [min(self.thresholds)]
-            return self.thresholds[max(usable)]
+        """The calibrated threshold for ``n_references`` (see :meth:`threshold_count_for`)."""
+        count = self.threshold_count_for(n_references)
+        if count is not None:
+            return self.thresholds[count]
         if self.threshold is not None:
             return self.threshold
         raise ModelError(f"{self.name}: the model holds no calibrated threshold; give one explicitly")
