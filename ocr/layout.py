@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ocr.preprocess import text_height
+from ocr.preprocess import as_u8, typical_component_height
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,11 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     binary = np.asarray(binary, dtype=bool)
     if min(binary.shape) < MIN_PAGE_SIDE:
         return PageLayout(binary, [], float(char_height or 0.0))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
     if n <= 1:
         return PageLayout(binary, [], 0.0)
-    h = float(char_height) if char_height else text_height(binary)
+    # text_height(binary), from this same labelling rather than a second one.
+    h = float(char_height) if char_height else typical_component_height(stats[1:, cv2.CC_STAT_HEIGHT])
     h = max(h, 4.0)
     w_, h_, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
     fill = area / np.maximum(w_ * h_, 1)
@@ -98,7 +99,7 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     # Fragments clinging to a region (a scan border's ragged edge, a photo's
     # stray dots) go with it: components mostly within half a character height of it.
     k = max(3, int(round(h / 2)) | 1)
-    near = cv2.dilate(mask.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))) > 0
+    near = cv2.dilate(as_u8(mask), cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))) > 0
     inside = np.bincount(labels[near], minlength=n)
     clinging = (inside >= 0.5 * area) & ~aside
     clinging[0] = False

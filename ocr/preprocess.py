@@ -23,6 +23,12 @@ log = logging.getLogger(__name__)
 MAX_WORK_PIXELS = 32_000_000
 
 
+def as_u8(mask: np.ndarray) -> np.ndarray:
+    """An ink mask as the 0/1 uint8 image OpenCV takes: a bool mask is viewed, not copied."""
+    mask = np.asarray(mask)
+    return mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)
+
+
 def to_gray(image: np.ndarray) -> np.ndarray:
     """Return a uint8 grayscale copy of an RGB(A) or gray image."""
     img = np.asarray(image)
@@ -93,12 +99,19 @@ def impulse_fraction(gray: np.ndarray, contrast: int = 64) -> float:
     strokes and the dots of small print are not: each of their pixels has a
     neighbour of similar value, so they do not count.
     """
+    if gray.size == 0:
+        return float("nan")
     ring = np.ones((3, 3), np.uint8)
     ring[1, 1] = 0
-    g = gray.astype(np.int16)
-    lightest = cv2.dilate(gray, ring).astype(np.int16)
-    darkest = cv2.erode(gray, ring).astype(np.int16)
-    return float(np.mean((g > lightest + contrast) | (g < darkest - contrast)))
+    # uint8 throughout: cv2.subtract saturates at 0, so "g - lightest > contrast"
+    # is "g > lightest + contrast" without a wider copy of the page. A pixel
+    # cannot be above all its neighbours and below them all, so the counts add.
+    brighter = cv2.subtract(gray, cv2.dilate(gray, ring))
+    n = cv2.countNonZero(cv2.threshold(brighter, contrast, 1, cv2.THRESH_BINARY)[1])
+    del brighter
+    darker = cv2.subtract(cv2.erode(gray, ring), gray)
+    n += cv2.countNonZero(cv2.threshold(darker, contrast, 1, cv2.THRESH_BINARY)[1])
+    return n / gray.size
 
 
 def stroke_width(binary: np.ndarray) -> float:
@@ -106,7 +119,7 @@ def stroke_width(binary: np.ndarray) -> float:
 
     A stroke w pixels wide and L long has area w * L and about 2 * L boundary pixels.
     """
-    ink = binary.astype(np.uint8)
+    ink = as_u8(binary)
     area = int(np.count_nonzero(ink))
     if area == 0:
         return 0.0
@@ -125,23 +138,38 @@ def binarize_otsu(gray: np.ndarray) -> np.ndarray:
     return out > 0
 
 
+#: Rows of the page whose local statistics :func:`binarize_sauvola` holds at once.
+SAUVOLA_BAND = 256
+
+
 def binarize_sauvola(gray: np.ndarray, window: int = 31, k: float = 0.2, r: float = 128.0) -> np.ndarray:
     """Sauvola's local threshold T = m * (1 + k * (s / r - 1)). Returns the ink mask.
 
     Local statistics come from box filters, so the cost does not depend on ``window``.
     """
     window = max(3, window | 1)
-    f = gray.astype(np.float32)
-    mean = cv2.boxFilter(f, -1, (window, window), borderType=cv2.BORDER_REFLECT)
-    sq = cv2.sqrBoxFilter(f, -1, (window, window), borderType=cv2.BORDER_REFLECT)
-    # In place: a page is millions of pixels and each temporary costs as much as the filters.
-    sq -= mean * mean
-    np.maximum(sq, 0.0, out=sq)
-    std = np.sqrt(sq, out=sq)
-    std *= k / r
-    std += 1.0 - k
-    std *= mean  # now the threshold m * (1 + k * (s / r - 1))
-    return f < std
+    half = window // 2
+    h = gray.shape[0]
+    out = np.empty(gray.shape, bool)
+    # In bands of rows, each filtered with the ``half`` rows around it: a
+    # whole page of float statistics is four copies of it at 4 bytes a pixel.
+    # The filters sum in double precision (exact on whole gray levels) and the
+    # page's own edges are in the same bands, so every threshold is the same
+    # as over the whole page at once.
+    for y0 in range(0, h, SAUVOLA_BAND):
+        y1 = min(h, y0 + SAUVOLA_BAND)
+        a, b = max(0, y0 - half), min(h, y1 + half)
+        f = gray[a:b].astype(np.float32)
+        mean = cv2.boxFilter(f, -1, (window, window), borderType=cv2.BORDER_REFLECT)
+        sq = cv2.sqrBoxFilter(f, -1, (window, window), borderType=cv2.BORDER_REFLECT)
+        sq -= mean * mean
+        np.maximum(sq, 0.0, out=sq)
+        std = np.sqrt(sq, out=sq)
+        std *= k / r
+        std += 1.0 - k
+        std *= mean  # now the threshold m * (1 + k * (s / r - 1))
+        np.less(f[y0 - a:y1 - a], std[y0 - a:y1 - a], out=out[y0:y1])
+    return out
 
 
 def otsu3_thresholds(gray: np.ndarray) -> tuple[int, int]:
@@ -169,7 +197,7 @@ def otsu3_thresholds(gray: np.ndarray) -> tuple[int, int]:
 
 
 def _count_components(binary: np.ndarray) -> int:
-    return cv2.connectedComponents(binary.astype(np.uint8), connectivity=8)[0] - 1
+    return cv2.connectedComponents(as_u8(binary), connectivity=8)[0] - 1
 
 
 def background_variation(gray: np.ndarray) -> float:
@@ -239,7 +267,7 @@ def _sauvola_window(gray: np.ndarray) -> int:
 
 def remove_specks(binary: np.ndarray, min_area: int = 3) -> np.ndarray:
     """Drop connected components smaller than ``min_area`` pixels."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
     out = labels > 0
     # Specks are tiny, so clearing each inside its own box beats relabelling the page.
     for i in np.nonzero(stats[1:, cv2.CC_STAT_AREA] < min_area)[0] + 1:
@@ -297,7 +325,7 @@ def rotate(image: np.ndarray, angle: float, fill: int | bool = 255) -> np.ndarra
         return image.copy()
     m, (nh, nw) = rotation_matrix(image.shape, angle)
     if image.dtype == bool:
-        out = cv2.warpAffine(image.astype(np.uint8) * 255, m, (nw, nh), flags=cv2.INTER_LINEAR,
+        out = cv2.warpAffine(as_u8(image) * 255, m, (nw, nh), flags=cv2.INTER_LINEAR,
                              borderValue=255 if fill else 0)
         return out > 127
     return cv2.warpAffine(image, m, (nw, nh), flags=cv2.INTER_LINEAR,
@@ -332,8 +360,13 @@ def text_height(binary: np.ndarray) -> float:
     The median ignores the few huge components (rules, boxes) and, taken again
     over components at least half as tall, the dots and specks.
     """
-    n, _, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
-    h = stats[1:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
+    return typical_component_height(stats[1:, cv2.CC_STAT_HEIGHT])
+
+
+def typical_component_height(heights: np.ndarray) -> float:
+    """:func:`text_height` from the heights of the components (the background's row left out)."""
+    h = np.asarray(heights).astype(np.float64)
     h = h[h >= 3]
     if len(h) == 0:
         return 0.0
@@ -354,7 +387,7 @@ def find_rules(binary: np.ndarray, char_height: float | None = None,
     ch = char_height if char_height is not None else text_height(binary)
     ch = max(ch, 8.0)
     long_len = int(max(3 * ch, 25))
-    u8 = binary.astype(np.uint8)
+    u8 = as_u8(binary)
     rect = cv2.getStructuringElement
     horiz = cv2.morphologyEx(u8, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (long_len, 1)))
     vert = cv2.morphologyEx(u8, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, long_len)))
@@ -370,11 +403,14 @@ def find_rules(binary: np.ndarray, char_height: float | None = None,
             top = near_h[y:y + 2, x:x + w].any()
             bottom = near_h[y + hh - 2:y + hh, x:x + w].any()
             if top and bottom:
-                rules[labels == i] = 1
+                box = rules[y:y + hh, x:x + w]
+                box[labels[y:y + hh, x:x + w] == i] = 1
+        del short, near_h, labels
+    del u8, horiz, vert
     rules = rules.astype(bool) | find_boxes(binary, ch)
     if rules.any():
         # Thick runs are solid shapes (filled boxes, bold bars), not rules.
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(rules.astype(np.uint8), connectivity=8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(rules), connectivity=8)
         w, hh, area = stats[:, 2], stats[:, 3], stats[:, cv2.CC_STAT_AREA]
         thin = area <= max_thickness * np.maximum(w, hh) * 1.5
         thin[0] = False
@@ -391,7 +427,7 @@ def find_boxes(binary: np.ndarray, char_height: float, coverage: float = 0.8) ->
     is made only of full-width bars and full-height stems at its edges).
     """
     out = np.zeros(binary.shape, bool)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
     big = np.nonzero((stats[:, 2] >= 1.3 * char_height) & (stats[:, 3] >= 1.3 * char_height))[0]
     for i in big[big > 0]:
         x, y, w, h = stats[i, :4]
@@ -423,7 +459,7 @@ def remove_rules(binary: np.ndarray, char_height: float | None = None,
     if not rules.any():
         return binary.copy(), rules
     cleaned = binary & ~rules
-    u8 = cleaned.astype(np.uint8)
+    u8 = as_u8(cleaned)
     span = max_thickness + 3
     rect = cv2.getStructuringElement
     closed_v = cv2.morphologyEx(u8, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, span)))

@@ -99,6 +99,14 @@ MAX_LINE_INPUT_WIDTH = 8192
 #: wide, about 4 Mpx of input or 0.8 GB of activations. Normal pages' batches
 #: are narrower; only a batch of many very long lines is cut smaller.
 MAX_BATCH_COLUMNS = 64 * 2048
+#: Most input pixels in one forward pass. A batch (lines of similar width,
+#: padded to its widest, which fixes what each line's input is) goes through
+#: the model a few lines at a time: the runtime's activations, which it keeps
+#: for the next call, are sized by one pass (about 110 bytes per input pixel
+#: on ONNX Runtime: 42 lines of a dense A4 page, 32x1456 each, took 221 MiB in
+#: one pass). Each line's input is unchanged, and so are its probabilities
+#: (the line models have no op that mixes the lines of a batch).
+MAX_FORWARD_PIXELS = 8 * 32 * 1536
 
 
 def _batches(widths: Sequence[int], batch_size: int,
@@ -197,10 +205,13 @@ class LineRecognizer:
         out: list[np.ndarray | None] = [None] * len(inputs)
         for chunk in _batches([inputs[i].image.shape[1] for i in order], self.batch_size):
             chunk = [order[k] for k in chunk]
-            batch = stack_lines([inputs[i].image for i in chunk]).astype(np.float32)
-            probs = np.asarray(self.model.predict(batch), dtype=np.float64)
-            for row, i in enumerate(chunk):
-                out[i] = probs[row, :inputs[i].image.shape[1] // LINE_STRIDE]
+            batch = stack_lines([inputs[i].image for i in chunk])
+            step = max(1, MAX_FORWARD_PIXELS // max(batch.shape[1] * batch.shape[2], 1))
+            for start in range(0, len(chunk), step):
+                probs = np.asarray(self.model.predict(batch[start:start + step].astype(np.float32)),
+                                   dtype=np.float64)
+                for row, i in enumerate(chunk[start:start + step]):
+                    out[i] = probs[row, :inputs[i].image.shape[1] // LINE_STRIDE]
         return out  # type: ignore[return-value]
 
     def recognize_lines(self, components: Components,

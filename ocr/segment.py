@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from ocr.errors import ImageError
+from ocr.preprocess import as_u8
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ Box = tuple[int, int, int, int]
 class Components:
     """Connected components of an ink mask."""
 
-    labels: np.ndarray  # int32 label image, 0 = background
+    labels: np.ndarray  # label image, 0 = background (uint16 when the labels fit, else int32)
     boxes: np.ndarray   # (n, 4) x0, y0, x1, y1 of component i (label i + 1)
     areas: np.ndarray   # (n,)
 
@@ -64,7 +65,10 @@ class Layout:
 
 def find_components(binary: np.ndarray) -> Components:
     """Connected components (8-connectivity) with their boxes and areas."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
+    if n <= np.iinfo(np.uint16).max:
+        # Kept until the page's lines are read: half the memory of int32 labels.
+        labels = labels.astype(np.uint16)
     st = stats[1:]
     boxes = np.stack([st[:, 0], st[:, 1], st[:, 0] + st[:, 2], st[:, 1] + st[:, 3]], axis=1) \
         if n > 1 else np.zeros((0, 4), dtype=np.int64)

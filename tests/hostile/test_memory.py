@@ -4,6 +4,9 @@ fresh process must end with a result or one-line errors, under 2 GB peak RSS (is
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import zipfile
 
 import cv2
@@ -11,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.hostile.conftest import run_ocr, text_page
+from tests.hostile.conftest import ROOT, run_ocr, text_page
 
 pytestmark = pytest.mark.hostile
 
@@ -133,3 +136,56 @@ def test_metadata_size_checked_declared_and_actual(tmp_path):
         store.read_metadata(tmp_path / "big.keras")
     _keras_with_metadata(tmp_path / "ok.keras", b'{"labels": ["a"]}')
     assert store.read_metadata(tmp_path / "ok.keras") == {"labels": ["a"]}
+
+
+#: Peak RSS of ``ocr read`` on one dense A4 page at 300 dpi on ONNX Runtime (issue 18): about
+#: 250 MB since preprocessing works in bands and narrow types and lines go through the model
+#: a few at a time, 490 MB before. A ceiling, not a measurement: a regression to whole-page
+#: float copies or one forward pass per page's lines crosses it.
+DENSE_PAGE_PEAK_MB = 380
+
+
+def _dense_a4_page(path, seed: int = 0) -> None:
+    """An A4 page at 300 dpi full of print: PIL's own bitmap font (no installed font needed)
+    drawn at 75 dpi, 37 lines of about 90 characters, scaled up four times."""
+    import random
+
+    from PIL import ImageFont
+
+    words = ("the of and to in is was for that with as on by at from this which be are or an it not "
+             "report market system results table page number value data method section figure").split()
+    rng = random.Random(seed)
+    font = ImageFont.load_default()
+    small = Image.new("L", (620, 877), 255)
+    draw = ImageDraw.Draw(small)
+    for y in range(60, 877 - 70, 18):
+        line = ""
+        while draw.textlength(line + " xxxxxxxxx", font=font) < 620 - 120:
+            word = rng.choice(words) if rng.random() > 0.1 else str(rng.randint(1, 9999))
+            line = (line + " " + word).strip()
+        draw.text((60, y), line, font=font, fill=0)
+    small.resize((2480, 3508), Image.LANCZOS).save(path)
+
+
+def test_dense_page_is_read_under_the_memory_ceiling(tmp_path):
+    from ocr.models.runtime import RUNTIME_ENV, onnx_available
+
+    if os.environ.get(RUNTIME_ENV, "auto") == "keras" or not onnx_available():
+        pytest.skip("the ceiling is for the ONNX runtime (Keras and TensorFlow alone take more)")
+    _dense_a4_page(tmp_path / "dense.png")
+    # ru_maxrss survives fork and exec: a child forked straight from this test
+    # process (TensorFlow loaded by earlier tests) would start at its size. A
+    # small Python in between forks the ocr process and reports its children's peak.
+    wrapper = ("import resource, subprocess, sys\n"
+               "r = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+               "sys.stderr.write(r.stderr.decode(errors='replace')[-2000:])\n"
+               "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+               "len(r.stdout.split()))\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OCR_OFFLINE": "1",
+           RUNTIME_ENV: "onnx"}  # a stale export is an error here, not a silent Keras run
+    res = subprocess.run([sys.executable, "-c", wrapper, sys.executable, str(ROOT / "cli.py"), "read",
+                          "dense.png"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    rc, peak_kb, words = (int(v) for v in res.stdout.split())
+    assert rc == 0, res.stderr
+    assert words > 500  # the page was read, not set aside
+    assert peak_kb / 1024 < DENSE_PAGE_PEAK_MB, f"peak RSS {peak_kb / 1024:.0f} MB"
