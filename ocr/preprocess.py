@@ -15,9 +15,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 #: Memory budget of one page's processing, in pixels. Preprocessing and
-#: segmentation peak at about 25 bytes a pixel (float local statistics, label
-#: images), so 32 Mpx (an A4 page at 580 dpi) keeps a page under ~0.8 GB and
-#: the whole process, TensorFlow and models included, under 2 GB. A larger
+#: segmentation peaked at about 25 bytes a pixel (float local statistics, label
+#: images) before Sauvola ran in bands and labels became uint16 (a dense A4
+#: page at 300 dpi, 8.7 Mpx, now peaks at 234 MiB for the whole process), so
+#: 32 Mpx (an A4 page at 580 dpi) keeps a page well under ~0.8 GB. A larger
 #: page is scaled down to it, and deskewing, which enlarges the canvas to hold
 #: the rotated page, is skipped when the rotated canvas would exceed it.
 MAX_WORK_PIXELS = 32_000_000
