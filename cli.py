@@ -48,19 +48,32 @@ class ReadCommand(click.Command):
     up-to-date exports (no Keras at all); otherwise Keras is imported quietly,
     as :class:`KerasCommand` does, before any work starts."""
 
+    def models(self, ctx) -> list:
+        from ocr.pipeline import models_needed
+
+        return models_needed(ctx.params.get("model"), ctx.params.get("digits", False))
+
     def invoke(self, ctx):
         from ocr.device import import_keras_quietly
         from ocr.models.loader import runs_on_keras
-        from ocr.pipeline import models_needed
 
         try:
-            needs_keras = any(runs_on_keras(m) for m in models_needed(ctx.params.get("model"),
-                                                                      ctx.params.get("digits", False)))
+            needs_keras = any(runs_on_keras(m) for m in self.models(ctx))
         except OcrError:
             needs_keras = False  # a bad model name: the command itself reports it
         if needs_keras:
             import_keras_quietly()
         return super().invoke(ctx)
+
+
+class VerifyCommand(ReadCommand):
+    """``verify-signature``: the one signature model on ONNX Runtime when it has an
+    up-to-date export, else Keras, as for reading."""
+
+    def models(self, ctx) -> list:
+        from ocr.verify import DEFAULT_MODEL
+
+        return [ctx.params.get("model") or DEFAULT_MODEL]
 
 
 class OcrGroup(click.Group):
@@ -183,7 +196,7 @@ def export_command(model, out) -> None:
     from ocr.models.runtime import export_onnx
 
     loaded = load(model, runtime="keras")
-    click.echo(f"exported {export_onnx(loaded.net, loaded.path, out)}")
+    click.echo(f"exported {export_onnx(loaded.kind.exported_network(loaded.net), loaded.path, out)}")
 
 
 # ---------------------------------------------------------------------- train
@@ -690,7 +703,7 @@ def _quiet(ctx) -> bool:
 
 
 # ------------------------------------------------------ verify-signature (issue 4)
-@main.command("verify-signature", cls=KerasCommand)
+@main.command("verify-signature", cls=VerifyCommand)
 # Plain strings, not click.Path checks: bad files must give our one-line error, not a usage page.
 @click.argument("questioned")
 @click.option("--reference", "-r", "references", multiple=True, metavar="FILE",

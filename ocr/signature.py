@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 import cv2
@@ -32,6 +33,7 @@ MIN_INK_PIXELS = 20
 MARGIN = 0.04  # blank border kept around the cropped ink, as a fraction of the canvas
 INK_FLOOR = 0.1  # below this (ink high, 0..1) a pixel is resize blur at a stroke's edge, not ink
 INK_PERCENTILE = 90  # the ink level mapped to 1; a percentile, so a few dark blots do not set it
+PREPROCESS_THREADS = 4  # images read at once by preprocess_many
 MIN_INPUT_SIDE = 32  # the embedding network's four poolings need at least this many pixels a side
 
 
@@ -128,10 +130,24 @@ def preprocess(image: str | os.PathLike | np.ndarray, shape: tuple[int, int] = I
 
 def preprocess_many(images: Sequence[Any], shape: tuple[int, int] = INPUT_SHAPE,
                     ink_normalized: bool = True) -> np.ndarray:
-    """Preprocess several signatures into one (N, H, W) float32 array."""
+    """Preprocess several signatures into one (N, H, W) float32 array.
+
+    Images are read and cleaned on a few threads (decoding and OpenCV release
+    the GIL): half of a 5-reference verification's time was this step.
+    """
     out = np.empty((len(images), *shape), dtype=np.float32)
-    for i, image in enumerate(images):
-        out[i] = preprocess(image, shape, ink_normalized)
+
+    def one(i: int) -> None:
+        out[i] = preprocess(images[i], shape, ink_normalized)
+
+    workers = min(len(images), os.cpu_count() or 1, PREPROCESS_THREADS)
+    if workers <= 1:
+        for i in range(len(images)):
+            one(i)
+        return out
+    with ThreadPoolExecutor(workers) as pool:
+        for _ in pool.map(one, range(len(images))):  # re-raises the first image's error
+            pass
     return out
 
 

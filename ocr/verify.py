@@ -16,8 +16,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ocr.errors import ImageError, ModelError
+from ocr.errors import ImageError
 from ocr.models import load, read_card
+from ocr.models.kinds import embedding_network
 from ocr import signature
 
 #: The bundled verifier, used when no model is named.
@@ -26,16 +27,17 @@ DEFAULT_MODEL = "signet"
 IDENTICAL = "identical"
 
 
-def embedding_network(net):
-    """The shared embedding branch inside a two-input Siamese model.
+def embed(loaded, images: np.ndarray) -> np.ndarray:
+    """Embeddings of preprocessed signatures, on ONNX Runtime when the model has an
+    up-to-date export of its embedding branch, else with Keras.
 
     Embedding each image once (n + 1 images) costs half of running the
     Siamese model on n pairs (2n images).
     """
-    for layer in net.layers:
-        if hasattr(layer, "layers") and len(layer.inputs) == 1:
-            return layer
-    raise ModelError(f"{net.name}: not a Siamese signature model (no embedding branch)")
+    if loaded.net is None:
+        return np.asarray(loaded.predict(images), dtype=np.float64)
+    branch = embedding_network(loaded.net)
+    return np.asarray(branch.predict_on_batch(images), dtype=np.float64)
 
 
 def verify_signature(references: Sequence[Any], questioned: Any, *,
@@ -58,12 +60,11 @@ def verify_signature(references: Sequence[Any], questioned: Any, *,
     # Check the card and the images before importing Keras: bad input fails fast and quietly.
     card = read_card(model)
     shape, ink_normalized = signature.input_format(card.input)
-    refs = signature.preprocess_many(list(references), shape, ink_normalized)
-    query = signature.preprocess(questioned, shape, ink_normalized)
+    images = signature.preprocess_many([*references, questioned], shape, ink_normalized)
+    refs, query = images[:-1], images[-1]
     identical = np.array([signature.near_identical(ref, query) for ref in refs])
-    loaded = load(model, kind="signature", runtime="keras")
-    embedded = np.asarray(embedding_network(loaded.net).predict_on_batch(np.concatenate([refs, query[None]])),
-                          dtype=np.float64)
+    loaded = load(model, kind="signature")
+    embedded = embed(loaded, np.concatenate([refs, query[None]]))
     ref_emb, query_emb = embedded[:-1], embedded[-1:]
     per_reference = signature.pairwise_similarity(ref_emb, query_emb)[:, 0]
     method = combine or card.combine or "mean"

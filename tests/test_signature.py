@@ -340,6 +340,27 @@ def test_python_api(trained_model, dataset):
     assert only["decision"] == "identical" and only["score"] is None
 
 
+def test_onnx_export_embeds_as_keras_does(trained_model, dataset, tmp_path):
+    """The export holds the embedding branch; verification on it scores as on Keras."""
+    import shutil
+
+    from ocr.models import clear_cache, load
+
+    copy = tmp_path / "sig.keras"
+    shutil.copy(trained_model, copy)
+    refs = [dataset / "w2/genuine/0.png", dataset / "w2/genuine/1.png"]
+    questioned = dataset / "w2/forged/0.png"
+    on_keras = verify_signature(refs, questioned, model=copy)
+    result = CliRunner().invoke(main_cli(), ["export", str(copy)])
+    assert result.exit_code == 0, result.output
+    clear_cache()
+    assert load(copy, kind="signature").runtime == "onnx"
+    on_onnx = verify_signature(refs, questioned, model=copy)
+    assert on_onnx["score"] == pytest.approx(on_keras["score"], abs=1e-5)
+    assert [r["score"] for r in on_onnx["references"]] == pytest.approx(
+        [r["score"] for r in on_keras["references"]], abs=1e-5)
+
+
 @pytest.mark.parametrize("case, culprit", [
     ("missing", "nope.png"), ("unreadable", "junk.png"), ("blank", "blank.png"),
     ("no-reference", "reference"), ("bad-model", "missing.keras"),

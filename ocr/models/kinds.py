@@ -45,6 +45,10 @@ class ModelKind:
     def check(self, net, card, where: str) -> None:
         """Raise :class:`ModelError` when ``net`` does not match ``card``."""
 
+    def exported_network(self, net):
+        """The part of a Keras network an ONNX export holds: all of it, for most kinds."""
+        return net
+
     def reader(self):
         """The reader class of this kind (reads page lines), imported now."""
         if not self.reader_path:
@@ -77,9 +81,27 @@ class LineKind(ModelKind):
 
 @dataclass(frozen=True)
 class SignatureKind(ModelKind):
+    """A Siamese network (two signatures in, their distance out) in Keras; its ONNX
+    export holds the shared embedding branch only (one signature in, a vector out),
+    since verification embeds each image once and compares the vectors in numpy."""
+
     def check(self, net, card, where: str) -> None:
-        if len(getattr(net, "inputs", []) or []) != 2:
-            raise ModelError(f"{where}: not a two-input signature verification model")
+        inputs = len(getattr(net, "inputs", []) or [])
+        if inputs == 2 or (inputs == 1 and len(_output_shape(net)) == 2):
+            return
+        raise ModelError(f"{where}: not a signature verification model (a two-input Siamese "
+                         "network or its one-input embedding export)")
+
+    def exported_network(self, net):
+        return embedding_network(net)
+
+
+def embedding_network(net):
+    """The shared embedding branch inside a two-input Siamese Keras model."""
+    for layer in net.layers:
+        if hasattr(layer, "layers") and len(layer.inputs) == 1:
+            return layer
+    raise ModelError(f"{net.name}: not a Siamese signature model (no embedding branch)")
 
 
 KINDS: dict[str, ModelKind] = {kind.name: kind for kind in (

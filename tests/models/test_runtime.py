@@ -54,7 +54,7 @@ def test_missing_export_with_onnx_runtime_required(tiny, monkeypatch):
         load(tiny)
 
 
-@pytest.mark.parametrize("name", ["lenet", "charnet", "digitline", "textline", "handline"])
+@pytest.mark.parametrize("name", ["lenet", "charnet", "digitline", "textline", "handline", "signet"])
 def test_bundled_exports_are_up_to_date(name):
     """A retrained bundled model needs `ocr export NAME` again; this catches a forgotten one."""
     assert source_matches(registry.get_spec(name).weights), f"run: ocr export {name}"
