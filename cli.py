@@ -554,6 +554,7 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
     if not items:
         raise UserError(f"nothing to read: {', '.join(inputs)} holds no image or PDF files "
                         f"({', '.join(sorted(set(IMAGE_SUFFIXES)))})")
+    _batch_inference_threads(jobs, len(items))
     # Before any work: a target that is an input, or that cannot be written, is found now.
     protected = InputFiles(items)
     if output:
@@ -654,6 +655,17 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
         ctx.exit(2)
 
 
+def _batch_inference_threads(jobs: int, inputs: int) -> None:
+    """Several inputs with --jobs: pages are analysed on other threads while one is
+    recognized, so the forward passes take one core (see set_inference_threads)."""
+    if jobs > 1 and inputs > 1:
+        from ocr.models.runtime import inference_threads, set_inference_threads
+
+        # For this command only: the setting is the process's, and tests run many commands.
+        click.get_current_context().call_on_close(lambda n=inference_threads(): set_inference_threads(n))
+        set_inference_threads(1)
+
+
 def _read_batch(inputs, fmt, output, overlay, out_dir, force, ray_address, ray_workers, jobs, dpi, quiet,
                 options) -> None:
     """``ocr read --out-dir``: plan, read (here or on Ray), summary line and failures list."""
@@ -688,6 +700,7 @@ def _read_batch(inputs, fmt, output, overlay, out_dir, force, ray_address, ray_w
         else:
             from ocr.pipeline import Predictor
 
+            _batch_inference_threads(jobs, len(batch.jobs))
             summary = run_batch(batch, Predictor(**options), force=force, jobs=jobs, dpi=dpi,
                                 on_outcome=outcome)
     failures = write_failures(out_dir, summary.failed)

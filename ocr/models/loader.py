@@ -29,7 +29,7 @@ from ocr.errors import ModelError
 from ocr.models.card import ModelCard
 from ocr.models.kinds import ModelKind, get_kind
 from ocr.models.registry import REGISTRY, resolve
-from ocr.models.runtime import onnx_forward, requested_runtime
+from ocr.models.runtime import inference_threads, onnx_forward, requested_runtime
 from ocr.models.store import PerFileCache, load_keras, read_metadata
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,8 @@ def load(model: str | os.PathLike, kind: str | None = None, runtime: str | None 
         log.debug("loaded %s model %s (%s)", card.kind, path, loaded.runtime)
         return loaded
 
-    return _MODELS.get(path, make, wanted)
+    # A model loaded again after set_inference_threads gets a session with the new count.
+    return _MODELS.get(path, make, wanted, inference_threads() if wanted != "keras" else 0)
 
 
 def runs_on_keras(model: str | os.PathLike, runtime: str | None = None) -> bool:

@@ -69,11 +69,13 @@ def onnx_available() -> bool:
 class OnnxForward:
     """A forward pass through an ONNX Runtime session, safe to call from several threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, threads: int = 0) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        if threads:
+            options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
         self.path = path
@@ -103,9 +105,32 @@ def _source_hash(path: Path) -> str:
     return _SOURCE_HASHES.get(path, lambda: sha256_file(path))
 
 
+#: Threads of each ONNX Runtime forward pass; 0 is ONNX Runtime's default (one per core).
+_inference_threads = 0
+
+
+def set_inference_threads(threads: int) -> None:
+    """Threads each ONNX Runtime forward pass uses for models loaded from now on (0: one per core).
+
+    One page is fastest with every core on its forward passes. A batch read
+    with ``--jobs`` analyses the next pages on other threads meanwhile, and
+    then one inference thread is faster: 24 dense pages with ``--jobs 2`` on 2
+    cores took 16.4 s instead of 18.5 s; recognition-heavy pages lose a little
+    (bench/RESULTS.md, issue 18).
+    """
+    global _inference_threads
+    _inference_threads = max(0, int(threads))
+
+
+def inference_threads() -> int:
+    """The thread count :func:`set_inference_threads` set (0: ONNX Runtime's default)."""
+    return _inference_threads
+
+
 def _session(exported: Path) -> OnnxForward:
-    """One ONNX Runtime session per export file (sessions are thread-safe)."""
-    return _SESSIONS.get(exported, lambda: OnnxForward(exported))
+    """One ONNX Runtime session per export file and thread count (sessions are thread-safe)."""
+    threads = _inference_threads
+    return _SESSIONS.get(exported, lambda: OnnxForward(exported, threads), threads)
 
 
 def source_matches(keras_path: Path) -> bool:

@@ -66,3 +66,22 @@ def test_reading_needs_no_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True, env={"PATH": "/usr/bin:/bin", "OCR_RUNTIME": "auto"})
     assert out.stdout.split("\n")[:2] == ["Name Maria Lopez", "False False"], out.stderr
+
+
+def test_inference_threads_make_a_new_session_and_reset(tiny):
+    """A batch with --jobs runs forward passes on one thread; the outputs do not change."""
+    from ocr.models.runtime import inference_threads, set_inference_threads
+
+    export_onnx(load(tiny, runtime="keras").net, tiny)
+    x = np.random.default_rng(1).integers(0, 255, (3, 28, 28)).astype(np.float32)
+    default = load(tiny)
+    assert default.runtime == "onnx" and inference_threads() == 0
+    try:
+        set_inference_threads(1)
+        single = load(tiny)
+        assert single is not default and load(tiny) is single
+        assert single._forward.session.get_session_options().intra_op_num_threads == 1
+        np.testing.assert_allclose(single.predict(x), default.predict(x), atol=1e-6)
+    finally:
+        set_inference_threads(0)
+    assert load(tiny) is default
