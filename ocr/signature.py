@@ -212,16 +212,6 @@ def combined_scores(references: np.ndarray, questioned: np.ndarray, method: str)
     raise OcrError(f"unknown score combination {method!r} (use {', '.join(COMBINE_METHODS)})")
 
 
-def combine_scores(scores: Sequence[float], method: str) -> float:
-    """Combine per-reference similarities: ``mean`` or ``max``."""
-    scores = np.asarray(scores, dtype=np.float64)
-    if method == "mean":
-        return float(scores.mean())
-    if method == "max":
-        return float(scores.max())
-    raise OcrError(f"unknown score combination {method!r} (use mean or max)")
-
-
 def near_identical(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two preprocessed signatures are the same scan (a copy, not a second signature).
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from ocr import signature
-from ocr.errors import DataError, ImageError, OcrError
+from ocr.errors import DataError, ImageError, ModelError, OcrError
 from ocr.verify import verify_signature
 from training import signatures as sigtrain
 
@@ -169,8 +169,8 @@ def test_threshold_for_uses_calibrated_reference_count():
     assert [card.threshold_for(k) for k in (1, 2, 3, 4, 5, 9)] == [0.5, 0.5, 0.6, 0.6, 0.7, 0.7]
     assert [card.threshold_count_for(k) for k in (1, 2, 4, 9)] == [1, 1, 3, 5]
     assert ModelCard.from_metadata({"kind": "signature", "threshold": 0.4}).threshold_count_for(3) is None
-    assert signature.combine_scores([0.2, 0.6], "mean") == pytest.approx(0.4)
-    assert signature.combine_scores([0.2, 0.6], "max") == pytest.approx(0.6)
+    with pytest.raises(ModelError, match="'combine' must be one of max, mean, centroid"):
+        ModelCard.from_metadata({"kind": "signature", "combine": "median"})
 
 
 def test_combined_scores_max_mean_and_centroid():

@@ -211,7 +211,8 @@ def _embed_subset(embedding, data: SignatureSet, writers: Sequence[int]) -> np.n
 
 def trial_scores(emb: np.ndarray, data: SignatureSet, writers: Sequence[int], n_refs: int,
                  combine: str | Callable[[np.ndarray, np.ndarray], np.ndarray] = "mean",
-                 trials: int = 10, n_random: int = 10, seed: int = 0, questioned_emb: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 trials: int = 10, n_random: int = 10, seed: int = 0,
+                 questioned_emb: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Scores of questioned signatures against ``n_refs`` random genuine references.
 
     For each writer and trial: the remaining genuine signatures (genuine),
@@ -310,8 +311,9 @@ def fit_embedding(data: SignatureSet, train_writers: Sequence[int], config: Sign
     """Train a fresh embedding network on ``train_writers``. Returns (embedding, history).
 
     With ``val_writers``, the weights of the epoch with the lowest validation
-    EER (skilled forgeries, mean over :data:`SELECTION_COUNTS` references) are kept: with a few dozen writers
-    the network soon starts to memorize its training writers.
+    EER (skilled forgeries, mean over :data:`SELECTION_COUNTS` references) are
+    kept: with a few dozen writers the network soon starts to memorize its
+    training writers.
     """
     import keras
 

@@ -69,7 +69,7 @@ class ModelCard:
     #: Test scores by protocol key (``mnist:test``): accuracy, and CER for line models.
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Signature models: decision threshold per number of references, and the combination
-    #: rule (``ocr.signature.COMBINE_METHODS``).
+    #: rule (:data:`ocr.signature.COMBINE_METHODS`).
     thresholds: dict[int, float] = field(default_factory=dict)
     threshold: float | None = None
     combine: str | None = None
@@ -100,8 +100,11 @@ class ModelCard:
         threshold, combine, parameters = meta.get("threshold"), meta.get("combine"), meta.get("parameters")
         if threshold is not None and not isinstance(threshold, (int, float)):
             raise _fail(where, "'threshold' must be a number")
-        if combine is not None and combine not in ("mean", "max", "centroid"):
-            raise _fail(where, "'combine' must be mean, max or centroid")
+        if combine is not None:
+            from ocr.signature import COMBINE_METHODS  # only signature cards name one
+
+            if combine not in COMBINE_METHODS:
+                raise _fail(where, f"'combine' must be one of {', '.join(COMBINE_METHODS)}")
         if parameters is not None and not isinstance(parameters, int):
             raise _fail(where, "'parameters' must be an integer")
         name, description = meta.get("name", Path(where).stem), meta.get("description", "")

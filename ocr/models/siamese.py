@@ -206,15 +206,9 @@ def signet_embedding(input_shape: Sequence[int] = signature.INPUT_SHAPE,
         x = conv(x, width_i, kernel, f"conv{i}")
     x = layers.MaxPooling2D(3, strides=2, name="pool3")(x)
     x = layers.Dropout(conv_dropout, name="drop3")(x)
-    # "avg" (global average pooling) has far fewer weights than SigNet's flatten, but
-    # forgets where on the canvas each stroke is; "grid" averages over a 2x4 grid of
-    # cells, keeping the coarse layout of the signature at a tenth of flatten's weights.
+    # "avg" (global average pooling) has far fewer weights than SigNet's flatten.
     if pooling == "avg":
         x = layers.GlobalAveragePooling2D(name="gap")(x)
-    elif pooling == "grid":
-        rows, cols = x.shape[1], x.shape[2]
-        x = layers.AveragePooling2D((max(1, rows // 2), max(1, cols // 4)), name="grid_pool")(x)
-        x = layers.Flatten(name="flatten")(x)
     else:
         x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(dense_units, use_bias=not batch_norm, name="fc1")(x)
