@@ -215,6 +215,10 @@ def _training_options(func):
         click.option("--out", type=click.Path(dir_okay=False), help="Output .keras file "
                      "(default: ./MODEL.keras)."),
         click.option("--resume", is_flag=True, help="Continue from the last epoch checkpoint."),
+        click.option("--init", metavar="MODEL", help="Start from this model's weights (a registry name "
+                     "or a .keras file of the same architecture): layers of the same name and shape are "
+                     "copied, and the output layer row by row for the labels both have, so the label set "
+                     "may grow."),
         click.option("--seed", type=int, default=default(TrainConfig, "seed"), show_default=True),
         click.option("--force", is_flag=True, help="Overwrite an existing --out file."),
         click.option("--devices", type=click.IntRange(1), help="Train on N devices in data parallel "
@@ -497,11 +501,14 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
               default="auto", show_default=True)
 @click.option("--no-deskew", is_flag=True, help="Do not estimate and correct skew.")
 @click.option("--keep-lines", is_flag=True, help="Do not remove ruled lines and box borders.")
-@click.option("--layout", "layout", type=click.Choice(["auto", "line"]), default="auto", show_default=True,
-              help="Page mode: auto finds image regions, blocks and lines; line reads each image as one "
-                   "text line (a line image, a field, a cursive line).")
+@click.option("--layout", "layout", type=click.Choice(["auto", "block", "line", "word"]), default="auto",
+              show_default=True,
+              help="Page mode: auto finds image regions, blocks and lines; block reads the page as one "
+                   "block, lines top to bottom (no columns); line reads each image as one text line (a "
+                   "line image, a field, a cursive line); word as one word.")
 @click.option("--overlay", type=click.Path(dir_okay=False),
-              help="Save a PNG with lines, words and characters drawn (OUT-N.png per page when "
+              help="Save a PNG with blocks (text, image, rule), lines, words and characters drawn "
+                   "(OUT-N.png per page when "
                    "there are several inputs or pages).")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
               help="Threads preparing pages (preprocessing, segmentation) ahead of recognition.")

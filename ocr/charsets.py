@@ -22,6 +22,17 @@ PUNCTUATION = ".,:;-'\"()/!?&%$#+=@"
 CHARNET = EMNIST_BYCLASS + PUNCTUATION
 #: French letters with diacritics, the ligature and the degree sign of French handwriting.
 FRENCH = "àâäçéèêëîïôöùûüÿœÀÂÇÉÈÊÎÔÙŒ°"
+#: Printable ASCII that the character model lacks.
+ASCII_EXTRA = "*<>[]\\^_{|}~`"
+#: Letters of the Western European languages (French, German, Spanish, Portuguese,
+#: Italian, Dutch, the Nordic languages), small and capital.
+WESTERN_EUROPEAN = ("àâäáãåçéèêëíìîïñóòôöõøúùûüýÿßœæ"
+                    "ÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕØÚÙÛÜÝŒÆ")
+#: Currency, section and degree signs, typographic quotes and dashes of printed text.
+PRINT_SYMBOLS = "€£§°‘’“”–—"
+#: The print line model's classes: the character model's (first, in its order),
+#: the rest of printable ASCII, Western European letters and print symbols.
+PRINT = CHARNET + ASCII_EXTRA + WESTERN_EUROPEAN + PRINT_SYMBOLS
 #: The handwriting line model's classes: the word space (a cursive line's word gaps
 #: are read by the model, not measured), the character model's classes, French
 #: letters, and ``^`` (the transcripts' mark for a superscript, as in ``1^er``).

@@ -31,7 +31,7 @@ from ocr.models import get_kind, read_card
 from ocr.postprocess import RecognizedChar, apply_steps
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer
-from ocr.segment import Layout, LineLayout, as_one_line, segment
+from ocr.segment import Layout, LineLayout, as_one_block, as_one_line, as_one_word, segment
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,10 @@ DIGITS_MODEL = "digitline"
 #: unsure of read again by the handwriting glyph model (ocr/recognize_mixed.py).
 AUTO_MODEL = "auto"
 #: Page modes (like Tesseract's ``--psm``): ``auto`` finds regions, blocks and lines;
-#: ``line`` reads the whole image as one line (a field, a line image, a cursive line).
-LAYOUT_MODES = ("auto", "line")
+#: ``block`` reads the page as one block of text, lines top to bottom, no columns
+#: (``--psm 6``); ``line`` reads the whole image as one line (a field, a line
+#: image, a cursive line; ``--psm 7``); ``word`` as one word (``--psm 8``).
+LAYOUT_MODES = ("auto", "block", "line", "word")
 #: Pages are decoded and analysed ahead of recognition while the pages in
 #: flight hold at most this many pixels (at least one page is always taken):
 #: with the memory budget of one page (:data:`ocr.preprocess.MAX_WORK_PIXELS`)
@@ -138,7 +140,9 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
     """Preprocess and segment one page, as ``ocr read`` does before recognition.
 
     ``layout`` is one of :data:`LAYOUT_MODES`: ``auto`` finds non-text regions,
-    blocks and lines; ``line`` reads the whole image as one text line.
+    blocks and lines; ``block`` keeps the regions and lines but reads them as
+    one block, top to bottom; ``line`` reads the whole image as one text line,
+    ``word`` as one word.
     """
     check_layout_mode(layout)
     pre = preprocess(page.image, binarization=binarization, deskew_pages=deskew, remove_lines=remove_lines)
@@ -147,8 +151,11 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
     try:
         if layout == "line":
             return Analysis(page, pre, as_one_line(segment(pre.binary)))
+        if layout == "word":
+            return Analysis(page, pre, as_one_word(segment(pre.binary)))
         found = analyse_layout(pre.binary)  # non-text regions set aside before segmentation
-        return Analysis(page, pre, segment(found.text), found.regions)
+        lines = segment(found.text)
+        return Analysis(page, pre, as_one_block(lines) if layout == "block" else lines, found.regions)
     except ImageError as exc:
         where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"
         raise ImageError(f"{where}: {exc}") from None

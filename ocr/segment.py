@@ -7,7 +7,7 @@ Boxes are ``(x0, y0, x1, y1)`` with exclusive ends, in the mask's coordinates.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -518,16 +518,50 @@ def as_one_line(layout: Layout) -> Layout:
 
     Every glyph of every segmented line joins one line, left to right, with
     words split again at its gaps: ascenders, descenders and marks that the
-    segmenter put on lines of their own are read where they are.
+    segmenter put on lines of their own are read where they are. Pieces of the
+    lines above and below that a crop cut through (glyphs touching the top or
+    bottom edge whose centre lies outside the main line, the one with the most
+    ink) are left out: a field cut from a form rarely has clean margins.
     """
-    glyphs = sorted((g for line in layout.lines for g in line.glyphs), key=lambda g: (g.box[0], g.box[1]))
+    lines = layout.lines
+    if len(lines) > 1:
+        height = layout.components.labels.shape[0]
+        main = max(lines, key=lambda line: sum((g.box[2] - g.box[0]) * (g.box[3] - g.box[1])
+                                               for g in line.glyphs))
+        top, bottom = main.box[1], main.box[3]
+
+        def cut_off(g: Glyph) -> bool:
+            at_edge = g.box[1] <= 0 or g.box[3] >= height
+            return at_edge and not top <= (g.box[1] + g.box[3]) / 2 <= bottom
+
+        lines = [line if line is main else replace(line, words=[[g for g in line.glyphs if not cut_off(g)]])
+                 for line in lines]
+    glyphs = sorted((g for line in lines for g in line.glyphs), key=lambda g: (g.box[0], g.box[1]))
     if not glyphs:
         return layout
     boxes = np.array([g.box for g in glyphs])
-    height = max(float(np.median([line.height for line in layout.lines])), 1.0)
+    height = max(main.height if len(layout.lines) > 1 and main.height > 0
+                 else float(np.median([line.height for line in layout.lines])), 1.0)
     box = (int(boxes[:, 0].min()), int(boxes[:, 1].min()), int(boxes[:, 2].max()), int(boxes[:, 3].max()))
     return Layout(layout.components, [LineLayout(box, split_words(glyphs, height), 0, height)],
                   layout.char_height)
+
+
+def as_one_block(layout: Layout) -> Layout:
+    """The page's lines as one block, top to bottom (``--layout block``: no column analysis).
+
+    For a page that is one uniform block of text (a letter, a receipt) where
+    the column finder would split a ragged line into two.
+    """
+    lines = sorted(layout.lines, key=lambda line: ((line.box[1] + line.box[3]) / 2, line.box[0]))
+    return Layout(layout.components, [replace(line, block=0) for line in lines], layout.char_height)
+
+
+def as_one_word(layout: Layout) -> Layout:
+    """The page as a single word (``--layout word``: a word image, a code, a short field)."""
+    one = as_one_line(layout)
+    return Layout(one.components, [replace(line, words=[line.glyphs]) for line in one.lines],
+                  one.char_height)
 
 
 def glyph_mask(components: Components, glyph: Glyph, pad: int = 0) -> np.ndarray:

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 
 from ocr import export
-from ocr.document import Document, Glyph, Line, Page, Word, text_blocks
+from ocr.document import Block, Document, Glyph, Line, Page, Word, text_blocks
 
 
 def word(text, x, conf=0.8):
@@ -67,3 +67,13 @@ def test_overlay_draws_on_a_copy():
     out = export.draw_overlay(image, make_doc().pages[0])
     assert out.shape == (60, 200, 3) and (out != 255).any() and image.min() == 255
     assert export.encode_png(out)[:4] == b"\x89PNG"
+
+
+def test_overlay_tints_image_regions_and_outlines_text_blocks():
+    page = make_doc().pages[0]
+    page.blocks.append(Block((120, 10, 190, 50), kind="image"))
+    out = export.draw_overlay(np.full((60, 200), 255, np.uint8), page)
+    inside = out[30, 150].astype(int)  # tinted towards the image colour, not left white
+    assert inside[1] < 230 and inside[0] > inside[1] and inside[2] > inside[1]
+    assert tuple(out[10, 150]) == export.BLOCK_COLOURS["image"]  # its outline
+    assert (out == export.BLOCK_COLOURS["text"]).all(axis=-1).any()  # the text block's outline

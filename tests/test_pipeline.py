@@ -123,6 +123,42 @@ def test_layout_line_reads_the_whole_image_as_one_line():
     assert len(line.layout.lines[0].words) == 3
 
 
+def test_layout_line_leaves_out_pieces_of_the_lines_a_crop_cut_through():
+    """A field cut from a form with the bottoms of the line above and the tops of the line below."""
+    import cv2
+
+    from ocr.pipeline import analyse_page
+
+    img = np.full((70, 420), 255, np.uint8)
+    cv2.putText(img, "HEBE", (10, 8), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)      # cut by the top edge
+    cv2.putText(img, "abc def", (10, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)  # the field's line
+    cv2.putText(img, "HTHT", (200, 85), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)    # cut by the bottom edge
+    line = analyse_page(PageImage("field.png", 0, img), deskew=False, layout="line").layout.lines[0]
+    assert len(line.glyphs) == 6 and len(line.words) == 2
+    assert all(g.box[1] > 0 and g.box[3] < 70 for g in line.glyphs)
+
+
+def test_layout_word_and_block_modes():
+    import cv2
+
+    from ocr.pipeline import analyse_page
+
+    img = np.full((200, 600), 255, np.uint8)
+    for row in range(3):  # two columns of three lines
+        cv2.putText(img, "abc de", (10, 50 + 50 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+        cv2.putText(img, "fgh ij", (420, 50 + 50 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    page = PageImage("cols.png", 0, img)
+    auto = analyse_page(page, deskew=False).layout
+    block = analyse_page(page, deskew=False, layout="block").layout
+    word = analyse_page(page, deskew=False, layout="word").layout
+    assert len({line.block for line in auto.lines}) > 1
+    assert {line.block for line in block.lines} == {0} and len(block.lines) == len(auto.lines)
+    tops = [line.box[1] for line in block.lines]
+    assert tops == sorted(tops)  # top to bottom across the columns
+    assert len(word.lines) == 1 and len(word.lines[0].words) == 1
+    assert len(word.lines[0].glyphs) == sum(len(line.glyphs) for line in auto.lines)
+
+
 def test_unknown_layout_mode_is_an_error():
     from ocr.errors import OcrError
     from ocr.pipeline import Predictor

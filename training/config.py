@@ -43,6 +43,8 @@ class TrainConfig:
     #: Devices to train on in data parallel (JAX backend); None: every visible accelerator, else 1.
     #: ``batch_size`` is per device: the global batch and the learning rate scale with the count.
     devices: int | None = None
+    #: Warm start: a registry name or .keras file whose weights the new network starts from.
+    init: str | None = None
 
 
 @dataclass

@@ -45,6 +45,8 @@ COM_TARGET = 14.0  #: where the centre of mass lands (row, column), as in MNIST
 FONT_DIRS = (
     Path("/usr/share/fonts"),
     Path("/usr/local/share/fonts"),
+    # Debian's TeX font packages (fonts-texgyre, fonts-lmodern) install their OpenType files here.
+    Path("/usr/share/texmf/fonts/opentype"),
     Path.home() / ".local/share/fonts",
     Path.home() / ".fonts",
 )
@@ -52,8 +54,8 @@ FONT_DIRS = (
 PACKAGE_FONT_DIRS = ("matplotlib/mpl-data/fonts/ttf", "cv2/qt/fonts", "reportlab/fonts")
 FONT_SUFFIXES = (".ttf", ".otf")  # Type 1 copies (.pfb, .t1) of the same faces are skipped
 #: Families that cover ASCII code points with symbols, math alphabets or
-#: calligraphy (Z003 is URW's Zapf Chancery, whose capitals are too ornate to help).
-EXCLUDED_FAMILIES = re.compile(r"symbol|dingbat|d050000l|math|emoji|wingding|webding|z003|cmex|cmsy|cmmi",
+#: calligraphy (Z003 and TeX Gyre Chorus are Zapf Chancery, whose capitals are too ornate to help).
+EXCLUDED_FAMILIES = re.compile(r"symbol|dingbat|d050000l|math|emoji|wingding|webding|z003|chorus|cmex|cmsy|cmmi",
                                re.IGNORECASE)
 
 # Render sizes in pixels per em: 16 px is about 9 pt at 150 dpi (coarse scans),
@@ -118,7 +120,10 @@ def _looks_latin(path: str) -> bool:
     # dingbat and symbol faces put arbitrary pictures there.
     shapes = {}
     for c in ".-W":
-        top, bottom, left, right = _ink_box(_draw(font, c), 0)
+        box = _ink_box(_draw(font, c), 0)
+        if box is None:  # a face that maps the character to an empty glyph
+            return False
+        top, bottom, left, right = box
         shapes[c] = (bottom - top, right - left)
     return (shapes["-"][1] >= 1.5 * shapes["-"][0]
             and shapes["."][0] * shapes["."][1] <= 0.1 * shapes["W"][0] * shapes["W"][1])

@@ -1,21 +1,34 @@
-"""Synthetic printed text lines for the print line model.
+"""Synthetic printed text lines for the print line model, degraded like real scans.
 
-A line of text is rendered from one of the system fonts (the faces
-:func:`training.synth.find_fonts` accepts), degraded like a scan (stroke
-weight, small rotation, blur, noise), binarized with Otsu as
-``ocr.preprocess`` would, and brought to the line-model input with the same
-:func:`ocr.normalize.to_line_input` that reading uses.
+A model trained on clean renders reads clean renders: on real scans and faxes
+(text 5 to 10 px high at 100 dpi, binarized with all its broken and touching
+strokes) the first print model read FUNSD's lines at 42% CER. So a line here is
+*scanned*: rendered large from one of the system fonts, thickened or thinned,
+slightly rotated, sheared or curled, then shrunk to a scan resolution drawn
+between 6 and 40 px of cap height (area resampling, as a scanner integrates),
+printed on uneven paper with bleed-through, blurred, noised, sometimes
+JPEG-compressed or halved in height and stretched back (standard-mode fax),
+and binarized the ways a page is (Otsu, Sauvola, a hard fax threshold), at
+that resolution. Only then is it brought to the line-model input with the
+same :func:`ocr.normalize.to_line_input` that reading uses, so the model sees
+what the pipeline will give it.
 
-The text is a mix of common English words, random letter strings (so the
-model learns shapes, not a vocabulary), numbers, dates and amounts, and words
-wrapped in punctuation, over the 81 characters of ``charnet``. Spaces are not
-labelled: a word gap is read as blank frames, and words come from the
+The text is real language where the machine has it: Debian's word lists
+(``wamerican``, ``wbritish``, ``wfrench``, ``wngerman``, ``wspanish``,
+``witalian``; :func:`word_lists` says which it found), mixed with common
+English words, random letter strings (so shapes are learned, not a
+vocabulary), numbers, dates and amounts, punctuation and symbols. Spaces are
+not labelled: a word gap is read as blank frames, and words come from the
 segmenter's gap statistics, as for every other model.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -23,8 +36,9 @@ from PIL import Image, ImageDraw
 
 from ocr import charsets
 from ocr.normalize import LINE_HEIGHT
+from ocr.preprocess import binarize_otsu, binarize_sauvola, remove_specks
 from training.strings import encode_texts, line_image
-from training.synth import FacePicker, _font, font_families
+from training.synth import _covers, _font, font_families
 
 log = logging.getLogger(__name__)
 
@@ -41,101 +55,269 @@ WORDS = ("a about after again all also an and any are as at back be because been
          "date dear due form total invoice name office order page paid phone please price received "
          "reference sign street tax value").split()
 LETTERS = charsets.UPPER + charsets.LOWER
-#: Heights (pixels) of the capital letters as rendered; 300 dpi text of
-#: 6 to 14 pt has caps 18 to 42 px high, scanned at 150 dpi half that.
+#: Debian word lists (file under /usr/share/dict, share of the words drawn from it).
+WORD_LISTS = (("american-english", 0.30), ("british-english", 0.10), ("french", 0.22),
+              ("ngerman", 0.14), ("spanish", 0.12), ("italian", 0.12))
+DICT_DIR = Path("/usr/share/dict")
+#: Em sizes (pixels) the lines are rendered at before they are shrunk to scan size.
+RENDER_SIZES = (48, 64, 80)
+#: Cap heights (pixels) at scan resolution: log-uniform between these.
+CAP_RANGE = (6.0, 40.0)
+#: Legacy: heights of the capitals of :func:`render_line`'s direct renders.
 SIZES = np.arange(14, 52, 2)
 
 
-def random_text(rng: np.random.Generator, max_chars: int = 22) -> str:
-    """A short line of word-like tokens over the charnet character set."""
+@functools.lru_cache(maxsize=None)
+def word_lists(alphabet: str) -> tuple[tuple[tuple[str, ...], ...], tuple[float, ...], tuple[str, ...]]:
+    """The Debian word lists found, filtered to words over ``alphabet``: (lists, weights, names)."""
+    lists, weights, names = [], [], []
+    allowed = set(alphabet)
+    for name, weight in WORD_LISTS:
+        path = DICT_DIR / name
+        if not path.is_file():
+            continue
+        words = tuple(w for w in path.read_text(encoding="utf-8", errors="ignore").split()
+                      if 1 < len(w) <= 16 and set(w) <= allowed)
+        if words:
+            lists.append(words)
+            weights.append(weight)
+            names.append(f"{name} ({len(words)} words)")
+    return tuple(lists), tuple(weights), tuple(names)
+
+
+def _case(word: str, rng: np.random.Generator) -> str:
+    r = rng.random()
+    return word.capitalize() if r < 0.25 else word.upper() if r < 0.42 else word
+
+
+def _word(rng: np.random.Generator, alphabet: str) -> str:
+    lists, weights, _ = word_lists(alphabet)
+    if not lists or rng.random() < 0.3:
+        return str(rng.choice(WORDS))
+    k = rng.choice(len(lists), p=np.asarray(weights) / sum(weights))
+    return lists[k][int(rng.integers(len(lists[k])))]
+
+
+def random_text(rng: np.random.Generator, max_chars: int = 22, alphabet: str = charsets.CHARNET) -> str:
+    """A short line of word-like tokens; only characters of ``alphabet`` (and spaces)."""
     target = int(rng.integers(3, max_chars + 1))
+    shout = rng.random() < 0.12  # whole lines in capitals: form labels, headings
+    extra = [c for c in alphabet if c not in LETTERS + charsets.DIGITS]
     tokens: list[str] = []
     while sum(len(t) + 1 for t in tokens) < target:
         r = rng.random()
-        if r < 0.40:
-            word = str(rng.choice(WORDS))
-            case = rng.random()
-            word = word.capitalize() if case < 0.25 else word.upper() if case < 0.35 else word
-        elif r < 0.65:
+        if r < 0.50:
+            word = _case(_word(rng, alphabet), rng)
+        elif r < 0.62:
             n = int(rng.integers(1, 9))
             pool = rng.choice([charsets.LOWER, charsets.UPPER, LETTERS, LETTERS + charsets.DIGITS])
             word = "".join(rng.choice(list(pool), n))
-        elif r < 0.85:
-            word = _number(rng)
-        else:
-            word = _punctuated(str(rng.choice(WORDS)), rng)
+        elif r < 0.79:
+            word = _number(rng, alphabet)
+        elif r < 0.95:
+            word = _punctuated(_case(_word(rng, alphabet), rng), rng)
+        else:  # rare symbols, so every class is seen
+            word = "".join(rng.choice(extra, int(rng.integers(1, 3)))) if extra else "-"
         tokens.append(word)
-    return " ".join(tokens)[:max_chars].strip() or "a"
+    text = " ".join(tokens)
+    if shout:
+        text = text.upper()
+    return "".join(c for c in text[:max_chars] if c == " " or c in alphabet).strip() or alphabet[0]
 
 
-def _number(rng: np.random.Generator) -> str:
+def _number(rng: np.random.Generator, alphabet: str = charsets.CHARNET) -> str:
     digits = lambda n: "".join(rng.choice(list(charsets.DIGITS), n))  # noqa: E731
-    kind = rng.integers(6)
+    currency = [c for c in "$€£" if c in alphabet] or ["$"]
+    kind = rng.integers(9)
     if kind == 0:
-        return f"{digits(2)}/{digits(2)}/{digits(4)}"
+        return f"{digits(2)}/{digits(2)}/{digits(int(rng.choice([2, 4])))}"
     if kind == 1:
         return f"{digits(int(rng.integers(1, 4)))},{digits(3)}.{digits(2)}"
     if kind == 2:
-        return f"${digits(int(rng.integers(1, 5)))}.{digits(2)}"
+        return f"{rng.choice(currency)}{digits(int(rng.integers(1, 5)))}.{digits(2)}"
     if kind == 3:
         return f"{digits(2)}:{digits(2)}"
     if kind == 4:
         return f"{digits(int(rng.integers(1, 3)))}%"
+    if kind == 5:
+        return f"{digits(int(rng.integers(1, 4)))}.{digits(3)},{digits(2)} {rng.choice(currency)}"
+    if kind == 6:
+        return f"{digits(int(rng.integers(1, 4)))}-{digits(int(rng.integers(2, 5)))}"
+    if kind == 7:
+        return f"{digits(1)}.{digits(int(rng.integers(1, 3)))}"
     return digits(int(rng.integers(1, 7)))
 
 
 def _punctuated(word: str, rng: np.random.Generator) -> str:
-    kind = rng.integers(9)
-    return [f"({word})", f"{word},", f"{word}.", f"{word}:", f'"{word}"', f"{word};",
-            f"{word}{rng.choice(list('!?'))}", f"{word}'s", f"#{int(rng.integers(1, 99))}"][kind]
+    forms = [f"({word})", f"{word},", f"{word}.", f"{word}:", f'"{word}"', f"{word};",
+             f"{word}{rng.choice(list('!?'))}", f"{word}'s", f"#{int(rng.integers(1, 99))}",
+             f"\u201c{word}\u201d", f"\u2018{word}\u2019", f"{word}\u2019s", f"\u2013 {word}",
+             f"{word} \u2014", f"[{word}]", f"{word}-", f"\u00a7 {int(rng.integers(1, 40))}",
+             f"{int(rng.integers(1, 40))}\u00b0", f"*{word}", f"<{word}>", f"{word}/"]
+    return forms[int(rng.integers(len(forms)))]
 
 
-def render_line(text: str, font_path: str | None, size: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
-    """Render ``text`` degraded like a scan; returns (ink mask, cap height in pixels)."""
+# ------------------------------------------------------------------ rendering
+def _draw_text(text: str, font_path: str | None, size: int) -> tuple[np.ndarray, float, int]:
+    """White-on-black float render of ``text``; (ink, cap height, baseline row)."""
     font = _font(font_path, size)
     left, top, right, bottom = font.getbbox(text)
     pad = size // 2 + 4
     img = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
     ImageDraw.Draw(img).text((pad - left, pad - top), text, font=font, fill=255)
-    ink = np.asarray(img, dtype=np.float32)
-    radius = int(round(rng.uniform(-0.025, 0.03) * size))
+    cap = font.getbbox("H")
+    baseline = pad - top + cap[3]
+    return np.asarray(img, dtype=np.float32), float(cap[3] - cap[1]), baseline
+
+
+def render_line(text: str, font_path: str | None, size: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """Render ``text`` as a scan would give it; returns (ink mask, cap height in pixels).
+
+    ``size`` is the em size of the large render; the scan resolution is drawn
+    from :data:`CAP_RANGE`, so the mask's cap height is usually much smaller.
+    """
+    ink, cap_hi, baseline = _draw_text(text, font_path, size)
+    # Stroke weight: bold or light faces, ink spread, toner starvation.
+    radius = int(round(rng.uniform(-0.03, 0.045) * size))
     if radius:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(radius) + 1,) * 2)
         thicker = cv2.dilate(ink, kernel) if radius > 0 else cv2.erode(ink, kernel)
-        if radius > 0 or thicker.sum() > 0.65 * ink.sum():
+        if radius > 0 or thicker.sum() > 0.6 * ink.sum():
             ink = thicker
+    if rng.random() < 0.06:  # an underline through the descenders
+        y = baseline + int(rng.uniform(0.05, 0.3) * cap_hi)
+        t = max(1, int(rng.uniform(0.04, 0.1) * cap_hi))
+        ink[min(y, ink.shape[0] - t):min(y, ink.shape[0] - t) + t, size // 3: ink.shape[1] - size // 3] = 255
     h, w = ink.shape
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), float(rng.uniform(-1.0, 1.0)), 1.0)
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), float(rng.normal(0, 0.5)), 1.0)
+    if rng.random() < 0.15:  # slanted print or a skewed scan head
+        matrix[0, 1] += rng.uniform(-0.15, 0.2)
     ink = cv2.warpAffine(ink, matrix, (w, h), flags=cv2.INTER_LINEAR)
-    if rng.random() < 0.6:
-        ink = cv2.GaussianBlur(ink, (0, 0), rng.uniform(0.3, 1.0) * size / 32)
-    page = 255.0 - ink * rng.uniform(0.6, 1.0)  # dark ink on paper
-    page += rng.normal(0, rng.uniform(0, 15), page.shape)
+    if rng.random() < 0.15:  # page curl: a slow wave of the baseline
+        amplitude = rng.uniform(0.02, 0.08) * cap_hi
+        ys = np.arange(h, dtype=np.float32)[:, None] + amplitude * np.sin(
+            np.arange(w, dtype=np.float32)[None, :] * 2 * np.pi / rng.uniform(3, 12) / size + rng.uniform(0, 6.3))
+        ink = cv2.remap(ink, np.tile(np.arange(w, dtype=np.float32), (h, 1)), ys.astype(np.float32),
+                        cv2.INTER_LINEAR)
+
+    # Scan: shrink to the scan resolution by area averaging.
+    cap = float(np.exp(rng.uniform(*np.log(CAP_RANGE))))
+    factor = min(1.0, cap / max(cap_hi, 1.0))
+    width = max(1, int(round(w * factor * rng.uniform(0.92, 1.08))))
+    height = max(1, int(round(h * factor)))
+    fax = rng.random() < 0.1  # standard-mode fax: half the vertical resolution
+    small = cv2.resize(ink, (width, max(1, height // 2) if fax else height), interpolation=cv2.INTER_AREA)
+    if fax:
+        small = cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)
+    gray = _paper(small, rng)
+    binary = remove_specks(_binarize(gray, rng))  # as preprocessing does
+    return binary, cap_hi * factor
+
+
+def _paper(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Dark ink on uneven paper with bleed-through, blur, noise and JPEG; uint8 grey."""
+    h, w = ink.shape
+    paper = rng.uniform(170, 250)
+    page = np.full((h, w), paper, np.float32)
+    if rng.random() < 0.3:  # uneven illumination or a stained sheet
+        gx = np.linspace(0, 1, w, dtype=np.float32)[None, :]
+        gy = np.linspace(0, 1, h, dtype=np.float32)[:, None]
+        page -= rng.uniform(0, 60) * (rng.uniform(-1, 1) * gx + rng.uniform(-1, 1) * gy) ** 2
+    if rng.random() < 0.15:  # the other side of the sheet showing through
+        ghost = cv2.GaussianBlur(ink[::-1, ::-1], (0, 0), 1.0)
+        page -= ghost / 255.0 * rng.uniform(15, 50)
+    contrast = rng.uniform(0.45, 1.0) * (paper - rng.uniform(0, 40))
+    page -= ink / 255.0 * contrast
+    if rng.random() < 0.5:
+        page = cv2.GaussianBlur(page, (0, 0), rng.uniform(0.3, 0.9))
+    page += rng.normal(0, rng.uniform(0, 14), page.shape).astype(np.float32)
+    if rng.random() < 0.15:  # speckles, dust and toner dots
+        spots = rng.random(page.shape) < rng.uniform(0.001, 0.01)
+        page[spots] = rng.uniform(0, 120)
     gray = np.clip(page, 0, 255).astype(np.uint8)
-    _, binary = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    cap = font.getbbox("H")
-    return binary.astype(bool), float(cap[3] - cap[1])
+    if rng.random() < 0.25:
+        ok, data = cv2.imencode(".jpg", gray, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(25, 90))])
+        if ok:
+            gray = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    return gray
 
 
-def textline_dataset(n: int, alphabet: str, seed: int = 0, width: int = 320, max_length: int = 32,
-                     fonts: list | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """``n`` rendered lines as model inputs: (x, y, texts) as :func:`training.strings.line_dataset`.
+def _binarize(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Ink mask the ways a page is binarized: Otsu, Sauvola or a hard (fax) threshold."""
+    r = rng.random()
+    if r < 0.55 or min(gray.shape) < 8:
+        return binarize_otsu(gray).astype(bool)
+    if r < 0.8:
+        window = int(np.clip(gray.shape[0] | 1, 15, 51)) | 1
+        return binarize_sauvola(gray, window=window).astype(bool)
+    level = rng.uniform(0.35, 0.65) * (float(np.percentile(gray, 95)) + float(gray.min()))
+    return gray < level
 
-    Faces are drawn by :class:`training.synth.FacePicker` among those that
-    have every character of ``alphabet`` (PIL's built-in font without any).
-    """
-    rng = np.random.default_rng(seed)
-    families = font_families(fonts)
-    pick_face = FacePicker(families, alphabet)
-    if not pick_face:
-        pick_face = FacePicker({"builtin": [None]}, "")
+
+# ------------------------------------------------------------------- datasets
+class _Faces:
+    """Per-face character coverage, so a line drops what its face cannot draw."""
+
+    def __init__(self, families: dict[str, list[str | None]], alphabet: str) -> None:
+        self.groups = [faces for _, faces in sorted(families.items())]
+        self.cover = {face: {c for c in alphabet if _covers(face, c)}
+                      for faces in self.groups for face in faces}
+        self.groups = [[f for f in faces if len(self.cover[f]) >= 62] for faces in self.groups]
+        self.groups = [g for g in self.groups if g]
+
+    def __call__(self, rng: np.random.Generator) -> str | None:
+        faces = self.groups[int(rng.integers(len(self.groups)))]
+        return faces[int(rng.integers(len(faces)))]
+
+
+def _render_chunk(args) -> tuple[np.ndarray, list[str]]:
+    start, n, alphabet, seed, width, max_length, families = args
+    faces = _faces(tuple(sorted((k, tuple(v)) for k, v in families.items())), alphabet)
     x = np.zeros((n, LINE_HEIGHT, width), np.uint8)
     texts = []
     for i in range(n):
-        text = "".join(c for c in random_text(rng) if c == " " or c in alphabet)
-        face = pick_face(rng)
-        mask, cap = render_line(text, face, int(rng.choice(SIZES)), rng)
+        rng = np.random.default_rng([seed, start + i])
+        face = faces(rng)
+        text = "".join(c for c in random_text(rng, alphabet=alphabet)
+                       if c == " " or c in faces.cover[face]).strip() or alphabet[0]
+        mask, cap = render_line(text, face, int(rng.choice(RENDER_SIZES)), rng)
+        if not mask.any():
+            mask, cap = render_line(text, face, RENDER_SIZES[-1], np.random.default_rng([seed, start + i, 1]))
         x[i] = line_image(mask, width, line_height=cap * rng.uniform(0.9, 1.1))
         texts.append(text.replace(" ", "")[:max_length])
-    log.info("rendered %d text lines from %d font families", n, len(pick_face.groups))
+    return x, texts
+
+
+@functools.lru_cache(maxsize=4)
+def _faces(families: tuple, alphabet: str) -> _Faces:
+    return _Faces({k: list(v) for k, v in families}, alphabet)
+
+
+def textline_dataset(n: int, alphabet: str, seed: int = 0, width: int = 320, max_length: int = 32,
+                     fonts: list | None = None, workers: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``n`` scanned-looking lines as model inputs: (x, y, texts) as :func:`training.strings.line_dataset`.
+
+    A face is drawn by family (uniformly), then among the family's faces;
+    characters the face lacks are dropped from its line (PIL's built-in font
+    when no font is found). Line ``i`` depends only on (seed, i) and the fonts,
+    so the lines are the same whatever ``workers`` (processes; default: the
+    CPU count, one for small sets).
+    """
+    families = font_families(fonts)
+    faces = _faces(tuple(sorted((k, tuple(v)) for k, v in families.items())), alphabet)
+    if not faces.groups:
+        families = {"builtin": [None]}
+    workers = workers or (1 if n < 2000 else min(os.cpu_count() or 1, 8))
+    chunk = max(1, -(-n // (workers * 8)))
+    jobs = [(s, min(chunk, n - s), alphabet, seed, width, max_length, families) for s in range(0, n, chunk)]
+    if workers == 1:
+        parts = [_render_chunk(j) for j in jobs]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(_render_chunk, jobs))
+    x = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, LINE_HEIGHT, width), np.uint8)
+    texts = [t for p in parts for t in p[1]]
+    _, _, found = word_lists(alphabet)
+    log.info("rendered %d text lines from %d font families; word lists: %s", n, len(faces.groups),
+             ", ".join(found) or "none found (install wamerican, wfrench, ...); built-in words only")
     return x, encode_texts(texts, alphabet, max_length), texts

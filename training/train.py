@@ -84,7 +84,10 @@ def _build_training_model(spec: registry.ModelSpec, trainer: Trainer, config: Tr
                           steps_per_epoch: int):
     import keras
 
-    model, loss, metrics = trainer.training_model(spec, config, spec.build())
+    net = spec.build()
+    if config.init:
+        warm_start(net, config.init, spec.labels)
+    model, loss, metrics = trainer.training_model(spec, config, net)
     total = max(1, steps_per_epoch * config.epochs)
     warmup = min(total // 10, steps_per_epoch)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -94,6 +97,53 @@ def _build_training_model(spec: registry.ModelSpec, trainer: Trainer, config: Tr
     model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4, clipnorm=5.0),
                   loss=loss, metrics=metrics)
     return model
+
+
+def warm_start(net, init: str, labels: str) -> dict[str, int]:
+    """Copy into ``net`` the weights of the model ``init`` (registry name or ``.keras`` path).
+
+    Layers match by name. A layer whose weights have the same shapes is copied
+    whole; the output layer (``frame_classes`` or ``classes``: one unit per
+    label, after the CTC blank for line models) is copied row by row for the
+    labels both models have, so a model can grow its alphabet without
+    relearning what it read. Other layers keep their fresh weights. Returns
+    counts of the layers copied, mapped and left new.
+    """
+    from ocr.models.store import read_metadata
+
+    path = registry.resolve(init)
+    old_labels = "".join(read_metadata(path).get("labels") or [])
+    source = {layer.name: layer for layer in load_keras(path).layers}
+    counts = {"copied": 0, "mapped": 0, "new": 0}
+    for layer in net.layers:
+        old = source.get(layer.name)
+        new_weights = layer.get_weights()
+        if old is None or not new_weights:
+            counts["new"] += bool(new_weights)
+            continue
+        old_weights = old.get_weights()
+        if [w.shape for w in old_weights] == [w.shape for w in new_weights]:
+            layer.set_weights(old_weights)
+            counts["copied"] += 1
+        elif (layer.name in ("frame_classes", "classes") and len(old_weights) == 2 and old_labels
+              and old_weights[0].shape[0] == new_weights[0].shape[0]):
+            blank = new_weights[1].shape[0] - len(labels)  # 1 for CTC models, 0 for classifiers
+            kernel, bias = new_weights
+            kernel[:, :blank], bias[:blank] = old_weights[0][:, :blank], old_weights[1][:blank]
+            for j, c in enumerate(labels):
+                i = old_labels.find(c)
+                if i >= 0 and i + blank < old_weights[1].shape[0]:
+                    kernel[:, j + blank], bias[j + blank] = old_weights[0][:, i + blank], old_weights[1][i + blank]
+            layer.set_weights([kernel, bias])
+            counts["mapped"] += 1
+        else:
+            counts["new"] += 1
+    if not counts["copied"] and not counts["mapped"]:
+        raise ModelError(f"{init}: no layer of it matches the {net.name} network; --init needs a model "
+                         "of the same architecture")
+    log.info("warm start from %s: %d layers copied, %d mapped by label, %d new", path,
+             counts["copied"], counts["mapped"], counts["new"])
+    return counts
 
 
 def data_parallel(devices: int | None) -> int:
@@ -210,6 +260,7 @@ def train(config: TrainConfig) -> TrainResult:
             "learning_rate": run.learning_rate,
             "devices": devices,
             "schedule": "linear warm-up then cosine decay, AdamW",
+            "initialized_from": config.init,
             "augmentation": trainer.augmentation(spec, config),
             "builder": {"function": spec.builder, **{k: list(v) if isinstance(v, tuple) else v
                                                      for k, v in spec.builder_kwargs.items()}},

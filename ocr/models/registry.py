@@ -125,11 +125,12 @@ REGISTRY: dict[str, ModelSpec] = {
         ModelSpec(
             name="textline",
             builder="ocr.models.builders.crnn",
-            labels=charsets.CHARNET,
+            labels=charsets.PRINT,
             train_datasets=("printed-lines",),
             evaluations=(Evaluation("printed-lines", "test"),),
-            description="Line recognizer for printed text (CRNN + CTC), trained on text lines "
-                        "rendered from system fonts",
+            description="Line recognizer for printed text (CRNN + CTC): printable ASCII, Western "
+                        "European letters and print symbols, trained on text lines rendered from "
+                        "system fonts and degraded like scans and faxes",
             builder_kwargs={"widths": (16, 32, 64, 96, 128), "rnn_units": 128},
             kind="line",
         ),

@@ -1,29 +1,57 @@
-"""Rendered text lines for the print line model."""
+"""Rendered text lines for the print line model, degraded like scans."""
 
 import numpy as np
+import pytest
 
 from ocr import charsets
 from ocr.normalize import LINE_HEIGHT
-from training.textlines import random_text, render_line, textline_dataset
+from training import textlines
+from training.textlines import CAP_RANGE, random_text, render_line, textline_dataset
 
 
-def test_random_text_uses_only_the_character_set():
+@pytest.mark.parametrize("alphabet", [charsets.CHARNET, charsets.PRINT, charsets.DIGITS + charsets.UPPER])
+def test_random_text_uses_only_the_character_set(alphabet):
     rng = np.random.default_rng(0)
-    texts = [random_text(rng) for _ in range(200)]
-    assert set("".join(texts)) <= set(charsets.CHARNET + " ")
+    texts = [random_text(rng, alphabet=alphabet) for _ in range(300)]
+    assert set("".join(texts)) <= set(alphabet + " ")
     assert any(c.isdigit() for t in texts for c in t) and any(c.isupper() for t in texts for c in t)
 
 
-def test_rendered_line_is_ink_with_a_cap_height():
-    mask, cap = render_line("Total 12.50", None, 24, np.random.default_rng(1))
-    assert mask.dtype == bool and 0.02 < mask.mean() < 0.6
-    assert 8 < cap < 30
+def test_random_text_draws_on_the_word_lists_when_present(tmp_path, monkeypatch):
+    (tmp_path / "french").write_text("café\nélève\nœuvre\n", encoding="utf-8")
+    monkeypatch.setattr(textlines, "DICT_DIR", tmp_path)
+    textlines.word_lists.cache_clear()
+    try:
+        rng = np.random.default_rng(1)
+        text = " ".join(random_text(rng, alphabet=charsets.PRINT) for _ in range(300)).lower()
+        assert "élève" in text or "café" in text or "œuvre" in text
+        lists, _, names = textlines.word_lists(charsets.CHARNET)  # accents not in the alphabet: none kept
+        assert lists == () and names == ()
+    finally:
+        textlines.word_lists.cache_clear()
+
+
+def test_rendered_line_is_a_scan_sized_ink_mask():
+    caps = []
+    for seed in range(12):
+        mask, cap = render_line("Total 12.50", None, 64, np.random.default_rng(seed))
+        assert mask.dtype == bool and mask.any() and mask.mean() < 0.7
+        caps.append(cap)
+    # Shrunk to a scan resolution drawn from CAP_RANGE (rounding and stroke growth aside).
+    assert CAP_RANGE[0] * 0.8 <= min(caps) and max(caps) <= CAP_RANGE[1] * 1.2
+    assert max(caps) > 2 * min(caps)
 
 
 def test_textline_dataset_targets_match_text_without_spaces():
-    x, y, texts = textline_dataset(12, charsets.CHARNET, seed=3, width=320, fonts=[])
+    x, y, texts = textline_dataset(12, charsets.PRINT, seed=3, width=320, fonts=[])
     assert x.shape == (12, LINE_HEIGHT, 320) and x.dtype == np.uint8
     for row, text in zip(y, texts):
         assert " " not in text
-        assert "".join(charsets.CHARNET[i - 1] for i in row if i) == text
+        assert "".join(charsets.PRINT[i - 1] for i in row if i) == text
     assert (x.reshape(12, -1).max(axis=1) > 200).all()  # every line has ink
+
+
+def test_textline_dataset_is_the_same_on_any_number_of_processes():
+    one = textline_dataset(10, charsets.CHARNET, seed=4, fonts=[], workers=1)
+    two = textline_dataset(10, charsets.CHARNET, seed=4, fonts=[], workers=2)
+    assert np.array_equal(one[0], two[0]) and one[2] == two[2]
