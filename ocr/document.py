@@ -23,7 +23,7 @@ Point = tuple[int, int]
 #: Version of the JSON form (:meth:`Document.to_dict`, ``ocr/schemas/document.schema.json``).
 #: The major number changes when a field is removed, renamed or changes meaning;
 #: the minor one when a field is added.
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 BLOCK_KINDS = ("text", "image", "rule", "table")
 
 
@@ -166,7 +166,8 @@ class Page(_Container):
 
     ``dpi`` is the input's resolution when it says (image metadata, or the
     resolution a PDF was rendered at), else None. ``angle`` is the skew found
-    and corrected, degrees counter-clockwise.
+    and corrected, degrees counter-clockwise; ``orientation`` the quarter turn the
+    text lay at (0, 90, 180, 270 counter-clockwise), undone before reading.
     """
 
     source: str
@@ -179,6 +180,7 @@ class Page(_Container):
     inverted: bool = False      # light ink on a dark background was inverted
     binarization: str = "none"
     blank: bool = False
+    orientation: int = 0
 
     @property
     def lines(self) -> list[Line]:
@@ -189,12 +191,20 @@ class Page(_Container):
     def text(self) -> str:
         return "\n".join(l.text for l in self.lines)
 
+    @property
+    def rotation(self) -> float:
+        """The whole turn of the content, quarter turn and skew, degrees counter-clockwise in
+        (-180, 180]: what ALTO's ROTATION, PAGE's orientation and hOCR's textangle say."""
+        turn = (self.orientation + self.angle) % 360.0
+        return turn - 360.0 if turn > 180.0 else turn
+
     def glyphs_iter(self) -> Iterator[Glyph]:
         return (g for b in self.blocks for g in b.glyphs_iter())
 
     def to_dict(self) -> dict:
         return {"source": self.source, "index": self.index, "width": self.width, "height": self.height,
-                "dpi": self.dpi, "angle": self.angle, "inverted": self.inverted,
+                "dpi": self.dpi, "angle": self.angle, "orientation": self.orientation,
+                "inverted": self.inverted,
                 "binarization": self.binarization, "blank": self.blank, "text": self.text,
                 "blocks": [b.to_dict() for b in self.blocks]}
 

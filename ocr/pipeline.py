@@ -31,6 +31,7 @@ from ocr.models import get_kind, read_card
 from ocr.postprocess import RecognizedChar, apply_steps
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer
+from ocr.orientation import to_input_points
 from ocr.segment import Layout, LineLayout, as_one_block, as_one_line, as_one_word, segment
 
 log = logging.getLogger(__name__)
@@ -84,26 +85,37 @@ def _union(boxes: Iterable[Box]) -> Box:
 
 
 class _BoxMapper:
-    """Maps boxes from the deskewed frame back to the input image."""
+    """Maps boxes from the upright, deskewed frame back to the input image."""
 
     def __init__(self, pre: Preprocessed) -> None:
         self.h, self.w = pre.input_shape
         work = pre.work_shape or pre.input_shape  # a page over the memory budget was scaled down
+        self.work = work
         self.scale = None if work == pre.input_shape else \
             np.array([self.w / work[1], self.h / work[0]] * 2, dtype=np.float64)
+        self.orientation = pre.orientation
+        upright = work if pre.orientation in (0, 180) else (work[1], work[0])
         self.inverse = None
         if pre.angle:
-            m, _ = rotation_matrix(work, -pre.angle)
+            m, _ = rotation_matrix(upright, -pre.angle)
             self.inverse = cv2.invertAffineTransform(m)
+
+    def _to_work(self, xy: np.ndarray) -> np.ndarray:
+        """(..., 2) points of the upright, deskewed frame in the (scaled) input's frame."""
+        if self.inverse is not None:
+            xy = np.concatenate([xy, np.ones(xy.shape[:-1] + (1,))], axis=-1) @ self.inverse.T
+        if self.orientation:
+            xy = to_input_points(xy.reshape(-1, 2), self.orientation, self.work).reshape(xy.shape)
+        return xy
 
     def many(self, boxes: np.ndarray) -> np.ndarray:
         """Map (N, 4) boxes at once: the bounding box of each mapped rectangle, clipped to the input."""
         boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-        if self.inverse is not None:
+        if self.inverse is not None or self.orientation:
             x0, y0, x1, y1 = boxes.T
-            corners = np.stack([np.stack([x, y, np.ones_like(x)], axis=1)
-                                for x, y in ((x0, y0), (x1, y0), (x0, y1), (x1, y1))], axis=1)
-            xy = corners @ self.inverse.T  # (N, 4 corners, 2)
+            corners = np.stack([np.stack([x, y], axis=1) for x, y in ((x0, y0), (x1, y0), (x0, y1), (x1, y1))],
+                               axis=1)
+            xy = self._to_work(corners)  # (N, 4 corners, 2)
             boxes = np.concatenate([np.floor(xy.min(axis=1)), np.ceil(xy.max(axis=1))], axis=1)
         if self.scale is not None:
             boxes = boxes * self.scale
@@ -113,9 +125,9 @@ class _BoxMapper:
 
     def points(self, xy: np.ndarray) -> np.ndarray:
         """Map (N, 2) points, rounded and clipped to the input."""
-        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-        if self.inverse is not None:
-            xy = np.concatenate([xy, np.ones((len(xy), 1))], axis=1) @ self.inverse.T
+        xy = self._to_work(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
+        if self.scale is not None:
+            xy = xy * self.scale[:2]
         return np.clip(np.rint(xy), 0, [self.w - 1, self.h - 1]).astype(np.int64)
 
 
@@ -237,6 +249,7 @@ class Predictor:
         page, pre = analysis.page, analysis.pre
         h, w = pre.input_shape
         result = Page(page.source, page.index, int(w), int(h), dpi=page.dpi, angle=pre.angle,
+                      orientation=pre.orientation,
                       inverted=pre.inverted, binarization=pre.method, blank=pre.blank)
         if analysis.layout is None:
             log.info("%s page %d: blank", page.source, page.index + 1)

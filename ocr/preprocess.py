@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocr.orientation import detect_orientation, turn_upright
+
 log = logging.getLogger(__name__)
 
 #: Memory budget of one page's processing, in pixels. Preprocessing and
@@ -482,6 +484,7 @@ class Preprocessed:
     blank: bool           # nothing on the page
     input_shape: tuple[int, int]
     work_shape: tuple[int, int] | None = None  # (h, w) the page was scaled to first, if it was
+    orientation: int = 0  # the text lay turned by this (0/90/180/270, counter-clockwise); turned upright
 
 
 def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool = True,
@@ -519,10 +522,15 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
     binary, method = binarize(gray, binarization)
     binary = remove_specks(binary, 3)
     angle = 0.0
+    orientation = 0
     char_height = text_height(binary) if deskew_pages or remove_lines else 0.0
     # A single short line (a field, a cheque amount) has too little text for a
     # projection profile: slanted handwriting would be read as skew.
     if deskew_pages and binary.shape[0] >= 3 * max(char_height, 1.0):
+        orientation = detect_orientation(binary, char_height).angle
+        if orientation:
+            log.info("page text lies turned by %d degrees: turning it upright", orientation)
+            gray, binary = turn_upright(gray, orientation), turn_upright(binary, orientation)
         gray, binary, angle = deskew(gray, binary, max_angle, max_pixels=max_pixels)
         if angle:
             # Rule removal's length scale must come from the straightened page.
@@ -530,4 +538,4 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
     if remove_lines:
         binary, _ = remove_rules(binary, char_height)
     blank = not binary.any()
-    return Preprocessed(gray, binary, angle, inverted, method, blank, shape, work_shape)
+    return Preprocessed(gray, binary, angle, inverted, method, blank, shape, work_shape, orientation)

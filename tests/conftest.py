@@ -12,6 +12,7 @@ from pathlib import Path  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 from training.idx import write_idx  # noqa: E402
 
@@ -27,6 +28,26 @@ def draw_digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         cv2.putText(image, str(label), (int(x), int(y)), cv2.FONT_HERSHEY_SIMPLEX, scale, 255,
                     int(rng.integers(1, 3)), cv2.LINE_AA)
     return images, labels
+
+
+# Ordinary prose (Dickens): letters with ascenders outnumber those with descenders
+# about four to one, as in most Latin-script text.
+PROSE = ["it was the best of times, it was the worst", "of times, it was the age of wisdom, it was",
+        "the age of foolishness, it was the epoch of", "belief, it was the epoch of incredulity, it",
+        "was the season of light, it was the season", "of darkness, it was the spring of hope, it",
+        "was the winter of despair, we had everything", "before us, we had nothing before us, we were",
+        "all going direct to heaven, we were all going", "direct the other way, in short, the period",
+        "was so far like the present period, that some", "of its noisiest authorities insisted on its"]
+
+
+def prose_page(lines: list[str] = PROSE) -> np.ndarray:
+    """An ink mask of a few lines of prose, upright, in PIL's own font (no system fonts)."""
+    font = ImageFont.load_default(56)
+    img = Image.new("L", (1568, 40 + 89 * len(lines)), 0)
+    draw = ImageDraw.Draw(img)
+    for k, line in enumerate(lines):
+        draw.text((15, 20 + 89 * k), line, font=font, fill=255, stroke_width=2, stroke_fill=255)
+    return np.asarray(img) > 127
 
 
 def write_dataset(root: Path, name: str = "mnist", n_train: int = 400, n_test: int = 200,

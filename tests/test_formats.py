@@ -136,7 +136,7 @@ def test_json_matches_its_schema(doc):
     from ocr.formats.jsonfmt import schema
 
     data = json.loads(render(doc, "json"))
-    assert data["version"] == "2.0"
+    assert data["version"] == "2.1"
     jsonschema.Draft202012Validator.check_schema(schema())
     jsonschema.validate(data, schema(), cls=jsonschema.Draft202012Validator)
     # The schema is strict: a renamed field fails it.

@@ -1,5 +1,6 @@
 """The pipeline's stages: page order, background model loading, box mapping."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -86,6 +87,25 @@ def test_box_mapper_maps_deskewed_boxes_back_to_the_input():
     assert list(clipped) == [0, 0, 400, 300]
 
 
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_turned_page_is_read_upright_and_its_boxes_land_on_its_ink(turn):
+    from ocr.pipeline import analyse_page
+    from tests.conftest import PROSE, prose_page
+
+    upright = np.where(prose_page(), 0, 255).astype(np.uint8)  # dark ink on white paper
+    turned = np.ascontiguousarray(np.rot90(upright, turn // 90))
+    analysis = analyse_page(PageImage("turned.png", 0, turned))
+    assert analysis.pre.orientation == turn
+    assert len(analysis.layout.lines) == len(PROSE)
+    page = Predictor(recognizer=OneCharPerLine()).recognize(analysis)
+    assert page.orientation == turn and page.width == turned.shape[1] and page.height == turned.shape[0]
+    for line in page.lines:  # every box, mapped back, holds ink of the turned input
+        x0, y0, x1, y1 = line.box
+        assert (turned[y0:y1, x0:x1] < 128).mean() > 0.05
+        # A line of the sideways page is tall and narrow in the input.
+        assert ((y1 - y0) > (x1 - x0)) == (turn in (90, 270))
+
+
 def test_iter_read_takes_pages_lazily():
     predictor = Predictor(recognizer=OneCharPerLine(), deskew=False)
     taken = []
@@ -104,9 +124,8 @@ def test_iter_read_takes_pages_lazily():
 
 def test_layout_line_reads_the_whole_image_as_one_line():
     """Ascenders, descenders and a word written higher than the rest stay on the one line."""
-    import cv2
-
     from ocr.pipeline import analyse_page
+    from tests.conftest import PROSE, prose_page
 
     img = np.full((90, 420), 255, np.uint8)
     cv2.putText(img, "ab", (10, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
@@ -125,9 +144,8 @@ def test_layout_line_reads_the_whole_image_as_one_line():
 
 def test_layout_line_leaves_out_pieces_of_the_lines_a_crop_cut_through():
     """A field cut from a form with the bottoms of the line above and the tops of the line below."""
-    import cv2
-
     from ocr.pipeline import analyse_page
+    from tests.conftest import PROSE, prose_page
 
     img = np.full((70, 420), 255, np.uint8)
     cv2.putText(img, "HEBE", (10, 8), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)      # cut by the top edge
@@ -139,9 +157,8 @@ def test_layout_line_leaves_out_pieces_of_the_lines_a_crop_cut_through():
 
 
 def test_layout_word_and_block_modes():
-    import cv2
-
     from ocr.pipeline import analyse_page
+    from tests.conftest import PROSE, prose_page
 
     img = np.full((200, 600), 255, np.uint8)
     for row in range(3):  # two columns of three lines

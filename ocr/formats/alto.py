@@ -104,8 +104,8 @@ def write(doc: Document) -> str:
                            WIDTH=str(page.width), HEIGHT=str(page.height), PROCESSINGREFS="processing_1")
         if page.blocks:
             pg.set("PC", num(round(page.confidence, 4)))
-        if page.angle:
-            pg.set("ROTATION", num(round(page.angle, 3)))
+        if page.rotation:
+            pg.set("ROTATION", num(round(page.rotation, 3)))
         space = _pos(ET.SubElement(pg, "PrintSpace"), (0, 0, page.width, page.height))
         for block in page.blocks:
             _block(space, block, ids)

@@ -55,8 +55,8 @@ def _page(page: Page, p_no: int, dpi: float | None) -> list[str]:
     res = dpi or page.dpi
     if res:
         title += f"; scan_res {res:.0f} {res:.0f}"
-    if page.angle:
-        title += f"; textangle {page.angle:g}"
+    if page.rotation:
+        title += f"; textangle {round(page.rotation, 3):g}"
     out = [f'  <div class="ocr_page" id="page_{p_no}" title="{_attr(title)}">']
     b_no = par_no = l_no = w_no = c_no = 0
     for block in page.blocks:

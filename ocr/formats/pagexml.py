@@ -88,9 +88,9 @@ def _page(pcgts: ET.Element, page: Page, dpi: float | None) -> None:
         el.set("imageXResolution", num(res))
         el.set("imageYResolution", num(res))
         el.set("imageResolutionUnit", "PPI")
-    if page.angle:
-        # The skew found: the page's content is rotated by this much, counter-clockwise.
-        el.set("orientation", num(round(page.angle, 3)))
+    if page.rotation:
+        # The quarter turn and skew found: the content is rotated by this much, counter-clockwise.
+        el.set("orientation", num(round(page.rotation, 3)))
     reading = ET.SubElement(el, "ReadingOrder")
     group = ET.SubElement(reading, "OrderedGroup", id="ro1")
     ids = {"region": 0, "line": 0, "word": 0, "glyph": 0}
