@@ -499,7 +499,8 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
 @click.option("--charset", help="Only output these characters (a whitelist), e.g. '0123456789.,'.")
 @click.option("--binarize", "binarization", type=click.Choice(["auto", "otsu", "otsu3", "sauvola"]),
               default="auto", show_default=True)
-@click.option("--no-deskew", is_flag=True, help="Do not estimate and correct skew, nor turn pages that lie at 90/180/270 degrees.")
+@click.option("--no-deskew", is_flag=True,
+              help="Do not estimate and correct skew, nor turn pages that lie at 90/180/270 degrees.")
 @click.option("--keep-lines", is_flag=True, help="Do not remove ruled lines and box borders.")
 @click.option("--layout", "layout", type=click.Choice(["auto", "block", "line", "word"]), default="auto",
               show_default=True,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ocr.preprocess import as_u8, typical_component_height
+from ocr.ink import as_u8, typical_component_height
 
 log = logging.getLogger(__name__)
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocr.ink import find_rules, text_height
+
 log = logging.getLogger(__name__)
 
 #: Fewer text-size components than this: no decision (the page stays as it is).
@@ -41,9 +43,9 @@ MIN_OUTSIDE_SHARE = 0.10
 LINE_SIDE_FACTOR = 2.0
 #: Votes needed for a sense (at least MIN_VOTES, and MIN_VOTE_SHARE of the text
 #: lines seen: a few labels in small capitals over rule stubs are not a page), and
-#: the most the other sense may have as a share of them. On the dev pages of the real sets (bench/orientation.py) these turn no
-#: upright page; a wrong half turn costs the whole page, a missed one is no worse
-#: than before.
+#: the most the other sense may have as a share of them. On the dev pages of the
+#: real sets (bench/orientation.py) these turn no upright page: a wrong half turn
+#: costs the whole page, a missed one is no worse than before.
 MIN_VOTES = 3
 MIN_VOTE_SHARE = 0.25
 MINORITY_SHARE = 0.30
@@ -54,7 +56,7 @@ WORK_HEIGHT = 12.0
 @dataclass
 class Orientation:
     """How the text lies: ``angle`` (0, 90, 180, 270), the counter-clockwise turn of the
-    text on the page; the two cues' measures, for the log and for tuning."""
+    text on the page; what the two cues measured, for the log and for tuning."""
 
     angle: int
     side_share: float | None = None  # share of nearest neighbours side by side
@@ -81,14 +83,6 @@ def _centres(mask: np.ndarray, h: float) -> np.ndarray:
     return centres[keep]
 
 
-def _line_char_height(mask: np.ndarray, fallback: float) -> float:
-    """Median height of the character-size components of a mask with horizontal text."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    heights = stats[1:, cv2.CC_STAT_HEIGHT][stats[1:, cv2.CC_STAT_AREA] >= 3]
-    heights = heights[heights >= 3]
-    return float(np.median(heights)) if len(heights) else fallback
-
-
 def side_by_side_share(centres: np.ndarray, rng: np.random.Generator, sample: int = 600) -> float:
     """Share of components whose nearest neighbour lies more to the side than above or below."""
     pick = centres if len(centres) <= sample else centres[rng.choice(len(centres), sample, replace=False)]
@@ -97,19 +91,6 @@ def side_by_side_share(centres: np.ndarray, rng: np.random.Generator, sample: in
     dist[dist == 0] = np.inf  # the component itself
     nearest = d[np.arange(len(pick)), dist.argmin(axis=1)]
     return float(np.mean(np.abs(nearest[:, 0]) > np.abs(nearest[:, 1])))
-
-
-def without_rules(mask: np.ndarray, h: float) -> np.ndarray:
-    """The mask without horizontal rules (runs of ink over 3 character heights long).
-
-    A form's fields are lines of text on rules: counted as ink below the
-    x-height band, the rules make an upright form look upside down.
-    """
-    length = max(5, int(round(3 * h)))
-    rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
-    if not rules.any():
-        return mask
-    return mask & (1 - cv2.dilate(rules, np.ones((3, 1), np.uint8)))
 
 
 def ascender_votes(binary: np.ndarray, h: float) -> tuple[int, int, int]:
@@ -124,7 +105,9 @@ def ascender_votes(binary: np.ndarray, h: float) -> tuple[int, int, int]:
     pooled over the page: one shaded table row or a line of underlined
     capitals must not outweigh the rest.
     """
-    mask = without_rules(binary.astype(np.uint8), h)
+    # A form's text sits on rules: counted as ink below the band, they would make
+    # an upright form look upside down.
+    mask = (binary.astype(bool) & ~find_rules(binary.astype(bool), h)).astype(np.uint8)
     width = max(3, int(round(1.5 * h)))
     smeared = cv2.dilate(mask, np.ones((1, width), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
@@ -157,7 +140,7 @@ def detect_orientation(binary: np.ndarray, char_height: float, seed: int = 0) ->
     elif share <= 1.0 - SIDEWAYS_SHARE:
         small, turn = np.ascontiguousarray(np.rot90(small, -1)), 90  # turned 90 one way or the other
         # The height measured on the sideways page was the characters' width.
-        h = _line_char_height(small, h)
+        h = text_height(small) or h
     else:
         return Orientation(0, share)
     up, down, lines = ascender_votes(small, h)

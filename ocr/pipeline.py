@@ -28,10 +28,10 @@ from ocr.layout import Region, analyse_layout
 from ocr.normalize import LineMetrics, line_metrics
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
 from ocr.models import get_kind, read_card
+from ocr.orientation import to_input_points
 from ocr.postprocess import RecognizedChar, apply_steps
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer
-from ocr.orientation import to_input_points
 from ocr.segment import Layout, LineLayout, as_one_block, as_one_line, as_one_word, segment
 
 log = logging.getLogger(__name__)

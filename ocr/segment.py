@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from ocr.errors import ImageError
-from ocr.preprocess import as_u8
+from ocr.ink import as_u8
 
 log = logging.getLogger(__name__)
 

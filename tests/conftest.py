@@ -33,11 +33,11 @@ def draw_digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 # Ordinary prose (Dickens): letters with ascenders outnumber those with descenders
 # about four to one, as in most Latin-script text.
 PROSE = ["it was the best of times, it was the worst", "of times, it was the age of wisdom, it was",
-        "the age of foolishness, it was the epoch of", "belief, it was the epoch of incredulity, it",
-        "was the season of light, it was the season", "of darkness, it was the spring of hope, it",
-        "was the winter of despair, we had everything", "before us, we had nothing before us, we were",
-        "all going direct to heaven, we were all going", "direct the other way, in short, the period",
-        "was so far like the present period, that some", "of its noisiest authorities insisted on its"]
+         "the age of foolishness, it was the epoch of", "belief, it was the epoch of incredulity, it",
+         "was the season of light, it was the season", "of darkness, it was the spring of hope, it",
+         "was the winter of despair, we had everything", "before us, we had nothing before us, we were",
+         "all going direct to heaven, we were all going", "direct the other way, in short, the period",
+         "was so far like the present period, that some", "of its noisiest authorities insisted on its"]
 
 
 def prose_page(lines: list[str] = PROSE) -> np.ndarray:

@@ -9,6 +9,7 @@ from ocr.io import PageImage
 from ocr.pipeline import Predictor, _BoxMapper
 from ocr.preprocess import Preprocessed, rotation_matrix
 from ocr.postprocess import RecognizedChar
+from tests.conftest import PROSE, prose_page
 
 
 class OneCharPerLine:
@@ -90,7 +91,6 @@ def test_box_mapper_maps_deskewed_boxes_back_to_the_input():
 @pytest.mark.parametrize("turn", [90, 180, 270])
 def test_a_turned_page_is_read_upright_and_its_boxes_land_on_its_ink(turn):
     from ocr.pipeline import analyse_page
-    from tests.conftest import PROSE, prose_page
 
     upright = np.where(prose_page(), 0, 255).astype(np.uint8)  # dark ink on white paper
     turned = np.ascontiguousarray(np.rot90(upright, turn // 90))
@@ -125,7 +125,6 @@ def test_iter_read_takes_pages_lazily():
 def test_layout_line_reads_the_whole_image_as_one_line():
     """Ascenders, descenders and a word written higher than the rest stay on the one line."""
     from ocr.pipeline import analyse_page
-    from tests.conftest import PROSE, prose_page
 
     img = np.full((90, 420), 255, np.uint8)
     cv2.putText(img, "ab", (10, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
@@ -145,7 +144,6 @@ def test_layout_line_reads_the_whole_image_as_one_line():
 def test_layout_line_leaves_out_pieces_of_the_lines_a_crop_cut_through():
     """A field cut from a form with the bottoms of the line above and the tops of the line below."""
     from ocr.pipeline import analyse_page
-    from tests.conftest import PROSE, prose_page
 
     img = np.full((70, 420), 255, np.uint8)
     cv2.putText(img, "HEBE", (10, 8), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)      # cut by the top edge
@@ -158,7 +156,6 @@ def test_layout_line_leaves_out_pieces_of_the_lines_a_crop_cut_through():
 
 def test_layout_word_and_block_modes():
     from ocr.pipeline import analyse_page
-    from tests.conftest import PROSE, prose_page
 
     img = np.full((200, 600), 255, np.uint8)
     for row in range(3):  # two columns of three lines

@@ -1,0 +1,111 @@
+"""Ink geometry shared by the image stages: component heights and ruled lines.
+
+Pure functions on ink masks (bool arrays, True is ink), numpy and OpenCV only.
+They sit below :mod:`ocr.preprocess`, :mod:`ocr.orientation` and
+:mod:`ocr.layout` so that each can measure text and rules the same way.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def as_u8(mask: np.ndarray) -> np.ndarray:
+    """An ink mask as the 0/1 uint8 image OpenCV takes: a bool mask is viewed, not copied."""
+    mask = np.asarray(mask)
+    return mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)
+
+
+def text_height(binary: np.ndarray) -> float:
+    """Typical height of the connected components of an ink mask (0 if none).
+
+    The median ignores the few huge components (rules, boxes) and, taken again
+    over components at least half as tall, the dots and specks.
+    """
+    n, _, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
+    return typical_component_height(stats[1:, cv2.CC_STAT_HEIGHT])
+
+
+def typical_component_height(heights: np.ndarray) -> float:
+    """:func:`text_height` from the heights of the components (the background's row left out)."""
+    h = np.asarray(heights).astype(np.float64)
+    h = h[h >= 3]
+    if len(h) == 0:
+        return 0.0
+    first = float(np.median(h))
+    return float(np.median(h[h >= 0.5 * first]))
+
+
+def find_rules(binary: np.ndarray, char_height: float | None = None,
+               max_thickness: int = 12) -> np.ndarray:
+    """Mask of ruled lines and box borders.
+
+    Rules are straight runs much longer than a character (three character
+    heights), so strokes of 1, 7 or T never qualify. The sides of a box around
+    a field are short, so vertical runs of about one character height count as
+    rules only when they join a horizontal rule at both ends.
+    """
+    h_img, w_img = binary.shape
+    ch = char_height if char_height is not None else text_height(binary)
+    ch = max(ch, 8.0)
+    long_len = int(max(3 * ch, 25))
+    u8 = as_u8(binary)
+    rect = cv2.getStructuringElement
+    horiz = cv2.morphologyEx(u8, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (long_len, 1)))
+    vert = cv2.morphologyEx(u8, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, long_len)))
+    rules = horiz | vert
+    if horiz.any():
+        short = cv2.morphologyEx(u8, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, max(5, int(0.8 * ch)))))
+        near_h = cv2.dilate(horiz, rect(cv2.MORPH_RECT, (5, 5)))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
+        for i in range(1, n):
+            x, y, w, hh = stats[i, :4]
+            if w > max_thickness:
+                continue
+            top = near_h[y:y + 2, x:x + w].any()
+            bottom = near_h[y + hh - 2:y + hh, x:x + w].any()
+            if top and bottom:
+                box = rules[y:y + hh, x:x + w]
+                box[labels[y:y + hh, x:x + w] == i] = 1
+        del short, near_h, labels
+    del u8, horiz, vert
+    rules = rules.astype(bool) | find_boxes(binary, ch)
+    if rules.any():
+        # Thick runs are solid shapes (filled boxes, bold bars), not rules.
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(rules), connectivity=8)
+        w, hh, area = stats[:, 2], stats[:, 3], stats[:, cv2.CC_STAT_AREA]
+        thin = area <= max_thickness * np.maximum(w, hh) * 1.5
+        thin[0] = False
+        rules = thin[labels]
+    return rules
+
+
+def find_boxes(binary: np.ndarray, char_height: float, coverage: float = 0.8) -> np.ndarray:
+    """Mask of box outlines and grids (comb fields) too short to be found as long rules.
+
+    A component at least 1.3 character heights in both directions whose ink
+    lies almost all on rows and columns that it spans end to end, closed on the
+    left and right and at the top or bottom, is a frame, not a glyph (no letter
+    is made only of full-width bars and full-height stems at its edges).
+    """
+    out = np.zeros(binary.shape, bool)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
+    big = np.nonzero((stats[:, 2] >= 1.3 * char_height) & (stats[:, 3] >= 1.3 * char_height))[0]
+    for i in big[big > 0]:
+        x, y, w, h = stats[i, :4]
+        comp = labels[y:y + h, x:x + w] == i
+        rows = comp.sum(axis=1) >= coverage * w
+        cols = comp.sum(axis=0) >= coverage * h
+        if rows.sum() < 2 or cols.sum() < 2:
+            continue
+        # A frame is closed at the sides: full columns near its left and right
+        # ends, and a full row near its top or bottom (a comb is open above).
+        # H (a full bar in the middle) and L (no right side) are letters.
+        qh, qw = max(1, h // 4), max(1, w // 4)
+        if not (cols[:qw].any() and cols[-qw:].any() and (rows[:qh].any() or rows[-qh:].any())):
+            continue
+        frame = comp & (rows[:, None] | cols[None, :])
+        if frame.sum() >= 0.8 * comp.sum():
+            out[y:y + h, x:x + w] |= comp
+    return out
