@@ -513,29 +513,55 @@ def segment(binary: np.ndarray, min_area: int = 2,
     return layout
 
 
+#: A glyph this close to the top or bottom row of a line image was cut by the crop.
+EDGE_ROWS = 2
+#: The main line's band, around its glyphs' median top and bottom, in shares of that height.
+BAND_MARGIN = 0.25
+
+
 def as_one_line(layout: Layout) -> Layout:
     """The page as a single text line (``--layout line``: a line image, a field, a cursive line).
 
     Every glyph of every segmented line joins one line, left to right, with
     words split again at its gaps: ascenders, descenders and marks that the
     segmenter put on lines of their own are read where they are. Pieces of the
-    lines above and below that a crop cut through (glyphs touching the top or
-    bottom edge whose centre lies outside the main line, the one with the most
-    ink) are left out: a field cut from a form rarely has clean margins.
+    lines above and below that a crop cut through are left out: components
+    whose centre lies outside the main line's band (the line with the most
+    ink; the median top and bottom of its glyphs' largest parts, widened by
+    :data:`BAND_MARGIN` of that height, so that descenders, commas and accents
+    stay) when they touch the top or bottom edge, or belong to another line
+    that does. A field cut from a form rarely has clean margins, the
+    descenders of the line above are seldom all on the edge row, and the
+    segmenter may have joined some of them to the main line's letters as marks.
     """
     lines = layout.lines
-    if len(lines) > 1:
-        height = layout.components.labels.shape[0]
-        main = max(lines, key=lambda line: sum((g.box[2] - g.box[0]) * (g.box[3] - g.box[1])
-                                               for g in line.glyphs))
-        top, bottom = main.box[1], main.box[3]
+    main = max(lines, key=lambda line: sum((g.box[2] - g.box[0]) * (g.box[3] - g.box[1])
+                                           for g in line.glyphs)) if lines else None
+    if main is not None and main.glyphs:
+        comp = layout.components
+        height = comp.labels.shape[0]
+        cores = comp.boxes[[max(g.parts, key=lambda i: comp.areas[i]) for g in main.glyphs]]
+        core_top, core_bottom = float(np.median(cores[:, 1])), float(np.median(cores[:, 3]))
+        margin = BAND_MARGIN * max(core_bottom - core_top, 1.0)
+        top, bottom = core_top - margin, core_bottom + margin
+        tops, bottoms = comp.boxes[:, 1], comp.boxes[:, 3]
+        at_edge = (tops <= EDGE_ROWS) | (bottoms >= height - EDGE_ROWS)
+        outside = ~((top <= (tops + bottoms) / 2) & ((tops + bottoms) / 2 <= bottom))
 
-        def cut_off(g: Glyph) -> bool:
-            at_edge = g.box[1] <= 0 or g.box[3] >= height
-            return at_edge and not top <= (g.box[1] + g.box[3]) / 2 <= bottom
+        def kept(line: LineLayout) -> list[Glyph]:
+            line_at_edge = line is not main and any(at_edge[i] for g in line.glyphs for i in g.parts)
+            glyphs = []
+            for g in line.glyphs:
+                parts = [i for i in g.parts if not ((line_at_edge or at_edge[i]) and outside[i])]
+                if len(parts) == len(g.parts):
+                    glyphs.append(g)
+                elif parts:
+                    b = comp.boxes[parts]
+                    glyphs.append(Glyph((int(b[:, 0].min()), int(b[:, 1].min()), int(b[:, 2].max()),
+                                         int(b[:, 3].max())), parts))
+            return glyphs
 
-        lines = [line if line is main else replace(line, words=[[g for g in line.glyphs if not cut_off(g)]])
-                 for line in lines]
+        lines = [replace(line, words=[kept(line)]) for line in lines]
     glyphs = sorted((g for line in lines for g in line.glyphs), key=lambda g: (g.box[0], g.box[1]))
     if not glyphs:
         return layout

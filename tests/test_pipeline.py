@@ -154,6 +154,19 @@ def test_layout_line_leaves_out_pieces_of_the_lines_a_crop_cut_through():
     assert all(g.box[1] > 0 and g.box[3] < 70 for g in line.glyphs)
 
 
+def test_layout_line_leaves_out_descenders_of_the_line_above_off_the_edge_row():
+    """The crop cut the line above just above its descenders: they start a row below the edge."""
+    from ocr.pipeline import analyse_page
+
+    img = np.full((60, 420), 255, np.uint8)
+    cv2.putText(img, "gyp qgy jpg", (10, 1), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)  # descenders only
+    img[:2] = 255  # one blank row at least above them
+    cv2.putText(img, "abc def", (10, 42), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    line = analyse_page(PageImage("field.png", 0, img), deskew=False, layout="line").layout.lines[0]
+    assert len(line.glyphs) == 6 and len(line.words) == 2
+    assert min(g.box[1] for g in line.glyphs) > 12
+
+
 def test_layout_word_and_block_modes():
     from ocr.pipeline import analyse_page
 

@@ -129,6 +129,25 @@ def test_small_print_is_not_median_filtered():
     assert result.binary[36:38].sum() >= 0.8 * 4 * 22
 
 
+def test_impulse_noise_on_small_print_is_removed_pixel_by_pixel():
+    # A fax: small print (2x2 i dots) with salt-and-pepper noise. A median over
+    # the page would erase the dots; only the noise pixels may change.
+    page = np.full((120, 300), 255, np.uint8)
+    for x in range(20, 280, 12):
+        page[40:52, x:x + 2] = 0
+        page[36:38, x:x + 2] = 0
+    noisy = page.copy()
+    rng = np.random.default_rng(1)
+    ys, xs = rng.integers(60, 120, 200), rng.integers(0, 300, 200)
+    noisy[ys, xs] = 0
+    assert pp.impulse_fraction(noisy) > 2e-4
+    result = pp.preprocess(noisy, deskew_pages=False)
+    assert result.binary[36:38].sum() >= 0.8 * 4 * 22
+    assert result.binary[60:].sum() <= 10  # the specks are gone
+    cleaned = pp.remove_impulses(noisy)
+    assert np.array_equal(cleaned[:60], page[:60])  # the print is untouched
+
+
 def test_impulse_fraction_finds_salt_and_pepper():
     page = text_page()
     assert pp.impulse_fraction(page) == 0.0

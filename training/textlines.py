@@ -63,6 +63,9 @@ DICT_DIR = Path("/usr/share/dict")
 RENDER_SIZES = (48, 64, 80)
 #: Cap heights (pixels) at scan resolution: log-uniform between these.
 CAP_RANGE = (6.0, 40.0)
+#: Shares of lines with a cut-off piece of a neighbouring line, and with a box side.
+NEIGHBOUR_SHARE = 0.3
+BOX_SIDE_SHARE = 0.08
 #: Legacy: heights of the capitals of :func:`render_line`'s direct renders.
 SIZES = np.arange(14, 52, 2)
 
@@ -188,6 +191,10 @@ def render_line(text: str, font_path: str | None, size: int, rng: np.random.Gene
         y = baseline + int(rng.uniform(0.05, 0.3) * cap_hi)
         t = max(1, int(rng.uniform(0.04, 0.1) * cap_hi))
         ink[min(y, ink.shape[0] - t):min(y, ink.shape[0] - t) + t, size // 3: ink.shape[1] - size // 3] = 255
+    if rng.random() < NEIGHBOUR_SHARE:  # a crop from a page cuts through the next lines
+        ink, baseline = _with_neighbour(ink, cap_hi, baseline, font_path, size, rng)
+    if rng.random() < BOX_SIDE_SHARE:  # the side of a field's box, left by rule removal
+        ink = _with_box_side(ink, cap_hi, baseline, size, rng)
     h, w = ink.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), float(rng.normal(0, 0.5)), 1.0)
     if rng.random() < 0.15:  # slanted print or a skewed scan head
@@ -212,6 +219,56 @@ def render_line(text: str, font_path: str | None, size: int, rng: np.random.Gene
     gray = _paper(small, rng)
     binary = remove_specks(_binarize(gray, rng))  # as preprocessing does
     return binary, cap_hi * factor
+
+
+def _with_neighbour(ink: np.ndarray, cap_hi: float, baseline: int, font_path: str | None, size: int,
+                    rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """The render with a cut-off piece of the line above or below it (unlabelled).
+
+    A line cropped from a form or a page by its words' boxes and a margin
+    keeps the descenders of the line above or the tops of the line below
+    (FUNSD's line crops: a third of them); the model learns to read the line
+    between them. Returns (ink, baseline row in it).
+    """
+    other, o_cap, o_base = _draw_text(random_text(rng, max_chars=40), font_path, size)
+    h, w = ink.shape
+    shift = int(rng.integers(-w // 3, w // 3 + 1))
+    row = np.zeros((other.shape[0], w), np.float32)
+    src, dst = max(0, -shift), max(0, shift)
+    n = min(other.shape[1] - src, w - dst)
+    if n > 0:
+        row[:, dst:dst + n] = other[:, src:src + n]
+    if rng.random() < 0.65:  # above: its lower part, from inside its x-height down
+        first = int(o_base - rng.uniform(0.1, 0.7) * o_cap)
+        piece = row[max(first, 0):]
+        top = int(round(baseline - cap_hi - rng.uniform(0.25, 0.8) * cap_hi - (o_base - first)))
+    else:  # below: its upper part, down to inside its x-height
+        cap_top = int(o_base - o_cap)
+        piece = row[:max(cap_top + int(rng.uniform(0.1, 0.6) * o_cap), 1)]
+        top = int(round(baseline + rng.uniform(0.3, 0.8) * cap_hi)) - cap_top
+    lo, hi = min(0, top), max(h, top + piece.shape[0])
+    canvas = np.zeros((hi - lo, w), np.float32)
+    canvas[-lo:-lo + h] = ink
+    window = canvas[top - lo:top - lo + piece.shape[0]]
+    np.maximum(window, piece[:window.shape[0]], out=window)
+    return canvas, baseline - lo
+
+
+def _with_box_side(ink: np.ndarray, cap_hi: float, baseline: int, size: int,
+                   rng: np.random.Generator) -> np.ndarray:
+    """A vertical bar before or after the text: a box side that rule removal kept (unlabelled)."""
+    cols = np.nonzero(ink.max(axis=0) > 0)[0]
+    if len(cols) == 0:
+        return ink
+    thick = max(1, int(rng.uniform(0.05, 0.12) * cap_hi))
+    gap = int(rng.uniform(0.15, 0.8) * cap_hi)
+    margin = gap + thick + 2
+    ink = np.pad(ink, ((0, 0), (margin, margin)))
+    x = cols[0] + margin - gap - thick if rng.random() < 0.5 else cols[-1] + margin + gap
+    y0 = max(0, int(baseline - rng.uniform(1.1, 1.6) * cap_hi))
+    y1 = min(ink.shape[0], int(baseline + rng.uniform(0.3, 0.7) * cap_hi))
+    ink[y0:y1, x:x + thick] = 255
+    return ink
 
 
 def _paper(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -55,3 +55,22 @@ def test_textline_dataset_is_the_same_on_any_number_of_processes():
     one = textline_dataset(10, charsets.CHARNET, seed=4, fonts=[], workers=1)
     two = textline_dataset(10, charsets.CHARNET, seed=4, fonts=[], workers=2)
     assert np.array_equal(one[0], two[0]) and one[2] == two[2]
+
+
+def test_a_neighbouring_line_piece_is_added_outside_the_line():
+    """Crops of real forms hold pieces of the lines above and below; the renders learn to ignore them."""
+    ink, cap, baseline = textlines._draw_text("Total", None, 48)
+    rows = np.nonzero(ink.max(axis=1) > 0)[0]
+    for seed in range(6):
+        out, new_baseline = textlines._with_neighbour(ink, cap, baseline, None, 48, np.random.default_rng(seed))
+        shift = new_baseline - baseline
+        assert np.array_equal(np.maximum(out[shift:shift + ink.shape[0]], ink), out[shift:shift + ink.shape[0]])
+        out_rows = np.nonzero(out.max(axis=1) > 0)[0] - shift
+        assert out_rows.min() < rows.min() or out_rows.max() > rows.max()  # ink beyond the line's own rows
+
+
+def test_a_box_side_is_a_bar_beside_the_text():
+    ink, cap, baseline = textlines._draw_text("Name", None, 48)
+    out = textlines._with_box_side(ink, cap, baseline, 48, np.random.default_rng(0))
+    tall = (out > 0).sum(axis=0) >= cap  # a column inked over more than a capital's height
+    assert tall.any() and out.shape[1] > ink.shape[1]
