@@ -1,20 +1,24 @@
 """Mixed print and handwriting: each line read by the recognizer that suits it.
 
-The print line model reads printed lines almost perfectly and handwriting
-badly; the glyph model is the other way round. The line model's own
-confidence tells them apart: its mean character confidence was above 0.98
-on 99% of the benchmark's printed lines and below 0.9 on 95% of the lines
-of pages composed from EMNIST/MNIST test glyphs (no line of either kind
-crossed 0.95). So every line is read by the line model first, and lines it
-is unsure of are read again, glyph by glyph, by the handwriting model, which
-is only loaded when a page needs it.
+The print line model reads print and not handwriting; the glyph model reads
+hand print (one blob per letter) and not the touching, broken glyphs of
+faxed print; the cursive line model reads joined-up writing and neither of
+the others. Each model's own mean character confidence tells them apart:
+every line is read by the print model first, and only the
+lines it is unsure of are read again by the cursive model, then by the glyph
+model, which are loaded only when a page needs them.
 
-Joined-up writing (cursive) is a third case: the glyph model cannot read
-it, since a word is one or two connected strokes, not one blob per letter.
-With a cursive line model in the pairing, each unsure line is also read by
-it, and it keeps the line when it read clearly more characters than the
-line has separate glyphs (:func:`looks_cursive`): hand print has about one
-glyph per character, cursive several characters per stroke.
+An unsure line is cursive when the cursive model is sure of it, or read
+clearly more characters than the line has separate glyphs
+(:func:`looks_cursive`: hand print has about one glyph per character,
+cursive several characters per stroke). Otherwise it is hand print when the
+glyph model is surer of it than the print model, by :data:`HAND_MARGIN`;
+else the print reading stays: a faxed form's line that the print model
+half-reads is still read better by it than glyph by glyph (FUNSD's unsure
+lines: 40% CER by the print model, 74% by the glyph model). The thresholds were chosen on
+tuning lines only (FUNSD dev line crops, pages composed from MNIST train and
+EMNIST ByClass test glyphs, Testaments validation writers; see
+bench/RESULTS.md), never on the benchmarks' test sets.
 """
 
 from __future__ import annotations
@@ -34,12 +38,23 @@ log = logging.getLogger(__name__)
 PRINT_MODEL = "textline"
 HAND_MODEL = "charnet"
 #: A line whose mean character confidence under the print model is below
-#: this is read again by the handwriting model.
-PRINT_CONFIDENCE = 0.95
+#: this is unsure: the cursive and glyph models read it too.
+PRINT_CONFIDENCE = 0.85
+#: An unsure line that the cursive model reads with at least this mean confidence is cursive.
+CURSIVE_CONFIDENCE = 0.6
+#: An unsure line that the glyph model reads with a mean confidence at least this much
+#: above the print model's is hand print.
+HAND_MARGIN = 0.05
 #: The cursive line model of the default pairing, or None when ``auto`` has none.
 CURSIVE_MODEL: str | None = "handline"
 #: Characters read per separate glyph above which a line is taken as joined-up writing.
 CURSIVE_CHARS_PER_GLYPH = 1.8
+
+
+def mean_confidence(words: Words) -> float:
+    """The mean confidence of a reading's characters (0 for an empty reading)."""
+    values = [c.confidence for word in words for c in word]
+    return sum(values) / len(values) if values else 0.0
 
 
 def looks_cursive(line: LineLayout, words: Words, chars_per_glyph: float = CURSIVE_CHARS_PER_GLYPH) -> bool:
@@ -65,8 +80,10 @@ class MixedRecognizer:
     """
 
     def __init__(self, printed, hand, threshold: float = PRINT_CONFIDENCE,
-                 name: str = "auto", cursive=None) -> None:
+                 name: str = "auto", cursive=None, cursive_confidence: float = CURSIVE_CONFIDENCE,
+                 hand_margin: float = HAND_MARGIN) -> None:
         self.printed, self.threshold, self.model_name = printed, threshold, name
+        self.cursive_confidence, self.hand_margin = cursive_confidence, hand_margin
         self._hand, self._make_hand = _reader_or_factory(hand)
         self._cursive, self._make_cursive = _reader_or_factory(cursive)
         self._lock = threading.Lock()
@@ -113,14 +130,17 @@ class MixedRecognizer:
             joined = cursive.recognize_lines(components, [lines[i] for i in unsure])
             left = []
             for i, words in zip(unsure, joined):
-                if looks_cursive(lines[i], words):
+                if mean_confidence(words) >= self.cursive_confidence or looks_cursive(lines[i], words):
                     results[i] = words
                 else:
                     left.append(i)
             log.debug("%d of %d lines read as cursive", len(unsure) - len(left), len(lines))
             unsure = left
         if unsure:
-            log.debug("%d of %d lines read as hand print", len(unsure), len(lines))
+            hand_read = 0
             for i, words in zip(unsure, self.hand.recognize_lines(components, [lines[i] for i in unsure])):
-                results[i] = words
+                if mean_confidence(words) >= ratings[i] + self.hand_margin:
+                    results[i] = words
+                    hand_read += 1
+            log.debug("%d of %d lines read as hand print", hand_read, len(lines))
         return results

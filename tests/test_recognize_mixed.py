@@ -52,21 +52,53 @@ def test_joined_up_lines_go_to_the_cursive_model_hand_print_to_the_glyph_model()
     cursive_line, print_line = line(2), line(5)  # "souvenir" in 2 strokes; "12345" in 5 glyphs
 
     class ById:
-        def __init__(self, texts):
-            self.texts, self.calls = texts, 0
+        def __init__(self, texts, confidence):
+            self.texts, self.confidence, self.calls = texts, confidence, 0
 
         def recognize_lines(self, components, lines):
             self.calls += 1
-            return [_line(self.texts[id(l)], 0.7) for l in lines]
+            return [_line(self.texts[id(l)], self.confidence) for l in lines]
 
     def rate(components, lines):
         return [_line("x", 0.5) for _ in lines], [0.5 for _ in lines]  # the print model is unsure of both
 
-    printed = ById({})
+    printed = ById({}, 0.5)
     printed.recognize_and_rate = rate
-    cursive = ById({id(cursive_line): "souvenir", id(print_line): "l2345"})
-    hand = ById({id(print_line): "12345", id(cursive_line): "sv"})
+    cursive = ById({id(cursive_line): "souvenir", id(print_line): "l2345"}, 0.45)  # unsure of both
+    hand = ById({id(print_line): "12345", id(cursive_line): "sv"}, 0.7)
     mixed = MixedRecognizer(printed, hand, threshold=0.95, cursive=lambda: cursive)
     out = mixed.recognize_lines(None, [cursive_line, print_line])
     assert ["".join(c.text for w in words for c in w) for words in out] == ["souvenir", "12345"]
     assert cursive.calls == 1 and hand.calls == 1
+
+
+def test_each_model_keeps_the_lines_it_is_sure_of():
+    """Cursive when the cursive model is sure; hand print when the glyph model is surer than the
+    print model; a line the print model half-reads and the others are less sure of stays print."""
+    from ocr.segment import Glyph, LineLayout
+
+    names = ["fax", "hand", "lost", "cursive"]
+    lines = [LineLayout((0, 0, 90, 10), [[Glyph((10 * k, 0, 10 * k + 9, 10), [k]) for k in range(9)]])
+             for _ in names]
+    name = {id(line): n for line, n in zip(lines, names)}
+
+    class Reads:
+        def __init__(self, readings):
+            self.readings, self.calls = readings, []
+
+        def recognize_lines(self, components, asked):
+            self.calls.append([name[id(l)] for l in asked])
+            return [_line(*self.readings[name[id(l)]]) for l in asked]
+
+        def recognize_and_rate(self, components, asked):
+            words = self.recognize_lines(components, asked)
+            return words, [line_confidence(w) for w in words]
+
+    printed = Reads({"fax": ("Tota1", 0.8), "hand": ("7l2", 0.8), "lost": ("x", 0.5), "cursive": ("sv", 0.5)})
+    cursive = Reads({"fax": ("Tofa", 0.3), "hand": ("tl", 0.3), "lost": ("x", 0.3), "cursive": ("souvenir", 0.8)})
+    hand = Reads({"fax": ("T0ta", 0.6), "hand": ("712", 0.95), "lost": ("y", 0.6)})
+    mixed = MixedRecognizer(printed, hand, threshold=0.85, cursive=cursive, cursive_confidence=0.6,
+                            hand_margin=0.05)
+    out = mixed.recognize_lines(None, lines)
+    assert ["".join(c.text for w in words for c in w) for words in out] == ["Tota1", "712", "y", "souvenir"]
+    assert hand.calls == [["fax", "hand", "lost"]]  # the cursive line is not read glyph by glyph
