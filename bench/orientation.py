@@ -37,7 +37,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from real_documents import ALL_SETS, documents  # noqa: E402
+from training.datasets.documents import ALL_SETS, documents  # noqa: E402
 
 from ocr.preprocess import preprocess  # noqa: E402
 

@@ -4,7 +4,7 @@ Sets (under --data-dir or $OCR_DATA_DIR):
 
 - ``pages/oldbooks`` (1-bit 300 dpi book scans), ``pages/docbank`` (two-column
   arXiv pages), ``pages/omnidocbench`` (modern pages): ``<stem>.png|jpg`` with
-  ``<stem>.gt.txt``. Metric: whitespace-flattened CER (:func:`flatten`), edit
+  ``<stem>.gt.txt``. Metric: whitespace-flattened CER (``documents.flatten``), edit
   distance over reference characters pooled over the set.
 - ``funsd`` (noisy forms, ~100 dpi): ``images/<id>.png`` with
   ``annotations/<id>.json``. Metrics: word-box CER (each annotated word against
@@ -16,7 +16,7 @@ boxes from the JSON result tree) and Tesseract (``tesseract IMG -``, default
 ``--psm 3``, ``OMP_THREAD_LIMIT=1``; FUNSD from its ``tsv`` output).
 
 Split: every document is ``dev`` or ``test`` by the SHA-1 of its file name
-(about 25% test, :func:`split_of`). The split is fixed here once: tune on
+(about 25% test, ``training.datasets.documents.document_split``). The split is fixed here once: tune on
 ``dev`` only; ``test`` is for reporting. ``--limit N`` takes the first N
 documents of each set in SHA-1 order (a spread over books, not the first
 book only).
@@ -29,16 +29,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,41 +44,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from ocr_vs_tesseract import measured, tesseract_batch  # noqa: E402
+from training.datasets.documents import ALL_SETS, documents, flatten  # noqa: E402
 from training.evaluate import edit_distance  # noqa: E402
 
-PAGE_SETS = ("oldbooks", "docbank", "omnidocbench")
-ALL_SETS = (*PAGE_SETS, "funsd")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
-#: Share of documents in the test split (by SHA-1 of the file name).
-TEST_SHARE = 0.25
 #: Margin around an annotated FUNSD word box inside which an engine word's centre counts.
 BOX_MARGIN = 3
-
-
-# ----------------------------------------------------------------- split
-def _digest(name: str) -> int:
-    return int(hashlib.sha1(name.encode("utf-8")).hexdigest(), 16)
-
-
-def split_of(name: str) -> str:
-    """``test`` for about :data:`TEST_SHARE` of file names, else ``dev``; never changes."""
-    return "test" if (_digest(name) % 1000) < TEST_SHARE * 1000 else "dev"
-
-
-# --------------------------------------------------------------- metrics
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-                         "\u00ab": '"', "\u00bb": '"',
-                         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-                         "\u2015": "-", "\u2212": "-", "\u00ad": "-"})
-
-
-def flatten(text: str) -> str:
-    """NFKC, curly quotes and dashes to ASCII, a hyphen ending a line joined to the next
-    line, all whitespace collapsed to single spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = re.sub(r"(?<=\w)-[ \t]*\r?\n\s*", "", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 @dataclass
@@ -133,21 +100,6 @@ def page_scores(refs: list[str], hyps: list[str]) -> dict:
 
 
 # ------------------------------------------------------------------ sets
-def documents(data_dir: Path, name: str, split: str, limit: int | None) -> list[tuple[Path, Path]]:
-    """(image, ground truth) pairs of a set in the split, in SHA-1 order, at most ``limit``."""
-    if name == "funsd":
-        folder = data_dir / "funsd"
-        pairs = [(img, folder / "annotations" / f"{img.stem}.json")
-                 for img in (folder / "images").glob("*.png")]
-    else:
-        folder = data_dir / "pages" / name
-        pairs = [(img, img.with_name(f"{img.stem}.gt.txt")) for img in folder.iterdir()
-                 if img.suffix.lower() in IMAGE_SUFFIXES]
-    pairs = [(i, g) for i, g in pairs if g.is_file() and (split == "all" or split_of(i.name) == split)]
-    pairs.sort(key=lambda p: _digest(p[0].name))
-    return pairs[:limit] if limit else pairs
-
-
 def funsd_truth(path: Path) -> list[Word]:
     form = json.loads(path.read_text(encoding="utf-8"))["form"]
     return [Word(w["text"], tuple(w["box"])) for entity in form for w in entity["words"] if w["text"].strip()]

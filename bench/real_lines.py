@@ -1,18 +1,17 @@
 """Benchmark line reading on real scanned print: FUNSD's annotated lines, ``ocr read`` against Tesseract.
 
 shared/ has no real single-line images, so this cuts them out of the FUNSD
-forms (~100 dpi faxes and photocopies): each annotated entity's words are
-grouped into lines (each word overlapping the line's median top and bottom by 60% of the
-shorter height; a line taller than 1.5 word heights is dropped), and
-a line is the union of its word boxes with a margin of a quarter of its height.
-The truth is the words joined by single spaces. Only lines of 2 to 80
-characters with at least one letter or digit are kept.
+forms (~100 dpi faxes and photocopies; ``training.datasets.documents.form_lines``):
+each annotated entity's words are grouped into lines, and a line is the
+union of its word boxes with a margin of a quarter of its height. The truth
+is the words joined by single spaces; lines of 2 to 80 characters with at
+least one letter or digit.
 
 Engines: ``ocr read --layout line`` (one process over all crops, ``--format
 json``) and Tesseract ``--psm 7`` (``OMP_THREAD_LIMIT=1``), in the same run.
 Metric: whitespace-flattened CER (``real_documents.flatten``) pooled over the
 lines, and the share of lines read exactly. Lines are ``dev`` or ``test`` by
-the form they come from (``real_documents.split_of``: the same split as the
+the form they come from (``documents.document_split``: the same split as the
 page benchmark). Tune on ``dev`` only.
 
 Usage::
@@ -28,73 +27,27 @@ import json
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from ocr_vs_tesseract import tesseract_batch  # noqa: E402
-from real_documents import documents, flatten, ours  # noqa: E402
+from real_documents import ours  # noqa: E402
 from ocr.paths import env_data_dir  # noqa: E402
+from training.datasets.documents import FormLine, documents, flatten, form_lines, line_crop  # noqa: E402
 from training.evaluate import edit_distance  # noqa: E402
 
-MIN_CHARS, MAX_CHARS = 2, 80
 
-
-@dataclass
-class LineCrop:
-    form: str
-    text: str
-    box: tuple[int, int, int, int]
-
-
-def form_lines(annotation: Path) -> list[LineCrop]:
-    """The single-line pieces of a form's entities: words grouped by their vertical centre."""
-    out = []
-    for entity in json.loads(annotation.read_text(encoding="utf-8"))["form"]:
-        words = [w for w in entity["words"] if w["text"].strip()]
-        words.sort(key=lambda w: (w["box"][1] + w["box"][3]) / 2)
-        rows: list[list[dict]] = []
-        for w in words:
-            y0, y1 = w["box"][1], w["box"][3]
-            if rows:
-                last = rows[-1]
-                ly0 = np.median([v["box"][1] for v in last])
-                ly1 = np.median([v["box"][3] for v in last])
-                overlap = min(y1, ly1) - max(y0, ly0)
-                if overlap >= 0.6 * min(y1 - y0, ly1 - ly0):
-                    last.append(w)
-                    continue
-            rows.append([w])
-        for row in rows:
-            row.sort(key=lambda w: w["box"][0])
-            text = flatten(" ".join(w["text"] for w in row))
-            if not (MIN_CHARS <= len(text) <= MAX_CHARS) or not any(c.isalnum() for c in text):
-                continue
-            x0 = min(w["box"][0] for w in row)
-            y0 = min(w["box"][1] for w in row)
-            x1 = max(w["box"][2] for w in row)
-            y1 = max(w["box"][3] for w in row)
-            # A row whose union is much taller than its words spans two text lines.
-            if y1 - y0 > 1.5 * np.median([w["box"][3] - w["box"][1] for w in row]):
-                continue
-            out.append(LineCrop(annotation.stem, text, (x0, y0, x1, y1)))
-    return out
-
-
-def cut_lines(data_dir: Path, split: str, limit: int | None, work: Path) -> list[tuple[Path, LineCrop]]:
+def cut_lines(data_dir: Path, split: str, limit: int | None, work: Path) -> list[tuple[Path, FormLine]]:
     """Write each line crop of the split's forms as a PNG; returns (path, line) pairs."""
     out = []
-    for image_path, annotation in documents(data_dir, "funsd", split, None):
+    for image_path, annotation in documents(data_dir, "funsd", split):
         image = cv2.imread(str(image_path), cv2.IMREAD_GRAYSCALE)
         for k, line in enumerate(form_lines(annotation)):
-            x0, y0, x1, y1 = line.box
-            m = max(2, (y1 - y0) // 4)
-            crop = image[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m]
+            crop = line_crop(image, line)
             if crop.size == 0:
                 continue
             path = work / f"{image_path.stem}_{k:03d}.png"

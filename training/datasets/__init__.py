@@ -5,6 +5,7 @@
 - :mod:`.download`: ``ocr data download`` (HTTPS, SHA-256, user cache); nothing else downloads;
 - :mod:`.orand`: ORAND-CAR-A cheque amounts;
 - :mod:`.handwriting`: real cursive lines (Testaments de Poilus), split by writer;
+- :mod:`.documents`: real scanned pages and FUNSD forms, split by document, and FUNSD's lines;
 - :mod:`.glyph_folders`: the user's ``DIR/<label>/*.png`` folders;
 - :mod:`.dedup`: pixel-identical images across datasets;
 - :mod:`.textfiles`: transcripts (``.gt.txt``) and label tables, UTF-8 checked.

@@ -153,6 +153,7 @@ class FolderSpec(DatasetSpec):
 ORAND_FOLDER = "orand-car-a"
 SIGN_DATA = "sign-data"
 TESTAMENTS = "testaments-de-poilus"
+FUNSD = "funsd"
 
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
@@ -175,6 +176,9 @@ DATASETS: dict[str, DatasetSpec] = {
                    marker="gt.tsv"),
         FolderSpec(SIGN_DATA, "signatures/sign_data_sigcomp2011",
                    "SigComp 2011 signatures, sign_data layout (ocr train signature)"),
+        FolderSpec(FUNSD, "funsd", "FUNSD: noisy scanned forms (~100 dpi faxes and photocopies; "
+                   "images/ + annotations/ of words with boxes), for evaluation only",
+                   marker="annotations"),
         FolderSpec(TESTAMENTS, "handwriting/testaments-de-poilus",
                    "Testaments de Poilus: 2,757 real French cursive lines of 125 writers "
                    "(lines.tsv + line images), split by writer", marker="lines.tsv"),
