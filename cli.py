@@ -336,7 +336,8 @@ def train_handline(**options) -> None:
 @click.argument("glyphs", type=click.Path(file_okay=False))
 @click.option("--base", default="charnet", show_default=True,
               help="Model to start from: charnet, lenet, a line model (digitline, textline, handline: GLYPHS is "
-                   "then a folder of line images with .gt.txt transcripts) or a .keras path (never modified).")
+                   "then a folder of line images with .gt.txt transcripts, or of pages with PAGE / ALTO XML) "
+                   "or a .keras path (never modified).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .keras file.")
 # Defaults come from training.config.FinetuneConfig, which is what bench/custom_glyphs.py measures.
 @click.option("--epochs", type=click.IntRange(1), default=default(FinetuneConfig, "epochs"), show_default=True)
@@ -360,7 +361,9 @@ def train_glyphs(**options) -> None:
     """Teach a model the glyphs in GLYPHS/<label>/*.png (new classes or adaptation).
 
     With a line model as --base, adapt it to the line images in GLYPHS that
-    have a NAME.gt.txt transcript beside them.
+    have a NAME.gt.txt transcript beside them, and to the lines of the pages
+    that have a PAGE or ALTO XML file beside them (line polygons and their
+    text, as eScriptorium, Transkribus and kraken export them).
 
     \b
     Examples:

@@ -2,7 +2,9 @@
 
 The samples are line images with their transcripts beside them
 (``line.png`` + ``line.gt.txt``, the tesstrain / kraken / Calamari
-convention). Each image goes through the same preprocessing and
+convention), or page images with PAGE or ALTO XML beside them (line polygons
+and transcriptions, as eScriptorium, Transkribus and kraken export them;
+:mod:`training.datasets.page_xml`). Each image goes through the same preprocessing and
 segmentation as ``ocr read``, so the model is tuned on exactly what it will
 be given when reading. Synthetic lines of the base model's own training
 recipe are mixed in (rehearsal), so what it could read before is kept.
@@ -68,37 +70,69 @@ def whole_line_mask(analysis) -> tuple[np.ndarray, float] | None:
     return mask, float(np.median([l.height for l in layout.lines]))
 
 
+def _line_sources(root: Path) -> list[tuple[str, str, object]]:
+    """(name, raw transcript, function giving the line's PageImage) for every line of ``root``:
+    line images with a ``.gt.txt`` beside them, and the lines of PAGE / ALTO XML pages."""
+    from ocr.io import PageImage, load
+    from ocr.preprocess import to_gray
+    from training.datasets.page_xml import cut_line, read_xml_lines, xml_image
+
+    sources: list[tuple[str, str, object]] = []
+    for path in sorted(p for p in root.iterdir() if p.suffix.lower() in GLYPH_SUFFIXES
+                       and transcript_for(p).is_file()):
+        sources.append((str(path), "".join(read_transcript(transcript_for(path))),
+                        lambda path=path: load(str(path))[0]))
+    for xml in sorted(p for p in root.iterdir() if p.suffix.lower() == ".xml"):
+        named, lines = read_xml_lines(xml)
+        image_path = xml_image(xml, named, GLYPH_SUFFIXES)
+        if image_path is None:
+            log.warning("%s: its page image (%s) is not in %s; skipped", xml, named or xml.stem, root)
+            continue
+        pages: dict[str, np.ndarray] = {}
+
+        def cut(polygon, name, image_path=image_path, pages=pages):
+            if "gray" not in pages:  # each page is decoded once, when its first line is needed
+                pages["gray"] = to_gray(load(str(image_path))[0].image)
+            return PageImage(name, 0, cut_line(pages["gray"], polygon))
+
+        for k, line in enumerate(lines, start=1):
+            name = f"{xml}#{k}"
+            sources.append((name, line.text, lambda polygon=line.polygon, name=name: cut(polygon, name)))
+    return sources
+
+
 def load_line_folder(folder: str | os.PathLike, labels: str, height: int = LINE_HEIGHT) -> LineSamples:
-    """Read ``folder``'s line images that have a ``.gt.txt`` beside them, as model inputs
-    ``height`` rows high. A model that reads word spaces keeps them in the transcripts
-    (single spaces); for the others, segmentation places them and they are dropped."""
-    from ocr.io import load
+    """Read ``folder``'s lines as model inputs ``height`` rows high: line images that have a
+    ``.gt.txt`` beside them, and pages with PAGE or ALTO XML (line polygons and their text, as
+    eScriptorium, Transkribus and kraken export them), cut along each polygon. A model that
+    reads word spaces keeps them in the transcripts (single spaces); for the others,
+    segmentation places them and they are dropped."""
     from ocr.pipeline import analyse_page
 
     root = Path(folder)
     if not root.is_dir():
         raise DataError(f"line folder {root} does not exist")
-    files = sorted(p for p in root.iterdir() if p.suffix.lower() in GLYPH_SUFFIXES
-                   and transcript_for(p).is_file())
-    if not files:
+    sources = _line_sources(root)
+    if not sources:
         raise DataError(f"{root} has no line images with a .gt.txt transcript beside them "
-                        "(line.png + line.gt.txt)")
+                        "(line.png + line.gt.txt) and no PAGE or ALTO XML pages (page.png + page.xml)")
     joiner = " " if " " in labels else ""
-    transcripts = [joiner.join("".join(read_transcript(transcript_for(p))).split()) for p in files]
+    transcripts = [joiner.join(text.split()) for _, text, _ in sources]
     unknown = set("".join(transcripts)) - set(labels)
     if unknown:
         raise DataError(f"transcripts in {root} use characters the model cannot output: "
                         f"{''.join(sorted(unknown))!r}; a line model learns new characters only "
                         "by retraining (ocr train)")
     images, texts, paths = [], [], []
-    for path, text in zip(files, transcripts):
-        ink = whole_line_mask(analyse_page(load(str(path))[0]))
+    for (name, _, page), text in zip(sources, transcripts):
+        page = page()
+        ink = whole_line_mask(analyse_page(page)) if page.image.size else None
         if not text or ink is None:
-            log.warning("%s: no ink or an empty transcript; skipped", path)
+            log.warning("%s: no ink or an empty transcript; skipped", name)
             continue
         images.append(to_line_input(ink[0], line_height=ink[1], height=height).image)
         texts.append(text[:MAX_LENGTH])
-        paths.append(str(path))
+        paths.append(name)
     if not images:
         raise DataError(f"no usable line in {root}")
     return LineSamples(images, texts, paths)

@@ -95,3 +95,29 @@ def test_rehearsal_lines_come_from_the_base_models_training_data(tmp_path, line_
     assert result.exit_code == 0, result.output
     lineage = read_metadata(out)["lineage"][-1]
     assert lineage["user_lines"] == 6 and lineage["rehearsal_lines"] == 6
+
+
+@pytest.mark.slow
+def test_adapt_line_model_on_a_page_xml_page_through_the_cli(tmp_path, line_base):
+    """A transcribed page as an HTR tool exports it: page.png + PAGE XML with line polygons."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    page = np.full((60 * 8, 400), 255, np.uint8)
+    lines = []
+    rng = np.random.default_rng(3)
+    for k in range(8):
+        text = "".join(str(d) for d in rng.integers(0, 10, 5))
+        cv2.putText(page, text, (10, 60 * k + 45), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 0, 3)
+        y0, y1 = 60 * k + 5, 60 * k + 55
+        lines.append(f'<TextLine id="l{k}"><Coords points="5,{y0} 390,{y0} 390,{y1} 5,{y1}"/>'
+                     f"<TextEquiv><Unicode>{text}</Unicode></TextEquiv></TextLine>")
+    cv2.imwrite(str(folder / "page.png"), page)
+    (folder / "page.xml").write_text(
+        '<PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15">'
+        f'<Page imageFilename="page.png"><TextRegion id="r">{"".join(lines)}</TextRegion></Page></PcGts>')
+    out = tmp_path / "adapted.keras"
+    result = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "1",
+                 "--batch-size", "4", "--replay-per-class", "0", "--holdout", "0.25")
+    assert result.exit_code == 0, result.output
+    assert "held-out CER on 2 lines" in result.output
+    assert read_metadata(out)["lineage"][-1]["user_lines"] == 6
