@@ -21,9 +21,17 @@ Engines, each over the same line images:
 Metrics: CER (edit distance over reference characters, whitespace runs
 collapsed) and WER, pooled over the lines.
 
+``--pages``: paragraphs. shared/ has no handwritten pages, so each page of a
+will is put back together from its line images (in order, at least three),
+stacked ``--overlap`` pixels closer than their 80-row crops so that
+ascenders and descenders of neighbouring lines touch, each shifted left or
+right at random; ``ocr read`` (segmentation finds the lines) and Tesseract
+(``--psm 6``) read the page, scored on the page's text.
+
 Usage::
 
     OCR_DATA_DIR=../shared/data python bench/handwriting.py --split test
+    OCR_DATA_DIR=../shared/data python bench/handwriting.py --split test --pages
 """
 
 from __future__ import annotations
@@ -52,6 +60,36 @@ def line_model_reads(model: str, split: str, data_dir, limit: int | None) -> lis
     return read_handwritten_lines(loaded.net, loaded.labels, data_dir, split, limit)[1]
 
 
+def compose_pages(lines, work: Path, overlap: int, seed: int = 0) -> tuple[list[Path], list[str]]:
+    """Pages of a will rebuilt from their line images, lines ``overlap`` rows closer than their crops."""
+    import cv2
+    import numpy as np
+
+    by_page: dict[str, list] = {}
+    for ln in lines:
+        by_page.setdefault(ln.page, []).append(ln)
+    rng = np.random.default_rng(seed)
+    images, truths = [], []
+    for k, (page, group) in enumerate(sorted(by_page.items())):
+        if len(group) < 3:
+            continue
+        crops = [cv2.imread(str(ln.path), cv2.IMREAD_GRAYSCALE) for ln in group]
+        shifts = [int(rng.integers(0, 40)) for _ in crops]
+        width = max(c.shape[1] + s for c, s in zip(crops, shifts)) + 40
+        pitch = [c.shape[0] - overlap for c in crops]
+        canvas = np.full((sum(pitch) + overlap + 40, width), 255, np.uint8)
+        y = 20
+        for crop, shift, step in zip(crops, shifts, pitch):
+            region = canvas[y:y + crop.shape[0], 20 + shift:20 + shift + crop.shape[1]]
+            np.minimum(region, crop, out=region)  # darker wins where the lines touch
+            y += step
+        path = work / f"page_{k:03d}.png"
+        cv2.imwrite(str(path), canvas)
+        images.append(path)
+        truths.append("\n".join(ln.text for ln in group))
+    return images, truths
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="Data folder (default: $OCR_DATA_DIR).")
@@ -61,6 +99,8 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-tesseract", action="store_true")
     parser.add_argument("--skip-default", action="store_true", help="Skip ocr read's default model.")
     parser.add_argument("--json", help="Also write the results and the first mistakes here.")
+    parser.add_argument("--pages", action="store_true", help="Also read the wills' pages rebuilt from their lines.")
+    parser.add_argument("--overlap", type=int, default=16, help="Rows each line of a rebuilt page overlaps the last.")
     args = parser.parse_args(argv)
 
     from ocr.paths import env_data_dir
@@ -93,14 +133,33 @@ def main(argv=None) -> int:
             rows.append(("Tesseract `--psm 7 -l fra+eng`", *cer_wer(refs, hyps), secs))
             samples["tesseract"] = hyps
 
+        page_rows = []
+        if args.pages:
+            page_images, page_refs = compose_pages(lines, work, args.overlap)
+            for model in [m for m in args.models.split(",") if m] + ([] if args.skip_default else [None]):
+                pages, secs, _ = ours(page_images, work, ["--model", model] if model else [])
+                hyps = [p["text"] if p else "" for p in pages]
+                name = f"`ocr read --model {model}`" if model else "`ocr read` (default model)"
+                page_rows.append((name, *cer_wer(page_refs, hyps), secs))
+            if not args.skip_tesseract and shutil.which("tesseract"):
+                hyps, secs, _ = tesseract_batch(page_images, work, psm=6, lang="fra+eng")
+                page_rows.append(("Tesseract `--psm 6 -l fra+eng`", *cer_wer(page_refs, hyps), secs))
+
     print(f"Testaments de Poilus, {args.split} writers: {len(lines)} lines of {writers} writers\n")
     print("| engine | CER | WER | seconds |")
     print("| --- | ---: | ---: | ---: |")
     for name, cer, wer, secs in rows:
         print(f"| {name} | {cer:.2%} | {wer:.2%} | {'' if secs is None else f'{secs:.1f}'} |")
+    if page_rows:
+        print(f"\nPages rebuilt from the lines ({len(page_images)} pages, lines overlapping by {args.overlap} rows):\n")
+        print("| engine | CER | WER | seconds |")
+        print("| --- | ---: | ---: | ---: |")
+        for name, cer, wer, secs in page_rows:
+            print(f"| {name} | {cer:.2%} | {wer:.2%} | {secs:.1f} |")
     if args.json:
         out = {"split": args.split, "lines": len(lines), "writers": writers,
                "rows": [{"engine": n, "cer": c, "wer": w, "seconds": s} for n, c, w, s in rows],
+               "page_rows": [{"engine": n, "cer": c, "wer": w, "seconds": s} for n, c, w, s in page_rows],
                "examples": [{"truth": r, **{k: v[i] for k, v in samples.items()}}
                             for i, r in enumerate(refs[:40])]}
         Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")

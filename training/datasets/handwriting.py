@@ -48,6 +48,7 @@ class HandwrittenLine:
     path: Path
     writer: str
     text: str
+    page: str = ""  # the page of the will the line was cut from
 
 
 def handwriting_folder(data_dir: str | os.PathLike | None = None) -> Path:
@@ -64,7 +65,7 @@ def handwritten_lines(data_dir: str | os.PathLike | None = None, split: str = "a
     bad = [r for r in rows if len(r) < 4]
     if bad:
         raise DataError(f"{table}: {len(bad)} rows lack the columns image, writer, page, text")
-    lines = [HandwrittenLine(table.parent / r[0], r[1], normalize_transcript(r[3])) for r in rows]
+    lines = [HandwrittenLine(table.parent / r[0], r[1], normalize_transcript(r[3]), r[2]) for r in rows]
     lines = [ln for ln in lines if ln.text and (split == "all" or writer_split(ln.writer) == split)]
     missing = [ln.path for ln in lines if not ln.path.is_file()]
     if missing:
