@@ -59,9 +59,43 @@ def gray_percentiles(gray: np.ndarray, q: tuple[float, ...]) -> tuple[int, ...]:
 
 
 def is_uniform(gray: np.ndarray, min_range: int = 24) -> bool:
-    """True for a blank page: no pixel differs much from the rest."""
+    """True for a blank page: no pixel differs much from the rest.
+
+    Most pages say so by their 0.5-99.5 percentile range. A page that holds
+    a single word or a page number (0.02% of its pixels) lies beyond those
+    percentiles: it is blank only if the extremes of a copy with its impulse
+    noise removed and its sensor noise averaged (3x3 box) stay near the paper too.
+    """
+    if not is_sparse(gray, min_range):
+        return False
+    paper = gray_percentiles(gray, (50,))[0]
+    smooth = cv2.blur(remove_impulses(gray), (3, 3))
+    return paper - int(smooth.min()) < 2 * min_range and int(smooth.max()) - paper < 2 * min_range
+
+
+def is_sparse(gray: np.ndarray, min_range: int = 24) -> bool:
+    """True when 99% of the page is within ``min_range`` grey levels: paper, and at most a little ink."""
     lo, hi = gray_percentiles(gray, (0.5, 99.5))
     return hi - lo < min_range
+
+
+#: A sparse page needs one ink component at least this large (pixels) to hold text.
+MIN_GLYPH_AREA = 16
+
+
+def keep_contrasted(binary: np.ndarray, gray: np.ndarray, level: int) -> np.ndarray:
+    """The ink components of ``binary`` that have a pixel darker than ``level`` in ``gray``.
+
+    On a page that is nearly all paper, a global threshold splits the paper's
+    own grain (the ink is too rare to shape the histogram); the grain's
+    pieces are only a few levels darker than the paper, the word's strokes
+    are much darker.
+    """
+    n, labels = cv2.connectedComponents(as_u8(binary), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[(gray < level) & binary])] = True
+    keep[0] = False
+    return keep[labels]
 
 
 def is_inverted(gray: np.ndarray, contrast: int = 30) -> bool:
@@ -447,6 +481,10 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
         del smooth
     binary, method = binarize(gray, binarization)
     binary = remove_specks(binary, 3)
+    if is_sparse(gray):  # a word on an empty page: the paper's grain is no ink, nor is a lone speck
+        binary = keep_contrasted(binary, gray, gray_percentiles(gray, (50,))[0] - 24)
+        if not remove_specks(binary, MIN_GLYPH_AREA).any():
+            binary[:] = False
     angle = 0.0
     orientation = 0
     char_height = text_height(binary) if deskew_pages or remove_lines else 0.0

@@ -105,6 +105,28 @@ def test_blank_pages():
     assert pp.preprocess(np.zeros((50, 50), np.uint8)).blank
 
 
+def test_a_single_word_on_a_large_page_is_not_blank():
+    # 0.02% of the pixels: beyond the percentiles that find most blank pages.
+    page = np.full((2000, 1500), 255, np.uint8)
+    cv2.putText(page, "Total 12", (100, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    assert (page < 128).mean() < 0.001
+    result = pp.preprocess(page, deskew_pages=False)
+    assert not result.blank and result.binary.sum() >= 0.8 * (page < 128).sum()
+    rng = np.random.default_rng(0)
+    grainy = np.clip(page.astype(float) - 20 + rng.normal(0, 4, page.shape), 0, 255).astype(np.uint8)
+    result = pp.preprocess(grainy, deskew_pages=False)
+    assert not result.blank
+    assert result.binary.sum() <= 1.5 * (page < 128).sum()  # the word, not the paper's grain
+
+
+def test_grainy_paper_with_a_speck_is_blank():
+    rng = np.random.default_rng(1)
+    page = np.clip(235 + rng.normal(0, 4, (1200, 900)), 0, 255).astype(np.uint8)
+    assert pp.preprocess(page, deskew_pages=False).blank
+    page[50:52, 50:52] = 0  # a speck of dust is not text
+    assert pp.preprocess(page, deskew_pages=False).blank
+
+
 def test_denoise_removes_salt_and_pepper():
     page = text_page()
     noisy = page.copy()
