@@ -74,8 +74,9 @@ def is_uniform(gray: np.ndarray, min_range: int = 24) -> bool:
 
 
 def is_sparse(gray: np.ndarray, min_range: int = 24) -> bool:
-    """True when 99% of the page is within ``min_range`` grey levels: paper, and at most a little ink."""
-    lo, hi = gray_percentiles(gray, (0.5, 99.5))
+    """True when 99% of the page is within ``min_range`` grey levels of each other once the
+    paper's grain is averaged (3x3 box): paper, and at most a little ink."""
+    lo, hi = gray_percentiles(cv2.blur(gray, (3, 3)), (0.5, 99.5))
     return hi - lo < min_range
 
 
@@ -84,7 +85,8 @@ MIN_GLYPH_AREA = 16
 
 
 def keep_contrasted(binary: np.ndarray, gray: np.ndarray, level: int) -> np.ndarray:
-    """The ink components of ``binary`` that have a pixel darker than ``level`` in ``gray``.
+    """The ink components of ``binary`` that have a pixel darker than ``level`` in ``gray``
+    with its grain averaged (3x3 box).
 
     On a page that is nearly all paper, a global threshold splits the paper's
     own grain (the ink is too rare to shape the histogram); the grain's
@@ -93,7 +95,7 @@ def keep_contrasted(binary: np.ndarray, gray: np.ndarray, level: int) -> np.ndar
     """
     n, labels = cv2.connectedComponents(as_u8(binary), connectivity=8)
     keep = np.zeros(n, bool)
-    keep[np.unique(labels[(gray < level) & binary])] = True
+    keep[np.unique(labels[(cv2.blur(gray, (3, 3)) < level) & binary])] = True
     keep[0] = False
     return keep[labels]
 

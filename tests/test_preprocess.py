@@ -125,6 +125,9 @@ def test_grainy_paper_with_a_speck_is_blank():
     assert pp.preprocess(page, deskew_pages=False).blank
     page[50:52, 50:52] = 0  # a speck of dust is not text
     assert pp.preprocess(page, deskew_pages=False).blank
+    coarse = np.clip(235 + rng.normal(0, 6, page.shape), 0, 255).astype(np.uint8)  # coarser grain
+    coarse[rng.random(page.shape) < 0.001] = 0  # and scattered impulse noise
+    assert pp.preprocess(coarse, deskew_pages=False).blank
 
 
 def test_denoise_removes_salt_and_pepper():
