@@ -84,18 +84,18 @@ def is_sparse(gray: np.ndarray, min_range: int = 24) -> bool:
 MIN_GLYPH_AREA = 16
 
 
-def keep_contrasted(binary: np.ndarray, gray: np.ndarray, level: int) -> np.ndarray:
-    """The ink components of ``binary`` that have a pixel darker than ``level`` in ``gray``
-    with its grain averaged (3x3 box).
+def keep_contrasted(binary: np.ndarray, gray: np.ndarray, level: int, min_pixels: int = 16) -> np.ndarray:
+    """The ink components of ``binary`` with at least ``min_pixels`` pixels darker than
+    ``level`` in ``gray`` with its grain averaged (3x3 box).
 
     On a page that is nearly all paper, a global threshold splits the paper's
     own grain (the ink is too rare to shape the histogram); the grain's
-    pieces are only a few levels darker than the paper, the word's strokes
-    are much darker.
+    pieces are only a few levels darker than the paper (or hold a stray pair
+    of impulse pixels), the word's strokes are much darker over their length.
     """
     n, labels = cv2.connectedComponents(as_u8(binary), connectivity=8)
-    keep = np.zeros(n, bool)
-    keep[np.unique(labels[(cv2.blur(gray, (3, 3)) < level) & binary])] = True
+    dark = np.bincount(labels[(cv2.blur(gray, (3, 3)) < level) & binary], minlength=n)
+    keep = dark >= min_pixels
     keep[0] = False
     return keep[labels]
 
