@@ -39,7 +39,7 @@ PRINT_MODEL = "textline"
 HAND_MODEL = "charnet"
 #: A line whose mean character confidence under the print model is below
 #: this is unsure: the cursive and glyph models read it too.
-PRINT_CONFIDENCE = 0.85
+PRINT_CONFIDENCE = 0.90
 #: An unsure line that the cursive model reads with at least this mean confidence is cursive.
 CURSIVE_CONFIDENCE = 0.6
 #: An unsure line that the glyph model reads with a mean confidence at least this much
