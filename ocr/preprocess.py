@@ -58,7 +58,18 @@ def gray_percentiles(gray: np.ndarray, q: tuple[float, ...]) -> tuple[int, ...]:
     return tuple(int(np.searchsorted(cum, p / 100.0 * gray.size)) for p in q)
 
 
-def is_uniform(gray: np.ndarray, min_range: int = 24) -> bool:
+#: Grey levels by which ink stands out from the paper, on blank and sparse pages.
+PAPER_CONTRAST = 24
+#: On a sparse page, an ink component needs this many such pixels to be part of a glyph.
+MIN_GLYPH_AREA = 16
+
+
+def _spread(gray: np.ndarray) -> int:
+    lo, hi = gray_percentiles(gray, (0.5, 99.5))
+    return hi - lo
+
+
+def is_uniform(gray: np.ndarray, min_range: int = PAPER_CONTRAST) -> bool:
     """True for a blank page: no pixel differs much from the rest.
 
     Most pages say so by their 0.5-99.5 percentile range. A page that holds
@@ -73,29 +84,29 @@ def is_uniform(gray: np.ndarray, min_range: int = 24) -> bool:
     return paper - int(smooth.min()) < 2 * min_range and int(smooth.max()) - paper < 2 * min_range
 
 
-def is_sparse(gray: np.ndarray, min_range: int = 24) -> bool:
+def is_sparse(gray: np.ndarray, min_range: int = PAPER_CONTRAST) -> bool:
     """True when 99% of the page is within ``min_range`` grey levels of each other once the
     paper's grain is averaged (3x3 box): paper, and at most a little ink."""
-    lo, hi = gray_percentiles(cv2.blur(gray, (3, 3)), (0.5, 99.5))
-    return hi - lo < min_range
+    return _spread(cv2.blur(gray, (3, 3))) < min_range
 
 
-#: A sparse page needs one ink component at least this large (pixels) to hold text.
-MIN_GLYPH_AREA = 16
-
-
-def keep_contrasted(binary: np.ndarray, gray: np.ndarray, level: int, min_pixels: int = 16) -> np.ndarray:
-    """The ink components of ``binary`` with at least ``min_pixels`` pixels darker than
-    ``level`` in ``gray`` with its grain averaged (3x3 box).
+def drop_paper_grain(binary: np.ndarray, gray: np.ndarray, contrast: int = PAPER_CONTRAST) -> np.ndarray:
+    """On a sparse page (:func:`is_sparse`), the ink components of ``binary`` with at least
+    :data:`MIN_GLYPH_AREA` pixels ``contrast`` darker than the paper once its grain is
+    averaged (3x3 box); on other pages ``binary`` as it is.
 
     On a page that is nearly all paper, a global threshold splits the paper's
     own grain (the ink is too rare to shape the histogram); the grain's
     pieces are only a few levels darker than the paper (or hold a stray pair
-    of impulse pixels), the word's strokes are much darker over their length.
+    of impulse pixels), a word's strokes are much darker over their length,
+    and a lone speck of dust has too few pixels.
     """
+    smooth = cv2.blur(gray, (3, 3))
+    if _spread(smooth) >= contrast:
+        return binary
+    level = gray_percentiles(smooth, (50,))[0] - contrast
     n, labels = cv2.connectedComponents(as_u8(binary), connectivity=8)
-    dark = np.bincount(labels[(cv2.blur(gray, (3, 3)) < level) & binary], minlength=n)
-    keep = dark >= min_pixels
+    keep = np.bincount(labels[(smooth < level) & binary], minlength=n) >= MIN_GLYPH_AREA
     keep[0] = False
     return keep[labels]
 
@@ -482,11 +493,7 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
             gray = remove_impulses(gray)
         del smooth
     binary, method = binarize(gray, binarization)
-    binary = remove_specks(binary, 3)
-    if is_sparse(gray):  # a word on an empty page: the paper's grain is no ink, nor is a lone speck
-        binary = keep_contrasted(binary, gray, gray_percentiles(gray, (50,))[0] - 24)
-        if not remove_specks(binary, MIN_GLYPH_AREA).any():
-            binary[:] = False
+    binary = drop_paper_grain(remove_specks(binary, 3), gray)
     angle = 0.0
     orientation = 0
     char_height = text_height(binary) if deskew_pages or remove_lines else 0.0

@@ -276,6 +276,12 @@ def _roots(target: np.ndarray) -> list[int]:
     return out
 
 
+def glyph_of(boxes: np.ndarray, parts: list[int]) -> Glyph:
+    """The glyph made of components ``parts``, boxed around them all."""
+    b = boxes[parts]
+    return Glyph((int(b[:, 0].min()), int(b[:, 1].min()), int(b[:, 2].max()), int(b[:, 3].max())), parts)
+
+
 def merge_parts(boxes: np.ndarray, comps: list[int], line_height: float) -> list[Glyph]:
     """Merge the components of one line into glyphs, left to right.
 
@@ -311,11 +317,7 @@ def merge_parts(boxes: np.ndarray, comps: list[int], line_height: float) -> list
     groups: dict[int, list[int]] = {}
     for k in range(len(comps)):
         groups.setdefault(find(k), []).append(comps[k])
-    glyphs = []
-    for parts in groups.values():
-        b = boxes[parts]
-        glyphs.append(Glyph((int(b[:, 0].min()), int(b[:, 1].min()), int(b[:, 2].max()), int(b[:, 3].max())),
-                            sorted(parts)))
+    glyphs = [glyph_of(boxes, sorted(parts)) for parts in groups.values()]
     glyphs.sort(key=lambda g: (g.box[0] + g.box[2]) / 2.0)
     return glyphs
 
@@ -556,9 +558,7 @@ def as_one_line(layout: Layout) -> Layout:
                 if len(parts) == len(g.parts):
                     glyphs.append(g)
                 elif parts:
-                    b = comp.boxes[parts]
-                    glyphs.append(Glyph((int(b[:, 0].min()), int(b[:, 1].min()), int(b[:, 2].max()),
-                                         int(b[:, 3].max())), parts))
+                    glyphs.append(glyph_of(comp.boxes, parts))
             return glyphs
 
         lines = [replace(line, words=[kept(line)]) for line in lines]

@@ -14,6 +14,7 @@ Part of the user's lines is held out and its CER printed before and after.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 from dataclasses import dataclass
@@ -82,22 +83,18 @@ def _line_sources(root: Path) -> list[tuple[str, str, object]]:
                        and transcript_for(p).is_file()):
         sources.append((str(path), "".join(read_transcript(transcript_for(path))),
                         lambda path=path: load(str(path))[0]))
+    # A page's lines are read one after another: it is decoded once, and only one is held.
+    page_gray = functools.lru_cache(maxsize=1)(lambda path: to_gray(load(str(path))[0].image))
     for xml in sorted(p for p in root.iterdir() if p.suffix.lower() == ".xml"):
         named, lines = read_xml_lines(xml)
         image_path = xml_image(xml, named, GLYPH_SUFFIXES)
         if image_path is None:
             log.warning("%s: its page image (%s) is not in %s; skipped", xml, named or xml.stem, root)
             continue
-        pages: dict[str, np.ndarray] = {}
-
-        def cut(polygon, name, image_path=image_path, pages=pages):
-            if "gray" not in pages:  # each page is decoded once, when its first line is needed
-                pages["gray"] = to_gray(load(str(image_path))[0].image)
-            return PageImage(name, 0, cut_line(pages["gray"], polygon))
-
         for k, line in enumerate(lines, start=1):
             name = f"{xml}#{k}"
-            sources.append((name, line.text, lambda polygon=line.polygon, name=name: cut(polygon, name)))
+            sources.append((name, line.text, lambda path=image_path, polygon=line.polygon, name=name:
+                            PageImage(name, 0, cut_line(page_gray(path), polygon))))
     return sources
 
 

@@ -194,7 +194,7 @@ def render_line(text: str, font_path: str | None, size: int, rng: np.random.Gene
     if rng.random() < NEIGHBOUR_SHARE:  # a crop from a page cuts through the next lines
         ink, baseline = _with_neighbour(ink, cap_hi, baseline, font_path, size, rng)
     if rng.random() < BOX_SIDE_SHARE:  # the side of a field's box, left by rule removal
-        ink = _with_box_side(ink, cap_hi, baseline, size, rng)
+        ink = _with_box_side(ink, cap_hi, baseline, rng)
     h, w = ink.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), float(rng.normal(0, 0.5)), 1.0)
     if rng.random() < 0.15:  # slanted print or a skewed scan head
@@ -250,12 +250,11 @@ def _with_neighbour(ink: np.ndarray, cap_hi: float, baseline: int, font_path: st
     canvas = np.zeros((hi - lo, w), np.float32)
     canvas[-lo:-lo + h] = ink
     window = canvas[top - lo:top - lo + piece.shape[0]]
-    np.maximum(window, piece[:window.shape[0]], out=window)
+    np.maximum(window, piece, out=window)
     return canvas, baseline - lo
 
 
-def _with_box_side(ink: np.ndarray, cap_hi: float, baseline: int, size: int,
-                   rng: np.random.Generator) -> np.ndarray:
+def _with_box_side(ink: np.ndarray, cap_hi: float, baseline: int, rng: np.random.Generator) -> np.ndarray:
     """A vertical bar before or after the text: a box side that rule removal kept (unlabelled)."""
     cols = np.nonzero(ink.max(axis=0) > 0)[0]
     if len(cols) == 0:

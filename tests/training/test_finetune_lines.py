@@ -121,3 +121,11 @@ def test_adapt_line_model_on_a_page_xml_page_through_the_cli(tmp_path, line_base
     assert result.exit_code == 0, result.output
     assert "held-out CER on 2 lines" in result.output
     assert read_metadata(out)["lineage"][-1]["user_lines"] == 6
+
+
+def test_a_malformed_xml_page_is_one_line_error(tmp_path, line_base):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "page.xml").write_text("<PcGts><Page>")
+    result = run("train", "glyphs", folder, "--base", line_base, "--out", tmp_path / "x.keras")
+    assert_one_line_error(result, "not well-formed XML")

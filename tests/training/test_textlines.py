@@ -71,6 +71,6 @@ def test_a_neighbouring_line_piece_is_added_outside_the_line():
 
 def test_a_box_side_is_a_bar_beside_the_text():
     ink, cap, baseline = textlines._draw_text("Name", None, 48)
-    out = textlines._with_box_side(ink, cap, baseline, 48, np.random.default_rng(0))
+    out = textlines._with_box_side(ink, cap, baseline, np.random.default_rng(0))
     tall = (out > 0).sum(axis=0) >= cap  # a column inked over more than a capital's height
     assert tall.any() and out.shape[1] > ink.shape[1]
