@@ -13,7 +13,8 @@ Engines, each over the same line images:
   preprocessing, segmentation (each image one line, or found lines), the
   line model;
 - the line model on each image as one line (``line`` rows): binarized as
-  ``ocr read`` does, no segmentation, i.e. what the model itself reads;
+  ``ocr read`` does, no segmentation, i.e. what the model itself reads, by
+  best path and with its language model (``NAME.lm.json.gz``) when it has one;
 - ``ocr read`` with its default model (``auto``: print line model, glyph
   model for unsure lines), what a user got before the handwriting model;
 - Tesseract 5 (``--psm 7``, one line, ``-l fra+eng``, ``OMP_THREAD_LIMIT=1``).
@@ -51,13 +52,20 @@ from ocr_vs_tesseract import cer_wer, tesseract_batch  # noqa: E402
 from real_documents import ours  # noqa: E402
 
 
-def line_model_reads(model: str, split: str, data_dir, limit: int | None) -> list[str]:
-    """The line model on each line image as one line (Keras, the reference runtime)."""
+def line_model_reads(model: str, split: str, data_dir, limit: int | None) -> dict[str, list[str]]:
+    """The line model on each line image as one line (Keras, the reference runtime), decoded
+    by best path and, when the model has a language model beside it, with that too."""
+    from ocr.language import language_model_for
     from ocr.models import load
     from training.evaluate import read_handwritten_lines
 
     loaded = load(model, runtime="keras")
-    return read_handwritten_lines(loaded.net, loaded.labels, data_dir, split, limit)[1]
+    reads = {"best path": read_handwritten_lines(loaded.net, loaded.labels, data_dir, split, limit)[1]}
+    lm = language_model_for(loaded.path)
+    if lm is not None:
+        reads[f"{lm.order}-gram beam search"] = read_handwritten_lines(loaded.net, loaded.labels, data_dir,
+                                                                     split, limit, lm)[1]
+    return reads
 
 
 def compose_pages(lines, work: Path, overlap: int, seed: int = 0) -> tuple[list[Path], list[str]]:
@@ -115,9 +123,9 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for model in [m for m in args.models.split(",") if m]:
-            hyps = line_model_reads(model, args.split, data_dir, args.limit)
-            rows.append((f"{model}, each image read as one line", *cer_wer(refs, hyps), None))
-            samples[f"{model} line"] = hyps
+            for decoding, hyps in line_model_reads(model, args.split, data_dir, args.limit).items():
+                rows.append((f"{model}, each image read as one line, {decoding}", *cer_wer(refs, hyps), None))
+                samples[f"{model} line {decoding}"] = hyps
             for extra in (["--layout", "line"], []):
                 pages, secs, _ = ours(images, work, ["--model", model, *extra])
                 hyps = [p["text"] if p else "" for p in pages]

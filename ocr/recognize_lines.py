@@ -14,7 +14,7 @@ import logging
 import os
 from dataclasses import dataclass
 from itertools import islice
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from ocr.classify import BatchModel
 from ocr.normalize import LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, stack_lines, to_line_input
 from ocr.postprocess import RecognizedChar, Words
 from ocr.segment import Components, Glyph, LineLayout
+
+if TYPE_CHECKING:
+    from ocr.language import CharNgram
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +47,7 @@ def best_path(probs: np.ndarray, allowed: np.ndarray | None = None, top: int = 3
     whitelist changes what is read instead of dropping characters afterwards.
     Repeated labels merge unless a blank separates them.
     """
-    probs = np.asarray(probs, dtype=np.float64)
-    if allowed is not None:
-        probs = probs * np.concatenate([[True], allowed])[None, :]
-        probs = probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+    probs = whitelisted(probs, allowed)
     if len(probs) == 0:
         return []
     best = probs.argmax(axis=1)
@@ -61,13 +61,31 @@ def best_path(probs: np.ndarray, allowed: np.ndarray | None = None, top: int = 3
     peaks = peaks[best[peaks] != 0].tolist()
     if not peaks:
         return []
-    rows = probs[peaks, 1:]
+    return decoded_at(probs, [(int(best[t]) - 1, t) for t in peaks], top)
+
+
+def whitelisted(probs: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """``probs`` with the labels outside the whitelist zeroed and each frame renormalized."""
+    probs = np.asarray(probs, dtype=np.float64)
+    if allowed is None:
+        return probs
+    probs = probs * np.concatenate([[True], allowed])[None, :]
+    return probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+
+
+def decoded_at(probs: np.ndarray, emitted: Sequence[tuple[int, int]], top: int = 3) -> list[DecodedChar]:
+    """Decoded characters from (label index, frame) pairs: their confidence and top
+    alternatives at that frame."""
+    if not emitted:
+        return []
+    frames = [t for _, t in emitted]
+    rows = probs[frames, 1:]
     rows = rows / np.maximum(rows.sum(axis=1, keepdims=True), 1e-12)
     order = np.argsort(-rows, axis=1, kind="stable")[:, :top]
     out = []
-    for k, t in enumerate(peaks):
+    for k, (label, t) in enumerate(emitted):
         alternatives = [(int(i), float(rows[k, i])) for i in order[k] if rows[k, i] > 0]
-        out.append(DecodedChar(int(best[t]) - 1, t, float(best_prob[t]), alternatives))
+        out.append(DecodedChar(label, t, float(probs[t, label + 1]), alternatives))
     return out
 
 
@@ -175,8 +193,10 @@ class LineRecognizer:
     """
 
     def __init__(self, model: BatchModel, charset: str | None = None, batch_size: int = 64,
-                 name: str | None = None) -> None:
+                 name: str | None = None, language: "CharNgram | None" = None) -> None:
         self.model = model
+        #: A character n-gram to decode with (beam search); None: best path.
+        self.language = language
         self.model_name = name or str(getattr(model, "name", "model"))
         self.labels: list[str] = list(model.labels)
         self.batch_size = batch_size
@@ -195,9 +215,21 @@ class LineRecognizer:
     @classmethod
     def load(cls, model: str | os.PathLike = "digitline", charset: str | None = None) -> "LineRecognizer":
         """A recognizer for a line model by registry name or ``.keras`` path (loaded once per process)."""
+        from ocr.language import language_model_for
         from ocr.models import load
 
-        return cls(load(model, kind="line"), charset, name=str(model))
+        loaded = load(model, kind="line")
+        return cls(loaded, charset, name=str(model), language=language_model_for(getattr(loaded, "path", None)))
+
+    def decode(self, probs: np.ndarray) -> list[DecodedChar]:
+        """The characters of one line's frame probabilities: beam search with the language
+        model when there is one, else the best path; the whitelist applies to both."""
+        if self.language is None:
+            return best_path(probs, self.allowed)
+        from ocr.language import beam_decode
+
+        probs = whitelisted(probs, self.allowed)
+        return decoded_at(probs, beam_decode(probs, self.labels, self.language))
 
     def frame_probabilities(self, inputs: Sequence[LineInput]) -> list[np.ndarray]:
         """Per-frame probabilities of each line input, batched by similar width."""
@@ -238,8 +270,9 @@ class LineRecognizer:
             words_out: list[list[RecognizedChar]] = []
             confidences: list[float] = []
             for line, mask, inp, probs in islice(read, len(line_pieces)):
-                decoded = best_path(probs, self.allowed)
-                free = decoded if self.allowed is None else best_path(probs)
+                decoded = self.decode(probs)
+                # The rating is the network's own (best path): the router's thresholds are set on it.
+                free = decoded if self.language is None and self.allowed is None else best_path(probs)
                 confidences.extend(c.confidence for c in free)
                 placed = self._place(decoded, line, mask, inp)
                 words_out.extend(self._at_spaces(placed) if self.reads_spaces else self._into_words(placed, line))

@@ -13,7 +13,7 @@ import numpy as np
 from ocr.charsets import class_mapping, project_probabilities
 from ocr.normalize import LineInput
 from ocr.models import LoadedModel
-from ocr.recognize_lines import LineRecognizer, best_path
+from ocr.recognize_lines import LineRecognizer
 from ocr.errors import DataError
 from ocr.fileio import atomic_path
 from training.data import load_evaluation
@@ -204,15 +204,16 @@ def _synthetic_lines(dataset: str, alphabet: str, data_dir, limit: int | None) -
     return x, texts
 
 
-def read_line_images(model, labels: Sequence[str], images: Sequence[np.ndarray]) -> list[str]:
-    """What a line model (Keras model, labels) reads in line inputs already at its input format."""
-    reader = LineRecognizer(LoadedModel.from_network(model, labels, "line"))
+def read_line_images(model, labels: Sequence[str], images: Sequence[np.ndarray], language=None) -> list[str]:
+    """What a line model (Keras model, labels) reads in line inputs already at its input format,
+    decoded with ``language`` (an :class:`ocr.language.CharNgram`) when given."""
+    reader = LineRecognizer(LoadedModel.from_network(model, labels, "line"), language=language)
     probs = reader.frame_probabilities([LineInput(img, 1.0, 0, 0) for img in images])
-    return [" ".join("".join(labels[c.label] for c in best_path(p)).split()) for p in probs]
+    return [" ".join("".join(labels[c.label] for c in reader.decode(p)).split()) for p in probs]
 
 
 def read_handwritten_lines(model, labels: Sequence[str], data_dir, split: str,
-                           limit: int | None = None) -> tuple[list[str], list[str]]:
+                           limit: int | None = None, language=None) -> tuple[list[str], list[str]]:
     """(truths, reads) of a line model on the real handwritten lines of ``split``, each line
     image read as one line (binarized as ``ocr read`` does, no segmentation)."""
     from ocr.normalize import to_line_input
@@ -222,7 +223,7 @@ def read_handwritten_lines(model, labels: Sequence[str], data_dir, split: str,
     lines = handwritten_lines(data_dir, split)[:limit]
     height = int(model.input_shape[1])  # (N, rows, W): a line model's input
     images = [to_line_input(line_ink(ln.path), height=height).image for ln in lines]
-    return [ln.text for ln in lines], read_line_images(model, labels, images)
+    return [ln.text for ln in lines], read_line_images(model, labels, images, language)
 
 
 def read_digit_strings(predictor, paths: Sequence[str | os.PathLike]) -> list[str]:
@@ -234,7 +235,8 @@ def read_digit_strings(predictor, paths: Sequence[str | os.PathLike]) -> list[st
 
 
 def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str = "test",
-                        data_dir: str | os.PathLike | None = None, limit: int | None = None) -> LineReport:
+                        data_dir: str | os.PathLike | None = None, limit: int | None = None,
+                        language=None) -> LineReport:
     """Score a line model (Keras model, labels) on ``mnist-strings``, ``printed-lines``,
     ``orand-car-a`` or ``testaments-de-poilus``.
 
@@ -247,6 +249,7 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
     ``training.datasets.ORAND_SPLITS`` (``test``: the half no bundled model trains on).
     ``testaments-de-poilus`` reads the real cursive lines of a writer split
     (``training.datasets.HANDWRITING_SPLITS``), each image as one line.
+    ``language`` (a character n-gram) decodes by beam search instead of best path.
     """
     if dataset == "orand-car-a":
         from ocr.pipeline import Predictor
@@ -254,14 +257,14 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
 
         rows = orand_car_a(data_dir, split)[:limit]
         truths = [text for _, text in rows]
-        reader = LineRecognizer(LoadedModel.from_network(model, labels, "line"))
+        reader = LineRecognizer(LoadedModel.from_network(model, labels, "line"), language=language)
         reads = read_digit_strings(Predictor(recognizer=reader),
                                    [path for path, _ in rows])
     elif dataset == "testaments-de-poilus":
-        truths, reads = read_handwritten_lines(model, labels, data_dir, split, limit)
+        truths, reads = read_handwritten_lines(model, labels, data_dir, split, limit, language)
     else:
         x, truths = _synthetic_lines(dataset, "".join(labels), data_dir, limit)
-        reads = read_line_images(model, labels, x)
+        reads = read_line_images(model, labels, x, language)
         split = "test"
     cer, accuracy = string_scores(truths, reads)
     mistakes = [(t, r) for t, r in zip(truths, reads) if t != r][:20]

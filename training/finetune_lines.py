@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ocr.errors import DataError, OcrError
+from ocr.language import language_model_for, language_model_path
 from ocr.models import load
 from ocr.models.store import save_model
 from ocr.normalize import LINE_HEIGHT, stack_lines, to_line_input
@@ -243,6 +244,12 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     metadata["scores"] = {}
     path = save_model(net, config.out, metadata, force=config.force)
     report = [f"adapted on {len(train_idx)} lines"]
+    base_lm = language_model_for(base_path)
+    if base_lm is not None:  # the base's language, with the user's own lines counted in
+        lm_path = base_lm.extended([samples.texts[i] for i in train_idx],
+                                   f"{os.path.abspath(config.glyphs)} ({len(train_idx)} lines)"
+                                   ).save(language_model_path(path))
+        report.append(f"language model: {lm_path.name}")
     if n_test:
         report.append(f"held-out CER on {n_test} lines: {cer_before:.2%} -> {cer_after:.2%}")
     return FinetuneResult(path, metadata, n_train=int(len(train_idx)), n_heldout=int(n_test),

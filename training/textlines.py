@@ -216,7 +216,7 @@ def render_line(text: str, font_path: str | None, size: int, rng: np.random.Gene
     small = cv2.resize(ink, (width, max(1, height // 2) if fax else height), interpolation=cv2.INTER_AREA)
     if fax:
         small = cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)
-    gray = _paper(small, rng)
+    gray = paper(small, rng)
     binary = remove_specks(_binarize(gray, rng))  # as preprocessing does
     return binary, cap_hi * factor
 
@@ -270,7 +270,7 @@ def _with_box_side(ink: np.ndarray, cap_hi: float, baseline: int, rng: np.random
     return ink
 
 
-def _paper(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def paper(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Dark ink on uneven paper with bleed-through, blur, noise and JPEG; uint8 grey."""
     h, w = ink.shape
     paper = rng.uniform(170, 250)

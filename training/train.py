@@ -280,6 +280,8 @@ def train(config: TrainConfig) -> TrainResult:
     if "test_curve" in state:
         metadata["training"]["test_curve"] = state["test_curve"]
     path = save_model(net, config.out, metadata, force=config.force)
+    for companion in trainer.companions(spec, config, path):
+        log.info("wrote %s", companion)
     for leftover in (ckpt_model, ckpt_state):
         leftover.unlink(missing_ok=True)
     return TrainResult(path, metadata)

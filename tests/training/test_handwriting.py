@@ -148,6 +148,11 @@ def test_training_writes_a_48_row_line_model_scored_on_test_writers(trained_mode
     assert any("testaments-de-poilus:train" in d for d in meta["training"]["datasets"])
     model = load(out, runtime="keras")  # save -> load round trip
     assert model.net.input_shape[1] == 48 and model.card.kind == "line"
+    # The training writers' transcripts become the language model it is read with.
+    from ocr.language import language_model_for
+
+    lm = language_model_for(out)
+    assert lm is not None and "real training lines" in lm.about["corpus"] and lm.about["lines"] > 0
 
 
 def test_trained_model_evaluates_and_reads_through_the_cli(trained_model, hand_dir, tmp_path):
@@ -196,3 +201,9 @@ def test_finetuning_on_ones_own_lines_keeps_the_input_and_rehearses(trained_mode
     assert meta["input"]["shape"] == [48, None]
     step = meta["lineage"][-1]
     assert step["user_lines"] + step["held_out"] == 6 and step["rehearsal_lines"] > 0
+    # The adapted model reads with the base's language model, its own lines counted in.
+    from ocr.language import language_model_for
+
+    base_lm, lm = language_model_for(out), language_model_for(tmp_path / "adapted.keras")
+    assert lm is not None and lm.about["added"] and lm.about["corpus"] == base_lm.about["corpus"]
+    assert sum(lm.counts[0][""].values()) > sum(base_lm.counts[0][""].values())

@@ -67,6 +67,10 @@ class Trainer:
         """A report of ``model`` (a loaded model) on a dataset split."""
         raise self.unsupported("evaluation on a named dataset")
 
+    def companions(self, spec, config, model_path) -> list[str]:
+        """Files a trained model is written with (a line model's language model); none by default."""
+        return []
+
     def finetune(self, config, base_path):
         """Adapt the base model to a user's samples; returns a :class:`training.finetune.FinetuneResult`."""
         raise self.unsupported("fine-tuning")

@@ -18,6 +18,8 @@ import numpy as np
 from ocr.errors import OcrError
 from ocr.models.registry import ModelSpec
 from training.data import parse_dataset_list
+from ocr.normalize import LINE_STRIDE, to_line_input
+from training.handwriting_fonts import HAND_FONT_LINES
 from training.kinds.line import LINE_INPUT, LineTrainer
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,11 @@ class HandwritingLineTrainer(LineTrainer):
         self.height = int(spec.builder_kwargs["height"])
         self.input_format = input_format(self.height)
         specs = parse_dataset_list(config.dataset, spec.train_datasets, "train")
+        rendered = [split for name, split in specs if name == HAND_FONT_LINES]
+        specs = [(name, split) for name, split in specs if name != HAND_FONT_LINES]
+        if not specs:
+            raise OcrError(f"{HAND_FONT_LINES} adds to real lines: name a real set too, "
+                           "e.g. testaments-de-poilus:train")
         lines, used = [], []
         for name, split in specs:
             if split == "test" or split == "all":
@@ -63,12 +70,46 @@ class HandwritingLineTrainer(LineTrainer):
             lines, val = lines[:config.limit], val[:max(config.limit // 10, 2)]
         inks, texts = handwriting_arrays(lines, spec.labels, self.height)
         val_inks, val_texts = handwriting_arrays(val, spec.labels, self.height)
+        self.transcripts = list(texts)  # the real lines' text: the language model's corpus
+        for count in rendered:
+            font_inks, font_texts = self.font_lines(count, spec.labels, texts, config)
+            inks.extend(font_inks)
+            texts.extend(font_texts)
+            used.append(f"{HAND_FONT_LINES}:{count} ({len(font_texts)} lines drawn with handwriting "
+                        f"fonts, half of them the training writers' transcripts)")
         used.append(f"validation: {specs[0][0]}:val ({len(val_texts)} lines of other writers)")
         from training.strings import encode_texts
 
         length = max(len(t) for t in texts + val_texts)
         return ((inks, encode_texts(texts, spec.labels, length)),
                 (val_inks, encode_texts(val_texts, spec.labels, length)), used)
+
+    #: Transcripts of the real training lines, set by :meth:`arrays`.
+    transcripts: list[str] = []
+
+    def companions(self, spec: ModelSpec, config, model_path) -> list[str]:
+        """The character language model of the training writers' transcripts, beside the model."""
+        from training.language import write_language_model
+
+        if not self.transcripts:
+            return []
+        return [str(write_language_model(model_path, self.transcripts,
+                                         f"{config.dataset or ','.join(spec.train_datasets)}: "
+                                         f"transcripts of {len(self.transcripts)} real training lines"))]
+
+    def font_lines(self, count: str, alphabet: str, transcripts: list[str], config
+                   ) -> tuple[list, list[str]]:
+        """``count`` lines drawn with the handwriting fonts, kept to what the model's frames can emit."""
+        from training.handwriting import frames_needed
+        from training.handwriting_fonts import hand_font_lines
+
+        if not count.isdigit() or int(count) <= 0:
+            raise OcrError(f"{HAND_FONT_LINES}:{count}: give the number of lines, e.g. {HAND_FONT_LINES}:3000")
+        n = int(count) if not config.limit else min(int(count), config.limit)
+        inks, texts = hand_font_lines(n, alphabet, transcripts, seed=config.seed)
+        keep = [k for k, (ink, text) in enumerate(zip(inks, texts))
+                if frames_needed(text) <= to_line_input(ink, height=self.height).image.shape[1] // LINE_STRIDE]
+        return [inks[k] for k in keep], [texts[k] for k in keep]
 
     def fit_inputs(self, train, validation, batch_size: int, seed: int) -> dict[str, Any]:
         from training.handwriting import LineBatches, as_dataset

@@ -83,7 +83,10 @@ class LineTrainer(Trainer):
                  confusion=None):
         from training.evaluate import evaluate_line_model
 
-        return evaluate_line_model(model.net, model.labels, dataset, split, data_dir=data_dir)
+        from ocr.language import language_model_for
+
+        return evaluate_line_model(model.net, model.labels, dataset, split, data_dir=data_dir,
+                                   language=language_model_for(model.path))
 
     def finetune(self, config, base_path):
         from training.finetune_lines import finetune_lines

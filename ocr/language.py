@@ -1,0 +1,196 @@
+"""A character language model for line decoding: CTC prefix beam search with a character n-gram.
+
+Greedy (best-path) decoding reads each frame on its own. In cursive, where one
+letter shape is three letters' worth of doubt, the words around a letter are
+what a human reader uses; a character n-gram learnt from transcripts gives the
+decoder that. :func:`beam_decode` keeps the ``width`` most probable prefixes
+frame by frame (the CTC prefix beam search of Hannun et al. 2014) and scores
+each with ``alpha`` x the n-gram's log-probability plus ``beta`` per
+character (so the language model does not simply prefer short readings).
+
+The model file is gzip'd JSON holding the n-gram counts, the decoding weights
+chosen for it and where both came from; a line model ``NAME.keras`` is read
+with ``NAME.lm.json.gz`` beside it when that file exists
+(:func:`language_model_for`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import math
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from ocr.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+#: File name suffix of a line model's language model (``NAME.keras`` -> ``NAME.lm.json.gz``).
+LM_SUFFIX = ".lm.json.gz"
+#: Start and end of a line in the n-gram's contexts (never model labels).
+START, END = "\x02", "\x03"
+#: A frame's labels below this probability are not tried as extensions of a prefix.
+PRUNE = 1e-3
+BEAM_WIDTH = 12
+#: Largest language-model file read (its counts are read whole).
+MAX_LM_BYTES = 64 << 20
+_NEG = -1e30
+
+
+@dataclass
+class CharNgram:
+    """Witten-Bell interpolated character n-gram, with the decoding weights chosen for it."""
+
+    order: int
+    counts: list[dict[str, dict[str, int]]]   # counts[k][context of k chars][next char]
+    alpha: float = 0.3                        # weight of the LM's log-probability
+    beta: float = 0.5                         # bonus per emitted character
+    about: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._totals = [{h: (sum(c.values()), len(c)) for h, c in level.items()} for level in self.counts]
+        self._vocab = len(self.counts[0].get("", {})) + 1
+        self._cache: dict[tuple[str, str], float] = {}
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], order: int = 7, **kwargs: Any) -> "CharNgram":
+        """Count every character of ``texts`` (one line each) after its ``order - 1`` predecessors."""
+        counts: list[defaultdict] = [defaultdict(Counter) for _ in range(order)]
+        for text in texts:
+            s = START * (order - 1) + text + END
+            for i in range(order - 1, len(s)):
+                for k in range(order):
+                    counts[k][s[i - k:i]][s[i]] += 1
+        return cls(order, [{h: dict(c) for h, c in level.items()} for level in counts], **kwargs)
+
+    def extended(self, texts: Iterable[str], source: str) -> "CharNgram":
+        """This model with ``texts`` counted in too (a fine-tuned model's own lines), same weights."""
+        more = CharNgram.from_texts(texts, self.order)
+        counts = [{h: dict(c) for h, c in level.items()} for level in self.counts]
+        for level, extra in zip(counts, more.counts):
+            for history, chars in extra.items():
+                seen = level.setdefault(history, {})
+                for char, n in chars.items():
+                    seen[char] = seen.get(char, 0) + n
+        about = {**self.about, "added": [*self.about.get("added", []), source]}
+        return CharNgram(self.order, counts, self.alpha, self.beta, about)
+
+    def logprob(self, context: str, char: str) -> float:
+        """log P(char | the last ``order - 1`` characters of ``context``)."""
+        context = (START * (self.order - 1) + context)[-(self.order - 1):] if self.order > 1 else ""
+        key = (context, char)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        p = 1.0 / (self._vocab + 1)
+        for k in range(self.order):  # from the empty context to the longest, each smoothing the next
+            history = context[len(context) - k:] if k else ""
+            seen = self.counts[k].get(history)
+            if not seen:
+                break
+            total, types = self._totals[k][history]
+            weight = total / (total + types)
+            p = weight * seen.get(char, 0) / total + (1 - weight) * p
+        value = math.log(p)
+        if len(self._cache) < 1_000_000:
+            self._cache[key] = value
+        return value
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model atomically (gzip'd JSON)."""
+        from ocr.fileio import write_bytes_atomic
+
+        data = {"format": "ocr-char-ngram/1", "order": self.order, "alpha": self.alpha, "beta": self.beta,
+                "about": self.about, "counts": self.counts}
+        write_bytes_atomic(path, gzip.compress(json.dumps(data, ensure_ascii=False).encode(), 6))
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "CharNgram":
+        path = Path(path)
+        try:
+            with gzip.open(path, "rb") as fh:
+                raw = fh.read(MAX_LM_BYTES + 1)
+            if len(raw) > MAX_LM_BYTES:
+                raise ModelError(f"{path}: language model larger than {MAX_LM_BYTES >> 20} MiB")
+            data = json.loads(raw)
+            if data.get("format") != "ocr-char-ngram/1":
+                raise ValueError("not an ocr character n-gram")
+            return cls(int(data["order"]), data["counts"], float(data["alpha"]), float(data["beta"]),
+                       data.get("about", {}))
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+            raise ModelError(f"{path}: not a readable language model ({exc}); delete it or retrain") from None
+
+
+def language_model_path(model_path: str | os.PathLike) -> Path:
+    """Where the language model of the line model at ``model_path`` lives."""
+    path = Path(model_path)
+    return path.with_name(path.name.removesuffix(".keras").removesuffix(".onnx") + LM_SUFFIX)
+
+
+def language_model_for(model_path: str | os.PathLike | None) -> CharNgram | None:
+    """The language model beside a line model file, or None when it has none."""
+    if model_path is None:
+        return None
+    path = language_model_path(model_path)
+    if not path.is_file():
+        return None
+    lm = CharNgram.load(path)
+    log.info("decoding with the %d-gram language model %s", lm.order, path.name)
+    return lm
+
+
+def _logsumexp(a: float, b: float) -> float:
+    if a < b:
+        a, b = b, a
+    return a if b <= _NEG else a + math.log1p(math.exp(b - a))
+
+
+def beam_decode(probs: np.ndarray, labels: list[str], lm: CharNgram, width: int = BEAM_WIDTH
+                ) -> list[tuple[int, int]]:
+    """CTC prefix beam search over (frames, 1 + labels) probabilities, blank at column 0.
+
+    Returns the best reading as (label index, frame) pairs, the frame being the
+    character's most probable one before the next character is emitted; the
+    frames let callers place each character on the line and rate it.
+    """
+    logp = np.log(np.maximum(probs, 1e-12))
+    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, _NEG)}  # prefix -> (ends blank, not)
+    lm_score: dict[tuple[int, ...], float] = {(): 0.0}
+    text: dict[tuple[int, ...], str] = {(): ""}
+    first_frame: dict[tuple[int, ...], tuple[int, ...]] = {(): ()}
+    for t in range(len(logp)):
+        row = logp[t]
+        candidates = (np.nonzero(probs[t, 1:] > PRUNE)[0] + 1).tolist()
+        grown: dict[tuple[int, ...], list[float]] = {}
+        for prefix, (blank, label) in beams.items():
+            total = _logsumexp(blank, label)
+            entry = grown.setdefault(prefix, [_NEG, _NEG])
+            entry[0] = _logsumexp(entry[0], total + row[0])
+            if prefix:  # the last label held over another frame
+                entry[1] = _logsumexp(entry[1], label + row[prefix[-1]])
+            for c in candidates:
+                new = prefix + (c,)
+                if new not in lm_score:
+                    char = labels[c - 1]
+                    lm_score[new] = lm_score[prefix] + lm.alpha * lm.logprob(text[prefix], char) + lm.beta
+                    text[new] = text[prefix] + char
+                    first_frame[new] = first_frame[prefix] + (t,)
+                out = grown.setdefault(new, [_NEG, _NEG])
+                # A repeat needs a blank between; without one it is the held label above.
+                out[1] = _logsumexp(out[1], (blank if prefix and c == prefix[-1] else total) + row[c])
+        ranked = sorted(grown.items(), key=lambda kv: -(_logsumexp(*kv[1]) + lm_score[kv[0]]))[:width]
+        beams = {prefix: (v[0], v[1]) for prefix, v in ranked}
+    best = max(beams, key=lambda p: _logsumexp(*beams[p]) + lm_score[p])
+    # Each character at its most probable frame between its first emission and the next
+    # character's, as best path reports a run's peak (the router rates lines by it).
+    starts = list(first_frame[best]) + [len(probs)]
+    return [(c - 1, starts[k] + int(np.argmax(probs[starts[k]:max(starts[k + 1], starts[k] + 1), c])))
+            for k, c in enumerate(best)]

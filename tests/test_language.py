@@ -1,0 +1,94 @@
+"""The character language model and the beam search that decodes with it."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+
+from ocr.errors import ModelError
+from ocr.language import CharNgram, beam_decode, language_model_for, language_model_path
+from ocr.recognize_lines import LineRecognizer, best_path
+
+LABELS = [" ", "e", "h", "t", "l", "a"]
+
+
+def frames(*rows: dict[str, float]) -> np.ndarray:
+    """Frame probabilities from {label: p} rows; the rest of each row is the blank ('_')."""
+    out = np.zeros((len(rows), 1 + len(LABELS)))
+    for t, row in enumerate(rows):
+        for label, p in row.items():
+            out[t, 0 if label == "_" else 1 + LABELS.index(label)] = p
+        out[t, 0] += 1 - out[t].sum()
+    return out
+
+
+def read(probs: np.ndarray, lm: CharNgram) -> str:
+    return "".join(LABELS[c] for c, _ in beam_decode(probs, LABELS, lm))
+
+
+def test_seen_continuations_are_likelier_and_contexts_are_bounded():
+    lm = CharNgram.from_texts(["the hat", "the tea", "that"], order=3)
+    assert lm.logprob("t", "h") > lm.logprob("t", "l")
+    assert lm.logprob("xxth", "e") == lm.logprob("th", "e")  # only the last order - 1 count
+    assert lm.logprob("", "q") < 0 and np.isfinite(lm.logprob("", "q"))  # unseen, never zero
+
+
+def test_the_language_model_settles_what_the_frames_leave_open():
+    # "t", then "e" or "h" nearly tied with "e" ahead, then "e": greedy reads "tee", the LM "the".
+    probs = frames({"t": 0.9}, {"_": 0.9}, {"e": 0.48, "h": 0.45}, {"_": 0.9}, {"e": 0.9})
+    assert "".join(LABELS[c.label] for c in best_path(probs)) == "tee"
+    lm = CharNgram.from_texts(["the", "the hat", "then"] * 5, order=3, alpha=1.0, beta=0.0)
+    assert read(probs, lm) == "the"
+    silent = CharNgram.from_texts(["the"], order=3, alpha=0.0, beta=0.0)
+    assert read(probs, silent) == "tee"  # weight 0: the network alone decides
+
+
+def test_beam_follows_ctc_rules_and_reports_emission_frames():
+    lm = CharNgram.from_texts(["all", "tall"], order=2, alpha=0.0, beta=0.0)
+    held = frames({"l": 0.9}, {"l": 0.9}, {"_": 0.9})
+    assert read(held, lm) == "l"  # a label held over frames is one character
+    doubled = frames({"a": 0.9}, {"l": 0.9}, {"_": 0.9}, {"l": 0.9})
+    emitted = beam_decode(doubled, LABELS, lm)
+    assert "".join(LABELS[c] for c, _ in emitted) == "all"
+    assert [t for _, t in emitted] == [0, 1, 3]
+    assert beam_decode(np.zeros((0, 1 + len(LABELS))), LABELS, lm) == []
+
+
+def test_files_round_trip_beside_their_line_model(tmp_path):
+    lm = CharNgram.from_texts(["le testament"], order=4, alpha=0.25, beta=0.7, about={"corpus": "x"})
+    model = tmp_path / "mine.keras"
+    assert language_model_for(model) is None  # no file: best path
+    lm.save(language_model_path(model))
+    assert language_model_path(model).name == "mine.lm.json.gz"
+    again = language_model_for(model)
+    assert (again.order, again.alpha, again.beta, again.about) == (4, 0.25, 0.7, {"corpus": "x"})
+    assert again.logprob("tes", "t") == pytest.approx(lm.logprob("tes", "t"))
+
+
+def test_a_damaged_language_model_is_a_model_error(tmp_path):
+    path = tmp_path / "m.lm.json.gz"
+    path.write_bytes(b"not gzip")
+    with pytest.raises(ModelError, match="not a readable language model"):
+        CharNgram.load(path)
+    path.write_bytes(gzip.compress(b'{"format": "other"}'))
+    with pytest.raises(ModelError, match="not a readable language model"):
+        CharNgram.load(path)
+
+
+def test_the_line_reader_decodes_with_it_inside_the_whitelist():
+    class Model:
+        labels = LABELS
+        name = "m"
+
+    probs = frames({"t": 0.9}, {"_": 0.9}, {"e": 0.48, "h": 0.45}, {"_": 0.9}, {"e": 0.9})
+    lm = CharNgram.from_texts(["the", "then"] * 5, order=3, alpha=1.0, beta=0.0)
+    reader = LineRecognizer(Model(), language=lm)
+    decoded = reader.decode(probs)
+    assert "".join(LABELS[c.label] for c in decoded) == "the"
+    assert [c.peak for c in decoded] == [0, 2, 4] and all(0 < c.confidence <= 1 for c in decoded)
+    # 'h' is not allowed: the beam keeps to the whitelist even where the LM wants it.
+    lm = CharNgram.from_texts(["the", "then"] * 5 + ["tee"], order=3, alpha=1.0, beta=0.0)
+    no_h = LineRecognizer(Model(), charset="tea", language=lm)
+    assert "".join(LABELS[c.label] for c in no_h.decode(probs)) == "tee"
