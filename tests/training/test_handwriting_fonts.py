@@ -97,3 +97,9 @@ def test_the_trainer_adds_rendered_lines_to_the_real_ones(word_list, monkeypatch
                       data_dir=str(data))
     with pytest.raises(OcrError, match="number of lines"):
         trainer.arrays(spec, bad, np.random.default_rng(0))
+
+
+def test_print_renders_leave_the_handwriting_fonts_out():
+    from training.synth import HANDWRITING_FONT_FOLDERS
+
+    assert {folder.split("/")[-1] for folder in hf.HAND_FONT_PACKAGES.values()} == set(HANDWRITING_FONT_FOLDERS)
