@@ -500,6 +500,9 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
 @click.option("--digits", is_flag=True, help="Digit fields: output digits only, read with the digitline "
               "line model (--model lenet: glyph by glyph with LeNet).")
 @click.option("--charset", help="Only output these characters (a whitelist), e.g. '0123456789.,'.")
+@click.option("--no-language-model", is_flag=True,
+              help="Decode line models by best path, without the language model beside them "
+                   "(handline's is French testaments: turn it off for other text).")
 @click.option("--binarize", "binarization", type=click.Choice(["auto", "otsu", "otsu3", "sauvola"]),
               default="auto", show_default=True)
 @click.option("--no-deskew", is_flag=True,
@@ -527,8 +530,8 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
               help="With --ray: actors reading pages, each loading the models once.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or notes on stderr; errors only.")
 @click.pass_context
-def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binarization, no_deskew,
-                 keep_lines, layout, overlay, jobs, out_dir, force, ray_address, ray_workers, quiet) -> None:
+def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, no_language_model, binarization,
+                 no_deskew, keep_lines, layout, overlay, jobs, out_dir, force, ray_address, ray_workers, quiet) -> None:
     """Read the text of images, PDFs or directories of them ('-' reads stdin).
 
     -o and --overlay write through devices, FIFOs and symbolic links, refuse
@@ -558,7 +561,8 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
     if out_dir is not None or force or ray_address:
         return _read_batch(inputs, fmt, output, overlay, out_dir, force, ray_address, ray_workers, jobs, dpi,
                            quiet, dict(model=model, digits=digits, charset=charset, binarization=binarization,
-                                       deskew=not no_deskew, remove_lines=not keep_lines, layout=layout))
+                                       deskew=not no_deskew, remove_lines=not keep_lines, layout=layout,
+                                       language_model=not no_language_model))
     if output == "-":
         output = None
     items = expand_inputs(list(inputs))
@@ -573,7 +577,8 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, binariza
     if overlay:
         check_target(overlay, protected, "--overlay")
     predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
-                          deskew=not no_deskew, remove_lines=not keep_lines, layout=layout)
+                          deskew=not no_deskew, remove_lines=not keep_lines, layout=layout,
+                          language_model=not no_language_model)
     failed = 0
     page_counts: dict[str, int] = {}
     images: list[bytes] = []

@@ -61,6 +61,7 @@ def cross_validate(args) -> dict:
     data = st.SignatureSet(reinked(raw.images, 1.0, config.ink_normalized), raw.writer, raw.genuine,
                            raw.writer_ids, raw.paths)
     folds = st.writer_folds(list(writers), args.folds, args.seed)
+    directions = np.stack([signature.stroke_directions(im) for im in data.images])
     pooled: dict = {}
     pen_by_factor: dict[float, list[dict[str, float]]] = {}
     per_fold = []
@@ -101,6 +102,14 @@ def cross_validate(args) -> dict:
                                           config, args)
         fold["writer_dependent"] = writer_dependent(emb, data, data.indices(train_ids),
                                                     data.indices(val_ids), data.indices(test_ids), args)
+        fold["fused"] = fused_scoring(emb, directions, data, data.indices(train_ids),
+                                      data.indices(val_ids), data.indices(test_ids), args)
+        if args.save_embeddings:
+            args.save_embeddings.mkdir(parents=True, exist_ok=True)
+            np.savez_compressed(args.save_embeddings / f"fold{f + 1}.npz", embeddings=emb,
+                                directions=directions, writer=data.writer, genuine=data.genuine,
+                                train=data.indices(train_ids), val=data.indices(val_ids),
+                                test=data.indices(test_ids))
         for factor, rates in fold["pen"].items():
             pen_by_factor.setdefault(factor, []).append(rates)
         per_fold.append(fold)
@@ -127,8 +136,11 @@ def cross_validate(args) -> dict:
     dependent = {key: {m: float(np.mean([f["writer_dependent"][key][m] for f in per_fold]))
                        for m in per_fold[0]["writer_dependent"][key]}
                  for key in per_fold[0]["writer_dependent"]}
+    fused = {key: {m: float(np.mean([f["fused"][key][m] for f in per_fold]))
+                   for m in per_fold[0]["fused"][key]}
+             for key in per_fold[0]["fused"]}
     return {"rows": rows, "pen": pen, "folds": per_fold, "encoding": encoding,
-            "writer_dependent": dependent,
+            "writer_dependent": dependent, "fused": fused,
             "writers": len(writers), "images": int(len(data.writer)),
             "input": {"shape": list(config.input_shape), "ink_normalized": config.ink_normalized},
             "wall_time_s": round(time.time() - started, 1)}
@@ -260,6 +272,33 @@ def writer_dependent(emb: np.ndarray, data: st.SignatureSet, train: list[int], v
     return out
 
 
+FUSION_WEIGHTS = (0.0, 0.3, 0.5, 0.7, 1.0)  # share of the network in the fused squared distance
+
+
+def fused_scoring(emb: np.ndarray, directions: np.ndarray, data: st.SignatureSet, train: list[int],
+                  val: list[int], test: list[int], args) -> dict[str, dict[str, float]]:
+    """The network's embeddings joined with stroke-direction histograms, by weight.
+
+    ``signature.fused_embeddings`` centres the features on the fold's training
+    writers' mean (never the test writers'); weight 1 is the network alone and
+    0 the features alone. Centroid of the references; thresholds from the
+    validation writers. Skilled EER, FRR and random FAR per weight and count.
+    """
+    centre = directions[np.isin(data.writer, train)].mean(0)
+    out: dict[str, dict[str, float]] = {}
+    for weight in FUSION_WEIGHTS:
+        fused = signature.fused_embeddings(emb, directions, centre, weight)
+        for k in (1, 3, 5):
+            val_scores = st.trial_scores(fused, data, val, k, "centroid", trials=args.trials, seed=args.seed)
+            _, threshold = st.equal_error_rate(val_scores["genuine"], val_scores["skilled"])
+            scores = st.trial_scores(fused, data, test, k, "centroid", trials=args.trials, seed=args.seed)
+            eer, _ = st.equal_error_rate(scores["genuine"], scores["skilled"])
+            rates = st.rates_at(scores, threshold)
+            out[f"{weight}/{k}"] = {"eer": eer, "frr": rates["frr"], "far_skilled": rates["far_skilled"],
+                                    "far_random": rates["far_random"]}
+    return out
+
+
 def time_verification(args, repeats: int = 20) -> dict:
     """Median wall time of one ``ocr.verify_signature`` call on the CPU, model loaded.
 
@@ -315,6 +354,14 @@ def print_table(result: dict, timing: dict | None) -> None:
     for key, r in result["writer_dependent"].items():
         name, k = key.rsplit("/", 1)
         print(f"| {name} | {k} | {r['eer']:.2%} | {r['far_random']:.2%} |")
+    print("\nNetwork embedding fused with stroke-direction histograms (centroid, thresholds from "
+          "the validation writers, fold means; weight = the network's share, 1 = network alone):")
+    print("| weight | refs | EER skilled | FRR | FAR skilled | FAR random |")
+    print("|---|---|---|---|---|---|")
+    for key, r in result["fused"].items():
+        weight, k = key.rsplit("/", 1)
+        print(f"| {weight} | {k} | {r['eer']:.2%} | {r['frr']:.2%} | {r['far_skilled']:.2%} | "
+              f"{r['far_random']:.2%} |")
     if timing:
         print(f"\nOne ocr.verify_signature call on the CPU, model loaded (reading and preprocessing "
               f"every scan included), median of 20: {timing['verify_1_refs_ms']:.1f} ms with 1 "
@@ -347,6 +394,8 @@ def main(argv=None) -> int:
     parser.add_argument("--timing-only", action="store_true",
                         help="Only time verification with the model (no cross-validation).")
     parser.add_argument("--json", type=Path, help="Also write the full results here.")
+    parser.add_argument("--save-embeddings", type=Path, metavar="DIR",
+                        help="Write each fold's embeddings, features and writer split here (npz).")
     args = parser.parse_args(argv)
     if args.data is None:
         parser.error("pass --data or set OCR_DATA_DIR")

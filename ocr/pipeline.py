@@ -194,7 +194,7 @@ class Predictor:
     def __init__(self, model: str | os.PathLike | None = None, digits: bool = False,
                  charset: str | None = None, binarization: str = "auto", deskew: bool = True,
                  remove_lines: bool = True, recognizer: LineReader | None = None,
-                 layout: str = "auto") -> None:
+                 layout: str = "auto", language_model: bool = True) -> None:
         check_layout_mode(layout)
         self._loading: Future | None = None
         self._recognizer = recognizer
@@ -219,7 +219,7 @@ class Predictor:
                 card = read_card(model)
                 make = partial(get_kind(card.kind, str(model)).reader().load, model)
             loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-model")
-            self._loading = loader.submit(make, charset=charset)
+            self._loading = loader.submit(make, charset=charset, language_model=language_model)
             loader.shutdown(wait=False)
         self.binarization = binarization
         self.deskew = deskew
@@ -363,7 +363,8 @@ def _line(words: list[Word], layout: LineLayout, mapper: _BoxMapper) -> Line:
 
 def read(source, model: str | os.PathLike | None = None, digits: bool = False,
          charset: str | None = None, binarization: str = "auto", deskew: bool = True,
-         remove_lines: bool = True, jobs: int = 1, errors: str = "raise", layout: str = "auto") -> Document:
+         remove_lines: bool = True, jobs: int = 1, errors: str = "raise", layout: str = "auto",
+         language_model: bool = True) -> Document:
     """Read the text of an image, a file (image, multi-page TIFF, PDF), a directory,
     ``"-"`` (stdin), raw bytes, a numpy array, a PIL image, or a list of these.
 
@@ -371,11 +372,14 @@ def read(source, model: str | os.PathLike | None = None, digits: bool = False,
     :class:`ocr.errors.ImageError`; with ``errors="skip"`` it is left out, the
     others are read, and it is listed in :attr:`Document.failed`, as ``ocr read``
     reports it and goes on. ``layout="line"`` reads each image as one text line.
+    ``language_model=False`` decodes line models by best path, without the
+    language model beside them.
     """
     if errors not in ("raise", "skip"):
         raise ValueError(f"errors={errors!r}; expected 'raise' or 'skip'")
     predictor = Predictor(model, digits=digits, charset=charset, binarization=binarization,
-                          deskew=deskew, remove_lines=remove_lines, layout=layout)
+                          deskew=deskew, remove_lines=remove_lines, layout=layout,
+                          language_model=language_model)
     sources = source if isinstance(source, (list, tuple)) else [source]
     failed: list[Failure] = []
 

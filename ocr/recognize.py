@@ -48,8 +48,13 @@ class Recognizer:
         self.model_name = name or str(getattr(model, "name", "model"))
 
     @classmethod
-    def load(cls, model: str | os.PathLike = "charnet", charset: str | None = None) -> "Recognizer":
-        """A recognizer for a glyph model by registry name or ``.keras`` path (loaded once per process)."""
+    def load(cls, model: str | os.PathLike = "charnet", charset: str | None = None,
+             language_model: bool = True) -> "Recognizer":
+        """A recognizer for a glyph model by registry name or ``.keras`` path (loaded once per process).
+
+        Glyphs are classified one by one, with no language model to turn off:
+        ``language_model`` is accepted so every reader loads with the same options.
+        """
         from ocr.models import load
 
         return cls(load(model, kind="glyph"), charset, name=str(model))

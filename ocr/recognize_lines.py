@@ -213,13 +213,21 @@ class LineRecognizer:
                                f"model's classes ({''.join(self.labels)})")
 
     @classmethod
-    def load(cls, model: str | os.PathLike = "digitline", charset: str | None = None) -> "LineRecognizer":
-        """A recognizer for a line model by registry name or ``.keras`` path (loaded once per process)."""
+    def load(cls, model: str | os.PathLike = "digitline", charset: str | None = None,
+             language_model: bool = True) -> "LineRecognizer":
+        """A recognizer for a line model by registry name or ``.keras`` path (loaded once per process).
+
+        The model's language model (``NAME.lm.json.gz`` beside it) decodes its
+        lines when there is one; ``language_model=False`` reads by best path
+        instead, for text the language model was not made for (another
+        language, codes, lists of names).
+        """
         from ocr.language import language_model_for
         from ocr.models import load
 
         loaded = load(model, kind="line")
-        return cls(loaded, charset, name=str(model), language=language_model_for(getattr(loaded, "path", None)))
+        language = language_model_for(getattr(loaded, "path", None)) if language_model else None
+        return cls(loaded, charset, name=str(model), language=language)
 
     def decode(self, probs: np.ndarray) -> list[DecodedChar]:
         """The characters of one line's frame probabilities: beam search with the language

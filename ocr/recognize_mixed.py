@@ -91,11 +91,15 @@ class MixedRecognizer:
     @classmethod
     def load(cls, print_model: str = PRINT_MODEL, hand_model: str = HAND_MODEL,
              charset: str | None = None, threshold: float = PRINT_CONFIDENCE,
-             cursive_model: str | None = CURSIVE_MODEL) -> "MixedRecognizer":
-        """The default pairing: the print model loaded now, the handwriting models when first needed."""
-        cursive = (lambda: LineRecognizer.load(cursive_model, charset=charset)) if cursive_model else None
+             cursive_model: str | None = CURSIVE_MODEL, language_model: bool = True) -> "MixedRecognizer":
+        """The default pairing: the print model loaded now, the handwriting models when first needed.
+
+        ``language_model=False`` reads the line models by best path.
+        """
+        cursive = ((lambda: LineRecognizer.load(cursive_model, charset=charset, language_model=language_model))
+                   if cursive_model else None)
         also = f", {cursive_model} for cursive" if cursive_model else ""
-        return cls(LineRecognizer.load(print_model, charset=charset),
+        return cls(LineRecognizer.load(print_model, charset=charset, language_model=language_model),
                    lambda: Recognizer.load(hand_model, charset=charset), threshold,
                    name=f"auto ({print_model} for print, {hand_model} for handwriting{also})",
                    cursive=cursive)

@@ -107,6 +107,57 @@ def normalize_ink(image: np.ndarray) -> np.ndarray:
     return np.clip(image / np.percentile(ink, INK_PERCENTILE), 0.0, 1.0).astype(np.float32)
 
 
+#: Cell grids and orientation bins of :func:`stroke_directions`: a coarse and a fine
+#: pyramid level, chosen on the 59 sign_data writers by cross-validation (bench/RESULTS.md).
+DIRECTION_GRIDS = ((5, 8), (10, 16))
+DIRECTION_BINS = 16
+
+
+def stroke_directions(image: np.ndarray, grids: Sequence[tuple[int, int]] = DIRECTION_GRIDS,
+                      bins: int = DIRECTION_BINS) -> np.ndarray:
+    """Where the strokes run which way: a pyramid of gradient-orientation histograms.
+
+    For each cell of each grid, the gradient magnitude of a preprocessed
+    (ink-high) signature summed per unsigned orientation bin, L2-normalised per
+    cell and square-rooted (a Hellinger map, so one heavy stroke does not
+    dominate). The descriptor of the classic writer-identification features:
+    learnt from no data, so it does not share the network's blind spots on a
+    writer set this small.
+    """
+    img = np.asarray(image, dtype=np.float32)
+    gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3)
+    magnitude = np.hypot(gx, gy).ravel()
+    angle = np.mod(np.arctan2(gy, gx), np.pi)
+    orientation = np.minimum((angle * (bins / np.pi)).astype(np.int64), bins - 1).ravel()
+    height, width = img.shape
+    parts = []
+    for rows, cols in grids:
+        cell = (np.minimum(np.arange(height) * rows // height, rows - 1)[:, None] * cols
+                + np.minimum(np.arange(width) * cols // width, cols - 1)[None, :]).ravel()
+        hist = np.bincount(cell * bins + orientation, weights=magnitude,
+                           minlength=rows * cols * bins).reshape(rows * cols, bins)
+        hist /= np.linalg.norm(hist, axis=1, keepdims=True) + 1e-6
+        parts.append(np.sqrt(hist).ravel())
+    return np.concatenate(parts).astype(np.float32)
+
+
+def fused_embeddings(network: np.ndarray, directions: np.ndarray, centre: np.ndarray,
+                     weight: float) -> np.ndarray:
+    """Unit vectors joining the network's embeddings with :func:`stroke_directions` features.
+
+    The direction features are centred on ``centre`` (their mean over training
+    writers) and scaled to unit length; squared distances between fused
+    vectors are then ``weight`` x the network's plus ``1 - weight`` x the
+    features', so every score combination works on them unchanged.
+    """
+    net = np.asarray(network, np.float64)
+    net = net / np.maximum(np.linalg.norm(net, axis=1, keepdims=True), 1e-12)
+    feats = np.asarray(directions, np.float64) - np.asarray(centre, np.float64)
+    feats /= np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-12)
+    return np.concatenate([np.sqrt(weight) * net, np.sqrt(1.0 - weight) * feats], axis=1)
+
+
 def preprocess(image: str | os.PathLike | np.ndarray, shape: tuple[int, int] = INPUT_SHAPE,
                ink_normalized: bool = True) -> np.ndarray:
     """Turn a scanned signature (path or array) into a float32 (H, W) input, ink high in 0..1.

@@ -92,3 +92,23 @@ def test_the_line_reader_decodes_with_it_inside_the_whitelist():
     lm = CharNgram.from_texts(["the", "then"] * 5 + ["tee"], order=3, alpha=1.0, beta=0.0)
     no_h = LineRecognizer(Model(), charset="tea", language=lm)
     assert "".join(LABELS[c.label] for c in no_h.decode(probs)) == "tee"
+
+
+def test_the_bundled_cursive_model_reads_with_its_language_model_unless_told_not_to(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+    from ocr.pipeline import Predictor
+
+    assert Predictor("handline").recognizer.language is not None
+    assert Predictor("handline", language_model=False).recognizer.language is None
+    auto = Predictor("auto", language_model=False).recognizer
+    assert auto.printed.language is None and auto.cursive.language is None
+    line = np.full((60, 300), 255, np.uint8)
+    line[20:40, 30:270:12] = 0  # a row of strokes
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "line.png"), line)
+    result = CliRunner().invoke(main, ["read", str(tmp_path / "line.png"), "--model", "handline",
+                                       "--layout", "line", "--no-language-model"])
+    assert result.exit_code == 0, result.output
