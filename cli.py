@@ -630,7 +630,7 @@ def read_command(ctx, inputs, fmt, output, dpi, model, digits, charset, no_langu
         for image, page in predictor.iter_read(pages(), jobs=jobs, on_error=page_failed):
             results.append(page)
             if page.blank and not quiet:
-                click.echo(f"Warning: {page.source}: page {page.index + 1} is blank (uniform image), "
+                click.echo(f"Warning: {page.source}: page {page.index + 1} is blank (no ink, or only noise), "
                            "no text", err=True)
             if overlay:
                 png = export.encode_png(export.draw_overlay(image.image, page))
@@ -790,6 +790,10 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
 @click.option("--val-writers", type=click.IntRange(1), default=default(SignatureTrainConfig, "val_writers"),
               show_default=True,
               help="Writers held out to calibrate the threshold.")
+@click.option("--direction-weight", type=click.FloatRange(0, 1),
+              default=default(SignatureTrainConfig, "direction_weight"), show_default=True,
+              help="The network's share of the score when its embedding is joined with stroke-direction "
+                   "histograms (1: the network alone).")
 @click.option("--seed", type=int, default=default(SignatureTrainConfig, "seed"), show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
 @click.option("--input-size", metavar="HxW",

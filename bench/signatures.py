@@ -56,7 +56,8 @@ def cross_validate(args) -> dict:
     writers = st.find_writers(args.data)
     config = st.SignatureTrainConfig(data=str(args.data), epochs=args.epochs,
                                      steps_per_epoch=args.steps_per_epoch, seed=args.seed,
-                                     input_shape=args.input_size, ink_normalized=not args.raw_ink)
+                                     input_shape=args.input_size, ink_normalized=not args.raw_ink,
+                                     direction_weight=args.direction_weight)
     raw = st.load_signatures(writers, config.input_shape, ink_normalized=False)
     data = st.SignatureSet(reinked(raw.images, 1.0, config.ink_normalized), raw.writer, raw.genuine,
                            raw.writer_ids, raw.paths)
@@ -73,7 +74,18 @@ def cross_validate(args) -> dict:
                  ",".join(val_ids), ",".join(test_ids))
         embedding, history = st.fit_embedding(data, data.indices(train_ids), config,
                                               data.indices(val_ids))
-        emb = st.embed(embedding, data.images)
+        network = st.embed(embedding, data.images)
+        fusion = None
+        if config.direction_weight < 1.0:  # as ocr train signature: centred on the training writers
+            fusion = signature.DirectionFusion(config.direction_weight,
+                                               directions[np.isin(data.writer, data.indices(train_ids))].mean(0))
+
+        def represent(images: np.ndarray, embedding=embedding, fusion=fusion) -> np.ndarray:
+            """What the verifier scores: the network's embedding, fused when the recipe says so."""
+            emb = st.embed(embedding, images)
+            return emb if fusion is None else fusion.apply(emb, images)
+
+        emb = network if fusion is None else fusion.join(network, directions)
         calibration = st.calibrate(emb, data, data.indices(val_ids), seed=args.seed)
         fold = {"test": test_ids, "validation": val_ids, "train": train_ids,
                 "selected_combine": calibration["combine"], "results": {}}
@@ -96,17 +108,17 @@ def cross_validate(args) -> dict:
                 for key, accept in (("genuine", True), ("skilled", False), ("random", False)):
                     ok = (scores[key] >= threshold) if accept else (scores[key] < threshold)
                     slot["correct"].setdefault(key, []).append(ok)
-        fold["pen"] = pen_sensitivity(embedding, emb, raw, data.indices(test_ids), calibration,
+        fold["pen"] = pen_sensitivity(represent, emb, raw, data.indices(test_ids), calibration,
                                       config.ink_normalized, args)
-        fold["encoding"] = encoding_check(embedding, emb, data, data.indices(test_ids), calibration,
+        fold["encoding"] = encoding_check(represent, emb, data, data.indices(test_ids), calibration,
                                           config, args)
         fold["writer_dependent"] = writer_dependent(emb, data, data.indices(train_ids),
                                                     data.indices(val_ids), data.indices(test_ids), args)
-        fold["fused"] = fused_scoring(emb, directions, data, data.indices(train_ids),
+        fold["fused"] = fused_scoring(network, directions, data, data.indices(train_ids),
                                       data.indices(val_ids), data.indices(test_ids), args)
         if args.save_embeddings:
             args.save_embeddings.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(args.save_embeddings / f"fold{f + 1}.npz", embeddings=emb,
+            np.savez_compressed(args.save_embeddings / f"fold{f + 1}.npz", embeddings=network,
                                 directions=directions, writer=data.writer, genuine=data.genuine,
                                 train=data.indices(train_ids), val=data.indices(val_ids),
                                 test=data.indices(test_ids))
@@ -142,11 +154,12 @@ def cross_validate(args) -> dict:
     return {"rows": rows, "pen": pen, "folds": per_fold, "encoding": encoding,
             "writer_dependent": dependent, "fused": fused,
             "writers": len(writers), "images": int(len(data.writer)),
-            "input": {"shape": list(config.input_shape), "ink_normalized": config.ink_normalized},
+            "input": {"shape": list(config.input_shape), "ink_normalized": config.ink_normalized,
+                      "direction_weight": config.direction_weight},
             "wall_time_s": round(time.time() - started, 1)}
 
 
-def pen_sensitivity(embedding, emb: np.ndarray, raw: st.SignatureSet, test: list[int],
+def pen_sensitivity(represent, emb: np.ndarray, raw: st.SignatureSet, test: list[int],
                     calibration: dict, ink_normalized: bool, args) -> dict[float, dict[str, float]]:
     """FRR and skilled FAR when the test writers' questioned signatures change pen.
 
@@ -159,7 +172,7 @@ def pen_sensitivity(embedding, emb: np.ndarray, raw: st.SignatureSet, test: list
     out = {}
     for factor in PEN_FACTORS:
         questioned = emb.copy()
-        questioned[rows] = st.embed(embedding, reinked(raw.images[rows], factor, ink_normalized))
+        questioned[rows] = represent(reinked(raw.images[rows], factor, ink_normalized))
         scores = st.trial_scores(emb, raw, test, PEN_REFERENCES, method, trials=args.trials,
                                  seed=args.seed, questioned_emb=questioned)
         rates = st.rates_at(scores, threshold)
@@ -181,7 +194,7 @@ def as_grey_jpeg(path: Path, quality: int = 95) -> np.ndarray:
         return np.array(image)
 
 
-def encoding_check(embedding, emb: np.ndarray, data: st.SignatureSet, test: list[int],
+def encoding_check(represent, emb: np.ndarray, data: st.SignatureSet, test: list[int],
                    calibration: dict, config, args) -> dict[str, float]:
     """Whether the verifier can tell the files' encoding (RGB PNG or grey JPEG) apart.
 
@@ -215,7 +228,7 @@ def encoding_check(embedding, emb: np.ndarray, data: st.SignatureSet, test: list
                                                 config.ink_normalized) for i in rows])
         result["input_change_jpeg_q95"] = float(np.abs(images - data.images[rows]).mean())
         questioned = emb.copy()
-        questioned[rows] = st.embed(embedding, images)
+        questioned[rows] = represent(images)
         writers = sorted(set(data.writer[rows].tolist()))
         for name, q in (("png", emb), ("jpeg_q95", questioned)):
             scores = st.trial_scores(emb, data, writers, PEN_REFERENCES, method, trials=args.trials,
@@ -279,7 +292,7 @@ def fused_scoring(emb: np.ndarray, directions: np.ndarray, data: st.SignatureSet
                   val: list[int], test: list[int], args) -> dict[str, dict[str, float]]:
     """The network's embeddings joined with stroke-direction histograms, by weight.
 
-    ``signature.fused_embeddings`` centres the features on the fold's training
+    ``signature.DirectionFusion`` centres the features on the fold's training
     writers' mean (never the test writers'); weight 1 is the network alone and
     0 the features alone. Centroid of the references; thresholds from the
     validation writers. Skilled EER, FRR and random FAR per weight and count.
@@ -287,7 +300,7 @@ def fused_scoring(emb: np.ndarray, directions: np.ndarray, data: st.SignatureSet
     centre = directions[np.isin(data.writer, train)].mean(0)
     out: dict[str, dict[str, float]] = {}
     for weight in FUSION_WEIGHTS:
-        fused = signature.fused_embeddings(emb, directions, centre, weight)
+        fused = signature.DirectionFusion(weight, centre).join(emb, directions)
         for k in (1, 3, 5):
             val_scores = st.trial_scores(fused, data, val, k, "centroid", trials=args.trials, seed=args.seed)
             _, threshold = st.equal_error_rate(val_scores["genuine"], val_scores["skilled"])
@@ -324,7 +337,8 @@ def print_table(result: dict, timing: dict | None) -> None:
     shape, normalized = result["input"]["shape"], result["input"]["ink_normalized"]
     print(f"Writer-disjoint {len(result['folds'])}-fold cross-validation: {result['writers']} writers, "
           f"{result['images']} images, input {shape[0]}x{shape[1]}, "
-          f"{'ink normalized' if normalized else 'raw grey levels'}, {result['wall_time_s']} s")
+          f"{'ink normalized' if normalized else 'raw grey levels'}, network weight "
+          f"{result['input'].get('direction_weight', 1.0)} against stroke directions, {result['wall_time_s']} s")
     print("| combine | refs | EER skilled (pooled) | EER (fold mean) | FRR | FAR skilled | "
           "FAR random | accuracy | genuine/skilled/random |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -387,6 +401,9 @@ def main(argv=None) -> int:
                         help="Network input HxW (default %(default)s).")
     parser.add_argument("--raw-ink", action="store_true",
                         help="Train and test on the scans' grey levels, without ink normalization.")
+    parser.add_argument("--direction-weight", type=float, default=st.SignatureTrainConfig.direction_weight,
+                        help="The network's share when fused with stroke-direction histograms "
+                             "(1: the network alone; the fusion table shows other weights).")
     parser.add_argument("--trials", type=int, default=10, help="Random reference draws per writer.")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default=None, help="Model to time (default: bundled).")

@@ -332,6 +332,25 @@ def _sauvola_window(gray: np.ndarray) -> int:
     return int(np.clip(min(gray.shape) // 20, 15, 61)) | 1
 
 
+def holds_a_glyph(binary: np.ndarray, sparse: float = 0.005) -> bool:
+    """Whether an ink mask has at least one component of :data:`MIN_GLYPH_AREA` pixels.
+
+    Heavy salt-and-pepper noise leaves clusters of two to four dark pixels
+    that the impulse filter cannot tell from one another's neighbours; a page
+    of nothing else holds no glyph and is blank, where reading it gave a page
+    of punctuation. Only sparse masks are checked (below ``sparse`` of the
+    pixels inked): any page with text has glyphs, and counting its components
+    would cost time for nothing.
+    """
+    inked = int(np.count_nonzero(binary))
+    if inked == 0:
+        return False
+    if inked > sparse * binary.size:
+        return True
+    _, _, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
+    return bool(stats[1:, cv2.CC_STAT_AREA].max(initial=0) >= MIN_GLYPH_AREA)
+
+
 def remove_specks(binary: np.ndarray, min_area: int = 3) -> np.ndarray:
     """Drop connected components smaller than ``min_area`` pixels."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
@@ -510,5 +529,7 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
             char_height = text_height(binary)
     if remove_lines:
         binary, _ = remove_rules(binary, char_height)
+    if not holds_a_glyph(binary):
+        binary = np.zeros_like(binary)
     blank = not binary.any()
     return Preprocessed(gray, binary, angle, inverted, method, blank, shape, work_shape, orientation)

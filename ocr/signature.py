@@ -13,15 +13,17 @@ uses these with a model loaded through :mod:`ocr.models`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import cv2
 import numpy as np
 
-from ocr.errors import ImageError, OcrError
+from ocr.errors import ImageError, ModelError, OcrError
 from ocr.io import load
 from ocr.preprocess import to_gray
 
@@ -127,35 +129,89 @@ def stroke_directions(image: np.ndarray, grids: Sequence[tuple[int, int]] = DIRE
     img = np.asarray(image, dtype=np.float32)
     gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3)
-    magnitude = np.hypot(gx, gy).ravel()
-    angle = np.mod(np.arctan2(gy, gx), np.pi)
-    orientation = np.minimum((angle * (bins / np.pi)).astype(np.int64), bins - 1).ravel()
-    height, width = img.shape
+    weights = np.hypot(gx, gy).ravel()
+    orientation = (np.mod(np.arctan2(gy, gx), np.pi) * (bins / np.pi)).astype(np.int32).ravel()
+    np.minimum(orientation, bins - 1, out=orientation)
     parts = []
     for rows, cols in grids:
-        cell = (np.minimum(np.arange(height) * rows // height, rows - 1)[:, None] * cols
-                + np.minimum(np.arange(width) * cols // width, cols - 1)[None, :]).ravel()
-        hist = np.bincount(cell * bins + orientation, weights=magnitude,
-                           minlength=rows * cols * bins).reshape(rows * cols, bins)
+        cell = _cell_index(img.shape, rows, cols, bins)
+        hist = np.bincount(cell + orientation, weights=weights, minlength=rows * cols * bins)
+        hist = hist.reshape(rows * cols, bins)
         hist /= np.linalg.norm(hist, axis=1, keepdims=True) + 1e-6
         parts.append(np.sqrt(hist).ravel())
     return np.concatenate(parts).astype(np.float32)
 
 
-def fused_embeddings(network: np.ndarray, directions: np.ndarray, centre: np.ndarray,
-                     weight: float) -> np.ndarray:
-    """Unit vectors joining the network's embeddings with :func:`stroke_directions` features.
+@functools.lru_cache(maxsize=16)
+def _cell_index(shape: tuple[int, int], rows: int, cols: int, bins: int) -> np.ndarray:
+    """Each pixel's grid cell times ``bins``, flattened: the same for every image of a shape."""
+    height, width = shape
+    cell = (np.minimum(np.arange(height) * rows // height, rows - 1)[:, None] * cols
+            + np.minimum(np.arange(width) * cols // width, cols - 1)[None, :])
+    out = (cell * bins).astype(np.int32).ravel()
+    out.flags.writeable = False
+    return out
 
-    The direction features are centred on ``centre`` (their mean over training
-    writers) and scaled to unit length; squared distances between fused
-    vectors are then ``weight`` x the network's plus ``1 - weight`` x the
-    features', so every score combination works on them unchanged.
+
+@dataclass(frozen=True)
+class DirectionFusion:
+    """The network's embeddings joined with :func:`stroke_directions` features.
+
+    The features are centred on ``centre`` (their mean over the training
+    writers, stored in the model's card) and scaled to unit length; squared
+    distances between fused vectors are then ``weight`` x the network's plus
+    ``1 - weight`` x the features', so every score combination and threshold
+    works on them unchanged. With a few dozen training writers the network
+    and the fixed features err on different signatures (``bench/RESULTS.md``).
     """
-    net = np.asarray(network, np.float64)
-    net = net / np.maximum(np.linalg.norm(net, axis=1, keepdims=True), 1e-12)
-    feats = np.asarray(directions, np.float64) - np.asarray(centre, np.float64)
-    feats /= np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-12)
-    return np.concatenate([np.sqrt(weight) * net, np.sqrt(1.0 - weight) * feats], axis=1)
+
+    weight: float
+    centre: np.ndarray
+    grids: tuple[tuple[int, int], ...] = DIRECTION_GRIDS
+    bins: int = DIRECTION_BINS
+
+    @classmethod
+    def fit(cls, images: np.ndarray, weight: float) -> "DirectionFusion":
+        """The fusion with its centre taken from preprocessed training images."""
+        centre = np.mean([stroke_directions(im) for im in images], axis=0)
+        return cls(float(weight), centre.astype(np.float32))
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, Any] | None, where: str = "model") -> "DirectionFusion | None":
+        """The fusion a signature model's card describes (``stroke_directions``), or None."""
+        spec = (meta or {}).get("stroke_directions")
+        if spec is None:
+            return None
+        try:
+            grids = tuple((int(r), int(c)) for r, c in spec["grids"])
+            bins, weight = int(spec["bins"]), float(spec["weight"])
+            centre = np.asarray(spec["centre"], dtype=np.float32)
+            if not 0.0 <= weight <= 1.0 or centre.shape != (sum(r * c for r, c in grids) * bins,):
+                raise ValueError("weight outside 0..1 or centre of the wrong length")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{where}: malformed model metadata (stroke_directions: {exc})") from None
+        return cls(weight, centre, grids, bins)
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {"weight": self.weight, "grids": [list(g) for g in self.grids], "bins": self.bins,
+                "centre": [round(float(v), 5) for v in self.centre],
+                "features": "ocr.signature.stroke_directions of the preprocessed input; centre = "
+                            "their mean over the training writers"}
+
+    def features(self, images: np.ndarray) -> np.ndarray:
+        return np.stack([stroke_directions(im, self.grids, self.bins) for im in images])
+
+    def apply(self, embeddings: np.ndarray, images: np.ndarray) -> np.ndarray:
+        """Fused unit vectors of preprocessed ``images`` whose network embeddings are ``embeddings``."""
+        return self.join(embeddings, self.features(images))
+
+    def join(self, embeddings: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """Fused unit vectors from network embeddings and :meth:`features` already computed."""
+        net = np.asarray(embeddings, np.float64)
+        net = net / np.maximum(np.linalg.norm(net, axis=1, keepdims=True), 1e-12)
+        feats = np.asarray(features, np.float64) - self.centre
+        feats /= np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-12)
+        return np.concatenate([np.sqrt(self.weight) * net, np.sqrt(1.0 - self.weight) * feats], axis=1)
 
 
 def preprocess(image: str | os.PathLike | np.ndarray, shape: tuple[int, int] = INPUT_SHAPE,

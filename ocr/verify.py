@@ -4,7 +4,9 @@ The library side of ``ocr verify-signature``: images are preprocessed as the
 model's card says (:mod:`ocr.signature`), embedded once each by the embedding
 branch of the Siamese network loaded through :func:`ocr.models.load`, and the
 similarities combined (``max``, ``mean`` or ``centroid``) and compared with the
-threshold calibrated for that many references. A questioned image that is the
+threshold calibrated for that many references. Models whose card holds a
+``stroke_directions`` entry join each embedding with the image's stroke-direction
+histograms first (:class:`ocr.signature.DirectionFusion`). A questioned image that is the
 same scan as a reference is a copy, not a signature: it is flagged and never
 accepted.
 """
@@ -60,11 +62,14 @@ def verify_signature(references: Sequence[Any], questioned: Any, *,
     # Check the card and the images before importing Keras: bad input fails fast and quietly.
     card = read_card(model)
     shape, ink_normalized = signature.input_format(card.input)
+    fusion = signature.DirectionFusion.from_metadata(card.metadata, str(model))
     images = signature.preprocess_many([*references, questioned], shape, ink_normalized)
     refs, query = images[:-1], images[-1]
     identical = np.array([signature.near_identical(ref, query) for ref in refs])
     loaded = load(model, kind="signature")
     embedded = embed(loaded, np.concatenate([refs, query[None]]))
+    if fusion is not None:  # the card's thresholds were calibrated on the fused vectors
+        embedded = fusion.apply(embedded, images)
     ref_emb, query_emb = embedded[:-1], embedded[-1:]
     per_reference = signature.pairwise_similarity(ref_emb, query_emb)[:, 0]
     method = combine or card.combine or "mean"

@@ -130,6 +130,18 @@ def test_grainy_paper_with_a_speck_is_blank():
     assert pp.preprocess(coarse, deskew_pages=False).blank
 
 
+def test_heavy_salt_and_pepper_alone_is_a_blank_page_and_text_under_it_is_kept():
+    rng = np.random.default_rng(2)
+    page = np.full((1100, 850), 255, np.uint8)
+    noise = rng.random(page.shape) < 0.03  # 3%: clusters survive the impulse filter
+    page[noise] = np.where(rng.random(int(noise.sum())) < 0.5, 0, 255)
+    assert not pp.holds_a_glyph(pp.remove_specks(pp.binarize_otsu(pp.remove_impulses(page)), 3))
+    assert pp.preprocess(page).blank
+    cv2.putText(page, "Total 12", (100, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    result = pp.preprocess(page, deskew_pages=False)
+    assert not result.blank and result.binary[280:305, 100:230].sum() > 200
+
+
 def test_denoise_removes_salt_and_pepper():
     page = text_page()
     noisy = page.copy()

@@ -187,6 +187,44 @@ def test_combined_scores_max_mean_and_centroid():
         signature.combined_scores(refs, questioned, "median")
 
 
+def test_stroke_directions_see_which_way_the_strokes_run():
+    bins = signature.DIRECTION_BINS
+    flat = np.zeros((60, 96), np.float32)
+    flat[28:32, 10:86] = 1.0  # a horizontal stroke: its gradient is vertical
+    standing = np.zeros_like(flat)
+    standing[5:55, 46:50] = 1.0  # a vertical stroke: its gradient is horizontal
+    cells = sum(r * c for r, c in signature.DIRECTION_GRIDS)
+
+    def per_bin(image):
+        feats = signature.stroke_directions(image)
+        assert feats.shape == (cells * bins,) and feats.dtype == np.float32 and (feats >= 0).all()
+        return (feats.reshape(cells, bins) ** 2).sum(0)  # cells are unit length before the root
+
+    assert int(np.argmax(per_bin(flat))) == bins // 2  # gradient at 90 degrees
+    assert int(np.argmax(per_bin(standing))) == 0  # gradient at 0 degrees
+    assert not np.any(signature.stroke_directions(np.zeros_like(flat)))  # no ink, no direction
+
+
+def test_direction_fusion_splits_the_distance_and_round_trips_through_the_card():
+    rng = np.random.default_rng(0)
+    images = rng.random((4, 60, 96)).astype(np.float32)
+    fusion = signature.DirectionFusion.fit(images[:2], 0.7)
+    net = rng.normal(size=(4, 8))
+    fused = fusion.apply(net, images)
+    np.testing.assert_allclose(np.linalg.norm(fused, axis=1), 1.0)
+    unit = net / np.linalg.norm(net, axis=1, keepdims=True)
+    feats = fusion.features(images) - fusion.centre
+    feats /= np.linalg.norm(feats, axis=1, keepdims=True)
+    squared = lambda a: ((a[0] - a[1]) ** 2).sum()  # noqa: E731
+    assert squared(fused) == pytest.approx(0.7 * squared(unit) + 0.3 * squared(feats))
+    again = signature.DirectionFusion.from_metadata({"stroke_directions": fusion.to_metadata()})
+    np.testing.assert_allclose(again.apply(net, images), fused, atol=1e-4)  # centre kept to 5 decimals
+    assert signature.DirectionFusion.from_metadata({"kind": "signature"}) is None
+    broken = {"stroke_directions": {**fusion.to_metadata(), "centre": [0.0, 1.0]}}
+    with pytest.raises(ModelError, match="stroke_directions"):
+        signature.DirectionFusion.from_metadata(broken, "m.keras")
+
+
 def test_near_identical_catches_a_resaved_copy_not_a_second_signature(tmp_path):
     first = draw_signature(3, jitter=0.5)
     write(tmp_path / "copy.jpg", first)  # the same scan, saved again lossily

@@ -88,6 +88,9 @@ class SignatureTrainConfig:
     input_shape: tuple[int, int] | None = None
     ink_normalized: bool = True
     model_kwargs: dict[str, Any] = field(default_factory=dict)
+    #: The network's share of the squared distance when its embedding is joined with
+    #: stroke-direction histograms (:class:`ocr.signature.DirectionFusion`); 1: the network alone.
+    direction_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.input_shape is None:

@@ -375,6 +375,11 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
     embedding, history = fit_embedding(data, data.indices(train_ids), config, data.indices(val_ids))
     elapsed = time.time() - started
     emb = embed(embedding, data.images)
+    fusion = None
+    if config.direction_weight < 1.0:
+        train_rows = np.isin(data.writer, data.indices(train_ids))
+        fusion = signature.DirectionFusion.fit(data.images[train_rows], config.direction_weight)
+        emb = fusion.apply(emb, data.images)
     calibration = calibrate(emb, data, data.indices(val_ids), seed=config.seed)
     thresholds = calibration["thresholds"]
     model = siamese.signet(embedding, name="signet")
@@ -390,8 +395,10 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
                                    "resize, invert, scale to 0..1"
                                    + (", ink's 90th percentile scaled to 1"
                                       if config.ink_normalized else "")},
-        "score": "similarity = 1 - euclidean distance / 2 between unit-length embeddings; "
-                 "genuine when the combined score >= threshold",
+        "score": "similarity = 1 - euclidean distance / 2 between unit-length embeddings"
+                 + (" joined with stroke-direction histograms (stroke_directions)" if fusion else "")
+                 + "; genuine when the combined score >= threshold",
+        **({"stroke_directions": fusion.to_metadata()} if fusion else {}),
         "combine": calibration["combine"],
         "threshold": thresholds.get("1", next(iter(thresholds.values()))),
         "thresholds": thresholds,
