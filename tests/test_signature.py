@@ -317,6 +317,9 @@ def test_train_and_verify_cli(trained_model, dataset, tmp_path):
     # Four genuine signatures a writer: 1 to 3 references leave one to question.
     assert set(meta["thresholds"]) == {"1", "2", "3"} and meta["combine"] in signature.COMBINE_METHODS
     assert not set(meta["training"]["writers"]) & set(meta["calibration"]["writers"])
+    fusion = signature.DirectionFusion.from_metadata(meta)  # calibrated on the fused vectors
+    assert fusion.weight == sigtrain.SignatureTrainConfig.direction_weight < 1
+    assert fusion.centre.shape == signature.stroke_directions(np.zeros(SMALL, np.float32)).shape
     runner = CliRunner()
     refs = ["-r", str(dataset / "w1/genuine/0.png"), "-r", str(dataset / "w1/genuine/1.png")]
     result = runner.invoke(main_cli(), ["verify-signature", "--model", str(trained_model), *refs,
@@ -353,9 +356,14 @@ def test_verify_feeds_the_input_the_model_was_trained_on(trained_model, dataset,
         return real(image, shape, ink_normalized)
 
     monkeypatch.setattr(signature, "preprocess", spy)
+    fused = []
+    real_apply = signature.DirectionFusion.apply
+    monkeypatch.setattr(signature.DirectionFusion, "apply",
+                        lambda self, emb, images: fused.append(images.shape) or real_apply(self, emb, images))
     verify_signature([dataset / "w1/genuine/0.png"], dataset / "w1/genuine/1.png",
                      model=trained_model)
     assert seen == [(SMALL, True)] * 2
+    assert fused == [(2, *SMALL)]  # the card's fusion joins both images' embeddings
 
 
 def test_python_api(trained_model, dataset):
