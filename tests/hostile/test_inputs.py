@@ -170,7 +170,7 @@ def test_digits_charset_is_the_intersection(monkeypatch):
 
     from ocr.recognize_lines import LineRecognizer
 
-    def fake_load(model, charset=None):
+    def fake_load(model, charset=None, language_model=True):
         seen["charset"] = charset
 
     monkeypatch.setattr(LineRecognizer, "load", fake_load)
