@@ -737,27 +737,34 @@ def _quiet(ctx) -> bool:
 @click.argument("questioned")
 @click.option("--reference", "-r", "references", multiple=True, metavar="FILE",
               help="A genuine signature of the writer (repeatable; 3 to 5 work best).")
+@click.option("--enrolled", "-e", metavar="FILE",
+              help="The writer's references as ocr enroll-signature saved them, instead of -r.")
 @click.option("--threshold", type=click.FloatRange(0, 1),
               help="Accept when the score reaches this (default: the model's calibrated one).")
-@click.option("--model", help="A signature .keras file (default: the bundled signet).")
+@click.option("--model", help="A signature .keras file (default: the bundled signet, or the "
+                              "enrollment's model).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
-def verify_signature_command(ctx, questioned, references, threshold, model, as_json) -> None:
-    """Check QUESTIONED against genuine --reference signatures.
+def verify_signature_command(ctx, questioned, references, enrolled, threshold, model, as_json) -> None:
+    """Check QUESTIONED against genuine --reference signatures (or an --enrolled set).
 
     Exit status: 0 genuine, 1 forged or a copy of a reference (decision
     "identical"), 2 error.
 
     \b
-    Example:
+    Examples:
       ocr verify-signature questioned.png -r genuine1.png -r genuine2.png -r genuine3.png
+      ocr verify-signature questioned.png --enrolled writer.npz
     """
-    from ocr.verify import format_verification, verify_signature
+    from ocr.verify import format_verification, load_enrollment, verify_signature
 
+    if enrolled and references:
+        raise UserError("give the references either as -r files or as one --enrolled file, not both")
     # Library errors propagate to OcrGroup (one line, exit 2); only the verdict sets 0/1,
     # so anything unexpected must be exit 2 as well: 1 would say "forged".
     try:
-        result = verify_signature(list(references), questioned, threshold=threshold, model=model)
+        refs = load_enrollment(enrolled) if enrolled else list(references)
+        result = verify_signature(refs, questioned, threshold=threshold, model=model)
         if as_json:
             click.echo(json.dumps(result))
         else:
@@ -770,6 +777,36 @@ def verify_signature_command(ctx, questioned, references, threshold, model, as_j
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         raise UserError(f"cannot verify the signature ({message}); -vv shows the details") from None
     ctx.exit(0 if genuine else 1)
+
+
+@main.command("enroll-signature", cls=VerifyCommand)
+@click.argument("references", nargs=-1, required=True)
+@click.option("--out", "-o", required=True, metavar="FILE",
+              help="Where to save the enrollment (.npz; - is not allowed, it is binary).")
+@click.option("--model", help="A signature .keras file (default: the bundled signet).")
+@click.option("--force", is_flag=True, help="Overwrite an existing enrollment.")
+def enroll_signature_command(references, out, model, force) -> None:
+    """Read and embed a writer's genuine REFERENCES once, for ocr verify-signature --enrolled.
+
+    Each later check then reads and embeds the questioned scan only. The file
+    holds the references' embeddings and their preprocessed images (for the
+    copy check), not the scans, and works only with the model that made it.
+
+    \b
+    Example:
+      ocr enroll-signature genuine1.png genuine2.png genuine3.png -o writer.npz
+    """
+    from ocr.fileio import InputFiles, check_target, is_special
+    from ocr.verify import enroll_signatures, save_enrollment
+
+    if out == "-":
+        raise UserError("--out -: an enrollment is binary; name a file")
+    check_target(out, InputFiles(references), what="enrollment")
+    if os.path.exists(out) and not force and not is_special(out):
+        raise OutputExistsError(f"{out} already exists")
+    enrollment = enroll_signatures(list(references), model=model)
+    save_enrollment(enrollment, out, force=force)
+    click.echo(f"enrolled {len(enrollment)} reference{'s' if len(enrollment) != 1 else ''} in {out}")
 
 
 @train_group.command("signature", cls=KerasCommand)

@@ -43,3 +43,12 @@ def verify_signature(references, questioned, **options):
     from ocr.verify import verify_signature as _verify
 
     return _verify(references, questioned, **options)
+
+
+def enroll_signatures(references, **options):
+    """Read and embed a writer's genuine references once, for many checks; see
+    :func:`ocr.verify.enroll_signatures` (pass the result to :func:`verify_signature`)."""
+    _quiet_tensorflow()
+    from ocr.verify import enroll_signatures as _enroll
+
+    return _enroll(references, **options)

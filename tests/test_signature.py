@@ -386,6 +386,81 @@ def test_python_api(trained_model, dataset):
     assert only["decision"] == "identical" and only["score"] is None
 
 
+def test_enrolled_references_score_as_the_scans_do(trained_model, dataset, tmp_path):
+    """enroll-signature then verify-signature --enrolled: the same verdict, scores and copy check."""
+    refs = [str(dataset / f"w3/genuine/{i}.png") for i in range(3)]
+    enrolled = tmp_path / "w3.npz"
+    runner = CliRunner()
+    result = runner.invoke(main_cli(), ["enroll-signature", *refs, "-o", str(enrolled),
+                                        "--model", str(trained_model)])
+    assert result.exit_code == 0 and "enrolled 3 references" in result.output, result.output
+    for questioned, code in ((dataset / "w3/genuine/3.png", None), (dataset / "w0/forged/1.png", None),
+                             (refs[1], 1)):
+        direct = verify_signature(refs, questioned, model=trained_model)
+        result = runner.invoke(main_cli(), ["verify-signature", str(questioned), "-e", str(enrolled), "--json"])
+        assert result.exit_code == (0 if direct["decision"] == "genuine" else 1), result.output
+        report = json.loads(result.output)
+        assert report["decision"] == direct["decision"] and report["model"] == direct["model"]
+        assert report["score"] == pytest.approx(direct["score"], abs=1e-5)
+        assert [r["score"] for r in report["references"]] == pytest.approx(
+            [r["score"] for r in direct["references"]], abs=1e-5)
+        assert report["identical_to"] == direct["identical_to"] and [r["reference"] for r in report["references"]] == refs
+        if code is not None:  # a copy of an enrolled reference is flagged from the stored inputs
+            assert report["decision"] == "identical" and report["identical_to"] == [refs[1]]
+    # Python API: enroll, save, load, verify.
+    import ocr
+    from ocr.verify import load_enrollment, save_enrollment
+
+    enrollment = ocr.enroll_signatures(refs[:2], model=trained_model)
+    save_enrollment(enrollment, tmp_path / "two.npz")
+    again = load_enrollment(tmp_path / "two.npz")
+    assert again.names == enrollment.names and again.model_sha256 == enrollment.model_sha256
+    np.testing.assert_array_equal(again.vectors, enrollment.vectors)
+    assert ocr.verify_signature(again, refs[2])["threshold_references"] == 2
+
+
+def test_enrollment_refuses_what_would_lose_data_or_mislead(trained_model, dataset, tmp_path):
+    from ocr.verify import Enrollment, enroll_signatures, save_enrollment
+
+    ref = str(dataset / "w4/genuine/0.png")
+    enrolled = tmp_path / "w4.npz"
+    runner = CliRunner()
+
+    def one_line_error(args, *needles):
+        result = runner.invoke(main_cli(), args)
+        assert result.exit_code == 2, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+        for needle in needles:
+            assert needle in lines[0], lines[0]
+
+    assert runner.invoke(main_cli(), ["enroll-signature", ref, "-o", str(enrolled),
+                                      "--model", str(trained_model)]).exit_code == 0
+    before = enrolled.read_bytes()
+    one_line_error(["enroll-signature", ref, "-o", str(enrolled), "--model", str(trained_model)], "--force")
+    one_line_error(["enroll-signature", ref, "-o", ref, "--model", str(trained_model)], "is also an input")
+    one_line_error(["enroll-signature", str(tmp_path / "nope.png"), "-o", str(enrolled), "--force",
+                    "--model", str(trained_model)], "nope.png")
+    assert enrolled.read_bytes() == before  # a failed run leaves the earlier enrollment alone
+    one_line_error(["verify-signature", ref, "-e", str(enrolled), "-r", ref], "not both")
+    one_line_error(["verify-signature", ref, "-e", ref], "not a signature enrollment")
+    one_line_error(["verify-signature", ref, "-e", str(tmp_path / "missing.npz")], "missing.npz")
+    # Made by other weights: refused, not scored against thresholds that do not apply.
+    real = enroll_signatures([ref], model=trained_model)
+    other = Enrollment(real.model, "0" * 64, real.names, real.vectors, real.inputs)
+    save_enrollment(other, tmp_path / "other.npz")
+    one_line_error(["verify-signature", str(dataset / "w4/genuine/1.png"), "-e", str(tmp_path / "other.npz")],
+                   "enroll them again")
+    # An archive that claims more than the cap unpacked is refused before it is unpacked.
+    import io
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, meta=np.array("{}"), vectors=real.vectors,
+                        inputs=np.zeros((2000, *SMALL), np.float16).repeat(12, axis=1))
+    (tmp_path / "bomb.npz").write_bytes(buffer.getvalue())
+    one_line_error(["verify-signature", ref, "-e", str(tmp_path / "bomb.npz")], "MiB unpacked")
+
+
 def test_onnx_export_embeds_as_keras_does(trained_model, dataset, tmp_path):
     """The export holds the embedding branch; verification on it scores as on Keras."""
     import shutil

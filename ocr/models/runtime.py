@@ -101,7 +101,9 @@ _SOURCE_HASHES = PerFileCache()
 _SESSIONS = PerFileCache()
 
 
-def _source_hash(path: Path) -> str:
+def model_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a model file, hashed once per file version (path, size, mtime) per process."""
+    path = Path(path)
     return _SOURCE_HASHES.get(path, lambda: sha256_file(path))
 
 
@@ -136,7 +138,7 @@ def _session(exported: Path) -> OnnxForward:
 def source_matches(keras_path: Path) -> bool:
     """Whether the ONNX export beside ``keras_path`` was made from this very file."""
     try:
-        return _session(export_path(keras_path)).source_sha256 == _source_hash(keras_path)
+        return _session(export_path(keras_path)).source_sha256 == model_sha256(keras_path)
     except Exception:  # a corrupt export is as good as none
         return False
 
@@ -161,7 +163,7 @@ def onnx_forward(keras_path: Path, runtime: str) -> Callable[[np.ndarray], np.nd
         except Exception as exc:  # ONNX Runtime raises its own types for a bad file
             problem = f"{exported}: cannot load ({type(exc).__name__}: {exc})".splitlines()[0]
         else:
-            if forward.source_sha256 == _source_hash(keras_path):
+            if forward.source_sha256 == model_sha256(keras_path):
                 return forward
             problem = f"{exported} was exported from another version of {keras_path.name}"
     if runtime == "onnx":
