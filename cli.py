@@ -796,14 +796,11 @@ def enroll_signature_command(references, out, model, force) -> None:
     Example:
       ocr enroll-signature genuine1.png genuine2.png genuine3.png -o writer.npz
     """
-    from ocr.fileio import InputFiles, check_target, is_special
-    from ocr.verify import enroll_signatures, save_enrollment
+    from ocr.verify import check_enrollment_target, enroll_signatures, save_enrollment
 
     if out == "-":
         raise UserError("--out -: an enrollment is binary; name a file")
-    check_target(out, InputFiles(references), what="enrollment")
-    if os.path.exists(out) and not force and not is_special(out):
-        raise OutputExistsError(f"{out} already exists")
+    check_enrollment_target(out, force=force, inputs=references)  # before the work, not after it
     enrollment = enroll_signatures(list(references), model=model)
     save_enrollment(enrollment, out, force=force)
     click.echo(f"enrolled {len(enrollment)} reference{'s' if len(enrollment) != 1 else ''} in {out}")

@@ -322,22 +322,22 @@ def time_verification(args, repeats: int = 20) -> dict:
     first = writers[sorted(writers)[0]]
     questioned = first.genuine[-1]
     verify_signature(first.genuine[:1], questioned, model=args.model)  # load and trace once
-    out = {}
-    for n in (1, PEN_REFERENCES):
+
+    def median_ms(call) -> float:
         times = []
         for _ in range(repeats):
             t = time.perf_counter()
-            verify_signature(first.genuine[:n], questioned, model=args.model)
+            call()
             times.append(time.perf_counter() - t)
-        out[f"verify_{n}_refs_ms"] = 1000 * float(np.median(times))
+        return 1000 * float(np.median(times))
+
+    out = {f"verify_{n}_refs_ms": median_ms(lambda n=n: verify_signature(first.genuine[:n], questioned,
+                                                                          model=args.model))
+           for n in (1, PEN_REFERENCES)}
     # The references enrolled once (ocr enroll-signature): each check reads and embeds one scan.
     enrolled = enroll_signatures(first.genuine[:PEN_REFERENCES], model=args.model)
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        verify_signature(enrolled, questioned, model=args.model)
-        times.append(time.perf_counter() - t)
-    out[f"verify_{PEN_REFERENCES}_enrolled_ms"] = 1000 * float(np.median(times))
+    out[f"verify_{PEN_REFERENCES}_enrolled_ms"] = median_ms(
+        lambda: verify_signature(enrolled, questioned, model=args.model))
     return out
 
 

@@ -20,14 +20,15 @@ import json
 import os
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from ocr import signature
 from ocr.errors import ImageError, ModelError, OutputExistsError
-from ocr.fileio import is_special, write_bytes_atomic
-from ocr.models import load, read_card
+from ocr.fileio import InputFiles, check_target, is_special, write_bytes_atomic
+from ocr.models import REGISTRY, load, read_card, resolve
 from ocr.models.kinds import embedding_network
 from ocr.models.runtime import model_sha256
 
@@ -109,27 +110,41 @@ class _Verifier:
         return embedded, loaded
 
 
+def _check_references(references: Sequence[Any] | None) -> None:
+    if references is None or len(references) == 0:
+        raise ImageError("no reference signature given (at least one is needed)")
+
+
 def _names(references: Sequence[Any]) -> list[str]:
     return [str(r) if isinstance(r, (str, os.PathLike)) else f"#{i + 1}" for i, r in enumerate(references)]
 
 
 def enroll_signatures(references: Sequence[Any], *, model: str | os.PathLike | None = None) -> Enrollment:
     """Read and embed a writer's genuine ``references`` (paths or arrays) once, for many checks."""
-    if references is None or len(references) == 0:
-        raise ImageError("no reference signature given (at least one is needed)")
+    _check_references(references)
     if len(references) > MAX_ENROLLED:
         raise ImageError(f"{len(references)} references given; at most {MAX_ENROLLED} can be enrolled")
     verifier = _Verifier.of(model)
     images = verifier.preprocess(references)
     vectors, loaded = verifier.vectors(images)
-    return Enrollment(verifier.model, model_sha256(loaded.path), tuple(_names(references)),
+    named = verifier.model if verifier.model in REGISTRY else str(Path(loaded.path).resolve())
+    return Enrollment(named, model_sha256(loaded.path), tuple(_names(references)),
                       vectors.astype(np.float32), images.astype(np.float16))
+
+
+def check_enrollment_target(path: str | os.PathLike, *, force: bool = False,
+                            inputs: Sequence[Any] = ()) -> None:
+    """Refuse, before any work, a target that is one of the ``inputs``, cannot be
+    written, or is an existing file (unless ``force``)."""
+    check_target(path, InputFiles(i for i in inputs if isinstance(i, (str, os.PathLike))),
+                 what="enrollment")
+    if os.path.exists(path) and not is_special(path) and not force:
+        raise OutputExistsError(f"{path} already exists")
 
 
 def save_enrollment(enrollment: Enrollment, path: str | os.PathLike, *, force: bool = False) -> None:
     """Write ``enrollment`` to ``path`` (``.npz``) atomically; an existing file only with ``force``."""
-    if os.path.exists(path) and not is_special(path) and not force:
-        raise OutputExistsError(f"{path} already exists")
+    check_enrollment_target(path, force=force)
     meta = {"format": ENROLLMENT_FORMAT, "model": enrollment.model,
             "model_sha256": enrollment.model_sha256, "names": list(enrollment.names)}
     buffer = io.BytesIO()
@@ -161,7 +176,7 @@ def load_enrollment(path: str | os.PathLike) -> Enrollment:
         raise ImageError(f"{path}: no such file") from None
     except ImageError:
         raise
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, ValueError, KeyError, EOFError) as exc:
         raise bad(type(exc).__name__) from None
     if not isinstance(meta, dict) or meta.get("format") != ENROLLMENT_FORMAT:
         raise bad("unknown format")
@@ -195,19 +210,21 @@ def verify_signature(references: Sequence[Any] | Enrollment, questioned: Any, *,
     """
     if isinstance(references, Enrollment):
         verifier = _Verifier.of(model or references.model)
-        query = verifier.preprocess([questioned])
-        query_emb, loaded = verifier.vectors(query)
-        if model_sha256(loaded.path) != references.model_sha256:
-            raise ModelError(f"{loaded.path}: not the model these references were enrolled with "
-                             f"({references.model}); enroll them again with this model")
+        if model_sha256(resolve(verifier.model)) != references.model_sha256:
+            raise ModelError(f"{resolve(verifier.model)}: not the model these references were enrolled "
+                             f"with ({references.model}); enroll them again with this model")
         if references.inputs.shape[1:] != verifier.shape:
             raise ModelError(f"the enrolled references are {references.inputs.shape[1:]} inputs, "
                              f"the model takes {verifier.shape}; enroll them again")
+        query = verifier.preprocess([questioned])
+        query_emb, loaded = verifier.vectors(query)
+        if references.vectors.shape[1] != query_emb.shape[1]:
+            raise ModelError(f"the enrolled embeddings have {references.vectors.shape[1]} values, "
+                             f"the model gives {query_emb.shape[1]}; enroll the references again")
         ref_inputs, ref_emb, names = references.inputs.astype(np.float32), references.vectors, list(references.names)
         query = query[0]
     else:
-        if references is None or len(references) == 0:
-            raise ImageError("no reference signature given (at least one is needed)")
+        _check_references(references)
         verifier = _Verifier.of(model)
         images = verifier.preprocess([*references, questioned])
         embedded, loaded = verifier.vectors(images)
