@@ -54,17 +54,20 @@ from real_documents import ours  # noqa: E402
 
 def line_model_reads(model: str, split: str, data_dir, limit: int | None) -> dict[str, list[str]]:
     """The line model on each line image as one line (Keras, the reference runtime), decoded
-    by best path and, when the model has a language model beside it, with that too."""
+    by best path and, when the model has a language model beside it, with that too; the ink
+    deslanted first when the model's card asks for it (``input.deslant``), as reading does."""
     from ocr.language import language_model_for
     from ocr.models import load
     from training.evaluate import read_handwritten_lines
 
     loaded = load(model, runtime="keras")
-    reads = {"best path": read_handwritten_lines(loaded.net, loaded.labels, data_dir, split, limit)[1]}
+    deslant = loaded.card.deslant
+    reads = {"best path": read_handwritten_lines(loaded.net, loaded.labels, data_dir, split, limit,
+                                                 deslant=deslant)[1]}
     lm = language_model_for(loaded.path)
     if lm is not None:
         reads[f"{lm.order}-gram beam search"] = read_handwritten_lines(loaded.net, loaded.labels, data_dir,
-                                                                     split, limit, lm)[1]
+                                                                     split, limit, lm, deslant)[1]
     return reads
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ocr.errors import OcrError
 from ocr.classify import BatchModel
+from ocr.deslant import DeslantRule, Sheared
 from ocr.normalize import LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, stack_lines, to_line_input
 from ocr.postprocess import RecognizedChar, Words
 from ocr.segment import Components, Glyph, LineLayout
@@ -193,10 +194,14 @@ class LineRecognizer:
     """
 
     def __init__(self, model: BatchModel, charset: str | None = None, batch_size: int = 64,
-                 name: str | None = None, language: "CharNgram | None" = None) -> None:
+                 name: str | None = None, language: "CharNgram | None" = None,
+                 deslant: DeslantRule | None = None) -> None:
         self.model = model
         #: A character n-gram to decode with (beam search); None: best path.
         self.language = language
+        #: How each line's ink is sheared upright before it is read: ``deslant``, else the
+        #: model card's ``input.deslant``; None reads the ink as it is.
+        self.deslant = deslant if deslant is not None else getattr(getattr(model, "card", None), "deslant", None)
         self.model_name = name or str(getattr(model, "name", "model"))
         self.labels: list[str] = list(model.labels)
         self.batch_size = batch_size
@@ -270,33 +275,50 @@ class LineRecognizer:
         # A line too wide for the memory budget is read in pieces (see split_wide_line).
         pieces = [split_wide_line(line, height=self.height) for line in lines]
         flat = [piece for line_pieces in pieces for piece in line_pieces]
-        masks = [line_mask(components, line) for line in flat]
-        inputs = [to_line_input(m, line_height=line.height, height=self.height) for m, line in zip(masks, flat)]
-        read = iter(zip(flat, masks, inputs, self.frame_probabilities(inputs)))
+        masks, sheared, inputs = self.line_inputs(components, flat)
+        read = iter(zip(flat, masks, sheared, inputs, self.frame_probabilities(inputs)))
         results, ratings = [], []
         for line_pieces in pieces:
             words_out: list[list[RecognizedChar]] = []
             confidences: list[float] = []
-            for line, mask, inp, probs in islice(read, len(line_pieces)):
+            for line, mask, shear, inp, probs in islice(read, len(line_pieces)):
                 decoded = self.decode(probs)
                 # The rating is the network's own (best path): the router's thresholds are set on it.
                 free = decoded if self.language is None and self.allowed is None else best_path(probs)
                 confidences.extend(c.confidence for c in free)
-                placed = self._place(decoded, line, mask, inp)
+                placed = self._place(decoded, line, mask, inp, shear)
                 words_out.extend(self._at_spaces(placed) if self.reads_spaces else self._into_words(placed, line))
             ratings.append(float(np.mean(confidences)) if confidences else 0.0)
             results.append(words_out)
         return results, ratings
 
+    def line_inputs(self, components: Components, lines: Sequence[LineLayout]
+                    ) -> tuple[list[np.ndarray], list[Sheared | None], list[LineInput]]:
+        """Each line's ink mask, its deslanted mask (None without deslanting) and model input.
+
+        With a deslant rule the input is made from the sheared ink, so its
+        columns map to the sheared mask's (see :meth:`_place`).
+        """
+        masks = [line_mask(components, line) for line in lines]
+        sheared = [self.deslant.apply(m) if self.deslant is not None else None for m in masks]
+        inputs = [to_line_input(m if s is None else s.mask, line_height=line.height, height=self.height)
+                  for m, s, line in zip(masks, sheared, lines)]
+        return masks, sheared, inputs
+
     def _place(self, decoded: list[DecodedChar], line: LineLayout, mask: np.ndarray,
-               inp: LineInput) -> list[RecognizedChar]:
+               inp: LineInput, sheared: Sheared | None = None) -> list[RecognizedChar]:
         """Give each decoded character a box around its ink in page coordinates.
 
         CTC fires on one or two frames per character, so its span is taken
         between the midpoints to its neighbours' peaks, at most about one
-        character wide, and shrunk to the ink inside.
+        character wide, and shrunk to the ink inside. When the line was read
+        deslanted (``sheared``), the span is found in the sheared ink and the
+        box is that ink's box back in the line's own columns.
         """
         lx0, ly0 = line.box[0], line.box[1]
+        source = mask
+        if sheared is not None:
+            mask = sheared.mask
         # Centres in the line mask's columns (the mask starts at the line box).
         centres = [inp.to_source_x((c.peak + 0.5) * LINE_STRIDE) for c in decoded]
         half = 0.6 * max(line.height, 1.0)
@@ -313,6 +335,13 @@ class LineRecognizer:
                 a, b = a + int(ink_cols[0]), a + int(ink_cols[-1]) + 1
             rows = np.nonzero(mask[:, a:b].any(axis=1))[0]
             y0, y1 = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (0, mask.shape[0])
+            if sheared is not None:
+                box = sheared.source_box(a, b)
+                if box is None:  # no ink under it: the span at the middle row, inside the line
+                    a = int(np.clip(sheared.to_source_x(a), 0, source.shape[1] - 1))
+                    b = int(np.clip(sheared.to_source_x(b), a + 1, source.shape[1]))
+                else:
+                    a, y0, b, y1 = box
             alts = [(self.labels[i], p) for i, p in ch.alternatives]
             out.append(RecognizedChar(self.labels[ch.label], (lx0 + a, ly0 + y0, lx0 + b, ly0 + y1),
                                       ch.confidence, alts))

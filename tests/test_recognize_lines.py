@@ -105,3 +105,88 @@ def test_rating_ignores_the_whitelist():
     text = "".join(c.text for w in words[0] for c in w)
     assert text == "00"                     # forced into the whitelist, sure of it after renormalizing
     assert abs(ratings[0] - 0.6) < 1e-9     # but the model preferred 'a' at 0.6
+
+
+class CardModel(FrameModel):
+    """A stand-in line model with a card, as :func:`ocr.models.load` gives."""
+
+    def __init__(self, labels, frames, input_card):
+        from ocr.models.card import ModelCard
+
+        super().__init__(labels, frames)
+        self.card = ModelCard.from_metadata({"kind": "line", "labels": list(labels), "input": input_card})
+
+
+def slanted_page(shear=0.6):
+    """One line of three strokes leaning right by ``shear`` columns per row, and their boxes."""
+    page = np.zeros((100, 400), bool)
+    boxes = []
+    for x in (80, 180, 280):
+        for y in range(30, 70):
+            col = x + int(round(shear * (49.5 - y)))
+            page[y, col:col + 4] = True
+        ys, xs = np.nonzero(page[:, x - 40:x + 40])
+        boxes.append((x - 40 + xs.min(), ys.min(), x - 40 + xs.max() + 1, ys.max() + 1))
+    return page, boxes
+
+
+def test_a_card_without_deslant_gives_the_same_input_as_before():
+    from ocr.recognize_lines import LineRecognizer
+
+    page, _ = slanted_page()
+    layout = segment(page)
+    reader = LineRecognizer(CardModel("abc", np.zeros((1, 4)), {"shape": [48, None]}))
+    assert reader.deslant is None
+    masks, sheared, inputs = reader.line_inputs(layout.components, layout.lines)
+    assert sheared == [None]
+    before = to_line_input(line_mask(layout.components, layout.lines[0]), line_height=layout.lines[0].height,
+                           height=48)
+    assert np.array_equal(inputs[0].image, before.image) and inputs[0].x0 == before.x0
+
+
+def test_a_card_with_deslant_shears_the_input_and_keeps_boxes_on_the_source_ink():
+    from ocr.recognize_lines import DecodedChar, LineRecognizer
+
+    page, boxes = slanted_page(0.6)
+    layout = segment(page)
+    line = layout.lines[0]
+    reader = LineRecognizer(CardModel("abc", np.zeros((1, 4)), {"shape": [48, None], "deslant": {"shear": 0.6}}))
+    assert reader.deslant.shear == 0.6
+    masks, sheared, inputs = reader.line_inputs(layout.components, [line])
+    before = to_line_input(masks[0], line_height=line.height, height=48)
+    assert inputs[0].image.shape != before.image.shape or not np.array_equal(inputs[0].image, before.image)
+    # Upright: each stroke's columns are narrow in the sheared mask (4 wide, not 4 + 0.6 x 40).
+    cols = np.nonzero(sheared[0].mask.any(axis=0))[0]
+    assert len(cols) <= 3 * 5
+    # A frame over the middle of each upright stroke, as CTC would fire.
+    runs = np.split(cols, np.nonzero(np.diff(cols) > 1)[0] + 1)
+    inp = inputs[0]
+    peaks = [int(round((inp.pad + (r.mean() + 0.5 - inp.x0) * inp.scale) / LINE_STRIDE)) for r in runs]
+    decoded = [DecodedChar(k, t, 0.9, [(k, 0.9)]) for k, t in enumerate(peaks)]
+    chars = reader._place(decoded, line, masks[0], inp, sheared[0])
+    assert [c.text for c in chars] == ["a", "b", "c"]
+    lx0, ly0, lx1, ly1 = line.box
+    for ch, box in zip(chars, boxes):
+        x0, y0, x1, y1 = ch.box
+        assert lx0 <= x0 < x1 <= lx1 and ly0 <= y0 < y1 <= ly1
+        assert ch.box == tuple(int(v) for v in box)  # the slanted stroke's own box, in page coordinates
+
+
+def test_deslanted_reading_places_every_box_inside_its_line():
+    from ocr.recognize_lines import LineRecognizer
+
+    page, _ = slanted_page(0.6)
+    layout = segment(page)
+    # Frames: blank, then 'a' 'b' 'c' 'a' 'b' each followed by a blank, over the line's width.
+    probs = np.full((40, 4), 0.01)
+    probs[:, 0] = 0.97
+    for k, t in enumerate(range(4, 40, 8)):
+        probs[t] = [0.01, 0.01, 0.01, 0.01]
+        probs[t, 1 + k % 3] = 0.97
+    reader = LineRecognizer(CardModel("abc", probs, {"shape": [48, None], "deslant": {"estimate_factor": 1.0}}))
+    words, _ = reader.recognize_and_rate(layout.components, layout.lines)
+    chars = [c for w in words[0] for c in w]
+    assert chars
+    lx0, ly0, lx1, ly1 = layout.lines[0].box
+    for ch in chars:
+        assert lx0 <= ch.box[0] < ch.box[2] <= lx1 and ly0 <= ch.box[1] < ch.box[3] <= ly1

@@ -213,16 +213,22 @@ def read_line_images(model, labels: Sequence[str], images: Sequence[np.ndarray],
 
 
 def read_handwritten_lines(model, labels: Sequence[str], data_dir, split: str,
-                           limit: int | None = None, language=None) -> tuple[list[str], list[str]]:
+                           limit: int | None = None, language=None,
+                           deslant=None) -> tuple[list[str], list[str]]:
     """(truths, reads) of a line model on the real handwritten lines of ``split``, each line
-    image read as one line (binarized as ``ocr read`` does, no segmentation)."""
+    image read as one line (binarized as ``ocr read`` does, no segmentation), its ink
+    sheared upright first by ``deslant`` (an :class:`ocr.deslant.DeslantRule`, as the
+    model's card asks) when given."""
     from ocr.normalize import to_line_input
     from training.datasets import handwritten_lines
     from training.handwriting import line_ink
 
     lines = handwritten_lines(data_dir, split)[:limit]
     height = int(model.input_shape[1])  # (N, rows, W): a line model's input
-    images = [to_line_input(line_ink(ln.path), height=height).image for ln in lines]
+    inks = [line_ink(ln.path) for ln in lines]
+    if deslant is not None:
+        inks = [deslant.apply(ink).mask for ink in inks]
+    images = [to_line_input(ink, height=height).image for ink in inks]
     return [ln.text for ln in lines], read_line_images(model, labels, images, language)
 
 
@@ -236,7 +242,7 @@ def read_digit_strings(predictor, paths: Sequence[str | os.PathLike]) -> list[st
 
 def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str = "test",
                         data_dir: str | os.PathLike | None = None, limit: int | None = None,
-                        language=None) -> LineReport:
+                        language=None, deslant=None) -> LineReport:
     """Score a line model (Keras model, labels) on ``mnist-strings``, ``printed-lines``,
     ``orand-car-a`` or ``testaments-de-poilus``.
 
@@ -249,7 +255,9 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
     ``training.datasets.ORAND_SPLITS`` (``test``: the half no bundled model trains on).
     ``testaments-de-poilus`` reads the real cursive lines of a writer split
     (``training.datasets.HANDWRITING_SPLITS``), each image as one line.
-    ``language`` (a character n-gram) decodes by beam search instead of best path.
+    ``language`` (a character n-gram) decodes by beam search instead of best path;
+    ``deslant`` (the card's :class:`ocr.deslant.DeslantRule`) shears the real lines'
+    ink upright first, as reading does.
     """
     if dataset == "orand-car-a":
         from ocr.pipeline import Predictor
@@ -257,11 +265,12 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
 
         rows = orand_car_a(data_dir, split)[:limit]
         truths = [text for _, text in rows]
-        reader = LineRecognizer(LoadedModel.from_network(model, labels, "line"), language=language)
+        reader = LineRecognizer(LoadedModel.from_network(model, labels, "line"), language=language,
+                                deslant=deslant)
         reads = read_digit_strings(Predictor(recognizer=reader),
                                    [path for path, _ in rows])
     elif dataset == "testaments-de-poilus":
-        truths, reads = read_handwritten_lines(model, labels, data_dir, split, limit, language)
+        truths, reads = read_handwritten_lines(model, labels, data_dir, split, limit, language, deslant)
     else:
         x, truths = _synthetic_lines(dataset, "".join(labels), data_dir, limit)
         reads = read_line_images(model, labels, x, language)

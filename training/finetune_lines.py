@@ -99,12 +99,14 @@ def _line_sources(root: Path) -> list[tuple[str, str, object]]:
     return sources
 
 
-def load_line_folder(folder: str | os.PathLike, labels: str, height: int = LINE_HEIGHT) -> LineSamples:
+def load_line_folder(folder: str | os.PathLike, labels: str, height: int = LINE_HEIGHT,
+                     deslant=None) -> LineSamples:
     """Read ``folder``'s lines as model inputs ``height`` rows high: line images that have a
     ``.gt.txt`` beside them, and pages with PAGE or ALTO XML (line polygons and their text, as
     eScriptorium, Transkribus and kraken export them), cut along each polygon. A model that
     reads word spaces keeps them in the transcripts (single spaces); for the others,
-    segmentation places them and they are dropped."""
+    segmentation places them and they are dropped. ``deslant`` (the base card's
+    :class:`ocr.deslant.DeslantRule`) shears each line's ink as reading will."""
     from ocr.pipeline import analyse_page
 
     root = Path(folder)
@@ -128,7 +130,8 @@ def load_line_folder(folder: str | os.PathLike, labels: str, height: int = LINE_
         if not text or ink is None:
             log.warning("%s: no ink or an empty transcript; skipped", name)
             continue
-        images.append(to_line_input(ink[0], line_height=ink[1], height=height).image)
+        mask = ink[0] if deslant is None else deslant.apply(ink[0]).mask
+        images.append(to_line_input(mask, line_height=ink[1], height=height).image)
         texts.append(text[:MAX_LENGTH])
         paths.append(name)
     if not images:
@@ -138,13 +141,13 @@ def load_line_folder(folder: str | os.PathLike, labels: str, height: int = LINE_
 
 def _rehearsal_lines(card, labels: str, n: int, width: int, data_dir, seed: int, height: int = LINE_HEIGHT):
     """``n`` lines made the way the base model was trained (synthetic, or random variants of
-    its real training lines), or none."""
+    its real training lines, deslanted as the card reads them), or none."""
     if n == 0:
         return np.zeros((0, height, width), np.uint8), []
     trained_on = " ".join(card.training.get("datasets", []))
     try:
         if f"{TESTAMENTS}:train" in trained_on:
-            x, texts = _real_rehearsal_lines(labels, n, data_dir, seed, height)
+            x, texts = _real_rehearsal_lines(labels, n, data_dir, seed, height, card.deslant)
         elif TEXT_LINES in trained_on:
             from training.textlines import textline_dataset
 
@@ -164,8 +167,9 @@ def _rehearsal_lines(card, labels: str, n: int, width: int, data_dir, seed: int,
     return stack_lines(list(x), width), texts
 
 
-def _real_rehearsal_lines(labels: str, n: int, data_dir, seed: int, height: int):
-    """Random variants of ``n`` of the real handwritten training lines (never test writers)."""
+def _real_rehearsal_lines(labels: str, n: int, data_dir, seed: int, height: int, deslant=None):
+    """Random variants of ``n`` of the real handwritten training lines (never test writers),
+    each sheared upright by ``deslant`` after its random slant when the base card asks for it."""
     from training.datasets import handwritten_lines
     from training.handwriting import augment_ink, handwriting_arrays
 
@@ -173,7 +177,10 @@ def _real_rehearsal_lines(labels: str, n: int, data_dir, seed: int, height: int)
     lines = handwritten_lines(data_dir, "train")
     picked = [lines[i] for i in rng.choice(len(lines), min(n, len(lines)), replace=False)]
     inks, texts = handwriting_arrays(picked, labels, height)
-    x = [to_line_input(augment_ink(ink, rng), height=height).image for ink in inks]
+    variants = [augment_ink(ink, rng) for ink in inks]
+    if deslant is not None:
+        variants = [deslant.apply(v).mask for v in variants]
+    x = [to_line_input(v, height=height).image for v in variants]
     return x, [t[:MAX_LENGTH] for t in texts]
 
 
@@ -194,7 +201,7 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     base, card = loaded.net, loaded.card
     labels = loaded.card.label_text
     height = line_input_height(loaded)
-    samples = load_line_folder(config.glyphs, labels, height)
+    samples = load_line_folder(config.glyphs, labels, height, card.deslant)
     rng = np.random.default_rng(config.seed)
     order = rng.permutation(len(samples.texts))
     n_test = int(round(len(order) * config.holdout)) if len(order) >= 5 else 0

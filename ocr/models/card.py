@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from ocr.deslant import DeslantRule
 from ocr.errors import ModelError
 from ocr.models.kinds import ModelKind, get_kind
 
@@ -77,6 +78,9 @@ class ModelCard:
     lineage: tuple[dict[str, Any], ...] = ()
     parameters: int | None = None
     date: str | None = None
+    #: Line models: how each line's ink is sheared upright before it is read
+    #: (``input.deslant``, :class:`ocr.deslant.DeslantRule`); None reads it as it is.
+    deslant: DeslantRule | None = None
     #: The metadata as stored, for writing a derived model's card.
     metadata: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -107,15 +111,20 @@ class ModelCard:
                 raise _fail(where, f"'combine' must be one of {', '.join(COMBINE_METHODS)}")
         if parameters is not None and not isinstance(parameters, int):
             raise _fail(where, "'parameters' must be an integer")
+        inputs = _mapping(meta, "input", where)
+        try:
+            deslant = DeslantRule.from_card(inputs.get("deslant"))
+        except ValueError as exc:
+            raise _fail(where, str(exc)) from None
         name, description = meta.get("name", Path(where).stem), meta.get("description", "")
         if not isinstance(name, str) or not isinstance(description, str):
             raise _fail(where, "'name' and 'description' must be strings")
         return cls(
             name=name, kind=kind, labels=labels, description=description,
-            input=_mapping(meta, "input", where), training=_mapping(meta, "training", where),
+            input=inputs, training=_mapping(meta, "training", where),
             scores=scores, thresholds=_thresholds(meta, where),
             threshold=None if threshold is None else float(threshold), combine=combine,
-            lineage=tuple(lineage), parameters=parameters,
+            lineage=tuple(lineage), parameters=parameters, deslant=deslant,
             date=meta.get("date") if isinstance(meta.get("date"), str) else None,
             metadata=dict(meta),
         )

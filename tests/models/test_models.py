@@ -133,6 +133,8 @@ def test_line_model_round_trip_and_kind_checks(tmp_path):
     ({"labels": list("01"), "kind": "hologram"}, "unknown model kind 'hologram'"),
     ({"labels": list("01"), "thresholds": {"x": 1}}, "'thresholds'"),
     ({"labels": list("01"), "scores": []}, "'scores' must be an object"),
+    ({"labels": list("01"), "input": {"deslant": 0.5}}, "'input.deslant' must be"),
+    ({"labels": list("01"), "input": {"deslant": {"shear": "upright"}}}, "'input.deslant.shear' must be a number"),
 ])
 def test_malformed_metadata_is_one_model_error(tmp_path, metadata, message):
     path = save_model(builders.lenet(num_classes=2), tmp_path / "m.keras", metadata)

@@ -47,6 +47,18 @@ def test_load_line_folder_reads_images_with_transcripts(tmp_path):
     assert batch.shape[0] == 4 and batch.shape[2] % 4 == 0
 
 
+def test_load_line_folder_deslants_as_the_base_card_reads(tmp_path):
+    """A base whose card shears lines upright is adapted on lines sheared the same way."""
+    from ocr.deslant import DeslantRule
+
+    folder = _write_lines(tmp_path / "lines", n=3)
+    plain = load_line_folder(folder, DIGITS)
+    assert all(np.array_equal(a, b) for a, b in zip(plain.images, load_line_folder(folder, DIGITS, deslant=None).images))
+    sheared = load_line_folder(folder, DIGITS, deslant=DeslantRule(shear=0.5))
+    assert len(sheared.images) == 3
+    assert all(a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(plain.images, sheared.images))
+
+
 def test_load_line_folder_refuses_characters_the_model_lacks(tmp_path):
     folder = _write_lines(tmp_path / "lines", n=2)
     (folder / "line00.gt.txt").write_text("12A4\n")

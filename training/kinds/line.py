@@ -86,7 +86,7 @@ class LineTrainer(Trainer):
         from ocr.language import language_model_for
 
         return evaluate_line_model(model.net, model.labels, dataset, split, data_dir=data_dir,
-                                   language=language_model_for(model.path))
+                                   language=language_model_for(model.path), deslant=model.card.deslant)
 
     def finetune(self, config, base_path):
         from training.finetune_lines import finetune_lines

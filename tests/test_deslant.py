@@ -1,0 +1,79 @@
+"""Deslanting: the slant estimate, the row-shift shear and its inverse, the card's rule."""
+
+import numpy as np
+import pytest
+
+from ocr.deslant import DeslantRule, estimate_slant, shear_mask
+
+
+def slanted_strokes(shear: float, height: int = 60, width: int = 400, strokes=(60, 140, 220, 300),
+                    thickness: int = 3) -> np.ndarray:
+    """Straight strokes from row 8 to ``height - 8`` leaning by ``shear`` (columns per row, the top
+    to the right for a positive shear): ``shear_mask(mask, shear)`` stands them upright."""
+    mask = np.zeros((height, width), bool)
+    centre = (height - 1) / 2.0
+    for x in strokes:
+        for y in range(8, height - 8):
+            col = x + int(round(shear * (centre - y)))
+            mask[y, col:col + thickness] = True
+    return mask
+
+
+@pytest.mark.parametrize("shear", [0.0, 0.3, 0.6, 1.0, -0.4])
+def test_slant_estimate_recovers_a_known_shear(shear):
+    assert abs(estimate_slant(slanted_strokes(shear)) - shear) <= 0.05
+
+
+def test_slant_estimate_of_no_ink_is_zero():
+    assert estimate_slant(np.zeros((20, 30), bool)) == 0.0
+
+
+def test_shear_stands_slanted_strokes_upright():
+    sheared = shear_mask(slanted_strokes(0.6), 0.6)
+    rows = np.nonzero(sheared.mask.any(axis=1))[0]
+    # Every row of one stroke covers the same columns once upright.
+    first = sheared.mask[rows, :].argmax(axis=1)
+    assert first.max() - first.min() <= 1
+    assert sheared.mask.sum() == slanted_strokes(0.6).sum()  # no ink lost or made
+
+
+@pytest.mark.parametrize("shear", [0.5, -0.7, 1.3])
+def test_shear_round_trip_maps_columns_back(shear):
+    rng = np.random.default_rng(0)
+    mask = rng.random((37, 90)) < 0.2
+    sheared = shear_mask(mask, shear)
+    assert sheared.mask.shape[0] == mask.shape[0] and sheared.mask.shape[1] >= mask.shape[1]
+    ys, xs = np.nonzero(sheared.mask)
+    back = np.zeros_like(mask)
+    src = sheared.to_source_x(xs, ys)
+    assert src.min() >= 0 and src.max() < mask.shape[1]
+    back[ys, src] = True
+    assert np.array_equal(back, mask)
+    # The middle row moved by the offset: columns there map back by subtracting it.
+    middle = (mask.shape[0] - 1) // 2
+    assert sheared.to_source_x(50) == 50 - sheared.offset
+    assert abs(sheared.shifts[middle] - sheared.offset) <= 1
+
+
+def test_source_box_is_the_ink_of_those_columns_back_in_place():
+    mask = slanted_strokes(0.5)
+    sheared = shear_mask(mask, 0.5)
+    cols = np.nonzero(sheared.mask.any(axis=0))[0]
+    stroke = cols[cols < cols[0] + 20]  # the first upright stroke's columns
+    x0, y0, x1, y1 = sheared.source_box(int(stroke[0]), int(stroke[-1]) + 1)
+    ys, xs = np.nonzero(mask[:, :100])  # the first slanted stroke in the source
+    assert (x0, y0, x1, y1) == (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    assert sheared.source_box(0, 0) is None
+
+
+def test_rule_from_card():
+    assert DeslantRule.from_card(None) is None
+    fixed = DeslantRule.from_card({"shear": 0.5})
+    assert fixed.shear_for(np.zeros((5, 5), bool)) == 0.5 and fixed.to_card() == {"shear": 0.5}
+    scaled = DeslantRule.from_card({"estimate_factor": 0.5})
+    assert abs(scaled.shear_for(slanted_strokes(0.8)) - 0.4) <= 0.03
+    assert scaled.to_card() == {"estimate_factor": 0.5}
+    for bad in (0.5, {"shear": "0.5"}, {"shear": True}, {"angle": 10}, {"shear": 0.5, "estimate_factor": 1},
+                {"shear": 99.0}, {"estimate_factor": float("nan")}):
+        with pytest.raises(ValueError, match="input.deslant"):
+            DeslantRule.from_card(bad)
