@@ -59,6 +59,20 @@ def _evaluation(name, key):
     return next(ev for ev in registry.get_spec(name).evaluations if ev.key == key)
 
 
+@pytest.mark.parametrize("runtime", ["onnx", "keras"])
+def test_only_the_cursive_model_reads_deslanted_on_either_runtime(runtime, monkeypatch):
+    """handline's card asks for deslanting (bench/RESULTS.md, handwriting session 16) and its reader
+    applies it whichever runtime runs the network; no other bundled model deslants."""
+    from ocr.recognize_lines import LineRecognizer
+
+    monkeypatch.setenv("OCR_RUNTIME", runtime)
+    for name in sorted(registry.REGISTRY):
+        card = load(name, runtime=runtime).card
+        assert (card.deslant is not None) == (name == "handline"), name
+    reader = LineRecognizer.load("handline")
+    assert reader.model.runtime == runtime and reader.deslant == load("handline").card.deslant
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name, key", sorted(MINIMUM))
 def test_bundled_accuracy_on_real_data(name, key, real_data_dir):
@@ -87,7 +101,7 @@ def test_bundled_line_model_on_real_data(name, key, real_data_dir):
     if evaluation.dataset == "orand-car-a":
         limit = 200
     report = evaluate_line_model(model, meta["labels"], evaluation.dataset, evaluation.split,
-                                 real_data_dir, limit=limit)
+                                 real_data_dir, limit=limit, deslant=loaded.card.deslant)
     assert report.cer <= MAXIMUM_CER[name, key]
 
 
