@@ -169,7 +169,7 @@ def test_threshold_for_uses_calibrated_reference_count():
     assert [card.threshold_for(k) for k in (1, 2, 3, 4, 5, 9)] == [0.5, 0.5, 0.6, 0.6, 0.7, 0.7]
     assert [card.threshold_count_for(k) for k in (1, 2, 4, 9)] == [1, 1, 3, 5]
     assert ModelCard.from_metadata({"kind": "signature", "threshold": 0.4}).threshold_count_for(3) is None
-    with pytest.raises(ModelError, match="'combine' must be one of max, mean, centroid"):
+    with pytest.raises(ModelError, match="'combine' must be one of max, mean, centroid, scaled"):
         ModelCard.from_metadata({"kind": "signature", "combine": "median"})
 
 
@@ -185,6 +185,47 @@ def test_combined_scores_max_mean_and_centroid():
     assert centroid[1] == pytest.approx(1.0) and centroid[0] < centroid[1]
     with pytest.raises(OcrError, match="centroid"):
         signature.combined_scores(refs, questioned, "median")
+
+
+def _around(direction: np.ndarray, spread: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` unit vectors scattered about ``direction`` by roughly ``spread``."""
+    out = direction + rng.normal(0.0, spread / np.sqrt(len(direction)), (n, len(direction)))
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_reference_spread_does_not_depend_on_how_many_references():
+    rng = np.random.default_rng(0)
+    direction = np.eye(64)[0]
+    spreads = {n: np.median([signature.reference_spread(_around(direction, 0.6, n, rng)) for _ in range(300)])
+               for n in (2, 3, 5)}
+    # Without the n / (n - 1) correction two references would measure ~30% tighter than five.
+    assert spreads[2] == pytest.approx(spreads[5], rel=0.08) and spreads[3] == pytest.approx(spreads[5], rel=0.08)
+    assert signature.reference_spread(direction[None]) is None
+
+
+def test_scaled_scores_give_a_variable_writer_room_and_a_steady_one_none():
+    rng = np.random.default_rng(1)
+    direction = np.eye(64)[0]
+    steady, variable = _around(direction, 0.3, 5, rng), _around(direction, 0.9, 5, rng)
+    questioned = _around(direction, 0.6, 1, rng)
+    plain_steady = signature.combined_scores(steady, questioned, "centroid")[0]
+    plain_variable = signature.combined_scores(variable, questioned, "centroid")[0]
+    scaled_steady = signature.combined_scores(steady, questioned, "scaled")[0]
+    scaled_variable = signature.combined_scores(variable, questioned, "scaled")[0]
+    # The same distance counts for more against steady references than against variable ones.
+    assert abs(plain_steady - plain_variable) < 0.05
+    assert scaled_steady < plain_steady and scaled_variable > plain_variable
+    assert scaled_variable - scaled_steady > 0.1
+    # One reference has no spread: scaled is the centroid score.
+    np.testing.assert_allclose(signature.combined_scores(steady[:1], questioned, "scaled"),
+                               signature.combined_scores(steady[:1], questioned, "centroid"))
+
+
+def test_scaled_scores_stay_finite_for_references_that_are_copies():
+    reference = np.eye(8)[:1]
+    copies = np.repeat(reference, 4, axis=0)
+    scores = signature.combined_scores(copies, np.eye(8)[:2], "scaled")
+    assert np.isfinite(scores).all() and scores[0] == pytest.approx(1.0) and 0.0 <= scores[1] < 0.5
 
 
 def test_stroke_directions_see_which_way_the_strokes_run():

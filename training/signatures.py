@@ -397,6 +397,8 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
                                       if config.ink_normalized else "")},
         "score": "similarity = 1 - euclidean distance / 2 between unit-length embeddings"
                  + (" joined with stroke-direction histograms (stroke_directions)" if fusion else "")
+                 + "; several references give one score by the 'combine' rule (scaled: the distance "
+                   "to their mean in units of their own spread, ocr.signature.reference_spread)"
                  + "; genuine when the combined score >= threshold",
         **({"stroke_directions": fusion.to_metadata()} if fusion else {}),
         "combine": calibration["combine"],
