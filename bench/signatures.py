@@ -19,6 +19,7 @@ alone, and last times one verification on the CPU with the bundled model.
     OCR_DATA_DIR=/work/shared/data python bench/signatures.py            # 5 folds
     OCR_DATA_DIR=/work/shared/data python bench/signatures.py --timing-only
     OCR_DATA_DIR=/work/shared/data python bench/signatures.py --raw-ink   # grey levels as scanned
+    python bench/signatures.py --rescore DIR   # the tables again from --save-embeddings DIR
 """
 
 from __future__ import annotations
@@ -86,28 +87,10 @@ def cross_validate(args) -> dict:
             return emb if fusion is None else fusion.apply(emb, images)
 
         emb = network if fusion is None else fusion.join(network, directions)
-        calibration = st.calibrate(emb, data, data.indices(val_ids), seed=args.seed)
+        calibration, results = score_fold(emb, data, data.indices(val_ids), data.indices(test_ids),
+                                          args, pooled)
         fold = {"test": test_ids, "validation": val_ids, "train": train_ids,
-                "selected_combine": calibration["combine"], "results": {}}
-        for method, table in calibration["validation_eer"].items():
-            for k in st.REFERENCE_COUNTS:
-                if str(k) not in table:
-                    continue
-                scores = st.trial_scores(emb, data, data.indices(test_ids), k, method,
-                                         trials=args.trials, seed=args.seed)
-                threshold = table[str(k)]["threshold"]
-                eer, _ = st.equal_error_rate(scores["genuine"], scores["skilled"])
-                rates = st.rates_at(scores, threshold)
-                fold["results"][f"{method}/{k}"] = {"eer": eer, "threshold": threshold, **rates}
-                slot = pooled.setdefault((method, k), {"genuine": [], "skilled": [], "random": [],
-                                                       "correct": {}, "eers": []})
-                slot["eers"].append(eer)
-                for key in ("genuine", "skilled", "random"):
-                    slot[key].append(scores[key])
-                # Decisions use each fold's own calibrated threshold, so count them per fold.
-                for key, accept in (("genuine", True), ("skilled", False), ("random", False)):
-                    ok = (scores[key] >= threshold) if accept else (scores[key] < threshold)
-                    slot["correct"].setdefault(key, []).append(ok)
+                "selected_combine": calibration["combine"], "results": results}
         fold["pen"] = pen_sensitivity(represent, emb, raw, data.indices(test_ids), calibration,
                                       config.ink_normalized, args)
         fold["encoding"] = encoding_check(represent, emb, data, data.indices(test_ids), calibration,
@@ -128,6 +111,54 @@ def cross_validate(args) -> dict:
     pen = [{"factor": factor, **{key: float(np.mean([r[key] for r in folds_rates]))
                                  for key in ("frr", "far_skilled")}}
            for factor, folds_rates in sorted(pen_by_factor.items())]
+    rows = pooled_rows(pooled)
+    encoding = {key: float(np.nanmean([f["encoding"][key] for f in per_fold]))
+                for key in per_fold[0]["encoding"]}
+    dependent = {key: {m: float(np.mean([f["writer_dependent"][key][m] for f in per_fold]))
+                       for m in per_fold[0]["writer_dependent"][key]}
+                 for key in per_fold[0]["writer_dependent"]}
+    fused = {key: {m: float(np.mean([f["fused"][key][m] for f in per_fold]))
+                   for m in per_fold[0]["fused"][key]}
+             for key in per_fold[0]["fused"]}
+    return {"rows": rows, "pen": pen, "folds": per_fold, "encoding": encoding,
+            "writer_dependent": dependent, "fused": fused,
+            "writers": len(writers), "images": int(len(data.writer)),
+            "input": {"shape": list(config.input_shape), "ink_normalized": config.ink_normalized,
+                      "direction_weight": config.direction_weight},
+            "wall_time_s": round(time.time() - started, 1)}
+
+
+def score_fold(emb: np.ndarray, data: st.SignatureSet, val: list[int], test: list[int], args,
+               pooled: dict) -> tuple[dict, dict]:
+    """Calibrate every combine rule on the validation writers, score the test writers.
+
+    Returns the calibration and the fold's results by ``method/k``; adds the
+    scores and each fold's decisions at its own threshold to ``pooled``.
+    """
+    calibration = st.calibrate(emb, data, val, seed=args.seed)
+    results = {}
+    for method, table in calibration["validation_eer"].items():
+        for k in st.REFERENCE_COUNTS:
+            if str(k) not in table:
+                continue
+            scores = st.trial_scores(emb, data, test, k, method, trials=args.trials, seed=args.seed)
+            threshold = table[str(k)]["threshold"]
+            eer, _ = st.equal_error_rate(scores["genuine"], scores["skilled"])
+            results[f"{method}/{k}"] = {"eer": eer, "threshold": threshold, **st.rates_at(scores, threshold)}
+            slot = pooled.setdefault((method, k), {"genuine": [], "skilled": [], "random": [],
+                                                   "correct": {}, "eers": []})
+            slot["eers"].append(eer)
+            for key in ("genuine", "skilled", "random"):
+                slot[key].append(scores[key])
+            # Decisions use each fold's own calibrated threshold, so count them per fold.
+            for key, accept in (("genuine", True), ("skilled", False), ("random", False)):
+                ok = (scores[key] >= threshold) if accept else (scores[key] < threshold)
+                slot["correct"].setdefault(key, []).append(ok)
+    return calibration, results
+
+
+def pooled_rows(pooled: dict) -> list[dict]:
+    """One table row per (combine, reference count): EER pooled and fold mean, rates at the thresholds."""
     rows = []
     for (method, k), slot in sorted(pooled.items()):
         gen, sk = np.concatenate(slot["genuine"]), np.concatenate(slot["skilled"])
@@ -143,19 +174,44 @@ def cross_validate(args) -> dict:
             "n_genuine": int(len(ok["genuine"])), "n_skilled": int(len(ok["skilled"])),
             "n_random": int(len(ok["random"])),
         })
-    encoding = {key: float(np.nanmean([f["encoding"][key] for f in per_fold]))
-                for key in per_fold[0]["encoding"]}
-    dependent = {key: {m: float(np.mean([f["writer_dependent"][key][m] for f in per_fold]))
-                       for m in per_fold[0]["writer_dependent"][key]}
-                 for key in per_fold[0]["writer_dependent"]}
+    return rows
+
+
+def rescore(args) -> dict:
+    """The score tables again from the fold embeddings a run saved (``--save-embeddings``).
+
+    No network is trained: each fold's saved embeddings and stroke directions
+    are fused at ``--direction-weight`` (centred on that fold's training
+    writers), every combine rule is calibrated on its validation writers and
+    the test writers scored, as in :func:`cross_validate`. The pen and encoding
+    checks need the networks and are not repeated.
+    """
+    files = sorted(args.rescore.glob("fold*.npz"), key=lambda p: int(p.stem[4:]))
+    if not files:
+        raise SystemExit(f"{args.rescore}: no fold*.npz (write them with --save-embeddings)")
+    pooled: dict = {}
+    per_fold = []
+    started = time.time()
+    for path in files:
+        with np.load(path) as saved:
+            fold = {key: saved[key] for key in saved.files}
+        data = st.SignatureSet(np.empty((len(fold["writer"]), 0, 0), np.float32), fold["writer"],
+                               fold["genuine"], [str(i) for i in range(int(fold["writer"].max()) + 1)])
+        train, val, test = (list(map(int, fold[key])) for key in ("train", "val", "test"))
+        network, directions = fold["embeddings"], fold["directions"]
+        emb = (network / np.linalg.norm(network, axis=1, keepdims=True) if args.direction_weight >= 1.0
+               else signature.DirectionFusion(args.direction_weight,
+                                              directions[np.isin(data.writer, train)].mean(0)
+                                              ).join(network, directions))
+        calibration, results = score_fold(emb, data, val, test, args, pooled)
+        per_fold.append({"file": path.name, "selected_combine": calibration["combine"], "results": results,
+                         "fused": fused_scoring(network, directions, data, train, val, test, args)})
     fused = {key: {m: float(np.mean([f["fused"][key][m] for f in per_fold]))
                    for m in per_fold[0]["fused"][key]}
              for key in per_fold[0]["fused"]}
-    return {"rows": rows, "pen": pen, "folds": per_fold, "encoding": encoding,
-            "writer_dependent": dependent, "fused": fused,
-            "writers": len(writers), "images": int(len(data.writer)),
-            "input": {"shape": list(config.input_shape), "ink_normalized": config.ink_normalized,
-                      "direction_weight": config.direction_weight},
+    return {"rows": pooled_rows(pooled), "folds": per_fold, "fused": fused,
+            "writers": len(np.unique(fold["writer"])), "images": int(len(fold["writer"])),
+            "input": {"direction_weight": args.direction_weight, "from": str(args.rescore)},
             "wall_time_s": round(time.time() - started, 1)}
 
 
@@ -286,6 +342,7 @@ def writer_dependent(emb: np.ndarray, data: st.SignatureSet, train: list[int], v
 
 
 FUSION_WEIGHTS = (0.0, 0.3, 0.5, 0.7, 1.0)  # share of the network in the fused squared distance
+FUSION_COMBINES = ("centroid", "scaled")  # the fusion table's score rules
 
 
 def fused_scoring(emb: np.ndarray, directions: np.ndarray, data: st.SignatureSet, train: list[int],
@@ -294,21 +351,23 @@ def fused_scoring(emb: np.ndarray, directions: np.ndarray, data: st.SignatureSet
 
     ``signature.DirectionFusion`` centres the features on the fold's training
     writers' mean (never the test writers'); weight 1 is the network alone and
-    0 the features alone. Centroid of the references; thresholds from the
-    validation writers. Skilled EER, FRR and random FAR per weight and count.
+    0 the features alone. Centroid and scaled scores; thresholds from the
+    validation writers. Skilled EER, FRR and random FAR per rule, weight and count.
     """
     centre = directions[np.isin(data.writer, train)].mean(0)
     out: dict[str, dict[str, float]] = {}
     for weight in FUSION_WEIGHTS:
         fused = signature.DirectionFusion(weight, centre).join(emb, directions)
-        for k in (1, 3, 5):
-            val_scores = st.trial_scores(fused, data, val, k, "centroid", trials=args.trials, seed=args.seed)
-            _, threshold = st.equal_error_rate(val_scores["genuine"], val_scores["skilled"])
-            scores = st.trial_scores(fused, data, test, k, "centroid", trials=args.trials, seed=args.seed)
-            eer, _ = st.equal_error_rate(scores["genuine"], scores["skilled"])
-            rates = st.rates_at(scores, threshold)
-            out[f"{weight}/{k}"] = {"eer": eer, "frr": rates["frr"], "far_skilled": rates["far_skilled"],
-                                    "far_random": rates["far_random"]}
+        for method in FUSION_COMBINES:
+            for k in (1, 3, 5):
+                val_scores = st.trial_scores(fused, data, val, k, method, trials=args.trials, seed=args.seed)
+                _, threshold = st.equal_error_rate(val_scores["genuine"], val_scores["skilled"])
+                scores = st.trial_scores(fused, data, test, k, method, trials=args.trials, seed=args.seed)
+                eer, _ = st.equal_error_rate(scores["genuine"], scores["skilled"])
+                rates = st.rates_at(scores, threshold)
+                out[f"{method}/{weight}/{k}"] = {"eer": eer, "frr": rates["frr"],
+                                                 "far_skilled": rates["far_skilled"],
+                                                 "far_random": rates["far_random"]}
     return out
 
 
@@ -341,19 +400,34 @@ def time_verification(args, repeats: int = 20) -> dict:
     return out
 
 
+def print_fusion_table(fused: dict) -> None:
+    print("\nNetwork embedding fused with stroke-direction histograms (thresholds from the validation "
+          "writers, fold means; weight = the network's share, 1 = network alone):")
+    print("| combine | weight | refs | EER skilled | FRR | FAR skilled | FAR random |")
+    print("|---|---|---|---|---|---|---|")
+    for key, r in fused.items():
+        method, weight, k = key.split("/")
+        print(f"| {method} | {weight} | {k} | {r['eer']:.2%} | {r['frr']:.2%} | {r['far_skilled']:.2%} | "
+              f"{r['far_random']:.2%} |")
+
+
+def print_rows(rows: list[dict]) -> None:
+    print("| combine | refs | EER skilled (pooled) | EER (fold mean) | FRR | FAR skilled | "
+          "FAR random | accuracy | genuine/skilled/random |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['combine']} | {r['references']} | {r['eer_pooled']:.2%} | {r['eer_fold_mean']:.2%} | "
+              f"{r['frr']:.2%} | {r['far_skilled']:.2%} | {r['far_random']:.2%} | {r['accuracy']:.2%} | "
+              f"{r['n_genuine']}/{r['n_skilled']}/{r['n_random']} |")
+
+
 def print_table(result: dict, timing: dict | None) -> None:
     shape, normalized = result["input"]["shape"], result["input"]["ink_normalized"]
     print(f"Writer-disjoint {len(result['folds'])}-fold cross-validation: {result['writers']} writers, "
           f"{result['images']} images, input {shape[0]}x{shape[1]}, "
           f"{'ink normalized' if normalized else 'raw grey levels'}, network weight "
           f"{result['input'].get('direction_weight', 1.0)} against stroke directions, {result['wall_time_s']} s")
-    print("| combine | refs | EER skilled (pooled) | EER (fold mean) | FRR | FAR skilled | "
-          "FAR random | accuracy | genuine/skilled/random |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r in result["rows"]:
-        print(f"| {r['combine']} | {r['references']} | {r['eer_pooled']:.2%} | {r['eer_fold_mean']:.2%} | "
-              f"{r['frr']:.2%} | {r['far_skilled']:.2%} | {r['far_random']:.2%} | {r['accuracy']:.2%} | "
-              f"{r['n_genuine']}/{r['n_skilled']}/{r['n_random']} |")
+    print_rows(result["rows"])
     print(f"\nPen change of the questioned scans ({PEN_REFERENCES} references, calibrated threshold, "
           "fold means):")
     print("| ink strength | FRR | FAR skilled |")
@@ -376,14 +450,7 @@ def print_table(result: dict, timing: dict | None) -> None:
     for key, r in result["writer_dependent"].items():
         name, k = key.rsplit("/", 1)
         print(f"| {name} | {k} | {r['eer']:.2%} | {r['far_random']:.2%} |")
-    print("\nNetwork embedding fused with stroke-direction histograms (centroid, thresholds from "
-          "the validation writers, fold means; weight = the network's share, 1 = network alone):")
-    print("| weight | refs | EER skilled | FRR | FAR skilled | FAR random |")
-    print("|---|---|---|---|---|---|")
-    for key, r in result["fused"].items():
-        weight, k = key.rsplit("/", 1)
-        print(f"| {weight} | {k} | {r['eer']:.2%} | {r['frr']:.2%} | {r['far_skilled']:.2%} | "
-              f"{r['far_random']:.2%} |")
+    print_fusion_table(result["fused"])
     if timing:
         print(f"\nOne ocr.verify_signature call on the CPU, model loaded (reading and preprocessing "
               f"every scan included), median of 20: {timing['verify_1_refs_ms']:.1f} ms with 1 "
@@ -421,10 +488,13 @@ def main(argv=None) -> int:
     parser.add_argument("--timing-only", action="store_true",
                         help="Only time verification with the model (no cross-validation).")
     parser.add_argument("--json", type=Path, help="Also write the full results here.")
+    parser.add_argument("--rescore", type=Path, metavar="DIR",
+                        help="Score again the fold embeddings a run wrote with --save-embeddings "
+                             "(no training; no pen, encoding or writer-dependent tables).")
     parser.add_argument("--save-embeddings", type=Path, metavar="DIR",
                         help="Write each fold's embeddings, features and writer split here (npz).")
     args = parser.parse_args(argv)
-    if args.data is None:
+    if args.data is None and not args.rescore:
         parser.error("pass --data or set OCR_DATA_DIR")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     for noisy in ("absl", "tensorflow"):
@@ -435,6 +505,15 @@ def main(argv=None) -> int:
               f"{timing['verify_1_refs_ms']:.1f} ms with 1 reference, "
               f"{timing[f'verify_{PEN_REFERENCES}_refs_ms']:.1f} ms with {PEN_REFERENCES}, "
               f"{timing[f'verify_{PEN_REFERENCES}_enrolled_ms']:.1f} ms with {PEN_REFERENCES} enrolled")
+        return 0
+    if args.rescore:
+        result = rescore(args)
+        print(f"{len(result['folds'])} folds rescored from {args.rescore}: {result['images']} images, "
+              f"network weight {args.direction_weight} against stroke directions, {result['wall_time_s']} s")
+        print_rows(result["rows"])
+        print_fusion_table(result["fused"])
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2))
         return 0
     result = cross_validate(args)
     timing = None if args.no_timing else time_verification(args)

@@ -306,7 +306,7 @@ SPREAD_EXPONENT = 0.5
 TYPICAL_SPREAD = 0.57
 #: A spread below this fraction of the typical one is taken as this: references that are
 #: near-copies of each other would otherwise make every other signature look far away.
-MIN_SPREAD_FRACTION = 0.5
+MIN_SPREAD_FRACTION = 0.1
 
 #: Mean absolute difference of two network inputs (0..1) below which they are the same
 #: scan. Re-saving a scan as grey JPEG q95 moves its input by 0.00004 (median; 99th
