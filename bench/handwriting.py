@@ -52,16 +52,25 @@ from ocr_vs_tesseract import cer_wer, tesseract_batch  # noqa: E402
 from real_documents import ours  # noqa: E402
 
 
-def line_model_reads(model: str, split: str, data_dir, limit: int | None) -> dict[str, list[str]]:
+def line_model_reads(model: str, split: str, data_dir, limit: int | None,
+                     deslant: str | None = None) -> dict[str, list[str]]:
     """The line model on each line image as one line (Keras, the reference runtime), decoded
     by best path and, when the model has a language model beside it, with that too; the ink
-    deslanted first when the model's card asks for it (``input.deslant``), as reading does."""
+    deslanted first when the model's card asks for it (``input.deslant``), as reading does.
+    ``deslant`` (JSON such as ``{"estimate_factor": 0.3}``, or ``none``) replaces the card's
+    rule: how a rule is chosen on the validation writers."""
     from ocr.language import language_model_for
     from ocr.models import load
     from training.evaluate import read_handwritten_lines
 
     loaded = load(model, runtime="keras")
-    deslant = loaded.card.deslant
+    if deslant is None:
+        deslant = loaded.card.deslant
+    else:
+        import json
+
+        from ocr.deslant import DeslantRule
+        deslant = None if deslant.lower() == "none" else DeslantRule.from_card(json.loads(deslant))
     reads = {"best path": read_handwritten_lines(loaded.net, loaded.labels, data_dir, split, limit,
                                                  deslant=deslant)[1]}
     lm = language_model_for(loaded.path)
@@ -110,6 +119,9 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-tesseract", action="store_true")
     parser.add_argument("--skip-default", action="store_true", help="Skip ocr read's default model.")
     parser.add_argument("--json", help="Also write the results and the first mistakes here.")
+    parser.add_argument("--deslant", metavar="RULE",
+                        help='The line rows\' deslant rule instead of the card\'s: JSON such as '
+                             '\'{"estimate_factor": 0.3}\' or \'{"shear": 0.5}\', or none.')
     parser.add_argument("--pages", action="store_true", help="Also read the wills' pages rebuilt from their lines.")
     parser.add_argument("--overlap", type=int, default=16, help="Rows each line of a rebuilt page overlaps the last.")
     args = parser.parse_args(argv)
@@ -126,7 +138,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for model in [m for m in args.models.split(",") if m]:
-            for decoding, hyps in line_model_reads(model, args.split, data_dir, args.limit).items():
+            for decoding, hyps in line_model_reads(model, args.split, data_dir, args.limit,
+                                                   args.deslant).items():
                 rows.append((f"{model}, each image read as one line, {decoding}", *cer_wer(refs, hyps), None))
                 samples[f"{model} line {decoding}"] = hyps
             for extra in (["--layout", "line"], []):
