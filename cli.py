@@ -250,6 +250,27 @@ def train_group() -> None:
     """
 
 
+def _deslant_rule(value: str | None) -> dict | None | str:
+    """``--deslant RULE``: a card's ``input.deslant`` as JSON, or ``none``; not given: the recipe's."""
+    from training.config import RECIPE
+
+    if value is None:
+        return RECIPE
+    if value.strip().lower() == "none":
+        return None
+    from ocr.deslant import DeslantRule
+
+    try:
+        rule = json.loads(value)
+    except ValueError:
+        raise UserError(f"--deslant {value}: not JSON; give '{{\"estimate_factor\": 0.3}}', "
+                        f"'{{\"shear\": 0.5}}' or none") from None
+    try:
+        return DeslantRule.from_card(rule).to_card()
+    except ValueError as exc:
+        raise UserError(f"--deslant {value}: {exc}") from None
+
+
 def _run_training(model: str, **options) -> None:
     from training.train import TrainConfig, train
 
@@ -320,16 +341,22 @@ def train_textline(**options) -> None:
 
 @train_group.command("handline", cls=KerasCommand)
 @_training_options
-def train_handline(**options) -> None:
+@click.option("--deslant", metavar="RULE",
+              help='How every training and validation line is sheared upright before its random '
+                   'variants are drawn, written into the card (input.deslant) so the model reads lines '
+                   'the same way: JSON \'{"estimate_factor": F}\' (F x the line\'s estimated slant) or '
+                   '\'{"shear": S}\', or none.  [default: the bundled recipe\'s, {"estimate_factor": 0.3}]')
+def train_handline(deslant, **options) -> None:
     """Train the handwriting line model (CRNN + CTC, 48-row input) on real cursive lines:
     the training writers of Testaments de Poilus (in $OCR_DATA_DIR/handwriting), each line
-    redrawn at random every epoch; scored on the test writers.
+    deslanted as the bundled card reads it and redrawn at random every epoch; scored on the
+    test writers.
 
     \b
     Example:
       ocr train handline --epochs 60 --batch-size 16 --learning-rate 1e-3 --out handline.keras
     """
-    _run_training("handline", **options)
+    _run_training("handline", deslant=_deslant_rule(deslant), **options)
 
 
 @train_group.command("glyphs", cls=KerasCommand)

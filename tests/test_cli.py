@@ -214,3 +214,45 @@ def test_resume_with_a_corrupt_state_file_is_one_line(tmp_path, content):
     assert result.exit_code == 2 and "Traceback" not in result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
     assert len(errors) == 1 and "checkpoint state" in errors[0] and str(state) in errors[0]
+
+
+@pytest.mark.parametrize("rule, text", [
+    ("upright", "not JSON"), ('{"shear": 9}', "between -3.0 and 3.0"), ('{"shear": "x"}', "must be a number"),
+    ('{"slope": 0.5}', '{"shear": number} or {"estimate_factor": number}'), ("[0.5]", "must be {"),
+])
+def test_train_handline_rejects_bad_deslant_rules_in_one_line(rule, text, tmp_path):
+    result = run("train", "handline", "--deslant", rule, "--data-dir", tmp_path, "--out", tmp_path / "h.keras")
+    assert_one_line_error(result, "--deslant")
+    assert text in result.stderr
+    assert not (tmp_path / "h.keras").exists()
+
+
+@pytest.mark.parametrize("given, expected", [
+    ((), {"estimate_factor": 0.3}), (("--deslant", "none"), None), (("--deslant", "None"), None),
+    (("--deslant", '{"shear": 0.5}'), {"shear": 0.5}), (("--deslant", '{"estimate_factor": 1}'), {"estimate_factor": 1.0}),
+])
+def test_train_handline_deslant_reaches_the_training_config(given, expected, tmp_path, monkeypatch):
+    import training.train
+    from ocr.models import registry
+    from training.train import TrainResult, resolve_deslant
+
+    seen = []
+
+    def fake_train(config):
+        spec = registry.get_spec(config.model)
+        seen.append(resolve_deslant(spec, spec.trainer()(), config.deslant))
+        return TrainResult(tmp_path / "h.keras", {"scores": {}})
+
+    monkeypatch.setattr(training.train, "train", fake_train)
+    result = run("train", "handline", *given, "--out", tmp_path / "h.keras")
+    assert result.exit_code == 0, result.output
+    assert seen == [expected]
+
+
+def test_train_handline_help_names_the_registry_recipe():
+    from ocr.models import registry
+
+    result = run("train", "handline", "--help")
+    assert result.exit_code == 0 and "--deslant RULE" in result.output
+    assert json.dumps(registry.get_spec("handline").deslant) in " ".join(result.output.split())
+    assert "--deslant" not in run("train", "textline", "--help").output

@@ -21,6 +21,10 @@ def default(config: type, name: str) -> Any:
     raise KeyError(f"{config.__name__}.{name} has no default")
 
 
+#: ``TrainConfig.deslant``'s default: the rule of the model's registry recipe.
+RECIPE = "recipe"
+
+
 @dataclass
 class TrainConfig:
     """Options of one training run (the CLI's ``ocr train MODEL``)."""
@@ -45,6 +49,11 @@ class TrainConfig:
     devices: int | None = None
     #: Warm start: a registry name or .keras file whose weights the new network starts from.
     init: str | None = None
+    #: Line models that read handwriting: how every training and validation line's ink is sheared
+    #: upright before its random variants are drawn, written into the card (``input.deslant``):
+    #: ``{"estimate_factor": F}`` or ``{"shear": S}``; None: no deslanting; :data:`RECIPE`: the
+    #: registry recipe's rule (``ModelSpec.deslant``; handline's bundled card's).
+    deslant: dict[str, float] | None | str = RECIPE
 
 
 @dataclass

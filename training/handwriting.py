@@ -165,9 +165,21 @@ def frames_needed(text: str) -> int:
     return len(text) + sum(a == b for a, b in zip(text, text[1:]))
 
 
-def handwriting_arrays(lines: Sequence[HandwrittenLine], alphabet: str, height: int
+def deslant_inks(inks: Sequence[np.ndarray], deslant=None) -> list[np.ndarray]:
+    """``inks`` each sheared by ``deslant`` (an :class:`ocr.deslant.DeslantRule`, as the card
+    will read them), or as they are without one."""
+    if deslant is None:
+        return list(inks)
+    return [deslant.apply(ink).mask for ink in inks]
+
+
+def handwriting_arrays(lines: Sequence[HandwrittenLine], alphabet: str, height: int, deslant=None
                        ) -> tuple[list[np.ndarray], list[str]]:
-    """Ink masks and encodable transcripts of ``lines``; lines too short for their text are left out."""
+    """Ink masks and encodable transcripts of ``lines``; lines too short for their text are left out.
+
+    With ``deslant`` (the card's :class:`ocr.deslant.DeslantRule`) each ink is sheared by it,
+    as reading will shear it, before anything else: the random variants of
+    :func:`augment_ink` then vary around the deslanted line."""
     inks, texts, dropped = [], [], 0
     for line in lines:
         try:
@@ -176,6 +188,8 @@ def handwriting_arrays(lines: Sequence[HandwrittenLine], alphabet: str, height: 
             log.warning("left out %s", exc)
             dropped += 1
             continue
+        if deslant is not None:
+            ink = deslant.apply(ink).mask
         text = encodable(line.text, alphabet)
         if not text or not ink.any():
             dropped += 1

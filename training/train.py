@@ -24,7 +24,7 @@ from ocr.errors import ModelError, OcrError
 from ocr.fileio import write_text_atomic
 from ocr.models import registry
 from ocr.models.store import check_writable, load_keras, save_model
-from training.config import TrainConfig
+from training.config import RECIPE, TrainConfig
 from training.kinds.base import Trainer
 
 log = logging.getLogger(__name__)
@@ -188,10 +188,41 @@ def _read_state(path: Path) -> dict[str, Any]:
     return state
 
 
+def resolve_deslant(spec: registry.ModelSpec, trainer: Trainer, deslant) -> dict[str, float] | None:
+    """The deslant rule a run trains with, as the card stores it: ``deslant`` checked, or the
+    registry recipe's (``spec.deslant``) for :data:`~training.config.RECIPE`; None: none."""
+    from ocr.deslant import DeslantRule
+
+    if deslant == RECIPE:
+        deslant = spec.deslant if trainer.deslants else None
+    if deslant is None:
+        return None
+    if not trainer.deslants:
+        raise OcrError(f"deslanting is for line models that read handwriting, not {spec.name}")
+    try:
+        return DeslantRule.from_card(deslant).to_card()
+    except ValueError as exc:
+        raise OcrError(f"deslant rule: {exc}") from None
+
+
+def _warn_if_init_reads_otherwise(init: str, deslant: dict[str, float] | None) -> None:
+    """A warm start from a model whose card deslants otherwise: allowed, but said."""
+    from ocr.models.store import read_metadata
+
+    try:
+        theirs = (read_metadata(registry.resolve(init)).get("input") or {}).get("deslant")
+    except (OcrError, OSError, ValueError):
+        return  # warm_start reports an unreadable --init
+    if theirs != deslant:
+        log.warning("--init %s reads lines with deslant %s; this run trains with %s", init,
+                    json.dumps(theirs), json.dumps(deslant))
+
+
 def train(config: TrainConfig) -> TrainResult:
     """Train a registered model and save it, with its scores, to ``config.out``."""
     spec = registry.get_spec(config.model)
     trainer = spec.trainer()()
+    config = replace(config, deslant=resolve_deslant(spec, trainer, config.deslant))
     check_writable(config.out, config.force)
     if config.epochs < 1 or config.batch_size < 1:
         raise OcrError("epochs and batch size must be at least 1")
@@ -199,6 +230,13 @@ def train(config: TrainConfig) -> TrainResult:
     if config.resume and not ckpt_state.is_file():
         raise OcrError(f"nothing to resume: {ckpt_state} not found")
     resumed = _read_state(ckpt_state) if config.resume else None  # checked before any work
+    before = resumed.get("config") if resumed is not None else None
+    if isinstance(before, dict) and "deslant" in before and before["deslant"] != config.deslant:
+        raise OcrError(f"{ckpt_state}: the run being resumed trains with deslant "
+                       f"{json.dumps(before['deslant'])}, not {json.dumps(config.deslant)}; "
+                       "pass the same --deslant")
+    if config.init and trainer.deslants:
+        _warn_if_init_reads_otherwise(config.init, config.deslant)
     devices = data_parallel(config.devices)  # before the data: a wrong backend fails at once
 
     rng = np.random.default_rng(config.seed)
@@ -262,6 +300,7 @@ def train(config: TrainConfig) -> TrainResult:
             "schedule": "linear warm-up then cosine decay, AdamW",
             "initialized_from": config.init,
             "augmentation": trainer.augmentation(spec, config),
+            **({"deslant": config.deslant} if trainer.deslants else {}),
             "builder": {"function": spec.builder, **{k: list(v) if isinstance(v, tuple) else v
                                                      for k, v in spec.builder_kwargs.items()}},
             "seed": config.seed,

@@ -54,6 +54,9 @@ class ModelSpec:
     command: str = ""
     #: ``module:Class`` of its trainer, when it is not its kind's (a model with its own data recipe).
     trainer_path: str = ""
+    #: The deslant rule of its training recipe (``input.deslant``: ``{"estimate_factor": F}`` or
+    #: ``{"shear": S}``), applied to every training line and written into the card; None: none.
+    deslant: dict[str, float] | None = None
 
     @property
     def train_command(self) -> str:
@@ -146,6 +149,9 @@ REGISTRY: dict[str, ModelSpec] = {
                             "rnn_layers": 2},
             kind="line",
             trainer_path="training.kinds.handwriting:HandwritingLineTrainer",
+            # The bundled card's rule (chosen on the validation writers, bench/RESULTS.md
+            # handwriting session 15): ``ocr train handline`` reproduces its recipe.
+            deslant={"estimate_factor": 0.3},
         ),
         ModelSpec(
             name="signet",

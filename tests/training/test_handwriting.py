@@ -124,6 +124,68 @@ def test_line_input_height_comes_from_the_card():
     assert line_input_height(object()) == LINE_HEIGHT
 
 
+def stroke_line(path, shear: float) -> None:
+    """A grey line image of ten thick vertical strokes leaning by ``shear`` (x moves right going up)."""
+    img = np.full((60, 300), 255, np.uint8)
+    for k in range(10):
+        x = 30 + 25 * k
+        for y in range(10, 50):
+            dx = int(round(shear * (29.5 - y)))
+            img[y, x + dx:x + dx + 4] = 0
+    cv2.imwrite(str(path), img)
+
+
+def column_spread(ink: np.ndarray) -> int:
+    """How many columns hold ink: small for upright strokes, larger the more they lean."""
+    return int(ink.any(axis=0).sum())
+
+
+def test_training_lines_are_deslanted_before_anything_else(tmp_path):
+    from ocr.deslant import DeslantRule
+    from training.datasets.handwriting import HandwrittenLine
+    from training.handwriting import handwriting_arrays
+
+    lines = []
+    for name, shear in (("slanted", 0.6), ("upright", 0.0)):
+        stroke_line(tmp_path / f"{name}.png", shear)
+        lines.append(HandwrittenLine(tmp_path / f"{name}.png", "w", "abc"))
+    (slanted, upright), texts = handwriting_arrays(lines, "abc", 48)
+    (slanted_d, upright_d), texts_d = handwriting_arrays(lines, "abc", 48, DeslantRule(estimate_factor=1.0))
+    assert texts == texts_d == ["abc", "abc"]
+    # The slanted strokes are sheared upright: far fewer inked columns, the same ink.
+    assert column_spread(slanted) > 1.8 * column_spread(upright)
+    assert column_spread(slanted_d) < 1.2 * column_spread(upright)
+    assert abs(int(slanted_d.sum()) - int(slanted.sum())) <= 0.02 * slanted.sum()
+    # An upright line stays as it was.
+    assert upright_d.shape[0] == upright.shape[0] and column_spread(upright_d) == column_spread(upright)
+    assert np.array_equal(upright_d[:, :upright.shape[1]], upright)
+    # A fixed shear moves every line, upright ones too.
+    (_, upright_s), _ = handwriting_arrays(lines, "abc", 48, DeslantRule(shear=0.5))
+    assert column_spread(upright_s) > 1.8 * column_spread(upright)
+
+
+def test_font_lines_are_deslanted_like_the_real_ones(tmp_path, monkeypatch):
+    from ocr.deslant import DeslantRule
+    from training import handwriting_fonts
+    from training.handwriting import line_ink
+    from training.kinds.handwriting import HandwritingLineTrainer
+
+    stroke_line(tmp_path / "drawn.png", 0.6)
+    ink = line_ink(tmp_path / "drawn.png")
+    monkeypatch.setattr(handwriting_fonts, "hand_font_lines", lambda n, *a, **k: ([ink] * n, ["abc"] * n))
+
+    class Config:
+        limit, seed = None, 0
+
+    trainer = HandwritingLineTrainer()
+    trainer.height = 48
+    plain, _ = trainer.font_lines("2", "abc", [], Config)
+    trainer.deslant = DeslantRule(estimate_factor=1.0)
+    deslanted, texts = trainer.font_lines("2", "abc", [], Config)
+    assert texts == ["abc", "abc"] and np.array_equal(plain[0], ink)
+    assert column_spread(deslanted[0]) < 0.6 * column_spread(ink)
+
+
 @pytest.fixture(scope="module")
 def trained_model(hand_dir, tmp_path_factory):
     """A one-epoch smoke training of ``handline`` on the tiny set (slow lane)."""
@@ -143,6 +205,9 @@ def test_training_writes_a_48_row_line_model_scored_on_test_writers(trained_mode
     out, result = trained_model
     meta = read_metadata(out)
     assert meta["kind"] == "line" and meta["input"]["shape"] == [48, None]
+    # No --deslant: the bundled recipe's rule, trained with and written for the reader.
+    assert meta["input"]["deslant"] == meta["training"]["deslant"] == {"estimate_factor": 0.3}
+    assert "deslanted" in meta["training"]["augmentation"]
     assert meta["labels"][0] == " " and "é" in meta["labels"]
     assert "testaments-de-poilus:test" in meta["scores"]
     assert any("testaments-de-poilus:train" in d for d in meta["training"]["datasets"])
@@ -199,6 +264,7 @@ def test_finetuning_on_ones_own_lines_keeps_the_input_and_rehearses(trained_mode
     assert result.exit_code == 0, result.output
     meta = read_metadata(tmp_path / "adapted.keras")
     assert meta["input"]["shape"] == [48, None]
+    assert meta["input"]["deslant"] == read_metadata(out)["input"]["deslant"] == {"estimate_factor": 0.3}
     step = meta["lineage"][-1]
     assert step["user_lines"] + step["held_out"] == 6 and step["rehearsal_lines"] > 0
     # The adapted model reads with the base's language model, its own lines counted in.
@@ -207,3 +273,44 @@ def test_finetuning_on_ones_own_lines_keeps_the_input_and_rehearses(trained_mode
     base_lm, lm = language_model_for(out), language_model_for(tmp_path / "adapted.keras")
     assert lm is not None and lm.about["added"] and lm.about["corpus"] == base_lm.about["corpus"]
     assert sum(lm.counts[0][""].values()) > sum(base_lm.counts[0][""].values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule, card", [("none", None), ('{"shear": 0.4}', {"shear": 0.4})])
+def test_training_with_deslant_writes_the_rule_it_trained_with(rule, card, hand_dir, tmp_path):
+    from ocr.models import load
+    from ocr.models.store import read_metadata
+    from tests.test_cli import run
+
+    out = tmp_path / "handline.keras"
+    result = run("train", "handline", "--deslant", rule, "--data-dir", hand_dir, "--epochs", "1",
+                 "--batch-size", "8", "--limit", "20", "--out", out)
+    assert result.exit_code == 0, result.output
+    meta = read_metadata(out)
+    assert meta["input"].get("deslant") == meta["training"]["deslant"] == card
+    assert ("deslanted" in meta["training"]["augmentation"]) == (card is not None)
+    reader_rule = load(out, runtime="keras").card.deslant
+    assert (reader_rule.to_card() if reader_rule else None) == card
+
+
+def test_the_cards_scores_read_the_test_lines_deslanted_as_trained(monkeypatch):
+    from types import SimpleNamespace
+
+    import training.evaluate
+    from ocr.deslant import DeslantRule
+    from ocr.models import registry
+    from training.kinds.handwriting import HandwritingLineTrainer
+
+    seen = []
+
+    def fake_evaluate(*args, deslant=None, **kwargs):
+        seen.append(deslant)
+        return SimpleNamespace(cer=0.5, accuracy=0.0, n=1)
+
+    monkeypatch.setattr(training.evaluate, "evaluate_line_model", fake_evaluate)
+    trainer = HandwritingLineTrainer()
+    config = SimpleNamespace(data_dir=None, limit=None)
+    trainer.score(None, registry.get_spec("handline"), config)
+    trainer.deslant = DeslantRule(shear=0.4)
+    trainer.score(None, registry.get_spec("handline"), config)
+    assert seen == [None, DeslantRule(shear=0.4)]

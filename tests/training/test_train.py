@@ -35,3 +35,39 @@ def test_warm_start_from_another_architecture_is_an_error(tmp_path):
                       {"labels": list("0123456789")})
     with pytest.raises(ModelError, match="same architecture"):
         warm_start(builders.crnn(num_classes=3, **SMALL), str(path), "abc")
+
+
+def test_deslant_defaults_to_the_recipe_of_handwriting_line_models_only():
+    from ocr.errors import OcrError
+    from ocr.models import registry
+    from training.config import RECIPE
+    from training.train import resolve_deslant
+
+    handline = registry.get_spec("handline")
+    hand_trainer = handline.trainer()()
+    assert handline.deslant == {"estimate_factor": 0.3}  # the bundled card's rule
+    assert resolve_deslant(handline, hand_trainer, RECIPE) == {"estimate_factor": 0.3}
+    assert resolve_deslant(handline, hand_trainer, None) is None
+    assert resolve_deslant(handline, hand_trainer, {"shear": 1}) == {"shear": 1.0}
+    with pytest.raises(OcrError, match="deslant rule"):
+        resolve_deslant(handline, hand_trainer, {"shear": 7})
+    for name in ("lenet", "textline", "digitline"):  # no deslanting in their recipes
+        spec = registry.get_spec(name)
+        assert resolve_deslant(spec, spec.trainer()(), RECIPE) is None
+    textline = registry.get_spec("textline")
+    with pytest.raises(OcrError, match="handwriting"):
+        resolve_deslant(textline, textline.trainer()(), {"shear": 0.5})
+
+
+def test_a_run_resumes_only_with_the_deslant_rule_it_started_with(tmp_path):
+    import json
+
+    from ocr.errors import OcrError
+    from training.config import TrainConfig
+    from training.train import checkpoint_paths, train
+
+    out = tmp_path / "handline.keras"
+    state = checkpoint_paths(out)[1]
+    state.write_text(json.dumps({"epoch": 1, "history": [{}], "config": {"deslant": {"shear": 0.5}}}))
+    with pytest.raises(OcrError, match="pass the same --deslant"):
+        train(TrainConfig(model="handline", out=str(out), resume=True))  # the recipe: estimate x 0.3

@@ -28,6 +28,8 @@ class Trainer:
     samples: ClassVar[str] = ""
     #: Options of :meth:`evaluate` this kind understands besides dataset and split.
     evaluation_options: ClassVar[tuple[str, ...]] = ()
+    #: Whether its training lines can be deslanted (``TrainConfig.deslant``): line models of handwriting.
+    deslants: ClassVar[bool] = False
 
     def unsupported(self, what: str) -> OcrError:
         return OcrError(f"{what} is not available for {self.kind} models")

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from ocr.deslant import DeslantRule
 from ocr.errors import OcrError
 from ocr.models.registry import ModelSpec
+from training.config import RECIPE
 from training.data import parse_dataset_list
 from ocr.normalize import LINE_STRIDE, to_line_input
 from training.handwriting_fonts import HAND_FONT_LINES
@@ -37,21 +39,32 @@ def input_format(height: int) -> dict[str, Any]:
 class HandwritingLineTrainer(LineTrainer):
     """Trains a line model on real handwritten lines, split by writer, augmented every epoch."""
 
+    deslants = True
     #: Rows of the model input: the spec's builder height, set by :meth:`arrays`.
     height: int = 0
+    #: How every line's ink is sheared before anything else (``config.deslant``), set by :meth:`arrays`.
+    deslant: DeslantRule | None = None
 
     def augmentation(self, spec: ModelSpec, config) -> dict[str, Any]:
-        return {"kind": "every line redrawn each epoch (training/handwriting.py augment_ink)",
-                "shear": [-0.35, 0.35], "rotation_degrees": [-2, 2], "width_scale": [0.8, 1.2],
-                "elastic": "half the lines, smooth displacements of about 1 px", "stroke": "2x2 dilate 25%, "
-                "erode 15%"}
+        described = {"kind": "every line redrawn each epoch (training/handwriting.py augment_ink)",
+                     "shear": [-0.35, 0.35], "rotation_degrees": [-2, 2], "width_scale": [0.8, 1.2],
+                     "elastic": "half the lines, smooth displacements of about 1 px", "stroke": "2x2 dilate 25%, "
+                     "erode 15%"}
+        if self.deslant is not None:  # set by arrays(), which runs first
+            described["deslanted"] = ("every line's ink (real, rendered, validation) sheared by "
+                                      "input.deslant first, as reading shears it; the variants vary around it")
+        return described
 
     def arrays(self, spec: ModelSpec, config, rng: np.random.Generator):
         from training.datasets import handwritten_lines
         from training.handwriting import handwriting_arrays
 
         self.height = int(spec.builder_kwargs["height"])
+        # training.train.train resolves the default; a trainer called on its own does it here.
+        self.deslant = DeslantRule.from_card(spec.deslant if config.deslant == RECIPE else config.deslant)
         self.input_format = input_format(self.height)
+        if self.deslant is not None:
+            self.input_format["deslant"] = self.deslant.to_card()
         specs = parse_dataset_list(config.dataset, spec.train_datasets, "train")
         rendered = [split for name, split in specs if name == HAND_FONT_LINES]
         specs = [(name, split) for name, split in specs if name != HAND_FONT_LINES]
@@ -68,8 +81,8 @@ class HandwritingLineTrainer(LineTrainer):
         val = handwritten_lines(config.data_dir, "val")
         if config.limit:
             lines, val = lines[:config.limit], val[:max(config.limit // 10, 2)]
-        inks, texts = handwriting_arrays(lines, spec.labels, self.height)
-        val_inks, val_texts = handwriting_arrays(val, spec.labels, self.height)
+        inks, texts = handwriting_arrays(lines, spec.labels, self.height, self.deslant)
+        val_inks, val_texts = handwriting_arrays(val, spec.labels, self.height, self.deslant)
         self.transcripts = list(texts)  # the real lines' text: the language model's corpus
         for count in rendered:
             font_inks, font_texts = self.font_lines(count, spec.labels, texts, config)
@@ -100,13 +113,14 @@ class HandwritingLineTrainer(LineTrainer):
     def font_lines(self, count: str, alphabet: str, transcripts: list[str], config
                    ) -> tuple[list, list[str]]:
         """``count`` lines drawn with the handwriting fonts, kept to what the model's frames can emit."""
-        from training.handwriting import frames_needed
+        from training.handwriting import deslant_inks, frames_needed
         from training.handwriting_fonts import hand_font_lines
 
         if not count.isdigit() or int(count) <= 0:
             raise OcrError(f"{HAND_FONT_LINES}:{count}: give the number of lines, e.g. {HAND_FONT_LINES}:3000")
         n = int(count) if not config.limit else min(int(count), config.limit)
         inks, texts = hand_font_lines(n, alphabet, transcripts, seed=config.seed)
+        inks = deslant_inks(inks, self.deslant)  # the reader shears every line, drawn ones too
         keep = [k for k, (ink, text) in enumerate(zip(inks, texts))
                 if frames_needed(text) <= to_line_input(ink, height=self.height).image.shape[1] // LINE_STRIDE]
         return [inks[k] for k in keep], [texts[k] for k in keep]

@@ -40,6 +40,9 @@ class LineTrainer(Trainer):
     input_format = LINE_INPUT
     samples = "lines"
     evaluation_options = ()
+    #: The :class:`ocr.deslant.DeslantRule` its training lines were sheared by (set by trainers that
+    #: deslant), so that the card's scores read the test lines as the model will read them.
+    deslant = None
 
     def augmentation(self, spec: ModelSpec, config) -> dict[str, Any]:
         return {"kind": "composed strings (training/strings.py StringStyle)"}
@@ -70,7 +73,7 @@ class LineTrainer(Trainer):
         for ev in spec.evaluations:
             try:
                 report = evaluate_line_model(net, spec.labels, ev.dataset, ev.split, config.data_dir,
-                                             limit=config.limit and 200)
+                                             limit=config.limit and 200, deslant=self.deslant)
             except DatasetNotFoundError as exc:
                 log.warning("not scored on %s: %s", ev.key, exc)
                 continue
