@@ -71,3 +71,17 @@ def test_a_run_resumes_only_with_the_deslant_rule_it_started_with(tmp_path):
     state.write_text(json.dumps({"epoch": 1, "history": [{}], "config": {"deslant": {"shear": 0.5}}}))
     with pytest.raises(OcrError, match="pass the same --deslant"):
         train(TrainConfig(model="handline", out=str(out), resume=True))  # the recipe: estimate x 0.3
+
+
+def test_a_warm_start_from_a_model_that_deslants_otherwise_is_said(tmp_path, caplog):
+    import logging
+
+    from training.train import _warn_if_init_reads_otherwise
+
+    path = save_model(builders.crnn(num_classes=3, **SMALL), tmp_path / "old.keras",
+                      {"labels": list("abc"), "input": {"deslant": {"shear": 0.5}}})
+    with caplog.at_level(logging.WARNING, logger="training.train"):
+        _warn_if_init_reads_otherwise(str(path), {"shear": 0.5})
+        assert not caplog.records
+        _warn_if_init_reads_otherwise(str(path), None)
+    assert len(caplog.records) == 1 and '{"shear": 0.5}' in caplog.records[0].getMessage()
