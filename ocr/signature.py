@@ -298,7 +298,8 @@ COMBINE_METHODS = ("max", "mean", "centroid", "scaled")
 
 #: How strongly ``scaled`` divides by the references' spread: distance x (typical / spread)
 #: ** exponent. 0.5 was chosen on the training writers of each of 5 writer folds (stroke
-#: directions alone; 4 folds of 5 chose it, one 0.25; bench/RESULTS.md, session 15).
+#: directions alone, ``bench/signatures.py --rescore DIR --spread-exponents``: all 5 folds
+#: chose it over 0, 0.25, 0.75 and 1; bench/RESULTS.md, session 15).
 SPREAD_EXPONENT = 0.5
 #: The typical spread of a writer's references (median over the training writers, fused
 #: vectors of the bundled recipe: 0.55-0.57 for 2 to 5 references). Only a unit: it keeps
@@ -342,14 +343,16 @@ def reference_spread(references: np.ndarray) -> float | None:
     return float(np.linalg.norm(refs - centre, axis=1).mean() * np.sqrt(len(refs) / (len(refs) - 1)))
 
 
-def combined_scores(references: np.ndarray, questioned: np.ndarray, method: str) -> np.ndarray:
+def combined_scores(references: np.ndarray, questioned: np.ndarray, method: str,
+                    exponent: float = SPREAD_EXPONENT) -> np.ndarray:
     """One score per questioned embedding (rows) against the reference embeddings (rows).
 
     ``scaled`` is writer-dependent normalisation without training: a writer whose
     genuine signatures vary a lot is given room to vary, and a steady writer's
-    forger none. On the 59 sign_data writers it lowered the skilled-forgery EER of
-    the stroke directions from 19.3% to 16.3% with 5 references (bench/RESULTS.md).
-    With one reference it is ``centroid``.
+    forger none. On the 59 sign_data writers (5 writer folds, 5 references) it lowered
+    the skilled-forgery EER of the bundled recipe from 15.3% to 13.3%, and of the stroke
+    directions alone from 19.3% to 15.8% (bench/RESULTS.md, session 15).
+    With one reference it is ``centroid``; ``exponent`` is for choosing :data:`SPREAD_EXPONENT`.
     """
     if method in ("centroid", "scaled"):
         centre = np.asarray(references, np.float64).mean(0)
@@ -359,7 +362,7 @@ def combined_scores(references: np.ndarray, questioned: np.ndarray, method: str)
         spread = reference_spread(references) if method == "scaled" else None
         if spread is not None:
             spread = max(spread, MIN_SPREAD_FRACTION * TYPICAL_SPREAD)
-            distance = distance * (TYPICAL_SPREAD / spread) ** SPREAD_EXPONENT
+            distance = distance * (TYPICAL_SPREAD / spread) ** exponent
         return similarity(distance)
     per_reference = pairwise_similarity(references, questioned)
     if method == "max":
