@@ -256,19 +256,13 @@ def _deslant_rule(value: str | None) -> dict | None | str:
 
     if value is None:
         return RECIPE
-    if value.strip().lower() == "none":
-        return None
     from ocr.deslant import DeslantRule
 
     try:
-        rule = json.loads(value)
-    except ValueError:
-        raise UserError(f"--deslant {value}: not JSON; give '{{\"estimate_factor\": 0.3}}', "
-                        f"'{{\"shear\": 0.5}}' or none") from None
-    try:
-        return DeslantRule.from_card(rule).to_card()
+        rule = DeslantRule.parse(value)
     except ValueError as exc:
         raise UserError(f"--deslant {value}: {exc}") from None
+    return None if rule is None else rule.to_card()
 
 
 def _run_training(model: str, **options) -> None:

@@ -67,10 +67,8 @@ def line_model_reads(model: str, split: str, data_dir, limit: int | None,
     if deslant is None:
         deslant = loaded.card.deslant
     else:
-        import json
-
         from ocr.deslant import DeslantRule
-        deslant = None if deslant.lower() == "none" else DeslantRule.from_card(json.loads(deslant))
+        deslant = DeslantRule.parse(deslant)
     reads = {"best path": read_handwritten_lines(loaded.net, loaded.labels, data_dir, split, limit,
                                                  deslant=deslant)[1]}
     lm = language_model_for(loaded.path)
@@ -110,6 +108,17 @@ def compose_pages(lines, work: Path, overlap: int, seed: int = 0) -> tuple[list[
     return images, truths
 
 
+def checked_deslant(text: str) -> str:
+    """``--deslant``: refused by argparse in one line when it is not a rule."""
+    from ocr.deslant import DeslantRule
+
+    try:
+        DeslantRule.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="Data folder (default: $OCR_DATA_DIR).")
@@ -119,7 +128,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-tesseract", action="store_true")
     parser.add_argument("--skip-default", action="store_true", help="Skip ocr read's default model.")
     parser.add_argument("--json", help="Also write the results and the first mistakes here.")
-    parser.add_argument("--deslant", metavar="RULE",
+    parser.add_argument("--deslant", metavar="RULE", type=checked_deslant,
                         help='The line rows\' deslant rule instead of the card\'s: JSON such as '
                              '\'{"estimate_factor": 0.3}\' or \'{"shear": 0.5}\', or none.')
     parser.add_argument("--pages", action="store_true", help="Also read the wills' pages rebuilt from their lines.")

@@ -178,6 +178,29 @@ def pooled_rows(pooled: dict) -> list[dict]:
     return rows
 
 
+def saved_folds(folder: Path):
+    """Each fold a run wrote with ``--save-embeddings``, in fold order: (file name, a
+    SignatureSet of its labels only, train, val and test writer indices, network
+    embeddings, stroke directions)."""
+    files = sorted(folder.glob("fold*.npz"), key=lambda p: int(p.stem[4:]))
+    if not files:
+        raise SystemExit(f"{folder}: no fold*.npz (write them with --save-embeddings)")
+    for path in files:
+        with np.load(path) as saved:
+            fold = {key: saved[key] for key in saved.files}
+        data = st.SignatureSet(np.empty((len(fold["writer"]), 0, 0), np.float32), fold["writer"],
+                               fold["genuine"], [str(i) for i in range(int(fold["writer"].max()) + 1)])
+        train, val, test = (list(map(int, fold[key])) for key in ("train", "val", "test"))
+        yield path.name, data, train, val, test, fold["embeddings"], fold["directions"]
+
+
+def fused_with_directions(weight: float, network: np.ndarray, directions: np.ndarray,
+                          data: st.SignatureSet, train: list[int]) -> np.ndarray:
+    """The vectors the recipe scores at ``weight``, the directions centred on the training writers."""
+    centre = directions[np.isin(data.writer, train)].mean(0)
+    return signature.DirectionFusion(weight, centre).join(network, directions)
+
+
 def rescore(args) -> dict:
     """The score tables again from the fold embeddings a run saved (``--save-embeddings``).
 
@@ -187,31 +210,19 @@ def rescore(args) -> dict:
     the test writers scored, as in :func:`cross_validate`. The pen and encoding
     checks need the networks and are not repeated.
     """
-    files = sorted(args.rescore.glob("fold*.npz"), key=lambda p: int(p.stem[4:]))
-    if not files:
-        raise SystemExit(f"{args.rescore}: no fold*.npz (write them with --save-embeddings)")
     pooled: dict = {}
     per_fold = []
     started = time.time()
-    for path in files:
-        with np.load(path) as saved:
-            fold = {key: saved[key] for key in saved.files}
-        data = st.SignatureSet(np.empty((len(fold["writer"]), 0, 0), np.float32), fold["writer"],
-                               fold["genuine"], [str(i) for i in range(int(fold["writer"].max()) + 1)])
-        train, val, test = (list(map(int, fold[key])) for key in ("train", "val", "test"))
-        network, directions = fold["embeddings"], fold["directions"]
-        emb = (network / np.linalg.norm(network, axis=1, keepdims=True) if args.direction_weight >= 1.0
-               else signature.DirectionFusion(args.direction_weight,
-                                              directions[np.isin(data.writer, train)].mean(0)
-                                              ).join(network, directions))
+    for name, data, train, val, test, network, directions in saved_folds(args.rescore):
+        emb = fused_with_directions(args.direction_weight, network, directions, data, train)
         calibration, results = score_fold(emb, data, val, test, args, pooled)
-        per_fold.append({"file": path.name, "selected_combine": calibration["combine"], "results": results,
+        per_fold.append({"file": name, "selected_combine": calibration["combine"], "results": results,
                          "fused": fused_scoring(network, directions, data, train, val, test, args)})
     fused = {key: {m: float(np.mean([f["fused"][key][m] for f in per_fold]))
                    for m in per_fold[0]["fused"][key]}
              for key in per_fold[0]["fused"]}
     return {"rows": pooled_rows(pooled), "folds": per_fold, "fused": fused,
-            "writers": len(np.unique(fold["writer"])), "images": int(len(fold["writer"])),
+            "writers": len(np.unique(data.writer)), "images": int(len(data.writer)),
             "input": {"direction_weight": args.direction_weight, "from": str(args.rescore)},
             "wall_time_s": round(time.time() - started, 1)}
 
@@ -224,16 +235,10 @@ def spread_exponent_table(args) -> dict:
     writers are not). Mean skilled EER over 2, 3 and 5 references per
     exponent; the chosen exponent is then scored on the fold's test writers.
     """
-    exponents = [float(v) for v in args.spread_exponents.split(",")]
+    exponents = args.spread_exponents
     out = []
-    for path in sorted(args.rescore.glob("fold*.npz"), key=lambda p: int(p.stem[4:])):
-        with np.load(path) as saved:
-            fold = {key: saved[key] for key in saved.files}
-        data = st.SignatureSet(np.empty((len(fold["writer"]), 0, 0), np.float32), fold["writer"],
-                               fold["genuine"], [str(i) for i in range(int(fold["writer"].max()) + 1)])
-        train, test = list(map(int, fold["train"])), list(map(int, fold["test"]))
-        directions = fold["directions"] - fold["directions"][np.isin(data.writer, train)].mean(0)
-        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    for name, data, train, _, test, network, directions in saved_folds(args.rescore):
+        directions = fused_with_directions(0.0, network, directions, data, train)  # weight 0: directions alone
 
         def eer(writers, exponent, k, trials):
             rule = functools.partial(signature.combined_scores, method="scaled", exponent=exponent)
@@ -242,7 +247,7 @@ def spread_exponent_table(args) -> dict:
 
         on_train = {e: float(np.mean([eer(train, e, k, 5) for k in (2, 3, 5)])) for e in exponents}
         chosen = min(on_train, key=on_train.get)
-        out.append({"file": path.name, "train_eer": on_train, "chosen": chosen,
+        out.append({"file": name, "train_eer": on_train, "chosen": chosen,
                     "test_eer": {k: eer(test, chosen, k, args.trials) for k in (3, 5)},
                     "test_eer_centroid": {k: eer(test, 0.0, k, args.trials) for k in (3, 5)}})
     print("Exponent of the scaled rule, chosen per fold on its training writers (stroke directions "
@@ -398,10 +403,9 @@ def fused_scoring(emb: np.ndarray, directions: np.ndarray, data: st.SignatureSet
     0 the features alone. Centroid and scaled scores; thresholds from the
     validation writers. Skilled EER, FRR and random FAR per rule, weight and count.
     """
-    centre = directions[np.isin(data.writer, train)].mean(0)
     out: dict[str, dict[str, float]] = {}
     for weight in FUSION_WEIGHTS:
-        fused = signature.DirectionFusion(weight, centre).join(emb, directions)
+        fused = fused_with_directions(weight, emb, directions, data, train)
         for method in FUSION_COMBINES:
             for k in (1, 3, 5):
                 val_scores = st.trial_scores(fused, data, val, k, method, trials=args.trials, seed=args.seed)
@@ -510,6 +514,13 @@ def parse_size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def parse_exponents(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, not {text!r}") from None
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=st.default_data_dir(),
@@ -535,7 +546,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rescore", type=Path, metavar="DIR",
                         help="Score again the fold embeddings a run wrote with --save-embeddings "
                              "(no training; no pen, encoding or writer-dependent tables).")
-    parser.add_argument("--spread-exponents", metavar="LIST",
+    parser.add_argument("--spread-exponents", metavar="LIST", type=parse_exponents,
                         help="With --rescore: choose the scaled rule's exponent among these "
                              "(e.g. 0,0.25,0.5,0.75,1) on each fold's training writers instead.")
     parser.add_argument("--save-embeddings", type=Path, metavar="DIR",

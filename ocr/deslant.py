@@ -5,7 +5,7 @@ model trained on a few hundred writers has seen only some of those slants.
 Shearing each line's ink so that its strokes stand near upright takes one
 way writers differ out of what the model must read through: on the
 Testaments de Poilus validation writers it lowered ``handline``'s CER by
-about a point (bench/RESULTS.md, handwriting sessions 14 and 16).
+about a point (bench/RESULTS.md, handwriting sessions 14 and 15).
 
 The shear moves whole rows, each by a whole number of columns
 (``x' = x + round(shear * (y - centre)) + offset``), so it needs no
@@ -18,6 +18,7 @@ Pure numpy: no Keras, no OpenCV needed.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +136,17 @@ class DeslantRule:
             raise ValueError(f"'input.deslant.{key}' must be a number between -{MAX_SHEAR} and {MAX_SHEAR}")
         return cls(**{key: float(number)})
 
+    @classmethod
+    def parse(cls, text: str) -> "DeslantRule | None":
+        """A rule given on a command line: the card's JSON form, or ``none``; ValueError otherwise."""
+        if text.strip().lower() == "none":
+            return None
+        try:
+            value = json.loads(text)
+        except ValueError:
+            raise ValueError("not JSON; give '{\"estimate_factor\": 0.3}', '{\"shear\": 0.5}' or none") from None
+        return cls.from_card(value)
+
     def to_card(self) -> dict[str, float]:
         return {"shear": self.shear} if self.shear is not None else {"estimate_factor": self.estimate_factor}
 
@@ -147,3 +159,9 @@ class DeslantRule:
     def apply(self, mask: np.ndarray) -> Sheared:
         """One line's ink mask sheared by this rule."""
         return shear_mask(mask, self.shear_for(mask))
+
+
+def upright(mask: np.ndarray, rule: DeslantRule | None) -> np.ndarray:
+    """``mask`` sheared by ``rule`` (a card's ``input.deslant``), or as it is without one:
+    what every reader and trainer of a line model does to a line's ink first."""
+    return mask if rule is None else rule.apply(mask).mask

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ocr.deslant import DeslantRule, estimate_slant, shear_mask
+from ocr.deslant import DeslantRule, estimate_slant, shear_mask, upright
 
 
 def slanted_strokes(shear: float, height: int = 60, width: int = 400, strokes=(60, 140, 220, 300),
@@ -77,3 +77,20 @@ def test_rule_from_card():
                 {"shear": 99.0}, {"estimate_factor": float("nan")}):
         with pytest.raises(ValueError, match="input.deslant"):
             DeslantRule.from_card(bad)
+
+
+def test_rule_parsed_from_a_command_line():
+    assert DeslantRule.parse(" None ") is None
+    assert DeslantRule.parse('{"shear": 0.5}') == DeslantRule(shear=0.5)
+    assert DeslantRule.parse('{"estimate_factor": 1}') == DeslantRule(estimate_factor=1.0)
+    with pytest.raises(ValueError, match="not JSON"):
+        DeslantRule.parse("upright")
+    with pytest.raises(ValueError, match="between"):
+        DeslantRule.parse('{"shear": 9}')
+
+
+def test_upright_shears_by_the_rule_or_leaves_the_ink():
+    mask = np.zeros((20, 30), bool)
+    mask[2:18, 10:12] = True
+    assert upright(mask, None) is mask
+    np.testing.assert_array_equal(upright(mask, DeslantRule(shear=0.5)), shear_mask(mask, 0.5).mask)

@@ -219,16 +219,14 @@ def read_handwritten_lines(model, labels: Sequence[str], data_dir, split: str,
     image read as one line (binarized as ``ocr read`` does, no segmentation), its ink
     sheared upright first by ``deslant`` (an :class:`ocr.deslant.DeslantRule`, as the
     model's card asks) when given."""
+    from ocr.deslant import upright
     from ocr.normalize import to_line_input
     from training.datasets import handwritten_lines
     from training.handwriting import line_ink
 
     lines = handwritten_lines(data_dir, split)[:limit]
     height = int(model.input_shape[1])  # (N, rows, W): a line model's input
-    inks = [line_ink(ln.path) for ln in lines]
-    if deslant is not None:
-        inks = [deslant.apply(ink).mask for ink in inks]
-    images = [to_line_input(ink, height=height).image for ink in inks]
+    images = [to_line_input(upright(line_ink(ln.path), deslant), height=height).image for ln in lines]
     return [ln.text for ln in lines], read_line_images(model, labels, images, language)
 
 

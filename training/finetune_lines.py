@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ocr.deslant import upright
 from ocr.errors import DataError, OcrError
 from ocr.language import language_model_for, language_model_path
 from ocr.models import load
@@ -130,8 +131,7 @@ def load_line_folder(folder: str | os.PathLike, labels: str, height: int = LINE_
         if not text or ink is None:
             log.warning("%s: no ink or an empty transcript; skipped", name)
             continue
-        mask = ink[0] if deslant is None else deslant.apply(ink[0]).mask
-        images.append(to_line_input(mask, line_height=ink[1], height=height).image)
+        images.append(to_line_input(upright(ink[0], deslant), line_height=ink[1], height=height).image)
         texts.append(text[:MAX_LENGTH])
         paths.append(name)
     if not images:
@@ -169,18 +169,16 @@ def _rehearsal_lines(card, labels: str, n: int, width: int, data_dir, seed: int,
 
 def _real_rehearsal_lines(labels: str, n: int, data_dir, seed: int, height: int, deslant=None):
     """Random variants of ``n`` of the real handwritten training lines (never test writers),
-    each sheared upright by ``deslant`` after its random slant when the base card asks for it."""
+    each sheared upright by ``deslant`` first when the base card asks for it, as
+    ``ocr train handline`` trains: the variants vary around the upright line."""
     from training.datasets import handwritten_lines
     from training.handwriting import augment_ink, handwriting_arrays
 
     rng = np.random.default_rng(seed)
     lines = handwritten_lines(data_dir, "train")
     picked = [lines[i] for i in rng.choice(len(lines), min(n, len(lines)), replace=False)]
-    inks, texts = handwriting_arrays(picked, labels, height)
-    variants = [augment_ink(ink, rng) for ink in inks]
-    if deslant is not None:
-        variants = [deslant.apply(v).mask for v in variants]
-    x = [to_line_input(v, height=height).image for v in variants]
+    inks, texts = handwriting_arrays(picked, labels, height, deslant)
+    x = [to_line_input(augment_ink(ink, rng), height=height).image for ink in inks]
     return x, [t[:MAX_LENGTH] for t in texts]
 
 

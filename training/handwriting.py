@@ -20,6 +20,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from ocr.deslant import upright
 from ocr.errors import OcrError
 from ocr.io import load
 from ocr.normalize import LINE_MIN_WIDTH, LINE_STRIDE, to_line_input
@@ -165,14 +166,6 @@ def frames_needed(text: str) -> int:
     return len(text) + sum(a == b for a, b in zip(text, text[1:]))
 
 
-def deslant_inks(inks: Sequence[np.ndarray], deslant=None) -> list[np.ndarray]:
-    """``inks`` each sheared by ``deslant`` (an :class:`ocr.deslant.DeslantRule`, as the card
-    will read them), or as they are without one."""
-    if deslant is None:
-        return list(inks)
-    return [deslant.apply(ink).mask for ink in inks]
-
-
 def handwriting_arrays(lines: Sequence[HandwrittenLine], alphabet: str, height: int, deslant=None
                        ) -> tuple[list[np.ndarray], list[str]]:
     """Ink masks and encodable transcripts of ``lines``; lines too short for their text are left out.
@@ -188,8 +181,7 @@ def handwriting_arrays(lines: Sequence[HandwrittenLine], alphabet: str, height: 
             log.warning("left out %s", exc)
             dropped += 1
             continue
-        if deslant is not None:
-            ink = deslant.apply(ink).mask
+        ink = upright(ink, deslant)
         text = encodable(line.text, alphabet)
         if not text or not ink.any():
             dropped += 1

@@ -15,10 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ocr.deslant import DeslantRule
+from ocr.deslant import DeslantRule, upright
 from ocr.errors import OcrError
 from ocr.models.registry import ModelSpec
-from training.config import RECIPE
 from training.data import parse_dataset_list
 from ocr.normalize import LINE_STRIDE, to_line_input
 from training.handwriting_fonts import HAND_FONT_LINES
@@ -58,10 +57,11 @@ class HandwritingLineTrainer(LineTrainer):
     def arrays(self, spec: ModelSpec, config, rng: np.random.Generator):
         from training.datasets import handwritten_lines
         from training.handwriting import handwriting_arrays
+        from training.train import resolve_deslant
 
         self.height = int(spec.builder_kwargs["height"])
-        # training.train.train resolves the default; a trainer called on its own does it here.
-        self.deslant = DeslantRule.from_card(spec.deslant if config.deslant == RECIPE else config.deslant)
+        # training.train.train resolves the rule already; a trainer called on its own resolves it here.
+        self.deslant = DeslantRule.from_card(resolve_deslant(spec, self, config.deslant))
         self.input_format = input_format(self.height)
         if self.deslant is not None:
             self.input_format["deslant"] = self.deslant.to_card()
@@ -113,14 +113,14 @@ class HandwritingLineTrainer(LineTrainer):
     def font_lines(self, count: str, alphabet: str, transcripts: list[str], config
                    ) -> tuple[list, list[str]]:
         """``count`` lines drawn with the handwriting fonts, kept to what the model's frames can emit."""
-        from training.handwriting import deslant_inks, frames_needed
+        from training.handwriting import frames_needed
         from training.handwriting_fonts import hand_font_lines
 
         if not count.isdigit() or int(count) <= 0:
             raise OcrError(f"{HAND_FONT_LINES}:{count}: give the number of lines, e.g. {HAND_FONT_LINES}:3000")
         n = int(count) if not config.limit else min(int(count), config.limit)
         inks, texts = hand_font_lines(n, alphabet, transcripts, seed=config.seed)
-        inks = deslant_inks(inks, self.deslant)  # the reader shears every line, drawn ones too
+        inks = [upright(ink, self.deslant) for ink in inks]  # the reader shears every line, drawn ones too
         keep = [k for k, (ink, text) in enumerate(zip(inks, texts))
                 if frames_needed(text) <= to_line_input(ink, height=self.height).image.shape[1] // LINE_STRIDE]
         return [inks[k] for k in keep], [texts[k] for k in keep]
