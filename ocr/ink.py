@@ -38,18 +38,20 @@ def typical_component_height(heights: np.ndarray) -> float:
 
 
 def find_rules(binary: np.ndarray, char_height: float | None = None,
-               max_thickness: int = 12) -> np.ndarray:
+               max_thickness: int = 12, min_length: int = 25) -> np.ndarray:
     """Mask of ruled lines and box borders.
 
     Rules are straight runs much longer than a character (three character
-    heights), so strokes of 1, 7 or T never qualify. The sides of a box around
+    heights, and at least ``min_length``: the typical height can be that of
+    small pieces, so a page enlarged for its small text scales this too), so
+    strokes of 1, 7 or T never qualify. The sides of a box around
     a field are short, so vertical runs of about one character height count as
     rules only when they join a horizontal rule at both ends.
     """
     h_img, w_img = binary.shape
     ch = char_height if char_height is not None else text_height(binary)
     ch = max(ch, 8.0)
-    long_len = int(max(3 * ch, 25))
+    long_len = int(max(3 * ch, min_length))
     u8 = as_u8(binary)
     rect = cv2.getStructuringElement
     horiz = cv2.morphologyEx(u8, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (long_len, 1)))

@@ -25,6 +25,16 @@ log = logging.getLogger(__name__)
 #: page is scaled down to it, and deskewing, which enlarges the canvas to hold
 #: the rotated page, is skipped when the rotated canvas would exceed it.
 MAX_WORK_PIXELS = 32_000_000
+#: Text whose typical component is shorter than this many pixels (print at
+#: about 100 dpi: FUNSD's faxes, 7-9 px) is binarized at :data:`SMALL_TEXT_UPSCALE`
+#: times the resolution: thresholding a cubic-interpolated page keeps the
+#: shape of 7 px letters that a threshold at scan resolution merges into blobs.
+#: Chosen on FUNSD's dev line crops (bench/RESULTS.md, real print session 16).
+SMALL_TEXT_HEIGHT = 12.0
+SMALL_TEXT_UPSCALE = 2
+#: Components shorter than this are paper grain and specks, not small text:
+#: a page of them is left at its resolution (its blank test counts pixels).
+SMALL_TEXT_MIN_HEIGHT = 5.0
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -441,22 +451,36 @@ def deskew(gray: np.ndarray, binary: np.ndarray, max_angle: float = 20.0,
 
 
 def remove_rules(binary: np.ndarray, char_height: float | None = None,
-                 max_thickness: int = 12) -> tuple[np.ndarray, np.ndarray]:
+                 max_thickness: int = 12, min_length: int = 25) -> tuple[np.ndarray, np.ndarray]:
     """Remove ruled lines and box borders. Returns (cleaned ink mask, rules mask).
 
     Strokes that cross a rule would be cut in two; the pixels of the rule that
-    have ink directly above and below (or left and right) are put back to rejoin them.
+    have ink directly above and below it (a horizontal rule) or left and right
+    of it (a vertical one) are put back to rejoin them. Only across the rule: an
+    underline's pixels between two words have ink left and right of them too,
+    and putting those back joined the words into one.
     """
-    rules = find_rules(binary, char_height, max_thickness)
+    rules = find_rules(binary, char_height, max_thickness, min_length)
     if not rules.any():
         return binary.copy(), rules
+    # A scanned rule's ragged edge is ink beside it, not a long run: left, it
+    # reads as a row of dashes under the words and bridges the gaps between them.
+    rules |= binary & (cv2.dilate(as_u8(rules), np.ones((3, 3), np.uint8)) > 0)
     cleaned = binary & ~rules
     u8 = as_u8(cleaned)
     span = max_thickness + 3
     rect = cv2.getStructuringElement
-    closed_v = cv2.morphologyEx(u8, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, span)))
-    closed_h = cv2.morphologyEx(u8, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (span, 1)))
-    cleaned |= rules & ((closed_v | closed_h) > 0)
+    closed_v = cv2.morphologyEx(u8, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, span))) > 0
+    closed_h = cv2.morphologyEx(u8, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (span, 1))) > 0
+    del u8
+    # A run longer than any rule is thick lies along the rule.
+    run = 2 * max_thickness + 1
+    rules_u8 = as_u8(rules)
+    along_x = cv2.morphologyEx(rules_u8, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (run, 1))) > 0
+    along_y = cv2.morphologyEx(rules_u8, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, run))) > 0
+    del rules_u8
+    across = np.where(along_x & ~along_y, closed_v, np.where(along_y & ~along_x, closed_h, closed_v | closed_h))
+    cleaned |= rules & across
     # Fragments of the rule (its ends, noise) should not become glyphs.
     return remove_specks(cleaned, 4), rules
 
@@ -476,14 +500,24 @@ class Preprocessed:
     orientation: int = 0  # the text lay turned by this (0/90/180/270, counter-clockwise); turned upright
 
 
+def small_text_scale(gray: np.ndarray, max_pixels: int) -> int:
+    """How many times to enlarge a page (dark ink on light) before binarizing it: 1, or
+    :data:`SMALL_TEXT_UPSCALE` when its text is small and the enlarged page fits ``max_pixels``."""
+    if gray.size * SMALL_TEXT_UPSCALE ** 2 > max_pixels:
+        return 1
+    height = text_height(remove_specks(binarize_otsu(gray), 3))
+    return SMALL_TEXT_UPSCALE if SMALL_TEXT_MIN_HEIGHT <= height < SMALL_TEXT_HEIGHT else 1
+
+
 def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool = True,
                max_angle: float = 20.0, remove_lines: bool = True, denoise_size: int = 3,
-               max_pixels: int | None = None) -> Preprocessed:
+               max_pixels: int | None = None, upscale_small_text: bool = True) -> Preprocessed:
     """Grayscale, polarity, noise removal, binarization, deskew and rule removal.
 
     A page over ``max_pixels`` (default :data:`MAX_WORK_PIXELS`) is first
-    scaled down to it; ``work_shape`` then says to what, and the images
-    returned are in that frame.
+    scaled down to it; a page of small text (:data:`SMALL_TEXT_HEIGHT`) is
+    enlarged (``upscale_small_text``). ``work_shape`` then says to what, and
+    the images returned are in that frame.
     """
     max_pixels = MAX_WORK_PIXELS if max_pixels is None else max_pixels
     gray = to_gray(image)
@@ -499,6 +533,11 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
         return Preprocessed(gray, np.zeros_like(gray, dtype=bool), 0.0, False, "none", True, shape,
                             work_shape)
     gray, inverted = normalize_polarity(gray)
+    scale = small_text_scale(gray, max_pixels) if upscale_small_text else 1
+    if scale > 1:
+        work_shape = (gray.shape[0] * scale, gray.shape[1] * scale)
+        log.info("small text: binarizing the page at %dx its resolution", scale)
+        gray = cv2.resize(gray, (work_shape[1], work_shape[0]), interpolation=cv2.INTER_CUBIC)
     if denoise_size > 1 and min(gray.shape) > 64:
         smooth = denoise(gray, denoise_size)
         # The median filter smooths ragged edges but erases the i dots and
@@ -512,7 +551,7 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
             gray = remove_impulses(gray)
         del smooth
     binary, method = binarize(gray, binarization)
-    binary = drop_paper_grain(remove_specks(binary, 3), gray)
+    binary = drop_paper_grain(remove_specks(binary, 3 * scale * scale), gray)
     angle = 0.0
     orientation = 0
     char_height = text_height(binary) if deskew_pages or remove_lines else 0.0
@@ -528,7 +567,7 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
             # Rule removal's length scale must come from the straightened page.
             char_height = text_height(binary)
     if remove_lines:
-        binary, _ = remove_rules(binary, char_height)
+        binary, _ = remove_rules(binary, char_height, min_length=25 * scale)
     if not holds_a_glyph(binary):
         binary = np.zeros_like(binary)
     blank = not binary.any()

@@ -106,6 +106,21 @@ def test_a_turned_page_is_read_upright_and_its_boxes_land_on_its_ink(turn):
         assert ((y1 - y0) > (x1 - x0)) == (turn in (90, 270))
 
 
+def test_a_page_of_small_print_is_read_enlarged_and_its_boxes_land_on_its_ink():
+    from ocr.pipeline import analyse_page
+
+    img = np.full((90, 320), 255, np.uint8)
+    for k, text in enumerate(("small print one", "and line two")):
+        cv2.putText(img, text, (6, 30 + 30 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.35, 0, 1)
+    analysis = analyse_page(PageImage("fax.png", 0, img), deskew=False)
+    assert analysis.pre.work_shape == (180, 640) and len(analysis.layout.lines) == 2
+    page = Predictor(recognizer=OneCharPerLine()).recognize(analysis)
+    assert (page.width, page.height) == (320, 90)
+    for line in page.lines:
+        x0, y0, x1, y1 = line.box
+        assert x1 <= 320 and y1 <= 90 and (img[y0:y1, x0:x1] < 128).mean() > 0.1
+
+
 def test_iter_read_takes_pages_lazily():
     predictor = Predictor(recognizer=OneCharPerLine(), deskew=False)
     taken = []
@@ -149,9 +164,10 @@ def test_layout_line_leaves_out_pieces_of_the_lines_a_crop_cut_through():
     cv2.putText(img, "HEBE", (10, 8), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)      # cut by the top edge
     cv2.putText(img, "abc def", (10, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)  # the field's line
     cv2.putText(img, "HTHT", (200, 85), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)    # cut by the bottom edge
-    line = analyse_page(PageImage("field.png", 0, img), deskew=False, layout="line").layout.lines[0]
+    analysis = analyse_page(PageImage("field.png", 0, img), deskew=False, layout="line")
+    line, rows = analysis.layout.lines[0], analysis.pre.binary.shape[0]  # the (enlarged) work frame
     assert len(line.glyphs) == 6 and len(line.words) == 2
-    assert all(g.box[1] > 0 and g.box[3] < 70 for g in line.glyphs)
+    assert all(g.box[1] > 0 and g.box[3] < rows for g in line.glyphs)
 
 
 def test_layout_line_leaves_out_descenders_of_the_line_above_off_the_edge_row():

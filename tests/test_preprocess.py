@@ -90,6 +90,31 @@ def test_rules_removed_but_strokes_kept():
     assert cleaned[60, 45] and cleaned[60, 380]
 
 
+def test_underline_between_words_and_its_ragged_edge_are_removed():
+    """An underline under two words: its pixels between them have ink left and right, and its
+    ragged lower edge is not a long run; neither may survive to join the words."""
+    img = np.full((120, 400), 255, np.uint8)
+    for x in list(range(40, 150, 22)) + list(range(170, 280, 22)):
+        cv2.rectangle(img, (x, 50), (x + 14, 79), 0, -1)  # two words' letters on the line
+    img[80:83, 30:300] = 0                                 # the underline
+    img[83, 30:300:3] = 0                                  # its ragged edge
+    cleaned, _ = pp.remove_rules(pp.binarize_otsu(img))
+    assert not cleaned[80:84, 152:168].any()               # the gap between the words stays empty
+    assert not cleaned[83:85, 30:300].any()
+    assert cleaned[60, 45] and cleaned[60, 175]
+
+
+def test_small_text_is_binarized_at_twice_the_resolution_and_read_in_input_pixels():
+    img = np.full((60, 300), 255, np.uint8)
+    cv2.putText(img, "small print here", (5, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.3, 0, 1)
+    pre = pp.preprocess(img, deskew_pages=False)
+    assert pre.work_shape == (120, 600) and pre.binary.shape == (120, 600)
+    assert pp.preprocess(img, deskew_pages=False, upscale_small_text=False).work_shape is None
+    big = np.full((120, 600), 255, np.uint8)
+    cv2.putText(big, "large print here", (5, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2)
+    assert pp.preprocess(big, deskew_pages=False).work_shape is None
+
+
 def test_box_borders_removed():
     img = np.full((100, 300), 255, np.uint8)
     for x in range(20, 260, 40):

@@ -57,7 +57,8 @@ def read_cheque(path, boxes: list[tuple[tuple[int, int, int, int], str]]) -> Che
     the box's ink (touching digits). Small components between two digit
     boxes, low in the line, are the thousands separators ORAND's labels omit.
     """
-    pre = preprocess(load(str(path))[0].image)
+    # ORAND's boxes are in the image's pixels: no enlarging of small text.
+    pre = preprocess(load(str(path))[0].image, upscale_small_text=False)
     if pre.blank or pre.angle or not boxes:
         return None
     ink = pre.binary

@@ -9,7 +9,8 @@ between 6 and 40 px of cap height (area resampling, as a scanner integrates),
 printed on uneven paper with bleed-through, blurred, noised, sometimes
 JPEG-compressed or halved in height and stretched back (standard-mode fax),
 and binarized the ways a page is (Otsu, Sauvola, a hard fax threshold), at
-that resolution. Only then is it brought to the line-model input with the
+that resolution, or at twice it where reading would enlarge it (text under
+:data:`ocr.preprocess.SMALL_TEXT_HEIGHT`). Only then is it brought to the line-model input with the
 same :func:`ocr.normalize.to_line_input` that reading uses, so the model sees
 what the pipeline will give it.
 
@@ -36,7 +37,7 @@ from PIL import Image, ImageDraw
 
 from ocr import charsets
 from ocr.normalize import LINE_HEIGHT
-from ocr.preprocess import binarize_otsu, binarize_sauvola, remove_specks
+from ocr.preprocess import MAX_WORK_PIXELS, binarize_otsu, binarize_sauvola, remove_specks, small_text_scale
 from training.strings import encode_texts, line_image
 from training.synth import _covers, _font, font_families
 
@@ -217,8 +218,17 @@ def render_line(text: str, font_path: str | None, size: int, rng: np.random.Gene
     if fax:
         small = cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)
     gray = paper(small, rng)
-    binary = remove_specks(_binarize(gray, rng))  # as preprocessing does
-    return binary, cap_hi * factor
+    # As preprocessing does: small text is binarized at twice the resolution.
+    scale = small_text_scale(gray, MAX_WORK_PIXELS)
+    if scale > 1:
+        gray = cv2.resize(gray, (gray.shape[1] * scale, gray.shape[0] * scale), interpolation=cv2.INTER_CUBIC)
+    binary = remove_specks(_binarize(gray, rng), 3 * scale * scale)
+    # Paper darker than faint ink can leave specks where the text was: such a
+    # mask under the text's label teaches the model to read words from nothing.
+    text_cols = np.count_nonzero(small.max(axis=0) > 127) * scale
+    if np.count_nonzero(binary.any(axis=0)) < 0.5 * text_cols:
+        return np.zeros_like(binary), cap_hi * factor * scale
+    return binary, cap_hi * factor * scale
 
 
 def _with_neighbour(ink: np.ndarray, cap_hi: float, baseline: int, font_path: str | None, size: int,
@@ -337,8 +347,10 @@ def _render_chunk(args) -> tuple[np.ndarray, list[str]]:
         text = "".join(c for c in random_text(rng, alphabet=alphabet)
                        if c == " " or c in faces.cover[face]).strip() or alphabet[0]
         mask, cap = render_line(text, face, int(rng.choice(RENDER_SIZES)), rng)
-        if not mask.any():
-            mask, cap = render_line(text, face, RENDER_SIZES[-1], np.random.default_rng([seed, start + i, 1]))
+        for retry in range(1, 4):  # the text was lost in the scan: render it again
+            if mask.any():
+                break
+            mask, cap = render_line(text, face, RENDER_SIZES[-1], np.random.default_rng([seed, start + i, retry]))
         x[i] = line_image(mask, width, line_height=cap * rng.uniform(0.9, 1.1))
         texts.append(text.replace(" ", "")[:max_length])
     return x, texts

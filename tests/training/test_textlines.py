@@ -42,6 +42,15 @@ def test_rendered_line_is_a_scan_sized_ink_mask():
     assert max(caps) > 2 * min(caps)
 
 
+def test_small_print_is_binarized_at_twice_its_scan_resolution_as_reading_does(monkeypatch):
+    monkeypatch.setattr(textlines, "CAP_RANGE", (7.0, 7.0))  # 100 dpi fax print
+    mask, cap = render_line("Total 12.50", None, 64, np.random.default_rng(0))
+    assert 12 <= cap <= 17  # the cap height in the mask's (enlarged) pixels
+    monkeypatch.setattr(textlines, "CAP_RANGE", (30.0, 30.0))
+    _, cap = render_line("Total 12.50", None, 64, np.random.default_rng(0))
+    assert 25 <= cap <= 35  # large print is binarized as scanned
+
+
 def test_textline_dataset_targets_match_text_without_spaces():
     x, y, texts = textline_dataset(12, charsets.PRINT, seed=3, width=320, fonts=[])
     assert x.shape == (12, LINE_HEIGHT, 320) and x.dtype == np.uint8
