@@ -204,8 +204,44 @@ def settle_isolated_lookalikes(words: list[list[RecognizedChar]]) -> list[list[R
     return out
 
 
+#: A line is set in capitals when at least this share of its letters are read as capitals.
+CAPITALS_LINE_SHARE = 0.7
+
+
+def settle_case_of_capitals_lines(words: list[list[RecognizedChar]]) -> list[list[RecognizedChar]]:
+    """On a line set in capitals, read the stray small letters of its capitalized words as capitals.
+
+    Forms print headings, labels and typed fields in capitals; at fax
+    resolution a capital E, T or H read alone is often taken for e, t or h
+    ("PLEASe NOTiFY ThE"). When most of a line's letters are capitals, a
+    word with at least one capital is a capitalized word: its small letters
+    become capitals when the model gave that capital as an alternative.
+    Words with no capital stay as read ("PAGE 1 of 4").
+    """
+    letters = [c.text for w in words for c in w if c.text.isalpha()]
+    capitals = sum(t.isupper() for t in letters)
+    if capitals < 4 or capitals < CAPITALS_LINE_SHARE * len(letters):
+        return words
+    for word in words:
+        if not any(c.text.isupper() for c in word):
+            continue
+        for ch in word:
+            upper = ch.text.upper()
+            if not ch.text.islower() or len(upper) != 1:
+                continue
+            p = dict(ch.alternatives)
+            if upper not in p:
+                continue
+            merged = min(1.0, p.get(ch.text, ch.confidence) + p[upper])
+            ch.alternatives = [(upper, merged)] + [(l, q) for l, q in ch.alternatives
+                                                    if l not in (ch.text, upper)][:2]
+            ch.text, ch.confidence = upper, merged
+    return words
+
+
 #: Steps applied to every recognized line, in order, whatever the recognizer.
-LINE_STEPS: tuple[Callable[[Words], Words], ...] = (join_split_numbers, settle_isolated_lookalikes)
+LINE_STEPS: tuple[Callable[[Words], Words], ...] = (join_split_numbers, settle_isolated_lookalikes,
+                                                    settle_case_of_capitals_lines)
 
 
 def apply_steps(words: Words, steps: Sequence[Callable[[Words], Words]] = LINE_STEPS) -> Words:

@@ -9,7 +9,8 @@ import pytest
 from ocr import classify as rz
 from ocr.classify import GlyphClassifier
 from ocr.errors import OcrError
-from ocr.postprocess import RecognizedChar, join_split_numbers, name_mark, resolve_case, settle_isolated_lookalikes
+from ocr.postprocess import (RecognizedChar, join_split_numbers, name_mark, resolve_case,
+                             settle_case_of_capitals_lines, settle_isolated_lookalikes)
 from ocr.recognize import Recognizer
 
 
@@ -137,3 +138,25 @@ def test_lone_letter_between_numbers_becomes_a_digit():
     assert "".join(w[0].text for w in settle_isolated_lookalikes(comb)) == "4091"
     words = [_chars([("a", 0), ("t", 10)]), _chars([("O", 40)]), _chars([("5", 60)])]
     assert settle_isolated_lookalikes(words)[1][0].text == "O"  # a word beside it is not a number
+
+
+def _word(text, alternatives=None):
+    """Characters of one word; ``alternatives`` maps a character to its model alternatives."""
+    alternatives = alternatives or {}
+    return [RecognizedChar(t, (10 * i, 0, 10 * i + 8, 20), 0.6, alternatives.get(t, [(t, 0.6)]))
+            for i, t in enumerate(text)]
+
+
+def test_small_letters_of_capitalized_words_on_a_capitals_line_become_capitals():
+    alts = {"e": [("e", 0.6), ("E", 0.35)], "h": [("h", 0.5), ("H", 0.4)], "f": [("f", 0.7), ("t", 0.2)]}
+    line = [_word("PLEASe", alts), _word("ThE", alts), _word("DEPARTMENT"), _word("of", alts), _word("Ref", alts)]
+    out = ["".join(c.text for c in w) for w in settle_case_of_capitals_lines(line)]
+    # "of" has no capital: kept; f has no capital among its alternatives: kept.
+    assert out == ["PLEASE", "THE", "DEPARTMENT", "of", "REf"]
+    assert line[0][-1].confidence == pytest.approx(0.95)
+
+
+def test_a_line_of_mixed_case_keeps_its_small_letters():
+    alts = {"e": [("e", 0.6), ("E", 0.35)]}
+    line = [_word("The", alts), _word("NASA", alts), _word("report", alts)]
+    assert ["".join(c.text for c in w) for w in settle_case_of_capitals_lines(line)] == ["The", "NASA", "report"]
