@@ -204,6 +204,37 @@ def settle_isolated_lookalikes(words: list[list[RecognizedChar]]) -> list[list[R
     return out
 
 
+#: Punctuation written against the word before it, and against the word after it.
+CLOSING_PUNCTUATION = set(",.:;!?)]}%")
+OPENING_PUNCTUATION = set("([{#$")
+#: ... when it stands at most this many character heights from it (farther, it is a field of its own).
+MAX_PUNCTUATION_GAP = 1.0
+
+
+def attach_punctuation(words: list[list[RecognizedChar]]) -> list[list[RecognizedChar]]:
+    """Join a word of closing punctuation to the word before it, and one of opening punctuation
+    to the word after it ("Brand :" -> "Brand:", "( s)" -> "(s)").
+
+    The segmenter splits words at ink gaps, and a colon or comma in a
+    monospaced or letter-spaced field stands as far from its word as a space.
+    English sets no space there; dashes and quotes are left as read.
+    """
+    heights = [c.box[3] - c.box[1] for w in words for c in w if c.text.isalnum()]
+    if not heights:
+        return words
+    reach = MAX_PUNCTUATION_GAP * float(np.median(heights))
+    out: list[list[RecognizedChar]] = []
+    for word in words:
+        text = "".join(c.text for c in word)
+        prev = "".join(c.text for c in out[-1]) if out else ""
+        near = bool(out) and word[0].box[0] - out[-1][-1].box[2] <= reach
+        if near and text and (set(text) <= CLOSING_PUNCTUATION or set(prev) <= OPENING_PUNCTUATION):
+            out[-1] = out[-1] + list(word)
+        else:
+            out.append(list(word))
+    return out
+
+
 #: A line is set in capitals when at least this share of its letters are read as capitals.
 CAPITALS_LINE_SHARE = 0.7
 
@@ -241,7 +272,7 @@ def settle_case_of_capitals_lines(words: list[list[RecognizedChar]]) -> list[lis
 
 #: Steps applied to every recognized line, in order, whatever the recognizer.
 LINE_STEPS: tuple[Callable[[Words], Words], ...] = (join_split_numbers, settle_isolated_lookalikes,
-                                                    settle_case_of_capitals_lines)
+                                                    attach_punctuation, settle_case_of_capitals_lines)
 
 
 def apply_steps(words: Words, steps: Sequence[Callable[[Words], Words]] = LINE_STEPS) -> Words:

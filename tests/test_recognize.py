@@ -9,7 +9,7 @@ import pytest
 from ocr import classify as rz
 from ocr.classify import GlyphClassifier
 from ocr.errors import OcrError
-from ocr.postprocess import (RecognizedChar, join_split_numbers, name_mark, resolve_case,
+from ocr.postprocess import (RecognizedChar, attach_punctuation, join_split_numbers, name_mark, resolve_case,
                              settle_case_of_capitals_lines, settle_isolated_lookalikes)
 from ocr.recognize import Recognizer
 
@@ -160,3 +160,14 @@ def test_a_line_of_mixed_case_keeps_its_small_letters():
     alts = {"e": [("e", 0.6), ("E", 0.35)]}
     line = [_word("The", alts), _word("NASA", alts), _word("report", alts)]
     assert ["".join(c.text for c in w) for w in settle_case_of_capitals_lines(line)] == ["The", "NASA", "report"]
+
+
+def test_punctuation_standing_apart_joins_its_word_unless_it_is_far():
+    def at(text, x):
+        return [RecognizedChar(t, (x + 10 * i, 0, x + 10 * i + 8, 20), 0.9, [(t, 0.9)]) for i, t in enumerate(text)]
+
+    line = [at("Brand", 0), at(":", 56), at("(", 80), at("s)", 92), at("-", 130), at("x", 150), at(".", 300)]
+    out = ["".join(c.text for c in w) for w in attach_punctuation(line)]
+    # The dash stays a word; the full stop 142 px away (7 heights) is a field of its own.
+    assert out == ["Brand:", "(s)", "-", "x", "."]
+    assert attach_punctuation([]) == []
