@@ -103,14 +103,22 @@ def _gaps(intervals: np.ndarray, min_gap: float) -> list[tuple[int, int]]:
     return [(int(reach[i]), int(starts[i + 1])) for i in idx]
 
 
+#: A gutter narrower than ``column_gap`` but at least this many character heights
+#: (newsprint and low-resolution pages set columns close) is a column gutter only
+#: when both sides are :data:`NARROW_GUTTER_HEIGHT` character heights tall: a
+#: word space does not run down that many lines.
+NARROW_GUTTER = 1.5
+NARROW_GUTTER_HEIGHT = 12.0
+
+
 def reading_order_blocks(boxes: np.ndarray, char_height: float, column_gap: float = 2.5,
                          min_column_lines: float = 1.8) -> list[np.ndarray]:
     """Recursive XY-cut into text blocks, returned in reading order.
 
     A vertical cut (a column gutter at least ``column_gap`` character heights
-    wide) is tried first, and only accepted when both sides are at least
-    ``min_column_lines`` lines tall, so a wide word space in a single line never
-    splits it. Otherwise the block is cut horizontally at its widest blank
+    wide, or :data:`NARROW_GUTTER` wide down a tall block) is tried first, and
+    only accepted when both sides are at least ``min_column_lines`` lines
+    tall, so a wide word space in a single line never splits it. Otherwise the block is cut horizontally at its widest blank
     band, one cut at a time, so a heading above two columns is separated
     before the columns are (cutting at every band would interleave them).
     """
@@ -124,15 +132,20 @@ def reading_order_blocks(boxes: np.ndarray, char_height: float, column_gap: floa
         idx = stack.pop()
         sub = boxes[idx]
         if len(idx) > 1:
-            cols = _gaps(sub[:, [0, 2]], column_gap * h)
-            if cols:
+            cut = False
+            for gap, min_height in ((column_gap, min_column_lines), (NARROW_GUTTER, NARROW_GUTTER_HEIGHT)):
+                cols = _gaps(sub[:, [0, 2]], gap * h)
+                if not cols:
+                    continue
                 cuts = [(a + b) / 2 for a, b in cols]
                 parts = _split_by(idx, sub[:, 0] + sub[:, 2], cuts)
-                tall = all((boxes[p][:, 3].max() - boxes[p][:, 1].min()) >= min_column_lines * h
-                           for p in parts)
+                tall = all((boxes[p][:, 3].max() - boxes[p][:, 1].min()) >= min_height * h for p in parts)
                 if tall and len(parts) > 1:
                     stack.extend(reversed(parts))
-                    continue
+                    cut = True
+                    break
+            if cut:
+                continue
             rows = _gaps(sub[:, [1, 3]], 1)
             if rows:
                 a, b = max(rows, key=lambda g: g[1] - g[0])

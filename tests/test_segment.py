@@ -55,6 +55,20 @@ def test_two_columns_read_column_by_column():
     assert len(left) == 5 and len(starts) == 11
 
 
+def test_close_set_columns_split_only_down_a_tall_block():
+    """A 28 px gutter (1.75 character heights) is a column gutter down 12 lines, not down 3."""
+    def page(lines):
+        boxes = []
+        for y in range(10, 10 + 25 * lines, 25):
+            boxes += [(10 + 13 * i, y) for i in range(12)]   # left column, ends at x = 163
+            boxes += [(191 + 13 * i, y) for i in range(12)]  # right column
+        return sg.segment(blob_page(boxes, h=30 + 25 * lines, w=400))
+
+    tall = page(12)
+    assert len(tall.lines) == 24 and all(l.box[2] < 180 for l in tall.lines[:12])
+    assert [len(l.glyphs) for l in page(3).lines] == [24, 24, 24]
+
+
 def test_dot_of_i_merges_with_its_stem():
     img = np.zeros((60, 80), bool)
     img[20:40, 10:14] = True   # stem
