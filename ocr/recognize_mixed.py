@@ -17,8 +17,9 @@ else the print reading stays: a faxed form's line that the print model
 half-reads is still read better by it than glyph by glyph (FUNSD's unsure
 lines: 40% CER by the print model, 74% by the glyph model). The thresholds were chosen on
 tuning lines only (FUNSD dev line crops, pages composed from MNIST train and
-EMNIST ByClass test glyphs, Testaments validation writers; see
-bench/RESULTS.md), never on the benchmarks' test sets.
+EMNIST ByClass test glyphs, Testaments validation writers;
+``bench/router.py`` scores a grid of them, and bench/RESULTS.md has the
+choice), never on the benchmarks' test sets.
 """
 
 from __future__ import annotations
@@ -41,14 +42,14 @@ HAND_MODEL = "charnet"
 #: this is unsure: the cursive and glyph models read it too.
 PRINT_CONFIDENCE = 0.90
 #: An unsure line that the cursive model reads with at least this mean confidence is cursive.
-CURSIVE_CONFIDENCE = 0.6
+CURSIVE_CONFIDENCE = 0.5
 #: An unsure line that the glyph model reads with a mean confidence at least this much
 #: above the print model's is hand print.
 HAND_MARGIN = 0.05
 #: The cursive line model of the default pairing, or None when ``auto`` has none.
 CURSIVE_MODEL: str | None = "handline"
 #: Characters read per separate glyph above which a line is taken as joined-up writing.
-CURSIVE_CHARS_PER_GLYPH = 1.8
+CURSIVE_CHARS_PER_GLYPH = 2.2
 
 
 def mean_confidence(words: Words) -> float:

@@ -1,0 +1,200 @@
+"""Choose the thresholds of ``ocr read``'s default router (``ocr/recognize_mixed.py``) on tuning lines.
+
+The router reads every line with the print model and sends the lines it is
+unsure of to the cursive and glyph models. Its thresholds depend on what the
+models and the preprocessing give, so they are chosen again when either
+changes. Each tuning line is read once by all three models (their readings
+and confidences kept), then every rule of the grid is scored without reading
+again.
+
+Tuning sets, never the benchmarks' test sets:
+- FUNSD dev line crops (``bench/real_lines.py``'s crops, real ~100 dpi print);
+- pages composed from MNIST *train* digits and EMNIST *ByClass test* glyphs
+  (the hand-printed benchmark reads MNIST test and ByMerge test), scored
+  case-insensitively as that benchmark scores EMNIST;
+- the Testaments *validation* writers' lines (cursive).
+
+Prints the current rule's CER per set, the best rules by the mean of the
+four sets' CER, and the chosen one's.
+
+    OCR_DATA_DIR=../shared/data python bench/router.py [--funsd-lines 400] [--hand-pages 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from ocr.paths import env_data_dir  # noqa: E402
+
+
+@dataclass
+class LineReads:
+    """One line's readings by the three models and what the router looks at."""
+
+    printed: list
+    rating: float           # the print model's mean confidence (recognize_and_rate)
+    cursive: list
+    cursive_confidence: float
+    looks_cursive_ratio: float  # characters read by the cursive model per separate glyph
+    hand: list
+    hand_confidence: float
+
+
+@dataclass
+class Item:
+    """A tuning image (one line or one page) with its truth and its lines' readings."""
+
+    truth: str
+    lines: list[LineReads]
+    fold_case: bool = False
+
+
+def read_all(images, layout: str) -> list[list[LineReads]]:
+    """Every line of every image read by the print, cursive and glyph models, with their
+    post-processing applied as the pipeline does."""
+    from ocr.io import PageImage
+    from ocr.pipeline import analyse_page
+    from ocr.postprocess import apply_steps
+    from ocr.recognize import Recognizer
+    from ocr.recognize_lines import LineRecognizer
+    from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, mean_confidence
+
+    printed = LineRecognizer.load(PRINT_MODEL)
+    cursive = LineRecognizer.load(CURSIVE_MODEL)
+    hand = Recognizer.load(HAND_MODEL)
+    out = []
+    for k, image in enumerate(images):
+        analysis = analyse_page(PageImage(f"tuning{k}", 0, image), layout=layout)
+        if analysis.layout is None or not analysis.layout.lines:
+            out.append([])
+            continue
+        comp, lines = analysis.layout.components, analysis.layout.lines
+        p_words, ratings = printed.recognize_and_rate(comp, lines)
+        c_words = cursive.recognize_lines(comp, lines)
+        h_words = hand.recognize_lines(comp, lines)
+        rows = []
+        for line, pw, r, cw, hw in zip(lines, p_words, ratings, c_words, h_words):
+            chars = sum(len(w) for w in cw)
+            rows.append(LineReads(apply_steps(pw), r, apply_steps(cw), mean_confidence(cw),
+                                  chars / max(len(line.glyphs), 1) if chars >= 3 else 0.0,
+                                  apply_steps(hw), mean_confidence(hw)))
+        out.append(rows)
+    return out
+
+
+def text_of(words) -> str:
+    return " ".join("".join(c.text for c in w) for w in words)
+
+
+def routed(item: Item, rule: tuple[float, float, float, float]) -> str:
+    """The image's text as the router with ``rule`` would read it (as MixedRecognizer decides)."""
+    threshold, cursive_confidence, chars_per_glyph, hand_margin = rule
+    out = []
+    for ln in item.lines:
+        words = ln.printed
+        if ln.rating < threshold:
+            if ln.cursive_confidence >= cursive_confidence or ln.looks_cursive_ratio >= chars_per_glyph:
+                words = ln.cursive
+            elif ln.hand_confidence >= ln.rating + hand_margin:
+                words = ln.hand
+        out.append(text_of(words))
+    return "\n".join(out)
+
+
+def set_cer(items: list[Item], rule) -> float:
+    from training.datasets.documents import flatten
+    from training.evaluate import edit_distance
+
+    errors = chars = 0
+    for item in items:
+        truth, read = flatten(item.truth), flatten(routed(item, rule))
+        if item.fold_case:
+            truth, read = truth.upper(), read.upper()
+        errors += edit_distance(truth, read)
+        chars += len(truth)
+    return errors / max(chars, 1)
+
+
+def tuning_sets(data_dir: Path, funsd_lines: int, hand_pages: int, work: Path) -> dict[str, list[Item]]:
+    import cv2
+
+    from ocr_vs_tesseract import handprinted_pages
+    from real_lines import cut_lines
+    from training.datasets import handwritten_lines, load
+
+    sets: dict[str, list[Item]] = {}
+    (work / "funsd").mkdir()
+    crops = cut_lines(data_dir, "dev", funsd_lines, work / "funsd")
+    images = [cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) for path, _ in crops]
+    sets["FUNSD dev lines"] = [Item(line.text, reads) for (_, line), reads in
+                               zip(crops, read_all(images, "line"))]
+    for name, dataset, split, fold in (("MNIST train pages", "mnist", "train", False),
+                                       ("EMNIST ByClass test pages", "emnist-byclass", "test", True)):
+        ds = load(dataset, split, data_dir)
+        folder = work / dataset
+        folder.mkdir()
+        truths = handprinted_pages(folder, ds.images, [ds.classes[i] for i in ds.labels], hand_pages, seed=7)
+        pages = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) for p in sorted(folder.glob("*.png"))]
+        sets[name] = [Item(t, reads, fold) for t, reads in zip(truths, read_all(pages, "auto"))]
+    lines = handwritten_lines(data_dir, "val")
+    images = [cv2.imread(str(ln.path), cv2.IMREAD_GRAYSCALE) for ln in lines]
+    sets["Testaments val lines"] = [Item(ln.text, reads) for ln, reads in zip(lines, read_all(images, "line"))]
+    return sets
+
+
+def main(argv=None) -> int:
+    from ocr.recognize_mixed import CURSIVE_CHARS_PER_GLYPH, CURSIVE_CONFIDENCE, HAND_MARGIN, PRINT_CONFIDENCE
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", default=str(env_data_dir() or ROOT.parent / "shared" / "data"))
+    ap.add_argument("--funsd-lines", type=int, default=400)
+    ap.add_argument("--hand-pages", type=int, default=2)
+    ap.add_argument("--top", type=int, default=8, help="Rules to list.")
+    ap.add_argument("--readings", help="Keep the three models' readings in this pickle file, and score "
+                                       "from it when it exists (no reading again).")
+    args = ap.parse_args(argv)
+    if args.readings and Path(args.readings).is_file():
+        with open(args.readings, "rb") as f:
+            sets = pickle.load(f)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            sets = tuning_sets(Path(args.data_dir), args.funsd_lines, args.hand_pages, Path(tmp))
+        if args.readings:
+            with open(args.readings, "wb") as f:
+                pickle.dump(sets, f)
+    names = list(sets)
+    grid = list(itertools.product((0.8, 0.85, 0.9, 0.93, 0.95, 0.97), (0.5, 0.6, 0.7, 0.8, 0.9),
+                                  (1.8, 2.2, 2.6, 99.0), (0.0, 0.05, 0.1, 0.2)))
+    current = (PRINT_CONFIDENCE, CURSIVE_CONFIDENCE, CURSIVE_CHARS_PER_GLYPH, HAND_MARGIN)
+    if current not in grid:
+        grid.append(current)
+    scored = [(rule, [set_cer(sets[n], rule) for n in names]) for rule in grid]
+    scored.sort(key=lambda rc: sum(rc[1]) / len(rc[1]))
+    header = "| print < | cursive >= | chars/glyph >= | hand margin | " + " | ".join(names) + " | mean |"
+    print(header)
+    print("|" + " --- |" * (4 + len(names) + 1))
+    for rule, cers in [(current, dict(scored)[current])] + scored[:args.top]:
+        mark = " (current)" if rule == current else ""
+        print(f"| {rule[0]}{mark} | {rule[1]} | {rule[2]} | {rule[3]} | "
+              + " | ".join(f"{c:.2%}" for c in cers) + f" | {sum(cers) / len(cers):.2%} |")
+    print("lines/pages:", {n: len(sets[n]) for n in names})
+    for k, name in enumerate(names):
+        rule, cers = min(scored, key=lambda rc: rc[1][k])
+        print(f"best for {name} alone: {rule} -> {cers[k]:.2%}")
+    never = (0.0, 2.0, 99.0, 2.0)  # every line stays with the print model
+    print("print model alone:", " | ".join(f"{n} {set_cer(sets[n], never):.2%}" for n in names))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
