@@ -505,7 +505,7 @@ def small_text_scale(gray: np.ndarray, max_pixels: int) -> int:
     :data:`SMALL_TEXT_UPSCALE` when its text is small and the enlarged page fits ``max_pixels``."""
     if gray.size * SMALL_TEXT_UPSCALE ** 2 > max_pixels:
         return 1
-    height = text_height(remove_specks(binarize_otsu(gray), 3))
+    height = text_height(binarize_otsu(gray))  # components under 3 px tall (specks) are not counted
     return SMALL_TEXT_UPSCALE if SMALL_TEXT_MIN_HEIGHT <= height < SMALL_TEXT_HEIGHT else 1
 
 
