@@ -39,15 +39,13 @@ from ocr.paths import env_data_dir  # noqa: E402
 
 @dataclass
 class LineReads:
-    """One line's readings by the three models and what the router looks at."""
+    """One line's readings by the three models, and what the router weighs them with."""
 
     printed: list
     rating: float           # the print model's mean confidence (recognize_and_rate)
     cursive: list
-    cursive_confidence: float
-    looks_cursive_ratio: float  # characters read by the cursive model per separate glyph
     hand: list
-    hand_confidence: float
+    glyphs: int             # separate ink components of the line
 
 
 @dataclass
@@ -59,19 +57,31 @@ class Item:
     fold_case: bool = False
 
 
-def read_all(images, layout: str) -> list[list[LineReads]]:
+@dataclass
+class Readers:
+    """The default pairing's three models, loaded once."""
+
+    printed: object
+    cursive: object
+    hand: object
+
+    @classmethod
+    def load(cls) -> "Readers":
+        from ocr.recognize import Recognizer
+        from ocr.recognize_lines import LineRecognizer
+        from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL
+
+        return cls(LineRecognizer.load(PRINT_MODEL), LineRecognizer.load(CURSIVE_MODEL),
+                   Recognizer.load(HAND_MODEL))
+
+
+def read_all(readers: Readers, images, layout: str) -> list[list[LineReads]]:
     """Every line of every image read by the print, cursive and glyph models, with their
     post-processing applied as the pipeline does."""
     from ocr.io import PageImage
     from ocr.pipeline import analyse_page
     from ocr.postprocess import apply_steps
-    from ocr.recognize import Recognizer
-    from ocr.recognize_lines import LineRecognizer
-    from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, mean_confidence
 
-    printed = LineRecognizer.load(PRINT_MODEL)
-    cursive = LineRecognizer.load(CURSIVE_MODEL)
-    hand = Recognizer.load(HAND_MODEL)
     out = []
     for k, image in enumerate(images):
         analysis = analyse_page(PageImage(f"tuning{k}", 0, image), layout=layout)
@@ -79,16 +89,11 @@ def read_all(images, layout: str) -> list[list[LineReads]]:
             out.append([])
             continue
         comp, lines = analysis.layout.components, analysis.layout.lines
-        p_words, ratings = printed.recognize_and_rate(comp, lines)
-        c_words = cursive.recognize_lines(comp, lines)
-        h_words = hand.recognize_lines(comp, lines)
-        rows = []
-        for line, pw, r, cw, hw in zip(lines, p_words, ratings, c_words, h_words):
-            chars = sum(len(w) for w in cw)
-            rows.append(LineReads(apply_steps(pw), r, apply_steps(cw), mean_confidence(cw),
-                                  chars / max(len(line.glyphs), 1) if chars >= 3 else 0.0,
-                                  apply_steps(hw), mean_confidence(hw)))
-        out.append(rows)
+        p_words, ratings = readers.printed.recognize_and_rate(comp, lines)
+        c_words = readers.cursive.recognize_lines(comp, lines)
+        h_words = readers.hand.recognize_lines(comp, lines)
+        out.append([LineReads(apply_steps(pw), r, apply_steps(cw), apply_steps(hw), len(line.glyphs))
+                    for line, pw, r, cw, hw in zip(lines, p_words, ratings, c_words, h_words)])
     return out
 
 
@@ -97,15 +102,17 @@ def text_of(words) -> str:
 
 
 def routed(item: Item, rule: tuple[float, float, float, float]) -> str:
-    """The image's text as the router with ``rule`` would read it (as MixedRecognizer decides)."""
+    """The image's text as :class:`ocr.recognize_mixed.MixedRecognizer` reads it under ``rule``."""
+    from ocr.recognize_mixed import is_cursive, is_hand_print
+
     threshold, cursive_confidence, chars_per_glyph, hand_margin = rule
     out = []
     for ln in item.lines:
         words = ln.printed
         if ln.rating < threshold:
-            if ln.cursive_confidence >= cursive_confidence or ln.looks_cursive_ratio >= chars_per_glyph:
+            if is_cursive(ln.cursive, ln.glyphs, cursive_confidence, chars_per_glyph):
                 words = ln.cursive
-            elif ln.hand_confidence >= ln.rating + hand_margin:
+            elif is_hand_print(ln.hand, ln.rating, hand_margin):
                 words = ln.hand
         out.append(text_of(words))
     return "\n".join(out)
@@ -132,12 +139,13 @@ def tuning_sets(data_dir: Path, funsd_lines: int, hand_pages: int, work: Path) -
     from real_lines import cut_lines
     from training.datasets import handwritten_lines, load
 
+    readers = Readers.load()
     sets: dict[str, list[Item]] = {}
     (work / "funsd").mkdir()
     crops = cut_lines(data_dir, "dev", funsd_lines, work / "funsd")
     images = [cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) for path, _ in crops]
     sets["FUNSD dev lines"] = [Item(line.text, reads) for (_, line), reads in
-                               zip(crops, read_all(images, "line"))]
+                               zip(crops, read_all(readers, images, "line"))]
     for name, dataset, split, fold in (("MNIST train pages", "mnist", "train", False),
                                        ("EMNIST ByClass test pages", "emnist-byclass", "test", True)):
         ds = load(dataset, split, data_dir)
@@ -145,10 +153,11 @@ def tuning_sets(data_dir: Path, funsd_lines: int, hand_pages: int, work: Path) -
         folder.mkdir()
         truths = handprinted_pages(folder, ds.images, [ds.classes[i] for i in ds.labels], hand_pages, seed=7)
         pages = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) for p in sorted(folder.glob("*.png"))]
-        sets[name] = [Item(t, reads, fold) for t, reads in zip(truths, read_all(pages, "auto"))]
+        sets[name] = [Item(t, reads, fold) for t, reads in zip(truths, read_all(readers, pages, "auto"))]
     lines = handwritten_lines(data_dir, "val")
     images = [cv2.imread(str(ln.path), cv2.IMREAD_GRAYSCALE) for ln in lines]
-    sets["Testaments val lines"] = [Item(ln.text, reads) for ln, reads in zip(lines, read_all(images, "line"))]
+    sets["Testaments val lines"] = [Item(ln.text, reads) for ln, reads in
+                                    zip(lines, read_all(readers, images, "line"))]
     return sets
 
 
@@ -167,8 +176,13 @@ def main(argv=None) -> int:
         with open(args.readings, "rb") as f:
             sets = pickle.load(f)
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            sets = tuning_sets(Path(args.data_dir), args.funsd_lines, args.hand_pages, Path(tmp))
+        from ocr.errors import OcrError
+
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                sets = tuning_sets(Path(args.data_dir), args.funsd_lines, args.hand_pages, Path(tmp))
+        except OcrError as exc:  # a dataset or model missing: one line, exit 2
+            ap.error(str(exc))
         if args.readings:
             with open(args.readings, "wb") as f:
                 pickle.dump(sets, f)
@@ -183,7 +197,7 @@ def main(argv=None) -> int:
     header = "| print < | cursive >= | chars/glyph >= | hand margin | " + " | ".join(names) + " | mean |"
     print(header)
     print("|" + " --- |" * (4 + len(names) + 1))
-    for rule, cers in [(current, dict(scored)[current])] + scored[:args.top]:
+    for rule, cers in [(current, dict(scored)[current])] + [rc for rc in scored[:args.top] if rc[0] != current]:
         mark = " (current)" if rule == current else ""
         print(f"| {rule[0]}{mark} | {rule[1]} | {rule[2]} | {rule[3]} | "
               + " | ".join(f"{c:.2%}" for c in cers) + f" | {sum(cers) / len(cers):.2%} |")

@@ -37,8 +37,12 @@ def typical_component_height(heights: np.ndarray) -> float:
     return float(np.median(h[h >= 0.5 * first]))
 
 
+#: Shortest run taken for a rule, in pixels at scan resolution.
+MIN_RULE_LENGTH = 25
+
+
 def find_rules(binary: np.ndarray, char_height: float | None = None,
-               max_thickness: int = 12, min_length: int = 25) -> np.ndarray:
+               max_thickness: int = 12, min_length: int = MIN_RULE_LENGTH) -> np.ndarray:
     """Mask of ruled lines and box borders.
 
     Rules are straight runs much longer than a character (three character

@@ -146,15 +146,21 @@ def resolve_case(words: list[list[RecognizedChar]], allowed: Container[str]) -> 
             want = "lower" if lower_votes > upper_votes else "upper"
         if want is None:
             continue
-        new = t.lower() if want == "lower" else t.upper()
-        # Shape says the letter, geometry says the case: the two case
-        # classes are one shape, so their probabilities add up.
-        p = dict(ch.alternatives)
-        merged = min(1.0, p.get(t, ch.confidence) + p.get(other, 0.0))
-        ch.text = new
-        ch.confidence = merged
-        ch.alternatives = [(new, merged)] + [(l, q) for l, q in ch.alternatives if l not in (t, other)][:2]
+        _set_case(ch, t.lower() if want == "lower" else t.upper())
     return words
+
+
+def _set_case(ch: RecognizedChar, new: str) -> None:
+    """Give ``ch`` the case ``new`` (its letter in upper or lower case), in place.
+
+    Shape says the letter, the line says the case: the two case classes are
+    one shape, so their probabilities add up.
+    """
+    t, other = ch.text, ch.text.swapcase()
+    p = dict(ch.alternatives)
+    merged = min(1.0, p.get(t, ch.confidence) + p.get(other, 0.0))
+    ch.text, ch.confidence = new, merged
+    ch.alternatives = [(new, merged)] + [(l, q) for l, q in ch.alternatives if l not in (t, other)][:2]
 
 
 def join_split_numbers(words: list[list[RecognizedChar]], max_pitches: float = 1.3) -> list[list[RecognizedChar]]:
@@ -258,15 +264,8 @@ def settle_case_of_capitals_lines(words: list[list[RecognizedChar]]) -> list[lis
             continue
         for ch in word:
             upper = ch.text.upper()
-            if not ch.text.islower() or len(upper) != 1:
-                continue
-            p = dict(ch.alternatives)
-            if upper not in p:
-                continue
-            merged = min(1.0, p.get(ch.text, ch.confidence) + p[upper])
-            ch.alternatives = [(upper, merged)] + [(l, q) for l, q in ch.alternatives
-                                                    if l not in (ch.text, upper)][:2]
-            ch.text, ch.confidence = upper, merged
+            if ch.text.islower() and len(upper) == 1 and upper in dict(ch.alternatives):
+                _set_case(ch, upper)
     return words
 
 

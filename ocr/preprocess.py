@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.ink import as_u8, find_boxes, find_rules, text_height, typical_component_height  # noqa: F401 (re-exported)
+from ocr.ink import (MIN_RULE_LENGTH, as_u8, find_boxes, find_rules, text_height,  # noqa: F401 (re-exported)
+                     typical_component_height)
 from ocr.orientation import detect_orientation, turn_upright
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ SMALL_TEXT_UPSCALE = 2
 #: Components shorter than this are paper grain and specks, not small text:
 #: a page of them is left at its resolution (its blank test counts pixels).
 SMALL_TEXT_MIN_HEIGHT = 5.0
+#: Ink components under this many pixels (at scan resolution) are specks, not glyphs.
+MIN_SPECK_AREA = 3
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -361,7 +364,7 @@ def holds_a_glyph(binary: np.ndarray, sparse: float = 0.005) -> bool:
     return bool(stats[1:, cv2.CC_STAT_AREA].max(initial=0) >= MIN_GLYPH_AREA)
 
 
-def remove_specks(binary: np.ndarray, min_area: int = 3) -> np.ndarray:
+def remove_specks(binary: np.ndarray, min_area: int = MIN_SPECK_AREA) -> np.ndarray:
     """Drop connected components smaller than ``min_area`` pixels."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
     out = labels > 0
@@ -451,7 +454,7 @@ def deskew(gray: np.ndarray, binary: np.ndarray, max_angle: float = 20.0,
 
 
 def remove_rules(binary: np.ndarray, char_height: float | None = None,
-                 max_thickness: int = 12, min_length: int = 25) -> tuple[np.ndarray, np.ndarray]:
+                 max_thickness: int = 12, min_length: int = MIN_RULE_LENGTH) -> tuple[np.ndarray, np.ndarray]:
     """Remove ruled lines and box borders. Returns (cleaned ink mask, rules mask).
 
     Strokes that cross a rule would be cut in two; the pixels of the rule that
@@ -509,6 +512,23 @@ def small_text_scale(gray: np.ndarray, max_pixels: int) -> int:
     return SMALL_TEXT_UPSCALE if SMALL_TEXT_MIN_HEIGHT <= height < SMALL_TEXT_HEIGHT else 1
 
 
+def enlarged_if_small_text(gray: np.ndarray, max_pixels: int = MAX_WORK_PIXELS) -> tuple[np.ndarray, int]:
+    """``gray`` enlarged by :func:`small_text_scale` (cubic), and the factor (1: unchanged).
+
+    Reading does it before binarizing, and the print model's training renders
+    do it too, so that the model sees the masks reading gives it.
+    """
+    scale = small_text_scale(gray, max_pixels)
+    if scale == 1:
+        return gray, 1
+    return cv2.resize(gray, (gray.shape[1] * scale, gray.shape[0] * scale), interpolation=cv2.INTER_CUBIC), scale
+
+
+def speck_area(scale: int = 1) -> int:
+    """Components under this many pixels are specks, on a page enlarged ``scale`` times."""
+    return MIN_SPECK_AREA * scale * scale
+
+
 def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool = True,
                max_angle: float = 20.0, remove_lines: bool = True, denoise_size: int = 3,
                max_pixels: int | None = None, upscale_small_text: bool = True) -> Preprocessed:
@@ -533,11 +553,12 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
         return Preprocessed(gray, np.zeros_like(gray, dtype=bool), 0.0, False, "none", True, shape,
                             work_shape)
     gray, inverted = normalize_polarity(gray)
-    scale = small_text_scale(gray, max_pixels) if upscale_small_text else 1
+    scale = 1
+    if upscale_small_text:
+        gray, scale = enlarged_if_small_text(gray, max_pixels)
     if scale > 1:
-        work_shape = (gray.shape[0] * scale, gray.shape[1] * scale)
+        work_shape = gray.shape[:2]
         log.info("small text: binarizing the page at %dx its resolution", scale)
-        gray = cv2.resize(gray, (work_shape[1], work_shape[0]), interpolation=cv2.INTER_CUBIC)
     if denoise_size > 1 and min(gray.shape) > 64:
         smooth = denoise(gray, denoise_size)
         # The median filter smooths ragged edges but erases the i dots and
@@ -551,7 +572,7 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
             gray = remove_impulses(gray)
         del smooth
     binary, method = binarize(gray, binarization)
-    binary = drop_paper_grain(remove_specks(binary, 3 * scale * scale), gray)
+    binary = drop_paper_grain(remove_specks(binary, speck_area(scale)), gray)
     angle = 0.0
     orientation = 0
     char_height = text_height(binary) if deskew_pages or remove_lines else 0.0
@@ -567,7 +588,7 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
             # Rule removal's length scale must come from the straightened page.
             char_height = text_height(binary)
     if remove_lines:
-        binary, _ = remove_rules(binary, char_height, min_length=25 * scale)
+        binary, _ = remove_rules(binary, char_height, min_length=MIN_RULE_LENGTH * scale)
     if not holds_a_glyph(binary):
         binary = np.zeros_like(binary)
     blank = not binary.any()

@@ -10,7 +10,7 @@ model, which are loaded only when a page needs them.
 
 An unsure line is cursive when the cursive model is sure of it, or read
 clearly more characters than the line has separate glyphs
-(:func:`looks_cursive`: hand print has about one glyph per character,
+(:func:`is_cursive`: hand print has about one glyph per character,
 cursive several characters per stroke). Otherwise it is hand print when the
 glyph model is surer of it than the print model, by :data:`HAND_MARGIN`;
 else the print reading stays: a faxed form's line that the print model
@@ -58,11 +58,20 @@ def mean_confidence(words: Words) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def looks_cursive(line: LineLayout, words: Words, chars_per_glyph: float = CURSIVE_CHARS_PER_GLYPH) -> bool:
-    """Whether the cursive model's reading ``words`` of ``line`` has clearly more characters than
-    the line has glyphs (separate ink components, after segmentation's grouping)."""
+def is_cursive(words: Words, glyphs: int, min_confidence: float = CURSIVE_CONFIDENCE,
+               chars_per_glyph: float = CURSIVE_CHARS_PER_GLYPH) -> bool:
+    """Whether the cursive model's reading ``words`` of an unsure line of ``glyphs`` separate
+    glyphs (ink components, after segmentation's grouping) is kept: the model is sure of it, or
+    it read clearly more characters than the line has glyphs (joined-up writing)."""
     chars = sum(len(w) for w in words)
-    return chars >= chars_per_glyph * max(len(line.glyphs), 1) and chars >= 3
+    return (mean_confidence(words) >= min_confidence
+            or (chars >= 3 and chars >= chars_per_glyph * max(glyphs, 1)))
+
+
+def is_hand_print(words: Words, print_rating: float, margin: float = HAND_MARGIN) -> bool:
+    """Whether the glyph model's reading ``words`` of an unsure line is kept: it is surer of
+    it than the print model was (``print_rating``) by ``margin``."""
+    return mean_confidence(words) >= print_rating + margin
 
 
 def _reader_or_factory(given):
@@ -135,7 +144,7 @@ class MixedRecognizer:
             joined = cursive.recognize_lines(components, [lines[i] for i in unsure])
             left = []
             for i, words in zip(unsure, joined):
-                if mean_confidence(words) >= self.cursive_confidence or looks_cursive(lines[i], words):
+                if is_cursive(words, len(lines[i].glyphs), self.cursive_confidence):
                     results[i] = words
                 else:
                     left.append(i)
@@ -144,7 +153,7 @@ class MixedRecognizer:
         if unsure:
             hand_read = 0
             for i, words in zip(unsure, self.hand.recognize_lines(components, [lines[i] for i in unsure])):
-                if mean_confidence(words) >= ratings[i] + self.hand_margin:
+                if is_hand_print(words, ratings[i], self.hand_margin):
                     results[i] = words
                     hand_read += 1
             log.debug("%d of %d lines read as hand print", hand_read, len(lines))

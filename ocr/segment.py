@@ -118,8 +118,8 @@ def reading_order_blocks(boxes: np.ndarray, char_height: float, column_gap: floa
     A vertical cut (a column gutter at least ``column_gap`` character heights
     wide, or :data:`NARROW_GUTTER` wide down a tall block) is tried first, and
     only accepted when both sides are at least ``min_column_lines`` lines
-    tall, so a wide word space in a single line never splits it. Otherwise the block is cut horizontally at its widest blank
-    band, one cut at a time, so a heading above two columns is separated
+    tall, so a wide word space in a single line never splits it. Otherwise
+    the block is cut horizontally at its widest blank band, one cut at a time, so a heading above two columns is separated
     before the columns are (cutting at every band would interleave them).
     """
     if len(boxes) == 0:
@@ -132,19 +132,10 @@ def reading_order_blocks(boxes: np.ndarray, char_height: float, column_gap: floa
         idx = stack.pop()
         sub = boxes[idx]
         if len(idx) > 1:
-            cut = False
-            for gap, min_height in ((column_gap, min_column_lines), (NARROW_GUTTER, NARROW_GUTTER_HEIGHT)):
-                cols = _gaps(sub[:, [0, 2]], gap * h)
-                if not cols:
-                    continue
-                cuts = [(a + b) / 2 for a, b in cols]
-                parts = _split_by(idx, sub[:, 0] + sub[:, 2], cuts)
-                tall = all((boxes[p][:, 3].max() - boxes[p][:, 1].min()) >= min_height * h for p in parts)
-                if tall and len(parts) > 1:
-                    stack.extend(reversed(parts))
-                    cut = True
-                    break
-            if cut:
+            columns = (_columns(boxes, idx, column_gap * h, min_column_lines * h)
+                       or _columns(boxes, idx, NARROW_GUTTER * h, NARROW_GUTTER_HEIGHT * h))
+            if columns:
+                stack.extend(reversed(columns))
                 continue
             rows = _gaps(sub[:, [1, 3]], 1)
             if rows:
@@ -155,6 +146,18 @@ def reading_order_blocks(boxes: np.ndarray, char_height: float, column_gap: floa
                     continue
         out.append(idx)
     return out
+
+
+def _columns(boxes: np.ndarray, idx: np.ndarray, min_gap: float, min_height: float) -> list[np.ndarray] | None:
+    """The block ``idx`` split at its vertical gutters of ``min_gap`` or more, when it makes two
+    or more parts each at least ``min_height`` tall; else None."""
+    sub = boxes[idx]
+    cols = _gaps(sub[:, [0, 2]], min_gap)
+    if not cols:
+        return None
+    parts = _split_by(idx, sub[:, 0] + sub[:, 2], [(a + b) / 2 for a, b in cols])
+    tall = all((boxes[p][:, 3].max() - boxes[p][:, 1].min()) >= min_height for p in parts)
+    return parts if tall and len(parts) > 1 else None
 
 
 def _split_by(idx: np.ndarray, centers2: np.ndarray, cuts: list[float]) -> list[np.ndarray]:

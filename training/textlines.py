@@ -37,7 +37,7 @@ from PIL import Image, ImageDraw
 
 from ocr import charsets
 from ocr.normalize import LINE_HEIGHT
-from ocr.preprocess import MAX_WORK_PIXELS, binarize_otsu, binarize_sauvola, remove_specks, small_text_scale
+from ocr.preprocess import binarize_otsu, binarize_sauvola, enlarged_if_small_text, remove_specks, speck_area
 from training.strings import encode_texts, line_image
 from training.synth import _covers, _font, font_families
 
@@ -218,11 +218,8 @@ def render_line(text: str, font_path: str | None, size: int, rng: np.random.Gene
     if fax:
         small = cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)
     gray = paper(small, rng)
-    # As preprocessing does: small text is binarized at twice the resolution.
-    scale = small_text_scale(gray, MAX_WORK_PIXELS)
-    if scale > 1:
-        gray = cv2.resize(gray, (gray.shape[1] * scale, gray.shape[0] * scale), interpolation=cv2.INTER_CUBIC)
-    binary = remove_specks(_binarize(gray, rng), 3 * scale * scale)
+    gray, scale = enlarged_if_small_text(gray)  # as preprocessing does
+    binary = remove_specks(_binarize(gray, rng), speck_area(scale))
     # Paper darker than faint ink can leave specks where the text was: such a
     # mask under the text's label teaches the model to read words from nothing.
     text_cols = np.count_nonzero(small.max(axis=0) > 127) * scale
