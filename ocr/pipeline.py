@@ -29,7 +29,7 @@ from ocr.normalize import LineMetrics, line_metrics
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
 from ocr.models import get_kind, read_card
 from ocr.orientation import to_input_points
-from ocr.postprocess import RecognizedChar, apply_steps
+from ocr.postprocess import RecognizedChar, apply_steps, plain_letters_where_accents_are_rare
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer
 from ocr.segment import Layout, LineLayout, as_one_block, as_one_line, as_one_word, segment
@@ -255,8 +255,8 @@ class Predictor:
             log.info("%s page %d: blank", page.source, page.index + 1)
             return result
         layout = analysis.layout
-        recognized = [apply_steps(words) for words in self.recognizer.recognize_lines(layout.components,
-                                                                                       layout.lines)]
+        recognized = plain_letters_where_accents_are_rare(
+            [apply_steps(words) for words in self.recognizer.recognize_lines(layout.components, layout.lines)])
         mapper = _BoxMapper(pre)
         flat = [c for words in recognized for chars in words for c in chars]
         boxes = iter(mapper.many(np.array([c.box for c in flat])).tolist()) if flat else iter(())

@@ -12,6 +12,8 @@ post-processor apart from its predictor.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Container, Sequence
 
@@ -210,6 +212,105 @@ def settle_isolated_lookalikes(words: list[list[RecognizedChar]]) -> list[list[R
     return out
 
 
+#: Signs that make a word an amount, for :func:`settle_lookalike_runs`.
+AMOUNT_SIGNS = set("$£€%")
+
+
+def settle_lookalike_runs(words: list[list[RecognizedChar]]) -> list[list[RecognizedChar]]:
+    """Read a run of digits inside a word of letters as letters, and the reverse ("R0LL", "Trai1", "$2OO").
+
+    The line models read a whole line, so their characters carry no
+    best-letter/best-digit split for :func:`settle_by_word_context`; at fax
+    resolution they still take O for 0 or l for 1 inside a word. Each part
+    of a word between hyphens and slashes ("10-N0V-1986") is settled alone.
+    A run (the characters between a letter/digit change) of the part's
+    minority kind changes only when every character of it has a same-shape
+    lookalike of the other kind among the model's alternatives, so mixed
+    words whose minority is not a lookalike stay as read ("B52", "100mg"),
+    and so do a number with its ordinal or unit ("1st") and a letter after an
+    apostrophe ("10's"). In a tie ("0f", "1D")
+    only O/0 and l/I/1 change, and only when one kind alone can.
+    The lookalike's case follows the word's other letters when they agree.
+    """
+    for word in words:
+        part: list[RecognizedChar] = []
+        for ch in word + [None]:
+            if ch is None or ch.text in PART_SEPARATORS:
+                _settle_part(part)
+                part = []
+            else:
+                part.append(ch)
+    return words
+
+
+#: Characters that separate the parts of a date or code, each part settled alone.
+PART_SEPARATORS = set("-/")
+#: A number and its ordinal or unit ("1st", "10am", "5kg"), left as read.
+NUMBER_WITH_SUFFIX = re.compile(r"\W*\d+(st|nd|rd|th|s|am|pm|mm|cm|km|kg|mg|ml|lb|lbs|oz|in|ft|x)\W*",
+                                re.IGNORECASE)
+#: The lookalikes a tie between letters and digits may change.
+TIE_LOOKALIKES = set("0Oo1lI")
+
+
+def _settle_part(part: list[RecognizedChar]) -> None:
+    kinds = [1 if c.text.isalpha() else -1 if c.text.isdigit() else 0 for c in part]
+    letters, digits = kinds.count(1), kinds.count(-1)
+    text = "".join(c.text for c in part)
+    if not letters or not digits or NUMBER_WITH_SUFFIX.fullmatch(text):
+        return
+    others = "".join(c.text for c, k in zip(part, kinds) if k == 1)
+    votes = {1: letters, -1: digits + sum(c.text in AMOUNT_SIGNS for c in part)}  # "$2OO" is an amount
+    runs = {kind: _runs(part, kinds, kind, others) for kind in (1, -1)}
+    if votes[1] != votes[-1]:
+        minority = -1 if votes[1] > votes[-1] else 1
+        changes = [run for run in runs[minority] if all(look for _, look in run)]
+    else:
+        settled = {kind: all(look for run in runs[kind] for _, look in run)
+                   and all(c.text in TIE_LOOKALIKES for c, k in zip(part, kinds) if k == kind)
+                   for kind in (1, -1)}
+        if settled[1] == settled[-1]:
+            return
+        changes = runs[1 if settled[1] else -1]
+    for run in changes:
+        for c, (text, p) in run:
+            c.text, c.confidence = text, p
+            c.alternatives = [(text, p)] + [a for a in c.alternatives if a[0] != text][:2]
+
+
+def _runs(part: list[RecognizedChar], kinds: list[int], kind: int, others: str) -> list[list]:
+    """Each run of ``kind`` characters in ``part`` as [(char, its lookalike or None)], a letter
+    run after an apostrophe (a suffix: "10's") as lookalikes None."""
+    out = []
+    k = 0
+    while k < len(part):
+        if kinds[k] != kind:
+            k += 1
+            continue
+        end = k
+        while end < len(part) and kinds[end] == kind:
+            end += 1
+        suffix = k > 0 and part[k - 1].text in "'’"
+        out.append([(c, None if suffix else _lookalike(c, want_letter=kind == -1, others=others))
+                    for c in part[k:end]])
+        k = end
+    return out
+
+
+def _lookalike(ch: RecognizedChar, want_letter: bool, others: str) -> tuple[str, float] | None:
+    """``ch``'s same-shape letter (or digit) that the model offered, in the case of ``others``."""
+    offered = dict(ch.alternatives)
+    shapes = [t for t in SAME_SHAPE.get(ch.text, "") if t.isalpha() == want_letter and t in offered]
+    if not shapes:
+        return None
+    best = max(shapes, key=lambda t: offered[t])
+    p = min(1.0, offered[best] + ch.confidence)  # one shape: the two add up
+    if want_letter and others and (others.isupper() or others.islower()):
+        cased = best.upper() if others.isupper() else best.lower()
+        if cased in SAME_SHAPE[ch.text]:  # O and o differ in size only
+            best = cased
+    return best, p
+
+
 #: Punctuation written against the word before it, and against the word after it.
 CLOSING_PUNCTUATION = set(",.:;!?)]}%")
 OPENING_PUNCTUATION = set("([{#$")
@@ -271,7 +372,8 @@ def settle_case_of_capitals_lines(words: list[list[RecognizedChar]]) -> list[lis
 
 #: Steps applied to every recognized line, in order, whatever the recognizer.
 LINE_STEPS: tuple[Callable[[Words], Words], ...] = (join_split_numbers, settle_isolated_lookalikes,
-                                                    attach_punctuation, settle_case_of_capitals_lines)
+                                                    settle_lookalike_runs, attach_punctuation,
+                                                    settle_case_of_capitals_lines)
 
 
 def apply_steps(words: Words, steps: Sequence[Callable[[Words], Words]] = LINE_STEPS) -> Words:
@@ -279,3 +381,37 @@ def apply_steps(words: Words, steps: Sequence[Callable[[Words], Words]] = LINE_S
     for step in steps:
         words = step(words)
     return words
+
+
+#: Below this share of accented letters a page is in a language written without them (and its
+#: few accents are specks over plain letters); French runs at 3%, a form in English at 0-0.9%.
+RARE_ACCENT_SHARE = 0.01
+#: ... judged only on a page with at least this many letters.
+MIN_LETTERS_FOR_LANGUAGE = 150
+
+
+def plain_letters_where_accents_are_rare(lines: list[Words]) -> list[Words]:
+    """On a page whose accented letters are rare, read each as its plain letter ("ÖF" -> "OF").
+
+    The print model writes the letters of the Western European languages, so
+    a speck over an English word or a noisy capital becomes an accent. A
+    page in French or German carries accents on every few words; on a page
+    with fewer than :data:`RARE_ACCENT_SHARE` of its letters accented, they
+    are noise. Characters are changed in place.
+    """
+    letters = [c for words in lines for w in words for c in w if c.text.isalpha()]
+    accented = [c for c in letters if _plain_letter(c.text) != c.text]
+    if len(letters) < MIN_LETTERS_FOR_LANGUAGE or not accented \
+            or len(accented) >= RARE_ACCENT_SHARE * len(letters):
+        return lines
+    for ch in accented:
+        plain = _plain_letter(ch.text)
+        ch.alternatives = [(plain, ch.confidence)] + [a for a in ch.alternatives if a[0] not in (plain, ch.text)][:2]
+        ch.text = plain
+    return lines
+
+
+def _plain_letter(text: str) -> str:
+    """``text`` without its accents (é -> e, Ö -> O); letters without a plain form (ß, œ) unchanged."""
+    base = unicodedata.normalize("NFD", text)[:1]
+    return base if len(text) == 1 and base.isascii() and base.isalpha() else text

@@ -9,8 +9,9 @@ import pytest
 from ocr import classify as rz
 from ocr.classify import GlyphClassifier
 from ocr.errors import OcrError
-from ocr.postprocess import (RecognizedChar, attach_punctuation, join_split_numbers, name_mark, resolve_case,
-                             settle_case_of_capitals_lines, settle_isolated_lookalikes)
+from ocr.postprocess import (RecognizedChar, attach_punctuation, join_split_numbers, name_mark,
+                             plain_letters_where_accents_are_rare, resolve_case, settle_case_of_capitals_lines,
+                             settle_isolated_lookalikes, settle_lookalike_runs)
 from ocr.recognize import Recognizer
 
 
@@ -171,3 +172,34 @@ def test_punctuation_standing_apart_joins_its_word_unless_it_is_far():
     # The dash stays a word; the full stop 142 px away (7 heights) is a field of its own.
     assert out == ["Brand:", "(s)", "-", "x", "."]
     assert attach_punctuation([]) == []
+
+
+def test_lookalike_runs_take_the_kind_of_their_word():
+    alts = {"0": [("0", 0.6), ("O", 0.3), ("o", 0.1)], "O": [("O", 0.6), ("0", 0.3)],
+            "1": [("1", 0.6), ("l", 0.2), ("I", 0.1)], "s": [("s", 0.6), ("5", 0.3)],
+            "2": [("2", 0.6), ("Z", 0.3)], "6": [("6", 0.6), ("G", 0.3)]}
+    words = [_word(t, alts) for t in ("R0LL", "Trai1", "0f", "$2OO", "10-N0V-1986", "1st", "10's", "V2", "CO6T")]
+    out = ["".join(c.text for c in w) for w in settle_lookalike_runs(words)]
+    # A number with its ordinal, a suffix after an apostrophe, a tie whose digit is not an O/0 or
+    # l/1 lookalike, and a digit whose letter is not its shape (6 is not G) stay as read.
+    assert out == ["ROLL", "Trail", "of", "$200", "10-NOV-1986", "1st", "10's", "V2", "CO6T"]
+    assert words[0][1].confidence == pytest.approx(0.9)  # one shape: 0 and O add up
+
+
+def test_lookalike_runs_leave_a_digit_without_a_letter_offered():
+    word = _word("R0LL", {"0": [("0", 0.9), ("8", 0.1)]})
+    assert "".join(c.text for c in settle_lookalike_runs([word])[0]) == "R0LL"
+
+
+def test_rare_accents_on_a_page_are_plain_letters_and_common_ones_stay():
+    def page(accented_every):
+        text = "".join("é" if i % accented_every == 0 else "e" for i in range(1, 201))
+        return [[_word(text[k:k + 10]) for k in range(0, 200, 10)]]
+
+    english = plain_letters_where_accents_are_rare(page(150))  # 1 in 200 letters: a speck
+    assert "é" not in "".join(c.text for w in english[0] for c in w)
+    assert english[0][0][0].alternatives[0][0] == "e"
+    french = plain_letters_where_accents_are_rare(page(30))  # 1 in 30: the language's own
+    assert "é" in "".join(c.text for w in french[0] for c in w)
+    short = plain_letters_where_accents_are_rare([[_word("café")]])  # too few letters to judge
+    assert "".join(c.text for c in short[0][0]) == "café"
