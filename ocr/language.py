@@ -53,6 +53,9 @@ class CharNgram:
     alpha: float = 0.3                        # weight of the LM's log-probability
     beta: float = 0.5                         # bonus per emitted character
     about: dict[str, Any] = field(default_factory=dict)
+    #: A line whose every frame gives one label and the blank together at least this
+    #: probability is read by best path (the reader's choice, :meth:`is_needed`); None: never.
+    sure_frame: float | None = None
 
     def __post_init__(self) -> None:
         self._totals = [{h: (sum(c.values()), len(c)) for h, c in level.items()} for level in self.counts]
@@ -80,7 +83,21 @@ class CharNgram:
                 for char, n in chars.items():
                     seen[char] = seen.get(char, 0) + n
         about = {**self.about, "added": [*self.about.get("added", []), source]}
-        return CharNgram(self.order, counts, self.alpha, self.beta, about)
+        return CharNgram(self.order, counts, self.alpha, self.beta, about, self.sure_frame)
+
+    def is_needed(self, probs: np.ndarray) -> bool:
+        """Whether the line of these frame probabilities has anything for the language model to settle.
+
+        A frame between two characters hesitates only about where a character
+        ends (the blank against it), so a frame counts as sure when one label
+        and the blank together reach :attr:`sure_frame`. On a line of sure frames
+        the language model could only overrule clean print (a code, a name, a
+        word in another language), and its beam search costs as much as the
+        network on a dense page.
+        """
+        if self.sure_frame is None or len(probs) == 0:
+            return True
+        return float((probs[:, 0] + probs[:, 1:].max(axis=1)).min()) < self.sure_frame
 
     def logprob(self, context: str, char: str) -> float:
         """log P(char | the last ``order - 1`` characters of ``context``)."""
@@ -109,6 +126,8 @@ class CharNgram:
 
         data = {"format": "ocr-char-ngram/1", "order": self.order, "alpha": self.alpha, "beta": self.beta,
                 "about": self.about, "counts": self.counts}
+        if self.sure_frame is not None:
+            data["sure_frame"] = self.sure_frame
         write_bytes_atomic(path, gzip.compress(json.dumps(data, ensure_ascii=False).encode(), 6))
         return Path(path)
 
@@ -123,8 +142,9 @@ class CharNgram:
             data = json.loads(raw)
             if data.get("format") != "ocr-char-ngram/1":
                 raise ValueError("not an ocr character n-gram")
+            sure = data.get("sure_frame")
             return cls(int(data["order"]), data["counts"], float(data["alpha"]), float(data["beta"]),
-                       data.get("about", {}))
+                       data.get("about", {}), None if sure is None else float(sure))
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise ModelError(f"{path}: not a readable language model ({exc}); delete it or retrain") from None
 

@@ -236,12 +236,17 @@ class LineRecognizer:
 
     def decode(self, probs: np.ndarray) -> list[DecodedChar]:
         """The characters of one line's frame probabilities: beam search with the language
-        model when there is one, else the best path; the whitelist applies to both."""
+        model when there is one, else the best path; the whitelist applies to both. A line the
+        language model has nothing to settle on (:meth:`ocr.language.CharNgram.is_needed`)
+        is read by best path.
+        """
         if self.language is None:
             return best_path(probs, self.allowed)
         from ocr.language import beam_decode
 
         probs = whitelisted(probs, self.allowed)
+        if not self.language.is_needed(probs):
+            return best_path(probs)
         return decoded_at(probs, beam_decode(probs, self.labels, self.language))
 
     def frame_probabilities(self, inputs: Sequence[LineInput]) -> list[np.ndarray]:

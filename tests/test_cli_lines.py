@@ -100,3 +100,22 @@ def test_textline_refuses_a_dataset_it_cannot_use(tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "a training dataset does not apply" in result.stderr
     assert not (tmp_path / "t.keras").exists()
+
+
+def test_train_language_counts_the_users_text_beside_the_model(line_model, tmp_path):
+    from ocr.language import language_model_for, language_model_path
+
+    _, out, _ = line_model
+    text = tmp_path / "amounts.txt"
+    text.write_text("12.50\n1,250.00 EUR\n\nnot digits\n", encoding="utf-8")
+    assert run("train", "language", out).exit_code == 2  # digitline's text cannot be drawn again
+    result = run("train", "language", out, "--text", text, "--order", "3")
+    assert result.exit_code == 0, result.output
+    lm = language_model_for(out)
+    assert lm.order == 3 and lm.about["lines"] == 2  # kept to the model's characters: "1,250.00"
+    assert set(lm.counts[0][""]) <= set("0123456789.,\x03")
+    again = run("train", "language", out, "--text", text)
+    assert again.exit_code == 2 and "already exists" in again.stderr and "Traceback" not in again.output
+    assert run("train", "language", out, "--text", text, "--force", "--alpha", "0.1").exit_code == 0
+    assert language_model_for(out).alpha == 0.1
+    language_model_path(out).unlink()  # the module's other tests read the model without it

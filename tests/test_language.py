@@ -112,3 +112,39 @@ def test_the_bundled_cursive_model_reads_with_its_language_model_unless_told_not
     result = CliRunner().invoke(main, ["read", str(tmp_path / "line.png"), "--model", "handline",
                                        "--layout", "line", "--no-language-model"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_print_corpus_is_drawn_as_the_print_model_is_labelled():
+    from training.language import print_corpus
+
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,"
+    lines = print_corpus(alphabet, 40, seed=3)
+    assert len(lines) == 40 and lines == print_corpus(alphabet, 40, seed=3)
+    assert all(line and " " not in line and set(line) <= set(alphabet) for line in lines)
+
+
+def test_a_line_of_sure_frames_is_read_without_the_language_model(tmp_path):
+    class Model:
+        labels = LABELS
+        name = "m"
+
+    # The LM knows only "tee"; the frames say "the", every frame sure of 'h' or the blank...
+    sure = frames({"t": 0.9}, {"_": 0.5, "h": 0.45}, {"h": 0.8, "e": 0.1}, {"_": 0.9}, {"e": 0.9})
+    unsure = frames({"t": 0.9}, {"_": 0.9}, {"h": 0.5, "e": 0.45}, {"_": 0.9}, {"e": 0.9})
+    lm = CharNgram.from_texts(["tee"] * 5, order=3, alpha=2.0, beta=0.0, sure_frame=0.85)
+    assert not lm.is_needed(sure) and lm.is_needed(unsure)
+    reader = LineRecognizer(Model(), language=lm)
+    assert "".join(LABELS[c.label] for c in reader.decode(sure)) == "the"  # best path
+    assert "".join(LABELS[c.label] for c in reader.decode(unsure)) == "tee"  # the LM settles the doubt
+    lm.save(tmp_path / "m.lm.json.gz")
+    assert CharNgram.load(tmp_path / "m.lm.json.gz").sure_frame == 0.85
+    lm.sure_frame = None  # never sure: the handwriting model's file
+    assert lm.is_needed(sure)
+
+
+def test_the_bundled_print_model_reads_with_its_language_model():
+    from training.language import PRINT_RECIPE
+
+    lm = language_model_for(LineRecognizer.load("textline").model.path)
+    assert (lm.order, lm.alpha, lm.beta, lm.sure_frame) == (PRINT_RECIPE.order, PRINT_RECIPE.alpha,
+                                                            PRINT_RECIPE.beta, PRINT_RECIPE.sure_frame)

@@ -91,6 +91,17 @@ class LineTrainer(Trainer):
         return evaluate_line_model(model.net, model.labels, dataset, split, data_dir=data_dir,
                                    language=language_model_for(model.path), deslant=model.card.deslant)
 
+    def companions(self, spec: ModelSpec, config, model_path) -> list[str]:
+        """The print model's language model, counted from the text its renders are drawn from."""
+        if spec.train_datasets != (TEXT_LINES,):
+            return []  # digit strings: every digit string is as likely as another
+        from training.language import PRINT_CORPUS_LINES, PRINT_RECIPE, print_corpus, write_language_model
+
+        lines = min(PRINT_CORPUS_LINES, 10 * config.limit) if config.limit else PRINT_CORPUS_LINES
+        texts = print_corpus(spec.labels, lines, seed=config.seed)
+        return [str(write_language_model(model_path, texts, f"{lines} lines of "
+                                         "training.textlines.random_text, spaces removed", PRINT_RECIPE))]
+
     def finetune(self, config, base_path):
         from training.finetune_lines import finetune_lines
 
