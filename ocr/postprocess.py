@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from itertools import groupby
 from typing import Callable, Container, Sequence
 
 import numpy as np
@@ -253,6 +254,7 @@ TIE_LOOKALIKES = set("0Oo1lI")
 
 
 def _settle_part(part: list[RecognizedChar]) -> None:
+    """Settle one part of a word in place (see :func:`settle_lookalike_runs`)."""
     kinds = [1 if c.text.isalpha() else -1 if c.text.isdigit() else 0 for c in part]
     letters, digits = kinds.count(1), kinds.count(-1)
     text = "".join(c.text for c in part)
@@ -278,21 +280,16 @@ def _settle_part(part: list[RecognizedChar]) -> None:
 
 
 def _runs(part: list[RecognizedChar], kinds: list[int], kind: int, others: str) -> list[list]:
-    """Each run of ``kind`` characters in ``part`` as [(char, its lookalike or None)], a letter
-    run after an apostrophe (a suffix: "10's") as lookalikes None."""
-    out = []
-    k = 0
-    while k < len(part):
-        if kinds[k] != kind:
-            k += 1
-            continue
-        end = k
-        while end < len(part) and kinds[end] == kind:
-            end += 1
-        suffix = k > 0 and part[k - 1].text in "'’"
-        out.append([(c, None if suffix else _lookalike(c, want_letter=kind == -1, others=others))
-                    for c in part[k:end]])
-        k = end
+    """Each run of ``kind`` characters in ``part`` as [(char, its lookalike or None)]; a letter
+    run after an apostrophe is a suffix ("10's"), its lookalikes None."""
+    out, start = [], 0
+    for k, group in groupby(kinds):
+        size = len(list(group))
+        if k == kind:
+            suffix = start > 0 and part[start - 1].text in "'’"
+            out.append([(c, None if suffix else _lookalike(c, want_letter=kind == -1, others=others))
+                        for c in part[start:start + size]])
+        start += size
     return out
 
 

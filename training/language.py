@@ -70,10 +70,16 @@ def print_corpus(alphabet: str, lines: int = PRINT_CORPUS_LINES, seed: int = 0) 
 
 def text_file_lines(paths: Iterable[str | Path], alphabet: str) -> list[str]:
     """The non-empty lines of UTF-8 text files, each kept to the characters of ``alphabet``."""
+    from ocr.errors import DataError
+
     allowed = set(alphabet)
     out = []
     for path in paths:
-        for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            text = Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise DataError(f"{path}: cannot read the text ({exc.strerror or exc})") from None
+        for line in text.splitlines():
             kept = "".join(c for c in " ".join(line.split()) if c in allowed)
             if kept.strip():
                 out.append(kept.strip())
