@@ -39,6 +39,9 @@ START, END = "\x02", "\x03"
 #: A frame's labels below this probability are not tried as extensions of a prefix.
 PRUNE = 1e-3
 BEAM_WIDTH = 12
+#: Log-probabilities remembered per model: a page's contexts repeat, but each entry costs
+#: about 150 bytes, and a reader runs for many pages.
+CACHE_ENTRIES = 200_000
 #: Largest language-model file read (its counts are read whole).
 MAX_LM_BYTES = 64 << 20
 _NEG = -1e30
@@ -116,7 +119,7 @@ class CharNgram:
             weight = total / (total + types)
             p = weight * seen.get(char, 0) / total + (1 - weight) * p
         value = math.log(p)
-        if len(self._cache) < 1_000_000:
+        if len(self._cache) < CACHE_ENTRIES:
             self._cache[key] = value
         return value
 
