@@ -148,3 +148,17 @@ def test_the_bundled_print_model_reads_with_its_language_model():
     lm = language_model_for(LineRecognizer.load("textline").model.path)
     assert (lm.order, lm.alpha, lm.beta, lm.sure_frame) == (PRINT_RECIPE.order, PRINT_RECIPE.alpha,
                                                             PRINT_RECIPE.beta, PRINT_RECIPE.sure_frame)
+
+
+def test_training_the_print_model_writes_its_language_model_beside_it(tmp_path):
+    from ocr.models.registry import get_spec
+    from training.config import TrainConfig
+    from training.kinds.line import LineTrainer
+    from training.language import PRINT_RECIPE
+
+    out = tmp_path / "t.keras"
+    written = LineTrainer().companions(get_spec("textline"), TrainConfig(model="textline", out=str(out), limit=5), out)
+    lm = language_model_for(out)
+    assert written == [str(language_model_path(out))] and lm.about["lines"] == 50  # 10 per smoke line
+    assert (lm.order, lm.sure_frame) == (PRINT_RECIPE.order, PRINT_RECIPE.sure_frame)
+    assert LineTrainer().companions(get_spec("digitline"), TrainConfig(model="digitline", out=str(out)), out) == []

@@ -70,6 +70,13 @@ def print_corpus(alphabet: str, lines: int = PRINT_CORPUS_LINES, seed: int = 0) 
     return [random_text(rng, alphabet=alphabet).replace(" ", "") for _ in range(lines)]
 
 
+def write_print_language_model(model_path, alphabet: str, lines: int = PRINT_CORPUS_LINES, seed: int = 0,
+                               recipe: LanguageRecipe = PRINT_RECIPE) -> Path:
+    """The print model's language model, from :func:`print_corpus`, beside the model at ``model_path``."""
+    return write_language_model(model_path, print_corpus(alphabet, lines, seed),
+                                f"{lines} lines of training.textlines.random_text, spaces removed", recipe)
+
+
 def text_file_lines(paths: Iterable[str | Path], alphabet: str) -> list[str]:
     """The non-empty lines of UTF-8 text files, each kept to the characters of ``alphabet``."""
     from ocr.errors import DataError
@@ -111,18 +118,16 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
                             recipe.chosen_on if alpha is None and beta is None else "given on the command line",
                             recipe.sure_frame)
     alphabet = "".join(card.labels)
-    if texts:
-        corpus = text_file_lines(texts, alphabet)
-        source = ", ".join(Path(t).name for t in texts)
-        if not corpus:
-            raise DataError(f"{source}: no line of it is written in the model's characters")
-    elif card.name == "textline":
-        corpus = print_corpus(alphabet, seed=seed)
-        source = f"{len(corpus)} lines of training.textlines.random_text, spaces removed"
-    else:
+    if not texts and card.name != "textline":
         raise DataError(f"{model}: give the text to count with --text FILE (only textline's training "
                         "text can be drawn again; ocr train handline writes its own)")
+    corpus = text_file_lines(texts, alphabet) if texts else []
+    source = ", ".join(Path(t).name for t in texts)
+    if texts and not corpus:
+        raise DataError(f"{source}: no line of it is written in the model's characters")
     target = language_model_path(path)
     if target.exists() and not force:
         raise OutputExistsError(f"{target} already exists")
+    if not texts:
+        return write_print_language_model(path, alphabet, seed=seed, recipe=recipe)
     return write_language_model(path, corpus, source, recipe)

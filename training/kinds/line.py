@@ -95,12 +95,10 @@ class LineTrainer(Trainer):
         """The print model's language model, counted from the text its renders are drawn from."""
         if spec.train_datasets != (TEXT_LINES,):
             return []  # digit strings: every digit string is as likely as another
-        from training.language import PRINT_CORPUS_LINES, PRINT_RECIPE, print_corpus, write_language_model
+        from training.language import PRINT_CORPUS_LINES, write_print_language_model
 
         lines = min(PRINT_CORPUS_LINES, 10 * config.limit) if config.limit else PRINT_CORPUS_LINES
-        texts = print_corpus(spec.labels, lines, seed=config.seed)
-        return [str(write_language_model(model_path, texts, f"{lines} lines of "
-                                         "training.textlines.random_text, spaces removed", PRINT_RECIPE))]
+        return [str(write_print_language_model(model_path, spec.labels, lines, seed=config.seed))]
 
     def finetune(self, config, base_path):
         from training.finetune_lines import finetune_lines
