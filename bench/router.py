@@ -187,7 +187,7 @@ def main(argv=None) -> int:
             with open(args.readings, "wb") as f:
                 pickle.dump(sets, f)
     names = list(sets)
-    grid = list(itertools.product((0.8, 0.85, 0.9, 0.93, 0.95, 0.97), (0.5, 0.6, 0.7, 0.8, 0.9),
+    grid = list(itertools.product((0.8, 0.85, 0.9, 0.93, 0.95, 0.97), (0.5, 0.6, 0.65, 0.7, 0.8, 0.9),
                                   (1.8, 2.2, 2.6, 99.0), (0.0, 0.05, 0.1, 0.2)))
     current = (PRINT_CONFIDENCE, CURSIVE_CONFIDENCE, CURSIVE_CHARS_PER_GLYPH, HAND_MARGIN)
     if current not in grid:
