@@ -355,7 +355,7 @@ def train_handline(deslant, **options) -> None:
 
 @train_group.command("language")
 @click.argument("model")
-@click.option("--text", "texts", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--text", "texts", multiple=True, type=click.Path(),
               help="UTF-8 text to count, one line per line (repeatable); default: the text the model "
                    "was trained on (textline: its renders' text generator).")
 @click.option("--order", type=click.IntRange(1, 9), help="Characters of context + 1 (default: the model's recipe).")

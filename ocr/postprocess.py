@@ -397,12 +397,11 @@ def plain_letters_where_accents_are_rare(lines: list[Words]) -> list[Words]:
     are noise. Characters are changed in place.
     """
     letters = [c for words in lines for w in words for c in w if c.text.isalpha()]
-    accented = [c for c in letters if _plain_letter(c.text) != c.text]
+    accented = [(c, plain) for c in letters if (plain := _plain_letter(c.text)) != c.text]
     if len(letters) < MIN_LETTERS_FOR_LANGUAGE or not accented \
             or len(accented) >= RARE_ACCENT_SHARE * len(letters):
         return lines
-    for ch in accented:
-        plain = _plain_letter(ch.text)
+    for ch, plain in accented:
         ch.alternatives = [(plain, ch.confidence)] + [a for a in ch.alternatives if a[0] not in (plain, ch.text)][:2]
         ch.text = plain
     return lines

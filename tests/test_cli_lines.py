@@ -110,7 +110,7 @@ def test_train_language_counts_the_users_text_beside_the_model(line_model, tmp_p
     text.write_text("12.50\n1,250.00 EUR\n\nnot digits\n", encoding="utf-8")
     assert run("train", "language", out).exit_code == 2  # digitline's text cannot be drawn again
     missing = run("train", "language", out, "--text", tmp_path / "none.txt")
-    assert missing.exit_code == 2 and "cannot read the text" in missing.stderr and "Traceback" not in missing.output
+    assert missing.exit_code == 2 and "no such file" in missing.stderr and "Traceback" not in missing.output
     result = run("train", "language", out, "--text", text, "--order", "3")
     assert result.exit_code == 0, result.output
     lm = language_model_for(out)

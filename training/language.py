@@ -23,7 +23,7 @@ language model travel together:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -49,6 +49,8 @@ PRINT_RECIPE = LanguageRecipe(4, 0.3, 0.5, "FUNSD dev line crops (bench/real_lin
                               sure_frame=0.8)
 #: Lines of the print renders' text counted into the print language model (1.3 MB at order 4).
 PRINT_CORPUS_LINES = 50_000
+#: Largest text file counted by ``ocr train language --text`` (its counts are held in memory).
+MAX_TEXT_BYTES = 64 << 20
 
 
 def write_language_model(model_path, texts: Sequence[str], source: str,
@@ -78,20 +80,18 @@ def write_print_language_model(model_path, alphabet: str, lines: int = PRINT_COR
 
 
 def text_file_lines(paths: Iterable[str | Path], alphabet: str) -> list[str]:
-    """The non-empty lines of UTF-8 text files, each kept to the characters of ``alphabet``."""
-    from ocr.errors import DataError
+    """The non-empty lines of UTF-8 text files, normalised as transcripts are
+    (:func:`training.datasets.normalize_transcript`) and kept to the characters of ``alphabet``."""
+    from training.datasets import normalize_transcript
+    from training.datasets.textfiles import read_utf8
 
     allowed = set(alphabet)
     out = []
     for path in paths:
-        try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise DataError(f"{path}: cannot read the text ({exc.strerror or exc})") from None
-        for line in text.splitlines():
-            kept = "".join(c for c in " ".join(line.split()) if c in allowed)
-            if kept.strip():
-                out.append(kept.strip())
+        for line in read_utf8(path, MAX_TEXT_BYTES).splitlines():
+            kept = "".join(c for c in normalize_transcript(line) if c in allowed).strip()
+            if kept:
+                out.append(kept)
     return out
 
 
@@ -112,16 +112,15 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
     card = read_card(model)
     if card.kind != "line":
         raise ModelError(f"{model}: a {card.kind} model reads no lines; a language model needs a line model")
-    recipe = HANDWRITING_RECIPE if card.name == "handline" else PRINT_RECIPE
-    recipe = LanguageRecipe(order or recipe.order, recipe.alpha if alpha is None else alpha,
-                            recipe.beta if beta is None else beta,
-                            recipe.chosen_on if alpha is None and beta is None else "given on the command line",
-                            recipe.sure_frame)
-    alphabet = "".join(card.labels)
     if not texts and card.name != "textline":
         raise DataError(f"{model}: give the text to count with --text FILE (only textline's training "
                         "text can be drawn again; ocr train handline writes its own)")
-    corpus = text_file_lines(texts, alphabet) if texts else []
+    recipe = HANDWRITING_RECIPE if card.name == "handline" else PRINT_RECIPE
+    recipe = replace(recipe, order=order or recipe.order,
+                     alpha=recipe.alpha if alpha is None else alpha, beta=recipe.beta if beta is None else beta,
+                     chosen_on=recipe.chosen_on if alpha is None and beta is None else "given on the command line")
+    alphabet = "".join(card.labels)
+    corpus = text_file_lines(texts, alphabet)  # the inputs are checked before the output
     source = ", ".join(Path(t).name for t in texts)
     if texts and not corpus:
         raise DataError(f"{source}: no line of it is written in the model's characters")
