@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import numpy as np  # noqa: E402
+
 from ocr.paths import env_data_dir  # noqa: E402
 
 
@@ -101,21 +103,125 @@ def text_of(words) -> str:
     return " ".join("".join(c.text for c in w) for w in words)
 
 
-def routed(item: Item, rule: tuple[float, float, float, float]) -> str:
-    """The image's text as :class:`ocr.recognize_mixed.MixedRecognizer` reads it under ``rule``."""
+def threshold_choice(ln: LineReads, rule: tuple[float, float, float, float]) -> str:
+    """Which reading the threshold rule (``MixedRecognizer`` without a learnt route) keeps."""
     from ocr.recognize_mixed import is_cursive, is_hand_print
 
     threshold, cursive_confidence, chars_per_glyph, hand_margin = rule
+    if ln.rating >= threshold:
+        return "print"
+    if is_cursive(ln.cursive, ln.glyphs, cursive_confidence, chars_per_glyph):
+        return "cursive"
+    return "hand" if is_hand_print(ln.hand, ln.rating, hand_margin) else "print"
+
+
+def route_choice(ln: LineReads, route) -> str:
+    """Which reading a learnt route keeps (lines the print model is sure of stay print)."""
+    from ocr.recognize_mixed import PRINT_CONFIDENCE, route_features
+
+    if ln.rating >= PRINT_CONFIDENCE:
+        return "print"
+    return route.choose(route_features(ln.rating, ln.cursive, ln.hand, ln.glyphs))
+
+
+def choose(ln: LineReads, rule) -> str:
+    return threshold_choice(ln, rule) if isinstance(rule, tuple) else route_choice(ln, rule)
+
+
+def reading(ln: LineReads, reader: str) -> list:
+    return {"print": ln.printed, "cursive": ln.cursive, "hand": ln.hand}[reader]
+
+
+def routed(item: Item, rule) -> str:
+    """The image's text as :class:`ocr.recognize_mixed.MixedRecognizer` reads it under ``rule``
+    (a threshold tuple, or a :class:`ocr.recognize_mixed.LearnedRoute`)."""
+    return "\n".join(text_of(reading(ln, choose(ln, rule))) for ln in item.lines)
+
+
+def line_errors(item: Item) -> list[np.ndarray] | None:
+    """Each line's character errors under the print, cursive and glyph readings, or None when
+    the image's lines cannot be paired with its truth's (a line split or merged)."""
+    from ocr.recognize_mixed import READERS
+    from training.datasets.documents import flatten
+    from training.evaluate import edit_distance
+
+    truths = [item.truth] if len(item.lines) == 1 else item.truth.split("\n")
+    if len(truths) != len(item.lines):
+        return None
     out = []
-    for ln in item.lines:
-        words = ln.printed
-        if ln.rating < threshold:
-            if is_cursive(ln.cursive, ln.glyphs, cursive_confidence, chars_per_glyph):
-                words = ln.cursive
-            elif is_hand_print(ln.hand, ln.rating, hand_margin):
-                words = ln.hand
-        out.append(text_of(words))
-    return "\n".join(out)
+    for ln, truth in zip(item.lines, truths):
+        truth = flatten(truth)
+        row = []
+        for reader in READERS:
+            read = flatten(text_of(reading(ln, reader)))
+            if item.fold_case:
+                truth, read = truth.upper(), read.upper()
+            row.append(edit_distance(truth, read))
+        out.append(np.array(row, np.float64))
+    return out
+
+
+def route_samples(sets: dict[str, list[Item]], keep=lambda k: True):
+    """Features, per-reader errors and weights of the unsure lines of the items ``keep`` admits
+    (by index in their set): each set weighs as its CER does, 1 / its characters."""
+    from ocr.recognize_mixed import PRINT_CONFIDENCE, route_features
+    from training.datasets.documents import flatten
+
+    features, errors, weights = [], [], []
+    skipped = 0
+    for items in sets.values():
+        chosen = [item for k, item in enumerate(items) if keep(k)]
+        chars = sum(len(flatten(item.truth)) for item in chosen) or 1
+        for item in chosen:
+            per_line = line_errors(item)
+            if per_line is None:
+                skipped += 1
+                continue
+            for ln, errs in zip(item.lines, per_line):
+                if ln.rating < PRINT_CONFIDENCE:
+                    features.append(route_features(ln.rating, ln.cursive, ln.hand, ln.glyphs))
+                    errors.append(errs)
+                    weights.append(1.0 / chars)
+    if skipped:
+        print(f"{skipped} images left out of the fit: their lines do not pair with their truth's")
+    return np.array(features), np.array(errors), np.array(weights)
+
+
+def fit(sets: dict[str, list[Item]], current, out: str | None) -> None:
+    """Fit a learnt route on half of each set and score the other half, then fit on all and
+    score it beside the threshold rule; write it to ``out``."""
+    from training.router import fit_route
+
+    names = list(sets)
+    halves = {}
+    for part in (0, 1):
+        route = fit_route(*route_samples(sets, lambda k: k % 2 == part))
+        held = {n: [it for k, it in enumerate(sets[n]) if k % 2 != part] for n in names}
+        halves[part] = [set_cer(held[n], route) for n in names], [set_cer(held[n], current) for n in names]
+    print("\nlearnt route fitted on one half of each set, scored on the other (route / threshold rule):")
+    for part, (learnt, rule) in halves.items():
+        print(f"  fitted on {'even' if part == 0 else 'odd'} items: " + " | ".join(
+            f"{n} {a:.2%} / {b:.2%}" for n, a, b in zip(names, learnt, rule)))
+    features, errors, weights = route_samples(sets)
+    route = fit_route(features, errors, weights)
+    cers = {n: set_cer(sets[n], route) for n in names}
+    print("\n| rule | " + " | ".join(names) + " | mean |")
+    print("|" + " --- |" * (len(names) + 2))
+    for label, rule in (("threshold rule " + str(current), current), ("learnt route", route)):
+        values = [set_cer(sets[n], rule) for n in names]
+        print(f"| {label} | " + " | ".join(f"{c:.2%}" for c in values) + f" | {sum(values) / len(values):.2%} |")
+    if out:
+        from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_CONFIDENCE, PRINT_MODEL, LearnedRoute
+
+        about = {"fitted_by": "bench/router.py --fit", "models": {"print": PRINT_MODEL, "cursive": CURSIVE_MODEL,
+                                                                  "hand": HAND_MODEL},
+                 "unsure_below": PRINT_CONFIDENCE, "lines": int(len(features)),
+                 "sets": {n: len(sets[n]) for n in names},
+                 "tuning_cer": {n: round(c, 5) for n, c in cers.items()},
+                 "held_out_halves_cer": {n: [round(halves[0][0][k], 5), round(halves[1][0][k], 5)]
+                                         for k, n in enumerate(names)}}
+        LearnedRoute(route.mean, route.scale, route.weights, about).save(out)
+        print(f"wrote {out}")
 
 
 def set_cer(items: list[Item], rule) -> float:
@@ -169,6 +275,10 @@ def main(argv=None) -> int:
     ap.add_argument("--funsd-lines", type=int, default=400)
     ap.add_argument("--hand-pages", type=int, default=2)
     ap.add_argument("--top", type=int, default=8, help="Rules to list.")
+    ap.add_argument("--fit", metavar="OUT.json", nargs="?", const="",
+                    help="Also fit a learnt route (ocr.recognize_mixed.LearnedRoute) on the tuning lines, "
+                         "score it on held-out halves and beside the threshold rule, and write it to OUT.json "
+                         "when given (ocr/models/weights/router.json is the bundled one).")
     ap.add_argument("--readings", help="Keep the three models' readings in this pickle file, and score "
                                        "from it when it exists (no reading again).")
     args = ap.parse_args(argv)
@@ -207,6 +317,8 @@ def main(argv=None) -> int:
         print(f"best for {name} alone: {rule} -> {cers[k]:.2%}")
     never = (0.0, 2.0, 99.0, 2.0)  # every line stays with the print model
     print("print model alone:", " | ".join(f"{n} {set_cer(sets[n], never):.2%}" for n in names))
+    if args.fit is not None:
+        fit(sets, current, args.fit or None)
     return 0
 
 

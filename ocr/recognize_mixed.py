@@ -24,10 +24,17 @@ choice), never on the benchmarks' test sets.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
-from typing import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
 
+import numpy as np
+
+from ocr.errors import ModelError
 from ocr.postprocess import Words
 from ocr.recognize import Recognizer
 from ocr.recognize_lines import LineRecognizer
@@ -50,6 +57,13 @@ HAND_MARGIN = 0.05
 CURSIVE_MODEL: str | None = "handline"
 #: Characters read per separate glyph above which a line is taken as joined-up writing.
 CURSIVE_CHARS_PER_GLYPH = 2.2
+#: The learnt route of the default pairing, beside the bundled weights (``bench/router.py --fit``).
+ROUTE_FILE = "router.json"
+#: What a line can be read as, in the order of a learnt route's rows.
+READERS = ("print", "cursive", "hand")
+#: What a learnt route weighs, in the order of its columns.
+ROUTE_FEATURES = ("print_confidence", "cursive_confidence", "hand_confidence",
+                  "log_cursive_chars_per_glyph", "log_hand_chars_per_glyph", "hand_digit_share")
 
 
 def mean_confidence(words: Words) -> float:
@@ -74,6 +88,82 @@ def is_hand_print(words: Words, print_rating: float, margin: float = HAND_MARGIN
     return mean_confidence(words) >= print_rating + margin
 
 
+def route_features(rating: float, cursive: Words, hand: Words, glyphs: int) -> np.ndarray:
+    """The numbers a learnt route weighs for one unsure line (:data:`ROUTE_FEATURES`): the three
+    models' mean confidences, how many characters the cursive and glyph models read per
+    separate glyph (several in joined-up writing, about one in hand print), on a log scale,
+    and the share of digits in the glyph model's reading (a form's hand-written dates and
+    amounts are read best glyph by glyph; on FUNSD dev lines it took the learnt route from
+    worse than the thresholds to better on both held-out halves)."""
+    def per_glyph(words: Words) -> float:
+        return float(np.log((sum(len(w) for w in words) + 1) / (glyphs + 1)))
+
+    hand_chars = [c.text for word in hand for c in word]
+    digit_share = sum(ch.isdigit() for ch in hand_chars) / max(len(hand_chars), 1)
+    return np.array([rating, mean_confidence(cursive), mean_confidence(hand),
+                     per_glyph(cursive), per_glyph(hand), digit_share], np.float64)
+
+
+@dataclass(frozen=True)
+class LearnedRoute:
+    """A multinomial linear rule over :func:`route_features` choosing print, cursive or hand print.
+
+    Fitted by ``bench/router.py --fit`` to the lowest expected character errors on tuning
+    lines of all three kinds; the confidence thresholds alone cannot tell a wider cursive
+    model's sure reading of a hand-printed digit line from cursive, the characters per glyph can.
+    """
+
+    mean: np.ndarray      # (features,) subtracted before weighing
+    scale: np.ndarray     # (features,) divided by after
+    weights: np.ndarray   # (readers, features + 1): a bias, then one weight per feature
+    about: dict[str, Any] = field(default_factory=dict)
+
+    def choose(self, features: np.ndarray) -> str:
+        """The reader (one of :data:`READERS`) for a line's :func:`route_features`."""
+        x = np.concatenate([[1.0], (features - self.mean) / self.scale])
+        return READERS[int(np.argmax(self.weights @ x))]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": "ocr-route/1", "readers": list(READERS), "features": list(ROUTE_FEATURES),
+                "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+                "weights": self.weights.tolist(), "about": self.about}
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the route atomically as JSON."""
+        from ocr.fileio import write_text_atomic
+
+        write_text_atomic(path, json.dumps(self.to_json(), indent=1, ensure_ascii=False) + "\n")
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "LearnedRoute":
+        """A route file, checked: readers and features must be the ones this code computes."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != "ocr-route/1":
+                raise ValueError("not an ocr route")
+            if tuple(data["readers"]) != READERS or tuple(data["features"]) != ROUTE_FEATURES:
+                raise ValueError("readers or features differ from this version's")
+            mean, scale = np.asarray(data["mean"], np.float64), np.asarray(data["scale"], np.float64)
+            weights = np.asarray(data["weights"], np.float64)
+            if (mean.shape != (len(ROUTE_FEATURES),) or scale.shape != mean.shape or np.any(scale <= 0)
+                    or weights.shape != (len(READERS), len(ROUTE_FEATURES) + 1)):
+                raise ValueError("wrong shapes")
+            return cls(mean, scale, weights, data.get("about", {}))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"{path}: not a readable route ({exc}); restore it or fit it again "
+                             "with bench/router.py --fit") from None
+
+
+def bundled_route() -> LearnedRoute | None:
+    """The default pairing's learnt route, or None when the package has none."""
+    from ocr.models.registry import WEIGHTS_DIR
+
+    path = WEIGHTS_DIR / ROUTE_FILE
+    return LearnedRoute.load(path) if path.is_file() else None
+
+
 def _reader_or_factory(given):
     """(reader, None) for a reader, (None, factory) for a function that makes one when first needed."""
     if callable(given) and not hasattr(given, "recognize_lines"):
@@ -91,9 +181,10 @@ class MixedRecognizer:
 
     def __init__(self, printed, hand, threshold: float = PRINT_CONFIDENCE,
                  name: str = "auto", cursive=None, cursive_confidence: float = CURSIVE_CONFIDENCE,
-                 hand_margin: float = HAND_MARGIN) -> None:
+                 hand_margin: float = HAND_MARGIN, route: LearnedRoute | None = None) -> None:
         self.printed, self.threshold, self.model_name = printed, threshold, name
         self.cursive_confidence, self.hand_margin = cursive_confidence, hand_margin
+        self.route = route
         self._hand, self._make_hand = _reader_or_factory(hand)
         self._cursive, self._make_cursive = _reader_or_factory(cursive)
         self._lock = threading.Lock()
@@ -109,10 +200,12 @@ class MixedRecognizer:
         cursive = ((lambda: LineRecognizer.load(cursive_model, charset=charset, language_model=language_model))
                    if cursive_model else None)
         also = f", {cursive_model} for cursive" if cursive_model else ""
+        # The learnt route weighs the default models' confidences: other models keep the thresholds.
+        defaults = (print_model, hand_model, cursive_model) == (PRINT_MODEL, HAND_MODEL, CURSIVE_MODEL)
         return cls(LineRecognizer.load(print_model, charset=charset, language_model=language_model),
                    lambda: Recognizer.load(hand_model, charset=charset), threshold,
                    name=f"auto ({print_model} for print, {hand_model} for handwriting{also})",
-                   cursive=cursive)
+                   cursive=cursive, route=bundled_route() if defaults else None)
 
     @property
     def hand(self):
@@ -140,6 +233,8 @@ class MixedRecognizer:
         if not unsure:
             return results
         cursive = self.cursive
+        if self.route is not None and cursive is not None:
+            return self._route_unsure(components, lines, results, ratings, unsure, cursive)
         if cursive is not None:
             joined = cursive.recognize_lines(components, [lines[i] for i in unsure])
             left = []
@@ -157,4 +252,20 @@ class MixedRecognizer:
                     results[i] = words
                     hand_read += 1
             log.debug("%d of %d lines read as hand print", hand_read, len(lines))
+        return results
+
+    def _route_unsure(self, components: Components, lines: Sequence[LineLayout], results: list[Words],
+                      ratings: Sequence[float], unsure: list[int], cursive) -> list[Words]:
+        """The learnt route: every unsure line read by the cursive and glyph models, then each
+        line's reading chosen from the three models' confidences and characters per glyph."""
+        asked = [lines[i] for i in unsure]
+        joined = cursive.recognize_lines(components, asked)
+        glyphed = self.hand.recognize_lines(components, asked)
+        chosen = {"print": 0, "cursive": 0, "hand": 0}
+        for i, c_words, h_words in zip(unsure, joined, glyphed):
+            reader = self.route.choose(route_features(ratings[i], c_words, h_words, len(lines[i].glyphs)))
+            chosen[reader] += 1
+            if reader != "print":
+                results[i] = c_words if reader == "cursive" else h_words
+        log.debug("unsure lines of %d: %s", len(lines), chosen)
         return results

@@ -102,3 +102,85 @@ def test_each_model_keeps_the_lines_it_is_sure_of():
     out = mixed.recognize_lines(None, lines)
     assert ["".join(c.text for w in words for c in w) for words in out] == ["Tota1", "712", "y", "souvenir"]
     assert hand.calls == [["fax", "hand", "lost"]]  # the cursive line is not read glyph by glyph
+
+
+def _glyph_line(n_glyphs):
+    from ocr.segment import Glyph, LineLayout
+
+    return LineLayout((0, 0, 10 * n_glyphs, 10), [[Glyph((10 * k, 0, 10 * k + 9, 10), [k])
+                                                    for k in range(n_glyphs)]])
+
+
+def _route_by_chars_per_glyph():
+    """A route that reads cursive when the cursive model read several characters per glyph,
+    hand print when the glyph model is sure, print otherwise."""
+    import numpy as np
+
+    from ocr.recognize_mixed import ROUTE_FEATURES, LearnedRoute
+
+    weights = np.zeros((3, len(ROUTE_FEATURES) + 1))
+    weights[1, 4] = 10.0   # cursive: log cursive chars per glyph (column 4 = feature 3)
+    weights[1, 0] = -5.0
+    weights[2, 3] = 10.0   # hand: the glyph model's confidence
+    weights[2, 0] = -8.0
+    return LearnedRoute(np.zeros(len(ROUTE_FEATURES)), np.ones(len(ROUTE_FEATURES)), weights)
+
+
+def test_a_learnt_route_reads_unsure_lines_with_both_models_and_keeps_one():
+    """A sure cursive reading of a hand-printed line (one character per glyph) is not taken for
+    cursive, as the confidence threshold alone would take it."""
+    cursive_line, digits, fax = _glyph_line(2), _glyph_line(5), _glyph_line(5)
+    name = {id(cursive_line): "cursive", id(digits): "digits", id(fax): "fax"}
+
+    class Reads:
+        def __init__(self, readings):
+            self.readings, self.calls = readings, []
+
+        def recognize_lines(self, components, asked):
+            self.calls.append([name[id(l)] for l in asked])
+            return [_line(*self.readings[name[id(l)]]) for l in asked]
+
+        def recognize_and_rate(self, components, asked):
+            words = self.recognize_lines(components, asked)
+            return words, [line_confidence(w) for w in words]
+
+    printed = Reads({"cursive": ("sv", 0.5), "digits": ("l2E45", 0.6), "fax": ("Tota1", 0.8)})
+    cursive = Reads({"cursive": ("souvenir", 0.9), "digits": ("12345", 0.9), "fax": ("Tofal", 0.6)})
+    hand = Reads({"cursive": ("sv", 0.4), "digits": ("12345", 0.97), "fax": ("T0ta1", 0.5)})
+    mixed = MixedRecognizer(printed, hand, threshold=0.85, cursive=cursive, route=_route_by_chars_per_glyph())
+    out = mixed.recognize_lines(None, [cursive_line, digits, fax])
+    assert ["".join(c.text for w in words for c in w) for words in out] == ["souvenir", "12345", "Tota1"]
+    assert cursive.calls == hand.calls == [["cursive", "digits", "fax"]]
+
+
+def test_a_route_file_round_trips_and_a_broken_one_is_a_model_error(tmp_path):
+    import json
+
+    import numpy as np
+    import pytest
+
+    from ocr.errors import ModelError
+    from ocr.recognize_mixed import LearnedRoute, route_features
+
+    route = _route_by_chars_per_glyph()
+    path = route.save(tmp_path / "router.json")
+    again = LearnedRoute.load(path)
+    features = route_features(0.5, _line("souvenir", 0.9), _line("sv", 0.4), 2)
+    assert again.choose(features) == route.choose(features) == "cursive"
+    assert np.array_equal(again.weights, route.weights)
+    data = json.loads(path.read_text())
+    data["features"] = data["features"][:-1]
+    path.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match="features"):
+        LearnedRoute.load(path)
+    path.write_text("{")
+    with pytest.raises(ModelError, match="not a readable route"):
+        LearnedRoute.load(path)
+
+
+def test_the_bundled_route_loads_when_present():
+    from ocr.models.registry import WEIGHTS_DIR
+    from ocr.recognize_mixed import ROUTE_FILE, bundled_route
+
+    route = bundled_route()
+    assert (route is None) == (not (WEIGHTS_DIR / ROUTE_FILE).is_file())
