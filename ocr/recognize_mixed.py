@@ -20,6 +20,14 @@ tuning lines only (FUNSD dev line crops, pages composed from MNIST train and
 EMNIST ByClass test glyphs, Testaments validation writers;
 ``bench/router.py`` scores a grid of them, and bench/RESULTS.md has the
 choice), never on the benchmarks' test sets.
+
+With the bundled models a learnt route (:class:`LearnedRoute`,
+``weights/router.json``) replaces those thresholds: every unsure line is read
+by both the cursive and the glyph model, and a softmax over the three readers'
+confidences, characters per glyph and the glyph reading's share of digits
+picks one. It is fitted by ``bench/router.py --fit`` on the same tuning lines to
+the readings of the bundled models, so it is only used with them; a custom
+model keeps the threshold rule.
 """
 
 from __future__ import annotations

@@ -145,7 +145,7 @@ REGISTRY: dict[str, ModelSpec] = {
             evaluations=(Evaluation("testaments-de-poilus", "test"),),
             description="Line recognizer for cursive handwriting (CRNN + CTC, 48-row input, reads "
                         "word spaces), trained on real French cursive lines split by writer",
-            builder_kwargs={"height": 48, "widths": (16, 32, 64, 96, 128), "rnn_units": 128,
+            builder_kwargs={"height": 48, "widths": (16, 32, 64, 128, 192), "rnn_units": 128,
                             "rnn_layers": 2},
             kind="line",
             trainer_path="training.kinds.handwriting:HandwritingLineTrainer",
