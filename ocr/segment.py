@@ -531,10 +531,55 @@ def segment(binary: np.ndarray, min_area: int = 2,
     return layout
 
 
+#: A line against the top or bottom edge lower than this many core heights is a piece of a
+#: line the crop cut through (descenders, tops of capitals); a whole line is taller.
+PIECE_HEIGHT = 1.2
 #: A glyph this close to the top or bottom row of a line image was cut by the crop.
 EDGE_ROWS = 2
 #: The main line's band, around its glyphs' median top and bottom, in shares of that height.
 BAND_MARGIN = 0.25
+#: Another line level with the main line's core is the main line's own continuation when the
+#: main line's glyphs span under this share of its columns (a drifting baseline split in two);
+#: a neighbouring line's pieces lie over or under the main line's words.
+CONTINUATION_UNDER = 0.5
+#: A component that covers this share of the main line's core rows is the line's own wherever
+#: its centre lies (a cursive word whose ascenders reach the crop's edge); the pieces of the
+#: lines above and below that a crop cuts reach in less.
+BAND_REACH = 0.5
+
+
+def main_line(layout: Layout) -> LineLayout | None:
+    """The line with the most ink (by its glyphs' boxes), or None on an empty page."""
+    return max(layout.lines, key=lambda line: sum((g.box[2] - g.box[0]) * (g.box[3] - g.box[1])
+                                                  for g in line.glyphs)) if layout.lines else None
+
+
+def core_rows(layout: Layout, line: LineLayout) -> tuple[float, float]:
+    """A line's core rows: the median top and bottom of its glyphs' largest parts (the
+    x-height band of print, the body of cursive)."""
+    comp = layout.components
+    cores = comp.boxes[[max(g.parts, key=lambda i: comp.areas[i]) for g in line.glyphs]]
+    return float(np.median(cores[:, 1])), float(np.median(cores[:, 3]))
+
+
+def is_one_line(layout: Layout) -> bool:
+    """Whether an image segmented as several lines is one line of text: every other line is
+    level with the main line's core (a drifting end, a capital or a flourish split off) or
+    is a low piece against the top or bottom edge (:data:`PIECE_HEIGHT`: of a line the crop
+    cut through). Two lines one above the other, each whole, are two lines."""
+    main = main_line(layout)
+    if main is None or not main.glyphs or len(layout.lines) < 2:
+        return False
+    core_top, core_bottom = core_rows(layout, main)
+    rows = layout.components.labels.shape[0]
+    core = max(core_bottom - core_top, 1.0)
+    for line in layout.lines:
+        x0, y0, x1, y1 = line.box
+        level = y0 < core_bottom and y1 > core_top
+        piece = (y0 <= EDGE_ROWS or y1 >= rows - EDGE_ROWS) and y1 - y0 < PIECE_HEIGHT * core
+        if not (level or piece):
+            return False
+    return True
 
 
 def as_one_line(layout: Layout) -> Layout:
@@ -545,28 +590,44 @@ def as_one_line(layout: Layout) -> Layout:
     segmenter put on lines of their own are read where they are. Pieces of the
     lines above and below that a crop cut through are left out: components
     whose centre lies outside the main line's band (the line with the most
-    ink; the median top and bottom of its glyphs' largest parts, widened by
-    :data:`BAND_MARGIN` of that height, so that descenders, commas and accents
+    ink; its core rows (:func:`core_rows`) widened by
+    :data:`BAND_MARGIN` of their height, so that descenders, commas and accents
     stay) when they touch the top or bottom edge, or belong to another line
-    that does. A field cut from a form rarely has clean margins, the
-    descenders of the line above are seldom all on the edge row, and the
-    segmenter may have joined some of them to the main line's letters as marks.
+    that does, unless they cover half the core (:data:`BAND_REACH`). A field
+    cut from a form rarely has clean margins, the descenders of the line above
+    are seldom all on the edge row, and the segmenter may have joined some of
+    them to the main line's letters as marks. A line level with the main
+    line's core and mostly beside its words (:data:`CONTINUATION_UNDER`) is
+    kept whole: handwriting drifts, and the segmenter splits a line whose end
+    rises or falls.
     """
     lines = layout.lines
-    main = max(lines, key=lambda line: sum((g.box[2] - g.box[0]) * (g.box[3] - g.box[1])
-                                           for g in line.glyphs)) if lines else None
+    main = main_line(layout)
     if main is not None and main.glyphs:
+        core_top, core_bottom = core_rows(layout, main)
         comp = layout.components
         height = comp.labels.shape[0]
-        cores = comp.boxes[[max(g.parts, key=lambda i: comp.areas[i]) for g in main.glyphs]]
-        core_top, core_bottom = float(np.median(cores[:, 1])), float(np.median(cores[:, 3]))
         margin = BAND_MARGIN * max(core_bottom - core_top, 1.0)
         top, bottom = core_top - margin, core_bottom + margin
         tops, bottoms = comp.boxes[:, 1], comp.boxes[:, 3]
         at_edge = (tops <= EDGE_ROWS) | (bottoms >= height - EDGE_ROWS)
-        outside = ~((top <= (tops + bottoms) / 2) & ((tops + bottoms) / 2 <= bottom))
+        reach = np.minimum(bottoms, core_bottom) - np.maximum(tops, core_top)
+        outside = ~((top <= (tops + bottoms) / 2) & ((tops + bottoms) / 2 <= bottom)) & (
+            reach < BAND_REACH * max(core_bottom - core_top, 1.0))
+
+        under_main = np.zeros(comp.labels.shape[1] + 1, bool)
+        for g in main.glyphs:
+            under_main[g.box[0]:g.box[2]] = True
+
+        def continues_main(line: LineLayout) -> bool:
+            """A line beside the main one rather than above or below it, level with its core:
+            the rest of a line that drifts up or down, which the segmenter split off."""
+            x0, y0, x1, y1 = line.box
+            return y0 < core_bottom and y1 > core_top and under_main[x0:x1].mean() < CONTINUATION_UNDER
 
         def kept(line: LineLayout) -> list[Glyph]:
+            if line is not main and continues_main(line):
+                return list(line.glyphs)
             line_at_edge = line is not main and any(at_edge[i] for g in line.glyphs for i in g.parts)
             glyphs = []
             for g in line.glyphs:

@@ -9,6 +9,7 @@ from ocr.io import PageImage
 from ocr.pipeline import Predictor, _BoxMapper
 from ocr.preprocess import Preprocessed, rotation_matrix
 from ocr.postprocess import RecognizedChar
+from ocr.segment import segment
 from tests.conftest import PROSE, prose_page
 
 
@@ -146,12 +147,12 @@ def test_layout_line_reads_the_whole_image_as_one_line():
     cv2.putText(img, "cd", (150, 30), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)   # higher up
     cv2.putText(img, "ef", (290, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)   # lower down
     page = PageImage("line.png", 0, img)
-    auto = analyse_page(page, deskew=False)
     line = analyse_page(page, deskew=False, layout="line")
-    assert len(auto.layout.lines) > 1
+    split = segment(line.pre.binary)  # the segmenter alone makes it several lines
+    assert len(split.lines) > 1
     assert len(line.layout.lines) == 1
     glyphs = line.layout.lines[0].glyphs
-    assert len(glyphs) == sum(len(l.glyphs) for l in auto.layout.lines)
+    assert len(glyphs) == sum(len(l.glyphs) for l in split.lines)
     assert [g.box[0] for g in glyphs] == sorted(g.box[0] for g in glyphs)
     assert len(line.layout.lines[0].words) == 3
 
@@ -181,6 +182,45 @@ def test_layout_line_leaves_out_descenders_of_the_line_above_off_the_edge_row():
     line = analyse_page(PageImage("field.png", 0, img), deskew=False, layout="line").layout.lines[0]
     assert len(line.glyphs) == 6 and len(line.words) == 2
     assert min(g.box[1] for g in line.glyphs) > 12
+
+
+def test_layout_line_keeps_the_end_of_a_line_that_drifts_down_to_the_edge():
+    """Handwriting drifts: the last words sit lower, their descenders on the bottom row, beside
+    the first words rather than under them. They are the line's own, not the line below's."""
+    from ocr.pipeline import analyse_page
+
+    img = np.full((56, 460), 255, np.uint8)
+    cv2.putText(img, "abc def", (10, 32), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    cv2.putText(img, "gypjq", (260, 48), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)  # lower, cut at the bottom
+    page = PageImage("drift.png", 0, img)
+    line = analyse_page(page, deskew=False, layout="line")
+    assert len(segment(line.pre.binary).lines) > 1  # the segmenter splits it
+    assert len(line.layout.lines[0].glyphs) == 11 and len(line.layout.lines[0].words) == 3
+    auto = analyse_page(page, deskew=False).layout  # auto sees a line image, and reads it so
+    assert len(auto.lines) == 1 and len(auto.lines[0].glyphs) == 11
+
+
+def test_auto_layout_keeps_two_whole_lines_apart_even_in_a_tight_crop():
+    """Two lines, the second against the bottom edge: whole lines, not pieces of a cut one."""
+    from ocr.pipeline import analyse_page
+
+    img = np.full((66, 300), 255, np.uint8)
+    cv2.putText(img, "Hold the", (6, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    cv2.putText(img, "light by", (6, 58), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)  # its g and y cut
+    assert len(analyse_page(PageImage("two.png", 0, img), deskew=False).layout.lines) == 2
+
+
+def test_layout_line_keeps_a_tall_letter_that_reaches_the_top_edge():
+    """A cursive word whose ascender touches the crop's top row covers the line's core: kept,
+    though its centre lies above the core."""
+    from ocr.pipeline import analyse_page
+
+    img = np.full((70, 420), 255, np.uint8)
+    cv2.putText(img, "ace mor", (10, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 3)
+    cv2.ellipse(img, (300, 26), (6, 25), 0, 0, 360, 0, 3)  # a cursive l's loop, top row to baseline
+    line = analyse_page(PageImage("tall.png", 0, img), deskew=False, layout="line").layout.lines[0]
+    assert max(g.box[0] for g in line.glyphs) >= 290
+    assert min(g.box[1] for g in line.glyphs) <= 2
 
 
 def test_layout_word_and_block_modes():
