@@ -1,11 +1,14 @@
-"""Choose the thresholds of ``ocr read``'s default router (``ocr/recognize_mixed.py``) on tuning lines.
+"""Tune ``ocr read``'s default router (``ocr/recognize_mixed.py``) on tuning lines: score the threshold rule's grid, and fit the learnt route.
 
 The router reads every line with the print model and sends the lines it is
-unsure of to the cursive and glyph models. Its thresholds depend on what the
-models and the preprocessing give, so they are chosen again when either
+unsure of to the cursive and glyph models. What it should keep depends on
+what the models and the preprocessing give, so it is tuned again when either
 changes. Each tuning line is read once by all three models (their readings
-and confidences kept), then every rule of the grid is scored without reading
-again.
+and confidences kept, ``--readings``), then every rule of the grid is scored
+without reading again; ``--fit OUT.json`` fits a learnt route
+(:class:`ocr.recognize_mixed.LearnedRoute`) on the same readings, scores it
+on held-out halves of each set, and writes it (the bundled one is
+``ocr/models/weights/router.json``).
 
 Tuning sets, never the benchmarks' test sets:
 - FUNSD dev line crops (``bench/real_lines.py``'s crops, real ~100 dpi print);
@@ -19,9 +22,10 @@ Tuning sets, never the benchmarks' test sets:
   always sure of (headings, italics, small print) and which must stay print.
 
 Prints the current rule's CER per set, the best rules by the mean of the
-four sets' CER, and the chosen one's.
+sets' CER, and the chosen one's.
 
-    OCR_DATA_DIR=../shared/data python bench/router.py [--funsd-lines 400] [--hand-pages 2]
+    OCR_DATA_DIR=../shared/data python bench/router.py [--funsd-lines 400] [--hand-pages 2] \
+        [--book-pages 8] [--readings R.pkl] [--fit OUT.json]
 """
 
 from __future__ import annotations
