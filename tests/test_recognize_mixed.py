@@ -72,15 +72,9 @@ def test_joined_up_lines_go_to_the_cursive_model_hand_print_to_the_glyph_model()
     assert cursive.calls == 1 and hand.calls == 1
 
 
-def test_each_model_keeps_the_lines_it_is_sure_of():
-    """Cursive when the cursive model is sure; hand print when the glyph model is surer than the
-    print model; a line the print model half-reads and the others are less sure of stays print."""
-    from ocr.segment import Glyph, LineLayout
-
-    names = ["fax", "hand", "lost", "cursive"]
-    lines = [LineLayout((0, 0, 90, 10), [[Glyph((10 * k, 0, 10 * k + 9, 10), [k]) for k in range(9)]])
-             for _ in names]
-    name = {id(line): n for line, n in zip(lines, names)}
+def _fake_reader(name: dict):
+    """A recognizer class that reads each line (named by ``name[id(line)]``) as its readings say
+    and records which lines it was asked to read."""
 
     class Reads:
         def __init__(self, readings):
@@ -93,6 +87,20 @@ def test_each_model_keeps_the_lines_it_is_sure_of():
         def recognize_and_rate(self, components, asked):
             words = self.recognize_lines(components, asked)
             return words, [line_confidence(w) for w in words]
+
+    return Reads
+
+
+def test_each_model_keeps_the_lines_it_is_sure_of():
+    """Cursive when the cursive model is sure; hand print when the glyph model is surer than the
+    print model; a line the print model half-reads and the others are less sure of stays print."""
+    from ocr.segment import Glyph, LineLayout
+
+    names = ["fax", "hand", "lost", "cursive"]
+    lines = [LineLayout((0, 0, 90, 10), [[Glyph((10 * k, 0, 10 * k + 9, 10), [k]) for k in range(9)]])
+             for _ in names]
+    name = {id(line): n for line, n in zip(lines, names)}
+    Reads = _fake_reader(name)
 
     printed = Reads({"fax": ("Tota1", 0.8), "hand": ("7l2", 0.8), "lost": ("x", 0.5), "cursive": ("sv", 0.5)})
     cursive = Reads({"fax": ("Tofa", 0.3), "hand": ("tl", 0.3), "lost": ("x", 0.3), "cursive": ("souvenir", 0.8)})
@@ -130,19 +138,7 @@ def test_a_learnt_route_reads_unsure_lines_with_both_models_and_keeps_one():
     """A sure cursive reading of a hand-printed line (one character per glyph) is not taken for
     cursive, as the confidence threshold alone would take it."""
     cursive_line, digits, fax = _glyph_line(2), _glyph_line(5), _glyph_line(5)
-    name = {id(cursive_line): "cursive", id(digits): "digits", id(fax): "fax"}
-
-    class Reads:
-        def __init__(self, readings):
-            self.readings, self.calls = readings, []
-
-        def recognize_lines(self, components, asked):
-            self.calls.append([name[id(l)] for l in asked])
-            return [_line(*self.readings[name[id(l)]]) for l in asked]
-
-        def recognize_and_rate(self, components, asked):
-            words = self.recognize_lines(components, asked)
-            return words, [line_confidence(w) for w in words]
+    Reads = _fake_reader({id(cursive_line): "cursive", id(digits): "digits", id(fax): "fax"})
 
     printed = Reads({"cursive": ("sv", 0.5), "digits": ("l2E45", 0.6), "fax": ("Tota1", 0.8)})
     cursive = Reads({"cursive": ("souvenir", 0.9), "digits": ("12345", 0.9), "fax": ("Tofal", 0.6)})
