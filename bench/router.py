@@ -300,25 +300,27 @@ def set_cer(items: list[Item], rule) -> float:
 
 
 PRINTED_PAGES = "printed dev pages"
+TUNING_SETS = ("FUNSD dev lines", "MNIST train pages", "EMNIST ByClass test pages", "Testaments val lines",
+               PRINTED_PAGES)
 PAGE_SETS = ("oldbooks", "docbank", "omnidocbench")
 
 
 def tuning_sets(data_dir: Path, funsd_lines: int, hand_pages: int, book_pages: int, work: Path,
                 have: dict[str, list[Item]] | None = None) -> dict[str, list[Item]]:
-    """The tuning sets read by the three models; given the others in ``have`` (readings kept
-    before the printed pages joined), only the printed pages are read."""
+    """The tuning sets (:data:`TUNING_SETS`) read by the three models; those in ``have`` (kept
+    readings) are not read again, so dropping a set from a readings file reads it anew."""
     from ocr.io import load as load_pages
     from training.datasets.documents import documents
 
     readers = Readers.load()
     sets: dict[str, list[Item]] = dict(have or {})
-    if not have:
-        read_hand_and_lines(readers, sets, data_dir, funsd_lines, hand_pages, work)
-    docs = [d for name in PAGE_SETS for d in documents(data_dir, name, "dev", book_pages)]
-    pages = [load_pages(image)[0] for image, _ in docs]
-    sets[PRINTED_PAGES] = [Item(truth.read_text(encoding="utf-8", errors="replace"), reads, locate=True)
-                           for (_, truth), reads in zip(docs, read_all(readers, pages, "auto"))]
-    return sets
+    read_hand_and_lines(readers, sets, data_dir, funsd_lines, hand_pages, work)
+    if PRINTED_PAGES not in sets:
+        docs = [d for name in PAGE_SETS for d in documents(data_dir, name, "dev", book_pages)]
+        pages = [load_pages(image)[0] for image, _ in docs]
+        sets[PRINTED_PAGES] = [Item(truth.read_text(encoding="utf-8", errors="replace"), reads, locate=True)
+                               for (_, truth), reads in zip(docs, read_all(readers, pages, "auto"))]
+    return {name: sets[name] for name in TUNING_SETS}
 
 
 def read_hand_and_lines(readers: Readers, sets: dict[str, list[Item]], data_dir: Path, funsd_lines: int,
@@ -329,23 +331,27 @@ def read_hand_and_lines(readers: Readers, sets: dict[str, list[Item]], data_dir:
     from real_lines import cut_lines
     from training.datasets import handwritten_lines, load
 
-    (work / "funsd").mkdir()
-    crops = cut_lines(data_dir, "dev", funsd_lines, work / "funsd")
-    images = [cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) for path, _ in crops]
-    sets["FUNSD dev lines"] = [Item(line.text, reads) for (_, line), reads in
-                               zip(crops, read_all(readers, images, "line"))]
+    if "FUNSD dev lines" not in sets:
+        (work / "funsd").mkdir()
+        crops = cut_lines(data_dir, "dev", funsd_lines, work / "funsd")
+        images = [cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) for path, _ in crops]
+        sets["FUNSD dev lines"] = [Item(line.text, reads) for (_, line), reads in
+                                   zip(crops, read_all(readers, images, "line"))]
     for name, dataset, split, fold in (("MNIST train pages", "mnist", "train", False),
                                        ("EMNIST ByClass test pages", "emnist-byclass", "test", True)):
+        if name in sets:
+            continue
         ds = load(dataset, split, data_dir)
         folder = work / dataset
         folder.mkdir()
         truths = handprinted_pages(folder, ds.images, [ds.classes[i] for i in ds.labels], hand_pages, seed=7)
         pages = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) for p in sorted(folder.glob("*.png"))]
         sets[name] = [Item(t, reads, fold) for t, reads in zip(truths, read_all(readers, pages, "auto"))]
-    lines = handwritten_lines(data_dir, "val")
-    images = [cv2.imread(str(ln.path), cv2.IMREAD_GRAYSCALE) for ln in lines]
-    sets["Testaments val lines"] = [Item(ln.text, reads) for ln, reads in
-                                    zip(lines, read_all(readers, images, "line"))]
+    if "Testaments val lines" not in sets:
+        lines = handwritten_lines(data_dir, "val")
+        images = [cv2.imread(str(ln.path), cv2.IMREAD_GRAYSCALE) for ln in lines]
+        sets["Testaments val lines"] = [Item(ln.text, reads) for ln, reads in
+                                        zip(lines, read_all(readers, images, "line"))]
 
 
 def main(argv=None) -> int:
@@ -362,13 +368,14 @@ def main(argv=None) -> int:
                          "score it on held-out halves and beside the threshold rule, and write it to OUT.json "
                          "when given (ocr/models/weights/router.json is the bundled one).")
     ap.add_argument("--readings", help="Keep the three models' readings in this pickle file, and score "
-                                       "from it when it exists (no reading again).")
+                                       "from it when it exists (no reading again; a set missing from it "
+                                       "is read and added).")
     args = ap.parse_args(argv)
     sets = None
     if args.readings and Path(args.readings).is_file():
         with open(args.readings, "rb") as f:
             sets = pickle.load(f)
-    if sets is None or PRINTED_PAGES not in sets:  # readings kept before the printed pages joined
+    if sets is None or set(sets) != set(TUNING_SETS):  # some not read yet (or kept by an older version)
         from ocr.errors import OcrError
 
         try:
