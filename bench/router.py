@@ -35,7 +35,7 @@ import itertools
 import pickle
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,32 +165,6 @@ def line_errors(item: Item) -> list[np.ndarray] | None:
     return out
 
 
-def best_substring(read: str, truth: str) -> tuple[int, int, int]:
-    """(errors, start, end) of the substring of ``truth`` that ``read`` is closest to by edit
-    distance (semi-global alignment: the truth's ends are free)."""
-    if not read:
-        return 0, 0, 0
-    codes: dict = {}
-    rv = np.array([codes.setdefault(x, len(codes)) for x in read])
-    tv = np.array([codes.setdefault(x, len(codes)) for x in truth])
-
-    def last_row(r, t):
-        j = np.arange(len(t) + 1)
-        prev = np.zeros(len(t) + 1, np.int64)  # a match may start anywhere in the truth
-        for i, x in enumerate(r, start=1):
-            tmp = np.empty_like(prev)
-            tmp[0] = i
-            tmp[1:] = np.minimum(prev[1:] + 1, prev[:-1] + (t != x))
-            prev = np.minimum.accumulate(tmp - j) + j
-        return prev
-
-    forward = last_row(rv, tv)
-    end = int(forward.argmin())
-    # The same alignment of both strings reversed, over the truth up to ``end``, finds the start.
-    start = end - int(last_row(rv[::-1], tv[:end][::-1]).argmin())
-    return int(forward[end]), start, end
-
-
 def located_line_errors(item: Item, most: float = 0.5) -> list[np.ndarray]:
     """Each line's character errors under the three readings on a page whose lines do not pair
     with its truth's: the line's truth is the substring of the page's truth that its best
@@ -199,13 +173,13 @@ def located_line_errors(item: Item, most: float = 0.5) -> list[np.ndarray]:
     error."""
     from ocr.recognize_mixed import READERS
     from training.datasets.documents import flatten
-    from training.evaluate import edit_distance
+    from training.evaluate import closest_substring, edit_distance
 
     page = flatten(item.truth)
     out = []
     for ln in item.lines:
         reads = [flatten(text_of(reading(ln, reader))) for reader in READERS]
-        spans = [best_substring(r, page) + (len(r),) for r in reads if len(r) >= 3]
+        spans = [closest_substring(r, page) + (len(r),) for r in reads if len(r) >= 3]
         best = min(spans, key=lambda s: s[0] / s[3], default=None)
         truth = page[best[1]:best[2]] if best and best[0] <= most * best[3] else ""
         out.append(np.array([edit_distance(truth, r) for r in reads], np.float64))
@@ -262,7 +236,7 @@ def fit(sets: dict[str, list[Item]], current, out: str | None) -> None:
         values = [set_cer(sets[n], rule) for n in names]
         print(f"| {label} | " + " | ".join(f"{c:.2%}" for c in values) + f" | {sum(values) / len(values):.2%} |")
     if out:
-        from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_CONFIDENCE, PRINT_MODEL, LearnedRoute
+        from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_CONFIDENCE, PRINT_MODEL
 
         about = {"fitted_by": "bench/router.py --fit", "models": {"print": PRINT_MODEL, "cursive": CURSIVE_MODEL,
                                                                   "hand": HAND_MODEL},
@@ -271,7 +245,7 @@ def fit(sets: dict[str, list[Item]], current, out: str | None) -> None:
                  "tuning_cer": {n: round(c, 5) for n, c in cers.items()},
                  "held_out_halves_cer": {n: [round(halves[0][0][k], 5), round(halves[1][0][k], 5)]
                                          for k, n in enumerate(names)}}
-        LearnedRoute(route.mean, route.scale, route.weights, about).save(out)
+        replace(route, about=about).save(out)
         print(f"wrote {out}")
 
 
@@ -373,8 +347,13 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     sets = None
     if args.readings and Path(args.readings).is_file():
-        with open(args.readings, "rb") as f:
-            sets = pickle.load(f)
+        try:
+            with open(args.readings, "rb") as f:
+                sets = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+            ap.error(f"{args.readings}: not readings this script kept ({exc}); delete it to read again")
+        if not isinstance(sets, dict):
+            ap.error(f"{args.readings}: not readings this script kept; delete it to read again")
     if sets is None or set(sets) != set(TUNING_SETS):  # some not read yet (or kept by an older version)
         from ocr.errors import OcrError
 
@@ -385,8 +364,9 @@ def main(argv=None) -> int:
         except OcrError as exc:  # a dataset or model missing: one line, exit 2
             ap.error(str(exc))
         if args.readings:
-            with open(args.readings, "wb") as f:
-                pickle.dump(sets, f)
+            from ocr.fileio import write_bytes_atomic
+
+            write_bytes_atomic(args.readings, pickle.dumps(sets))
     names = list(sets)
     grid = list(itertools.product((0.8, 0.85, 0.9, 0.93, 0.95, 0.97), (0.5, 0.6, 0.65, 0.7, 0.8, 0.9),
                                   (1.8, 2.2, 2.6, 99.0), (0.0, 0.05, 0.1, 0.2)))

@@ -562,6 +562,11 @@ def core_rows(layout: Layout, line: LineLayout) -> tuple[float, float]:
     return float(np.median(cores[:, 1])), float(np.median(cores[:, 3]))
 
 
+def level_with(box: tuple[int, int, int, int], core_top: float, core_bottom: float) -> bool:
+    """Whether a box spans some of the core rows ``core_top``..``core_bottom``."""
+    return box[1] < core_bottom and box[3] > core_top
+
+
 def is_one_line(layout: Layout) -> bool:
     """Whether an image segmented as several lines is one line of text: every other line is
     level with the main line's core (a drifting end, a capital or a flourish split off) or
@@ -574,10 +579,9 @@ def is_one_line(layout: Layout) -> bool:
     rows = layout.components.labels.shape[0]
     core = max(core_bottom - core_top, 1.0)
     for line in layout.lines:
-        x0, y0, x1, y1 = line.box
-        level = y0 < core_bottom and y1 > core_top
+        _, y0, _, y1 = line.box
         piece = (y0 <= EDGE_ROWS or y1 >= rows - EDGE_ROWS) and y1 - y0 < PIECE_HEIGHT * core
-        if not (level or piece):
+        if not (level_with(line.box, core_top, core_bottom) or piece):
             return False
     return True
 
@@ -607,13 +611,12 @@ def as_one_line(layout: Layout) -> Layout:
         core_top, core_bottom = core_rows(layout, main)
         comp = layout.components
         height = comp.labels.shape[0]
-        margin = BAND_MARGIN * max(core_bottom - core_top, 1.0)
-        top, bottom = core_top - margin, core_bottom + margin
+        core = max(core_bottom - core_top, 1.0)
+        top, bottom = core_top - BAND_MARGIN * core, core_bottom + BAND_MARGIN * core
         tops, bottoms = comp.boxes[:, 1], comp.boxes[:, 3]
         at_edge = (tops <= EDGE_ROWS) | (bottoms >= height - EDGE_ROWS)
         reach = np.minimum(bottoms, core_bottom) - np.maximum(tops, core_top)
-        outside = ~((top <= (tops + bottoms) / 2) & ((tops + bottoms) / 2 <= bottom)) & (
-            reach < BAND_REACH * max(core_bottom - core_top, 1.0))
+        outside = ~((top <= (tops + bottoms) / 2) & ((tops + bottoms) / 2 <= bottom)) & (reach < BAND_REACH * core)
 
         under_main = np.zeros(comp.labels.shape[1] + 1, bool)
         for g in main.glyphs:
@@ -622,8 +625,8 @@ def as_one_line(layout: Layout) -> Layout:
         def continues_main(line: LineLayout) -> bool:
             """A line beside the main one rather than above or below it, level with its core:
             the rest of a line that drifts up or down, which the segmenter split off."""
-            x0, y0, x1, y1 = line.box
-            return y0 < core_bottom and y1 > core_top and under_main[x0:x1].mean() < CONTINUATION_UNDER
+            return (level_with(line.box, core_top, core_bottom)
+                    and under_main[line.box[0]:line.box[2]].mean() < CONTINUATION_UNDER)
 
         def kept(line: LineLayout) -> list[Glyph]:
             if line is not main and continues_main(line):

@@ -62,25 +62,50 @@ class EvalReport:
         return out
 
 
+def _coded(a, b) -> tuple[np.ndarray, np.ndarray]:
+    """Both sequences as integer arrays over one shared code book."""
+    codes: dict = {}
+    return (np.array([codes.setdefault(x, len(codes)) for x in a], np.int64),
+            np.array([codes.setdefault(x, len(codes)) for x in b], np.int64))
+
+
+def _last_row(av: np.ndarray, bv: np.ndarray, free_start: bool = False) -> np.ndarray:
+    """The last row of the edit-distance table of ``av`` against ``bv`` (row DP vectorized with
+    numpy): entry j is the distance of all of ``av`` to ``bv[:j]``, or with ``free_start`` to
+    the best ``bv[k:j]`` (a match may begin anywhere in ``bv``)."""
+    j = np.arange(len(bv) + 1)
+    prev = np.zeros(len(bv) + 1, np.int64) if free_start else j.copy()
+    for i, x in enumerate(av, start=1):
+        tmp = np.empty_like(prev)
+        tmp[0] = i
+        tmp[1:] = np.minimum(prev[1:] + 1, prev[:-1] + (bv != x))
+        # Insertions along the row: row[j] = min_k<=j (tmp[k] + j - k).
+        prev = np.minimum.accumulate(tmp - j) + j
+    return prev
+
+
 def edit_distance(a, b) -> int:
-    """Levenshtein distance between two sequences (row DP vectorized with numpy)."""
+    """Levenshtein distance between two sequences."""
     if len(a) < len(b):
         a, b = b, a
     if not b:
         return len(a)
-    codes: dict = {}
-    av = np.array([codes.setdefault(x, len(codes)) for x in a])
-    bv = np.array([codes.setdefault(x, len(codes)) for x in b])
-    prev = np.arange(len(bv) + 1)
-    j = np.arange(len(bv) + 1)
-    for i, x in enumerate(av, start=1):
-        cost = (bv != x).astype(np.int64)
-        tmp = np.empty_like(prev)
-        tmp[0] = i
-        tmp[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
-        # Insertions along the row: row[j] = min_k<=j (tmp[k] + j - k).
-        prev = np.minimum.accumulate(tmp - j) + j
-    return int(prev[-1])
+    av, bv = _coded(a, b)
+    return int(_last_row(av, bv)[-1])
+
+
+def closest_substring(read, truth) -> tuple[int, int, int]:
+    """(errors, start, end): the stretch ``truth[start:end]`` that ``read`` is closest to by edit
+    distance (semi-global alignment, the truth's ends free), and that distance. How a line read
+    from a page is scored when the page's truth does not split into the same lines."""
+    if not read:
+        return 0, 0, 0
+    rv, tv = _coded(read, truth)
+    forward = _last_row(rv, tv, free_start=True)
+    end = int(forward.argmin())
+    # The same alignment of both reversed, over the truth up to ``end``, finds the start.
+    start = end - int(_last_row(rv[::-1], tv[:end][::-1], free_start=True).argmin())
+    return int(forward[end]), start, end
 
 
 def predict_in_classes(model, model_labels: Sequence[str], images: np.ndarray,

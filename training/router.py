@@ -42,7 +42,7 @@ def expected_errors(weights: np.ndarray, x: np.ndarray, errors: np.ndarray,
 
 
 def fit_route(features: np.ndarray, errors: np.ndarray, line_weight: np.ndarray, l2: float = L2,
-              steps: int = STEPS, learning_rate: float = LEARNING_RATE, about: dict | None = None) -> LearnedRoute:
+              steps: int = STEPS, learning_rate: float = LEARNING_RATE) -> LearnedRoute:
     """A route fitted by gradient descent (Adam) on the weighted expected errors plus ``l2``."""
     features = np.asarray(features, np.float64)
     errors = np.asarray(errors, np.float64)
@@ -63,4 +63,4 @@ def fit_route(features: np.ndarray, errors: np.ndarray, line_weight: np.ndarray,
         m = 0.9 * m + 0.1 * grad
         v = 0.999 * v + 0.001 * grad ** 2
         weights -= learning_rate / np.sqrt(t) * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
-    return LearnedRoute(mean, scale, weights, dict(about or {}))
+    return LearnedRoute(mean, scale, weights)
