@@ -870,27 +870,43 @@ def enroll_signature_command(references, out, model, force) -> None:
 @click.option("--val-writers", type=click.IntRange(1), default=default(SignatureTrainConfig, "val_writers"),
               show_default=True,
               help="Writers held out to calibrate the threshold.")
-@click.option("--direction-weight", type=click.FloatRange(0, 1),
-              default=default(SignatureTrainConfig, "direction_weight"), show_default=True,
-              help="The network's share of the score when its embedding is joined with stroke-direction "
-                   "histograms (1: the network alone).")
+@click.option("--network-weight", type=click.FloatRange(0, 1),
+              default=default(SignatureTrainConfig, "network_weight"), show_default=True,
+              help="The network's share of the score when its embedding is joined with the "
+                   "hand-crafted descriptor (1: the network alone).")
+@click.option("--hand-features", type=click.Choice(["stroke_texture", "stroke_directions"]),
+              default=default(SignatureTrainConfig, "hand_features"), show_default=True,
+              help="The descriptor joined to the network: local binary patterns of the strong ink, "
+                   "or gradient-direction histograms (models before session 19).")
 @click.option("--seed", type=int, default=default(SignatureTrainConfig, "seed"), show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
 @click.option("--input-size", metavar="HxW",
               help="Network input size (default 150x240); smaller trains faster and sees less "
                    "stroke detail.")
-def train_signature_command(data, input_size, **options) -> None:
+@click.option("--recalibrate", "recalibrate", metavar="MODEL",
+              help="Train nothing: keep MODEL's network, join it with --hand-features at "
+                   "--network-weight and calibrate the thresholds again on MODEL's own "
+                   "calibration writers (found in --data).")
+def train_signature_command(data, input_size, recalibrate, **options) -> None:
     """Train the Siamese signature verifier and calibrate its threshold.
 
     \b
-    Example:
+    Examples:
       ocr train signature --data signatures/ --out signet.keras
+      ocr train signature --recalibrate signet --out signet_new.keras
     """
-    from training.signatures import default_data_dir, train_signature
+    from training.signatures import default_data_dir, refit_fusion, train_signature
 
     data = data or default_data_dir()
     if data is None:
         raise UserError("no --data folder given and OCR_DATA_DIR is not set")
+    if recalibrate:
+        _check_out_file(options["out"])
+        path, meta = refit_fusion(recalibrate, data, options["out"], options["network_weight"],
+                                  options["hand_features"], force=options["force"], seed=options["seed"])
+        _echo_thresholds(meta)
+        click.echo(f"saved {path}")
+        return
     extra = {}
     if input_size:
         from ocr.signature import parse_input_size
@@ -901,11 +917,16 @@ def train_signature_command(data, input_size, **options) -> None:
             raise UserError(f"--input-size: {exc}") from None
     _check_out_file(options["out"])
     path, meta = train_signature(SignatureTrainConfig(data=str(data), **options, **extra))
+    _echo_thresholds(meta)
+    click.echo(f"saved {path}")
+
+
+def _echo_thresholds(meta: dict) -> None:
+    """One line per reference count: the calibrated threshold and its validation EER."""
     for k, value in meta["thresholds"].items():
         eer = meta["calibration"]["eer"][meta["combine"]][k]["eer"]
         click.echo(f"{k} reference(s): threshold {value:.4f}, validation EER {eer:.2%} "
                    f"({meta['combine']}, writers {', '.join(meta['calibration']['writers'])})")
-    click.echo(f"saved {path}")
 
 
 

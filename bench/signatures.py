@@ -59,12 +59,13 @@ def cross_validate(args) -> dict:
     config = st.SignatureTrainConfig(data=str(args.data), epochs=args.epochs,
                                      steps_per_epoch=args.steps_per_epoch, seed=args.seed,
                                      input_shape=args.input_size, ink_normalized=not args.raw_ink,
-                                     direction_weight=args.direction_weight)
+                                     network_weight=args.network_weight,
+                                     hand_features=args.hand_features)
     raw = st.load_signatures(writers, config.input_shape, ink_normalized=False)
     data = st.SignatureSet(reinked(raw.images, 1.0, config.ink_normalized), raw.writer, raw.genuine,
                            raw.writer_ids, raw.paths)
     folds = st.writer_folds(list(writers), args.folds, args.seed)
-    directions = np.stack([signature.stroke_directions(im) for im in data.images])
+    features = signature.hand_features(config.hand_features, data.images)
     pooled: dict = {}
     pen_by_factor: dict[float, list[dict[str, float]]] = {}
     per_fold = []
@@ -78,16 +79,17 @@ def cross_validate(args) -> dict:
                                               data.indices(val_ids))
         network = st.embed(embedding, data.images)
         fusion = None
-        if config.direction_weight < 1.0:  # as ocr train signature: centred on the training writers
-            fusion = signature.DirectionFusion(config.direction_weight,
-                                               directions[np.isin(data.writer, data.indices(train_ids))].mean(0))
+        if config.network_weight < 1.0:  # as ocr train signature: centred on the training writers
+            fusion = signature.FeatureFusion(
+                config.network_weight, features[np.isin(data.writer, data.indices(train_ids))].mean(0),
+                config.hand_features)
 
         def represent(images: np.ndarray, embedding=embedding, fusion=fusion) -> np.ndarray:
             """What the verifier scores: the network's embedding, fused when the recipe says so."""
             emb = st.embed(embedding, images)
             return emb if fusion is None else fusion.apply(emb, images)
 
-        emb = network if fusion is None else fusion.join(network, directions)
+        emb = network if fusion is None else fusion.join(network, features)
         calibration, results = score_fold(emb, data, data.indices(val_ids), data.indices(test_ids),
                                           args, pooled)
         fold = {"test": test_ids, "validation": val_ids, "train": train_ids,
@@ -98,12 +100,14 @@ def cross_validate(args) -> dict:
                                           config, args)
         fold["writer_dependent"] = writer_dependent(emb, data, data.indices(train_ids),
                                                     data.indices(val_ids), data.indices(test_ids), args)
-        fold["fused"] = fused_scoring(network, directions, data, data.indices(train_ids),
-                                      data.indices(val_ids), data.indices(test_ids), args)
+        fold["fused"] = fused_scoring(network, features, config.hand_features, data,
+                                      data.indices(train_ids), data.indices(val_ids),
+                                      data.indices(test_ids), args)
         if args.save_embeddings:
             args.save_embeddings.mkdir(parents=True, exist_ok=True)
             np.savez_compressed(args.save_embeddings / f"fold{f + 1}.npz", embeddings=network,
-                                directions=directions, writer=data.writer, genuine=data.genuine,
+                                features=features, hand_features=config.hand_features,
+                                writer=data.writer, genuine=data.genuine,
                                 train=data.indices(train_ids), val=data.indices(val_ids),
                                 test=data.indices(test_ids))
         for factor, rates in fold["pen"].items():
@@ -125,7 +129,7 @@ def cross_validate(args) -> dict:
             "writer_dependent": dependent, "fused": fused,
             "writers": len(writers), "images": int(len(data.writer)),
             "input": {"shape": list(config.input_shape), "ink_normalized": config.ink_normalized,
-                      "direction_weight": config.direction_weight},
+                      "network_weight": config.network_weight, "hand_features": config.hand_features},
             "wall_time_s": round(time.time() - started, 1)}
 
 
@@ -181,7 +185,8 @@ def pooled_rows(pooled: dict) -> list[dict]:
 def saved_folds(folder: Path):
     """Each fold a run wrote with ``--save-embeddings``, in fold order: (file name, a
     SignatureSet of its labels only, train, val and test writer indices, network
-    embeddings, stroke directions)."""
+    embeddings, hand-crafted features, their kind). Runs before session 19 saved
+    ``directions`` (stroke_directions)."""
     files = sorted(folder.glob("fold*.npz"), key=lambda p: int(p.stem[4:]))
     if not files:
         raise SystemExit(f"{folder}: no fold*.npz (write them with --save-embeddings)")
@@ -191,58 +196,115 @@ def saved_folds(folder: Path):
         data = st.SignatureSet(np.empty((len(fold["writer"]), 0, 0), np.float32), fold["writer"],
                                fold["genuine"], [str(i) for i in range(int(fold["writer"].max()) + 1)])
         train, val, test = (list(map(int, fold[key])) for key in ("train", "val", "test"))
-        yield path.name, data, train, val, test, fold["embeddings"], fold["directions"]
+        kind = str(fold["hand_features"]) if "hand_features" in fold else "stroke_directions"
+        features = fold["features"] if "features" in fold else fold["directions"]
+        yield path.name, data, train, val, test, fold["embeddings"], features, kind
 
 
-def fused_with_directions(weight: float, network: np.ndarray, directions: np.ndarray,
-                          data: st.SignatureSet, train: list[int]) -> np.ndarray:
-    """The vectors the recipe scores at ``weight``, the directions centred on the training writers."""
-    centre = directions[np.isin(data.writer, train)].mean(0)
-    return signature.DirectionFusion(weight, centre).join(network, directions)
+def fused_with_features(weight: float, network: np.ndarray, features: np.ndarray, kind: str,
+                        data: st.SignatureSet, train: list[int]) -> np.ndarray:
+    """The vectors the recipe scores at ``weight``, the features centred on the training writers."""
+    centre = features[np.isin(data.writer, train)].mean(0)
+    return signature.FeatureFusion(weight, centre, kind).join(network, features)
 
 
 def rescore(args) -> dict:
     """The score tables again from the fold embeddings a run saved (``--save-embeddings``).
 
-    No network is trained: each fold's saved embeddings and stroke directions
-    are fused at ``--direction-weight`` (centred on that fold's training
-    writers), every combine rule is calibrated on its validation writers and
-    the test writers scored, as in :func:`cross_validate`. The pen and encoding
-    checks need the networks and are not repeated.
+    No network is trained: each fold's saved embeddings are joined with the
+    ``--hand-features`` descriptor at ``--network-weight`` (centred on that
+    fold's training writers), every combine rule is calibrated on its
+    validation writers and the test writers scored, as in
+    :func:`cross_validate`. A descriptor the run did not save is computed from
+    the images (``--data``). The pen and encoding checks of the network need
+    the networks; with ``--data`` they are run for the descriptor alone.
     """
     pooled: dict = {}
     per_fold = []
     started = time.time()
-    for name, data, train, val, test, network, directions in saved_folds(args.rescore):
-        emb = fused_with_directions(args.direction_weight, network, directions, data, train)
+    images: st.SignatureSet | None = None
+    for name, data, train, val, test, network, features, kind in saved_folds(args.rescore):
+        if kind != args.hand_features or args.data:
+            images = images or read_images(args, data)
+        if kind != args.hand_features:
+            features = signature.hand_features(args.hand_features, reinked(images.images, 1.0, True))
+            kind = args.hand_features
+        emb = fused_with_features(args.network_weight, network, features, kind, data, train)
         calibration, results = score_fold(emb, data, val, test, args, pooled)
-        per_fold.append({"file": name, "selected_combine": calibration["combine"], "results": results,
-                         "fused": fused_scoring(network, directions, data, train, val, test, args)})
+        fold = {"file": name, "selected_combine": calibration["combine"], "results": results,
+                "fused": fused_scoring(network, features, kind, data, train, val, test, args)}
+        if args.data:
+            fold["descriptor_checks"] = descriptor_checks(features, kind, images, train, val, test, args)
+        per_fold.append(fold)
     fused = {key: {m: float(np.mean([f["fused"][key][m] for f in per_fold]))
                    for m in per_fold[0]["fused"][key]}
              for key in per_fold[0]["fused"]}
-    return {"rows": pooled_rows(pooled), "folds": per_fold, "fused": fused,
-            "writers": len(np.unique(data.writer)), "images": int(len(data.writer)),
-            "input": {"direction_weight": args.direction_weight, "from": str(args.rescore)},
-            "wall_time_s": round(time.time() - started, 1)}
+    out = {"rows": pooled_rows(pooled), "folds": per_fold, "fused": fused,
+           "writers": len(np.unique(data.writer)), "images": int(len(data.writer)),
+           "input": {"network_weight": args.network_weight, "hand_features": args.hand_features,
+                     "from": str(args.rescore)},
+           "wall_time_s": round(time.time() - started, 1)}
+    if args.data:
+        checks = [f["descriptor_checks"] for f in per_fold]
+        out["descriptor_pen"] = [{"factor": factor, **{key: float(np.mean([c["pen"][factor][key] for c in checks]))
+                                                       for key in ("frr", "far_skilled")}}
+                                 for factor in PEN_FACTORS]
+        out["descriptor_encoding"] = {key: float(np.nanmean([c["encoding"][key] for c in checks]))
+                                      for key in checks[0]["encoding"]}
+    return out
+
+
+def read_images(args, saved: st.SignatureSet) -> st.SignatureSet:
+    """The preprocessed images of ``--data`` (raw ink levels, as :func:`cross_validate`
+    reads them first), checked to be the images a saved run scored."""
+    if args.data is None:
+        raise SystemExit("the saved run holds other features: pass --data (or set OCR_DATA_DIR) to compute them")
+    raw = st.load_signatures(st.find_writers(args.data), signature.INPUT_SHAPE, ink_normalized=False)
+    if not (np.array_equal(raw.writer, saved.writer) and np.array_equal(raw.genuine, saved.genuine)):
+        raise SystemExit(f"{args.data}: not the signatures the saved run scored")
+    return raw
+
+
+def descriptor_checks(features: np.ndarray, kind: str, raw: st.SignatureSet, train: list[int],
+                      val: list[int], test: list[int], args) -> dict:
+    """Pen and encoding checks of the hand-crafted descriptor alone (network weight 0).
+
+    The fold's networks are not saved, so the fused vectors cannot be re-inked;
+    the descriptor is the part a rescore changes. Thresholds and rule are
+    calibrated on the validation writers, as for the fused vectors.
+    """
+    centre = features[np.isin(raw.writer, train)].mean(0)
+    fusion = signature.FeatureFusion(0.0, centre, kind)
+    blank = np.zeros((len(features), 1))
+    emb = fusion.join(blank, features)
+    calibration = st.calibrate(emb, raw, val, seed=args.seed)
+
+    def represent(images: np.ndarray) -> np.ndarray:
+        return fusion.apply(np.zeros((len(images), 1)), images)
+
+    normalized = st.SignatureSet(reinked(raw.images, 1.0, True), raw.writer, raw.genuine,
+                                 raw.writer_ids, raw.paths)
+    config = st.SignatureTrainConfig(data=str(args.data))
+    return {"pen": pen_sensitivity(represent, emb, raw, test, calibration, True, args),
+            "encoding": encoding_check(represent, emb, normalized, test, calibration, config, args)}
 
 
 def spread_exponent_table(args) -> dict:
-    """Choose the ``scaled`` rule's exponent per fold on its TRAINING writers, stroke directions alone.
+    """Choose the ``scaled`` rule's exponent per fold on its TRAINING writers, hand-crafted features alone.
 
-    The directions are learnt from no data, so the training writers are a
+    The features are learnt from no data, so the training writers are a
     fair place to choose on (the networks' embeddings of their own training
     writers are not). Mean skilled EER over 2, 3 and 5 references per
     exponent; the chosen exponent is then scored on the fold's test writers.
     """
     exponents = args.spread_exponents
     out = []
-    for name, data, train, _, test, network, directions in saved_folds(args.rescore):
-        directions = fused_with_directions(0.0, network, directions, data, train)  # weight 0: directions alone
+    for name, data, train, _, test, network, features, kind in saved_folds(args.rescore):
+        alone = fused_with_features(0.0, network, features, kind, data, train)  # weight 0: features alone
 
         def eer(writers, exponent, k, trials):
             rule = functools.partial(signature.combined_scores, method="scaled", exponent=exponent)
-            scores = st.trial_scores(directions, data, writers, k, rule, trials=trials, seed=args.seed)
+            scores = st.trial_scores(alone, data, writers, k, rule, trials=trials, seed=args.seed)
             return st.equal_error_rate(scores["genuine"], scores["skilled"])[0]
 
         on_train = {e: float(np.mean([eer(train, e, k, 5) for k in (2, 3, 5)])) for e in exponents}
@@ -250,8 +312,8 @@ def spread_exponent_table(args) -> dict:
         out.append({"file": name, "train_eer": on_train, "chosen": chosen,
                     "test_eer": {k: eer(test, chosen, k, args.trials) for k in (3, 5)},
                     "test_eer_centroid": {k: eer(test, 0.0, k, args.trials) for k in (3, 5)}})
-    print("Exponent of the scaled rule, chosen per fold on its training writers (stroke directions "
-          "alone; mean skilled EER over 2, 3, 5 references):")
+    print("Exponent of the scaled rule, chosen per fold on its training writers (hand-crafted "
+          "features alone; mean skilled EER over 2, 3, 5 references):")
     print("| fold | " + " | ".join(f"{e:g}" for e in exponents) + " | chosen | test 3 refs | test 5 refs |")
     print("|---" * (len(exponents) + 4) + "|")
     for f in out:
@@ -394,18 +456,18 @@ FUSION_WEIGHTS = (0.0, 0.3, 0.5, 0.7, 1.0)  # share of the network in the fused 
 FUSION_COMBINES = ("centroid", "scaled")  # the fusion table's score rules
 
 
-def fused_scoring(emb: np.ndarray, directions: np.ndarray, data: st.SignatureSet, train: list[int],
+def fused_scoring(emb: np.ndarray, features: np.ndarray, kind: str, data: st.SignatureSet, train: list[int],
                   val: list[int], test: list[int], args) -> dict[str, dict[str, float]]:
-    """The network's embeddings joined with stroke-direction histograms, by weight.
+    """The network's embeddings joined with the hand-crafted ``kind`` features, by weight.
 
-    ``signature.DirectionFusion`` centres the features on the fold's training
+    ``signature.FeatureFusion`` centres the features on the fold's training
     writers' mean (never the test writers'); weight 1 is the network alone and
     0 the features alone. Centroid and scaled scores; thresholds from the
     validation writers. Skilled EER, FRR and random FAR per rule, weight and count.
     """
     out: dict[str, dict[str, float]] = {}
     for weight in FUSION_WEIGHTS:
-        fused = fused_with_directions(weight, emb, directions, data, train)
+        fused = fused_with_features(weight, emb, features, kind, data, train)
         for method in FUSION_COMBINES:
             for k in (1, 3, 5):
                 val_scores = st.trial_scores(fused, data, val, k, method, trials=args.trials, seed=args.seed)
@@ -448,8 +510,8 @@ def time_verification(args, repeats: int = 20) -> dict:
     return out
 
 
-def print_fusion_table(fused: dict) -> None:
-    print("\nNetwork embedding fused with stroke-direction histograms (thresholds from the validation "
+def print_fusion_table(fused: dict, kind: str) -> None:
+    print(f"\nNetwork embedding fused with {kind} (thresholds from the validation "
           "writers, fold means; weight = the network's share, 1 = network alone):")
     print("| combine | weight | refs | EER skilled | FRR | FAR skilled | FAR random |")
     print("|---|---|---|---|---|---|---|")
@@ -469,21 +531,15 @@ def print_rows(rows: list[dict]) -> None:
               f"{r['n_genuine']}/{r['n_skilled']}/{r['n_random']} |")
 
 
-def print_table(result: dict, timing: dict | None) -> None:
-    shape, normalized = result["input"]["shape"], result["input"]["ink_normalized"]
-    print(f"Writer-disjoint {len(result['folds'])}-fold cross-validation: {result['writers']} writers, "
-          f"{result['images']} images, input {shape[0]}x{shape[1]}, "
-          f"{'ink normalized' if normalized else 'raw grey levels'}, network weight "
-          f"{result['input'].get('direction_weight', 1.0)} against stroke directions, {result['wall_time_s']} s")
-    print_rows(result["rows"])
-    print(f"\nPen change of the questioned scans ({PEN_REFERENCES} references, calibrated threshold, "
-          "fold means):")
+def print_checks(pen: list[dict], enc: dict, what: str) -> None:
+    """The pen and encoding tables (``what`` says whose vectors, when not the fused ones)."""
+    print(f"\nPen change of the questioned scans{what} ({PEN_REFERENCES} references, calibrated "
+          "threshold, fold means):")
     print("| ink strength | FRR | FAR skilled |")
     print("|---|---|---|")
-    for r in result["pen"]:
+    for r in pen:
         print(f"| x{r['factor']} | {r['frr']:.2%} | {r['far_skilled']:.2%} |")
-    enc = result["encoding"]
-    print(f"\nEncoding ({PEN_REFERENCES} references, calibrated threshold, fold means): FAR on random "
+    print(f"\nEncoding{what} ({PEN_REFERENCES} references, calibrated threshold, fold means): FAR on random "
           f"forgeries whose scan has the references' encoding {enc['far_random_same_encoding']:.2%}, "
           f"the other encoding (RGB PNG vs grey JPEG) {enc['far_random_other_encoding']:.2%}.")
     if "frr_png" in enc:
@@ -491,6 +547,17 @@ def print_table(result: dict, timing: dict | None) -> None:
               f"{enc['input_change_jpeg_q95']:.5f} (mean absolute, 0..1); FRR {enc['frr_png']:.2%} -> "
               f"{enc['frr_jpeg_q95']:.2%}, FAR skilled {enc['far_skilled_png']:.2%} -> "
               f"{enc['far_skilled_jpeg_q95']:.2%}.")
+
+
+def print_table(result: dict, timing: dict | None) -> None:
+    shape, normalized = result["input"]["shape"], result["input"]["ink_normalized"]
+    print(f"Writer-disjoint {len(result['folds'])}-fold cross-validation: {result['writers']} writers, "
+          f"{result['images']} images, input {shape[0]}x{shape[1]}, "
+          f"{'ink normalized' if normalized else 'raw grey levels'}, network weight "
+          f"{result['input']['network_weight']} against {result['input']['hand_features']}, "
+          f"{result['wall_time_s']} s")
+    print_rows(result["rows"])
+    print_checks(result["pen"], result["encoding"], "")
     print("\nWriter-dependent scoring against a background of 300 training-writer signatures "
           "(fold means):")
     print("| scoring | refs | EER skilled | FAR random |")
@@ -498,7 +565,7 @@ def print_table(result: dict, timing: dict | None) -> None:
     for key, r in result["writer_dependent"].items():
         name, k = key.rsplit("/", 1)
         print(f"| {name} | {k} | {r['eer']:.2%} | {r['far_random']:.2%} |")
-    print_fusion_table(result["fused"])
+    print_fusion_table(result["fused"], result["input"]["hand_features"])
     if timing:
         print(f"\nOne ocr.verify_signature call on the CPU, model loaded (reading and preprocessing "
               f"every scan included), median of 20: {timing['verify_1_refs_ms']:.1f} ms with 1 "
@@ -533,9 +600,12 @@ def main(argv=None) -> int:
                         help="Network input HxW (default %(default)s).")
     parser.add_argument("--raw-ink", action="store_true",
                         help="Train and test on the scans' grey levels, without ink normalization.")
-    parser.add_argument("--direction-weight", type=float, default=st.SignatureTrainConfig.direction_weight,
-                        help="The network's share when fused with stroke-direction histograms "
+    parser.add_argument("--network-weight", type=float, default=st.SignatureTrainConfig.network_weight,
+                        help="The network's share when fused with the hand-crafted features "
                              "(1: the network alone; the fusion table shows other weights).")
+    parser.add_argument("--hand-features", choices=sorted(signature.HAND_FEATURES),
+                        default=st.SignatureTrainConfig.hand_features,
+                        help="The hand-crafted descriptor joined to the network (default %(default)s).")
     parser.add_argument("--trials", type=int, default=10, help="Random reference draws per writer.")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default=None, help="Model to time (default: bundled).")
@@ -572,9 +642,11 @@ def main(argv=None) -> int:
     if args.rescore:
         result = rescore(args)
         print(f"{len(result['folds'])} folds rescored from {args.rescore}: {result['images']} images, "
-              f"network weight {args.direction_weight} against stroke directions, {result['wall_time_s']} s")
+              f"network weight {args.network_weight} against {args.hand_features}, {result['wall_time_s']} s")
         print_rows(result["rows"])
-        print_fusion_table(result["fused"])
+        print_fusion_table(result["fused"], args.hand_features)
+        if "descriptor_pen" in result:
+            print_checks(result["descriptor_pen"], result["descriptor_encoding"], f", {args.hand_features} alone")
         if args.json:
             args.json.write_text(json.dumps(result, indent=2))
         return 0

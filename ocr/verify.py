@@ -3,10 +3,10 @@
 The library side of ``ocr verify-signature``: images are preprocessed as the
 model's card says (:mod:`ocr.signature`), embedded once each by the embedding
 branch of the Siamese network loaded through :func:`ocr.models.load`, and the
-similarities combined (``max``, ``mean`` or ``centroid``) and compared with the
-threshold calibrated for that many references. Models whose card holds a
-``stroke_directions`` entry join each embedding with the image's stroke-direction
-histograms first (:class:`ocr.signature.DirectionFusion`). A questioned image that is the
+similarities combined (``max``, ``mean``, ``centroid`` or ``scaled``) and compared with
+the threshold calibrated for that many references. Models whose card holds a
+``stroke_texture`` (or older ``stroke_directions``) entry join each embedding with that
+hand-crafted descriptor of the image first (:class:`ocr.signature.FeatureFusion`). A questioned image that is the
 same scan as a reference is a copy, not a signature: it is flagged and never
 accepted. :func:`enroll_signatures` reads and embeds a writer's references once
 (:func:`save_enrollment` / :func:`load_enrollment` keep them in a file), so each
@@ -58,7 +58,7 @@ class Enrollment:
     A bank or an archive checks many questioned signatures against the same
     few references; reading and embedding those again for every check was
     five sixths of a 5-reference verification. ``vectors`` are what the
-    verifier scores (fused with stroke directions when the model's card says
+    verifier scores (fused with the card's hand-crafted descriptor when it says
     so), ``inputs`` the preprocessed references (float16), kept for the copy
     check. ``model_sha256`` ties the enrollment to the weights that made it.
     """
@@ -87,7 +87,7 @@ class _Verifier:
     card: Any
     shape: tuple[int, int]
     ink_normalized: bool
-    fusion: signature.DirectionFusion | None
+    fusion: signature.FeatureFusion | None
 
     @classmethod
     def of(cls, model: str | os.PathLike | None) -> "_Verifier":
@@ -96,7 +96,7 @@ class _Verifier:
         card = read_card(model)
         shape, ink_normalized = signature.input_format(card.input)
         return cls(model, card, shape, ink_normalized,
-                   signature.DirectionFusion.from_metadata(card.metadata, model))
+                   signature.FeatureFusion.from_metadata(card.metadata, model))
 
     def preprocess(self, images: Sequence[Any]) -> np.ndarray:
         return signature.preprocess_many(images, self.shape, self.ink_normalized)

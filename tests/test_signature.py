@@ -246,10 +246,30 @@ def test_stroke_directions_see_which_way_the_strokes_run():
     assert not np.any(signature.stroke_directions(np.zeros_like(flat)))  # no ink, no direction
 
 
-def test_direction_fusion_splits_the_distance_and_round_trips_through_the_card():
+def test_stroke_texture_reads_the_strong_ink_not_the_pen():
+    cells = sum(r * c for r, c in signature.TEXTURE_GRIDS)
+    thin = np.zeros((60, 96), np.float32)
+    thin[29:31, 10:86] = 1.0  # a stroke 2 pixels wide
+    thick = np.zeros_like(thin)
+    thick[27:33, 10:86] = 1.0  # the same stroke 6 pixels wide
+    feats = signature.stroke_texture(thin)
+    assert feats.shape == (cells * signature.TEXTURE_CODES,) and feats.dtype == np.float32
+    assert (feats >= 0).all()
+    # A wider pen stroke has interior pixels (every neighbour as dark: code 255), a thin one none.
+    per_code = lambda f: (f.reshape(cells, -1) ** 2).sum(0)  # noqa: E731  (cells unit length before the root)
+    assert per_code(signature.stroke_texture(thick))[255] > 0.1 and per_code(feats)[255] == 0
+    # Faint ink is not strong ink; a lighter pen is the same input once the ink is normalized.
+    assert not np.any(signature.stroke_texture(0.5 * thick))
+    np.testing.assert_allclose(signature.stroke_texture(signature.normalize_ink(0.6 * thick)),
+                               signature.stroke_texture(signature.normalize_ink(thick)))
+    assert not np.any(signature.stroke_texture(np.zeros_like(thin)))  # no ink, no texture
+
+
+@pytest.mark.parametrize("kind", sorted(signature.HAND_FEATURES))
+def test_feature_fusion_splits_the_distance_and_round_trips_through_the_card(kind):
     rng = np.random.default_rng(0)
     images = rng.random((4, 60, 96)).astype(np.float32)
-    fusion = signature.DirectionFusion.fit(images[:2], 0.7)
+    fusion = signature.FeatureFusion.fit(images[:2], 0.7, kind)
     net = rng.normal(size=(4, 8))
     fused = fusion.apply(net, images)
     np.testing.assert_allclose(np.linalg.norm(fused, axis=1), 1.0)
@@ -258,12 +278,26 @@ def test_direction_fusion_splits_the_distance_and_round_trips_through_the_card()
     feats /= np.linalg.norm(feats, axis=1, keepdims=True)
     squared = lambda a: ((a[0] - a[1]) ** 2).sum()  # noqa: E731
     assert squared(fused) == pytest.approx(0.7 * squared(unit) + 0.3 * squared(feats))
-    again = signature.DirectionFusion.from_metadata({"stroke_directions": fusion.to_metadata()})
+    again = signature.FeatureFusion.from_metadata({kind: fusion.to_metadata()})
+    assert again.kind == kind and again.settings == fusion.settings
     np.testing.assert_allclose(again.apply(net, images), fused, atol=1e-4)  # centre kept to 5 decimals
-    assert signature.DirectionFusion.from_metadata({"kind": "signature"}) is None
-    broken = {"stroke_directions": {**fusion.to_metadata(), "centre": [0.0, 1.0]}}
-    with pytest.raises(ModelError, match="stroke_directions"):
-        signature.DirectionFusion.from_metadata(broken, "m.keras")
+    assert signature.FeatureFusion.from_metadata({"kind": "signature"}) is None
+    broken = {kind: {**fusion.to_metadata(), "centre": [0.0, 1.0]}}
+    with pytest.raises(ModelError, match=kind):
+        signature.FeatureFusion.from_metadata(broken, "m.keras")
+    with pytest.raises(OcrError, match="unknown signature features"):
+        signature.FeatureFusion(0.5, fusion.centre, "ink_colour")
+
+
+def test_cards_of_models_before_stroke_texture_still_read_as_stroke_directions():
+    centre = np.zeros(sum(r * c for r, c in signature.DIRECTION_GRIDS) * signature.DIRECTION_BINS)
+    card = {"stroke_directions": {"weight": 0.5, "grids": [[5, 8], [10, 16]], "bins": 16,
+                                  "centre": centre.tolist(), "features": "..."}}
+    fusion = signature.FeatureFusion.from_metadata(card)
+    image = np.zeros((150, 240), np.float32)
+    image[60:70, 20:200] = 1.0
+    assert fusion.kind == "stroke_directions" and fusion.weight == 0.5
+    np.testing.assert_allclose(fusion.features(image[None])[0], signature.stroke_directions(image))
 
 
 def test_near_identical_catches_a_resaved_copy_not_a_second_signature(tmp_path):
@@ -358,9 +392,10 @@ def test_train_and_verify_cli(trained_model, dataset, tmp_path):
     # Four genuine signatures a writer: 1 to 3 references leave one to question.
     assert set(meta["thresholds"]) == {"1", "2", "3"} and meta["combine"] in signature.COMBINE_METHODS
     assert not set(meta["training"]["writers"]) & set(meta["calibration"]["writers"])
-    fusion = signature.DirectionFusion.from_metadata(meta)  # calibrated on the fused vectors
-    assert fusion.weight == sigtrain.SignatureTrainConfig.direction_weight < 1
-    assert fusion.centre.shape == signature.stroke_directions(np.zeros(SMALL, np.float32)).shape
+    fusion = signature.FeatureFusion.from_metadata(meta)  # calibrated on the fused vectors
+    assert fusion.weight == sigtrain.SignatureTrainConfig.network_weight < 1
+    assert fusion.kind == sigtrain.SignatureTrainConfig.hand_features == "stroke_texture"
+    assert fusion.centre.shape == signature.stroke_texture(np.zeros(SMALL, np.float32)).shape
     runner = CliRunner()
     refs = ["-r", str(dataset / "w1/genuine/0.png"), "-r", str(dataset / "w1/genuine/1.png")]
     result = runner.invoke(main_cli(), ["verify-signature", "--model", str(trained_model), *refs,
@@ -398,8 +433,8 @@ def test_verify_feeds_the_input_the_model_was_trained_on(trained_model, dataset,
 
     monkeypatch.setattr(signature, "preprocess", spy)
     fused = []
-    real_apply = signature.DirectionFusion.apply
-    monkeypatch.setattr(signature.DirectionFusion, "apply",
+    real_apply = signature.FeatureFusion.apply
+    monkeypatch.setattr(signature.FeatureFusion, "apply",
                         lambda self, emb, images: fused.append(images.shape) or real_apply(self, emb, images))
     verify_signature([dataset / "w1/genuine/0.png"], dataset / "w1/genuine/1.png",
                      model=trained_model)
@@ -553,6 +588,43 @@ def test_train_rejects_a_bad_input_size(size, dataset, tmp_path):
                                              "--out", str(tmp_path / "s.keras"), "--input-size", size])
     assert result.exit_code == 2 and "--input-size" in result.output
     assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "s.keras").exists()
+
+
+def test_recalibrate_keeps_the_network_and_swaps_the_descriptor(trained_model, dataset, tmp_path):
+    from ocr.models.store import read_metadata
+    from ocr.verify import _Verifier
+
+    out = tmp_path / "recal.keras"
+    args = ["train", "signature", "--data", str(dataset), "--recalibrate", str(trained_model),
+            "--out", str(out), "--hand-features", "stroke_directions", "--network-weight", "0.6"]
+    result = CliRunner().invoke(main_cli(), args)
+    assert result.exit_code == 0, result.output
+    before, after = read_metadata(trained_model), read_metadata(out)
+    assert "stroke_texture" not in after and after["stroke_directions"]["weight"] == 0.6
+    assert after["calibration"]["writers"] == before["calibration"]["writers"]
+    assert after["training"] == before["training"] and set(after["thresholds"]) == set(before["thresholds"])
+    images = signature.preprocess_many([dataset / "w1/genuine/0.png", dataset / "w2/genuine/0.png"], SMALL)
+    old, new = _Verifier.of(trained_model), _Verifier.of(out)
+    # The network is the same: its share of the fused vector is the old one's, rescaled.
+    net_old = old.vectors(images)[0][:, :-old.fusion.centre.size] / np.sqrt(old.fusion.weight)
+    net_new = new.vectors(images)[0][:, :-new.fusion.centre.size] / np.sqrt(new.fusion.weight)
+    np.testing.assert_allclose(net_old, net_new, atol=1e-5)
+    again = CliRunner().invoke(main_cli(), args)  # an existing model is never overwritten without --force
+    assert again.exit_code == 2 and "exists" in again.output
+    bare = tmp_path / "bare"  # other writers than the model's
+    for writer in ("w8", "w9"):
+        (bare / writer / "genuine").mkdir(parents=True)
+        for i in range(2):
+            write(bare / writer / "genuine" / f"{i}.png", draw_signature(int(writer[1]), jitter=i))
+    missing = CliRunner().invoke(main_cli(), [*args[:3], str(bare), *args[4:7], str(tmp_path / "x.keras")])
+    assert missing.exit_code == 2 and "not there" in missing.output and "Traceback" not in missing.output
+
+
+def test_cli_offers_every_hand_feature():
+    from cli import train_signature_command
+
+    option = next(p for p in train_signature_command.params if p.name == "hand_features")
+    assert set(option.type.choices) == set(signature.HAND_FEATURES)
 
 
 def test_train_refuses_to_overwrite(trained_model, dataset):

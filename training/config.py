@@ -97,10 +97,13 @@ class SignatureTrainConfig:
     input_shape: tuple[int, int] | None = None
     ink_normalized: bool = True
     model_kwargs: dict[str, Any] = field(default_factory=dict)
-    #: The network's share of the squared distance when its embedding is joined with
-    #: stroke-direction histograms (:class:`ocr.signature.DirectionFusion`); 1: the network alone.
-    #: 0.5 by the writer-fold cross-validation of bench/signatures.py.
-    direction_weight: float = 0.5
+    #: The network's share of the squared distance when its embedding is joined with a
+    #: hand-crafted descriptor (:class:`ocr.signature.FeatureFusion`); 1: the network alone.
+    #: 0.3 with stroke_texture, chosen on the validation writers of 5 writer folds
+    #: (bench/signatures.py; bench/RESULTS.md, session 19).
+    network_weight: float = 0.3
+    #: The descriptor joined: a key of :data:`ocr.signature.HAND_FEATURES`.
+    hand_features: str = "stroke_texture"
 
     def __post_init__(self) -> None:
         if self.input_shape is None:

@@ -376,9 +376,10 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
     elapsed = time.time() - started
     emb = embed(embedding, data.images)
     fusion = None
-    if config.direction_weight < 1.0:
+    if config.network_weight < 1.0:
         train_rows = np.isin(data.writer, data.indices(train_ids))
-        fusion = signature.DirectionFusion.fit(data.images[train_rows], config.direction_weight)
+        fusion = signature.FeatureFusion.fit(data.images[train_rows], config.network_weight,
+                                             config.hand_features)
         emb = fusion.apply(emb, data.images)
     calibration = calibrate(emb, data, data.indices(val_ids), seed=config.seed)
     thresholds = calibration["thresholds"]
@@ -396,11 +397,11 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
                                    + (", ink's 90th percentile scaled to 1"
                                       if config.ink_normalized else "")},
         "score": "similarity = 1 - euclidean distance / 2 between unit-length embeddings"
-                 + (" joined with stroke-direction histograms (stroke_directions)" if fusion else "")
+                 + (f" joined with the hand-crafted descriptor {fusion.kind}" if fusion else "")
                  + "; several references give one score by the 'combine' rule (scaled: the distance "
                    "to their mean in units of their own spread, ocr.signature.reference_spread)"
                  + "; genuine when the combined score >= threshold",
-        **({"stroke_directions": fusion.to_metadata()} if fusion else {}),
+        **({fusion.kind: fusion.to_metadata()} if fusion else {}),
         "combine": calibration["combine"],
         "threshold": thresholds.get("1", next(iter(thresholds.values()))),
         "thresholds": thresholds,
@@ -428,3 +429,61 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
     }
     path = save_model(model, config.out, metadata, force=config.force)
     return path, metadata
+
+
+def refit_fusion(model: str | os.PathLike, data_dir: str | os.PathLike, out: str | os.PathLike,
+                 network_weight: float, hand_features: str, force: bool = False,
+                 seed: int = 0) -> tuple[Path, dict[str, Any]]:
+    """Keep ``model``'s network; join it with another descriptor and calibrate again.
+
+    The descriptor's centre comes from the model's own training writers and the
+    thresholds from its own calibration writers (both named in its card), so
+    they stay writers the network never trained on. Only the card changes:
+    a better descriptor is worth a new card without an hour of training.
+    """
+    from ocr.models import load, resolve
+    from ocr.models.store import read_metadata
+    from ocr.verify import embed
+
+    out = check_writable(out, force)
+    meta = read_metadata(resolve(model))
+    try:
+        train_ids, val_ids = list(meta["training"]["writers"]), list(meta["calibration"]["writers"])
+    except (KeyError, TypeError):
+        raise DataError(f"{model}: its card names no training and calibration writers "
+                        "(only models made by `ocr train signature` can be recalibrated)") from None
+    writers = find_writers(data_dir)
+    missing = sorted(set(train_ids + val_ids) - set(writers))
+    if missing:
+        raise DataError(f"{data_dir}: the model's writers {', '.join(missing[:5])} are not there; "
+                        "give the --data it was trained on")
+    shape, ink_normalized = signature.input_format(meta.get("input", {}))
+    data = load_signatures({w: writers[w] for w in sorted(set(train_ids + val_ids))}, shape, ink_normalized)
+    loaded = load(model, kind="signature", runtime="keras")
+    emb = embed(loaded, data.images)
+    fusion = None
+    if network_weight < 1.0:
+        train_rows = np.isin(data.writer, data.indices(train_ids))
+        fusion = signature.FeatureFusion.fit(data.images[train_rows], network_weight, hand_features)
+        emb = fusion.apply(emb, data.images)
+    calibration = calibrate(emb, data, data.indices(val_ids), seed=seed)
+    thresholds = calibration["thresholds"]
+    metadata = {k: v for k, v in meta.items() if k not in signature.HAND_FEATURES}
+    metadata.update({
+        "score": "similarity = 1 - euclidean distance / 2 between unit-length embeddings"
+                 + (f" joined with the hand-crafted descriptor {fusion.kind}" if fusion else "")
+                 + "; several references give one score by the 'combine' rule; genuine when the "
+                   "combined score >= threshold",
+        **({fusion.kind: fusion.to_metadata()} if fusion else {}),
+        "combine": calibration["combine"],
+        "threshold": thresholds.get("1", next(iter(thresholds.values()))),
+        "thresholds": thresholds,
+        "calibration": {**meta["calibration"], "eer": calibration["validation_eer"]},
+        "recalibrated": {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                         "network_weight": network_weight,
+                         "hand_features": fusion.kind if fusion else None,
+                         "network": "unchanged (weights of the model recalibrated)"},
+    })
+    path = save_model(loaded.net, out, metadata, force=force)
+    return path, metadata
+
