@@ -246,9 +246,10 @@ def rescore(args) -> dict:
            "wall_time_s": round(time.time() - started, 1)}
     if args.data:
         checks = [f["descriptor_checks"] for f in per_fold]
-        out["descriptor_pen"] = [{"factor": factor, **{key: float(np.mean([c["pen"][factor][key] for c in checks]))
-                                                       for key in ("frr", "far_skilled")}}
-                                 for factor in PEN_FACTORS]
+        out["descriptor_pen"] = [
+            {"factor": factor, **{key: float(np.mean([c["pen"][factor][key] for c in checks]))
+                                  for key in ("frr", "far_skilled")}}
+            for factor in PEN_FACTORS]
         out["descriptor_encoding"] = {key: float(np.nanmean([c["encoding"][key] for c in checks]))
                                       for key in checks[0]["encoding"]}
     return out
@@ -258,7 +259,8 @@ def read_images(args, saved: st.SignatureSet) -> st.SignatureSet:
     """The preprocessed images of ``--data`` (raw ink levels, as :func:`cross_validate`
     reads them first), checked to be the images a saved run scored."""
     if args.data is None:
-        raise SystemExit("the saved run holds other features: pass --data (or set OCR_DATA_DIR) to compute them")
+        raise SystemExit("the saved run holds other features: pass --data (or set OCR_DATA_DIR) "
+                         "to compute them")
     raw = st.load_signatures(st.find_writers(args.data), signature.INPUT_SHAPE, ink_normalized=False)
     if not (np.array_equal(raw.writer, saved.writer) and np.array_equal(raw.genuine, saved.genuine)):
         raise SystemExit(f"{args.data}: not the signatures the saved run scored")
@@ -646,7 +648,8 @@ def main(argv=None) -> int:
         print_rows(result["rows"])
         print_fusion_table(result["fused"], args.hand_features)
         if "descriptor_pen" in result:
-            print_checks(result["descriptor_pen"], result["descriptor_encoding"], f", {args.hand_features} alone")
+            print_checks(result["descriptor_pen"], result["descriptor_encoding"],
+                         f", {args.hand_features} alone")
         if args.json:
             args.json.write_text(json.dumps(result, indent=2))
         return 0

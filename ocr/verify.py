@@ -5,10 +5,11 @@ model's card says (:mod:`ocr.signature`), embedded once each by the embedding
 branch of the Siamese network loaded through :func:`ocr.models.load`, and the
 similarities combined (``max``, ``mean``, ``centroid`` or ``scaled``) and compared with
 the threshold calibrated for that many references. Models whose card holds a
-``stroke_texture`` (or older ``stroke_directions``) entry join each embedding with that
-hand-crafted descriptor of the image first (:class:`ocr.signature.FeatureFusion`). A questioned image that is the
-same scan as a reference is a copy, not a signature: it is flagged and never
-accepted. :func:`enroll_signatures` reads and embeds a writer's references once
+``stroke_texture`` (or older ``stroke_directions``) entry join each embedding with
+that hand-crafted descriptor of the image first
+(:class:`ocr.signature.FeatureFusion`). A questioned image that is the same scan as
+a reference is a copy, not a signature: it is flagged and never accepted.
+:func:`enroll_signatures` reads and embeds a writer's references once
 (:func:`save_enrollment` / :func:`load_enrollment` keep them in a file), so each
 later check reads and embeds the questioned image only.
 """

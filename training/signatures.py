@@ -356,6 +356,15 @@ def fit_embedding(data: SignatureSet, train_writers: Sequence[int], config: Sign
     return embedding, history
 
 
+def score_description(fusion: signature.FeatureFusion | None) -> str:
+    """The card's one-line account of how a score is made."""
+    return ("similarity = 1 - euclidean distance / 2 between unit-length embeddings"
+            + (f" joined with the hand-crafted descriptor {fusion.kind}" if fusion else "")
+            + "; several references give one score by the 'combine' rule (scaled: the distance "
+              "to their mean in units of their own spread, ocr.signature.reference_spread)"
+            + "; genuine when the combined score >= threshold")
+
+
 def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]:
     """Train, calibrate on validation writers and save the Siamese model with its thresholds."""
     check_writable(config.out, config.force)
@@ -396,11 +405,7 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
                                    "resize, invert, scale to 0..1"
                                    + (", ink's 90th percentile scaled to 1"
                                       if config.ink_normalized else "")},
-        "score": "similarity = 1 - euclidean distance / 2 between unit-length embeddings"
-                 + (f" joined with the hand-crafted descriptor {fusion.kind}" if fusion else "")
-                 + "; several references give one score by the 'combine' rule (scaled: the distance "
-                   "to their mean in units of their own spread, ocr.signature.reference_spread)"
-                 + "; genuine when the combined score >= threshold",
+        "score": score_description(fusion),
         **({fusion.kind: fusion.to_metadata()} if fusion else {}),
         "combine": calibration["combine"],
         "threshold": thresholds.get("1", next(iter(thresholds.values()))),
@@ -470,10 +475,7 @@ def refit_fusion(model: str | os.PathLike, data_dir: str | os.PathLike, out: str
     thresholds = calibration["thresholds"]
     metadata = {k: v for k, v in meta.items() if k not in signature.HAND_FEATURES}
     metadata.update({
-        "score": "similarity = 1 - euclidean distance / 2 between unit-length embeddings"
-                 + (f" joined with the hand-crafted descriptor {fusion.kind}" if fusion else "")
-                 + "; several references give one score by the 'combine' rule; genuine when the "
-                   "combined score >= threshold",
+        "score": score_description(fusion),
         **({fusion.kind: fusion.to_metadata()} if fusion else {}),
         "combine": calibration["combine"],
         "threshold": thresholds.get("1", next(iter(thresholds.values()))),
