@@ -224,8 +224,8 @@ def rescore(args) -> dict:
     started = time.time()
     images: st.SignatureSet | None = None
     for name, data, train, val, test, network, features, kind in saved_folds(args.rescore):
-        if kind != args.hand_features or args.data:
-            images = images or read_images(args, data)
+        if images is None and (kind != args.hand_features or args.data):
+            images = read_images(args, data)
         if kind != args.hand_features:
             features = signature.hand_features(args.hand_features, reinked(images.images, 1.0, True))
             kind = args.hand_features

@@ -18,7 +18,7 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import cv2
 import numpy as np
@@ -220,26 +220,34 @@ def _cell_index(shape: tuple[int, int], rows: int, cols: int, bins: int) -> np.n
     return out
 
 
+class HandFeature(NamedTuple):
+    """A hand-crafted descriptor: the function of one preprocessed image, its default settings."""
+
+    function: Callable[..., np.ndarray]
+    defaults: dict[str, Any]
+
+
 #: The hand-crafted descriptors a signature model can join to its network, by the key of
-#: their entry in the model's card, with the settings each takes and their defaults.
-HAND_FEATURES: dict[str, dict[str, Any]] = {
-    "stroke_texture": {"grids": TEXTURE_GRIDS, "ink_level": TEXTURE_INK_LEVEL, "power": TEXTURE_POWER},
-    "stroke_directions": {"grids": DIRECTION_GRIDS, "bins": DIRECTION_BINS},
+#: their entry in the model's card.
+HAND_FEATURES: dict[str, HandFeature] = {
+    "stroke_texture": HandFeature(stroke_texture, {"grids": TEXTURE_GRIDS, "ink_level": TEXTURE_INK_LEVEL,
+                                                   "power": TEXTURE_POWER}),
+    "stroke_directions": HandFeature(stroke_directions, {"grids": DIRECTION_GRIDS, "bins": DIRECTION_BINS}),
 }
-_HAND_FEATURE_FUNCTIONS = {"stroke_texture": stroke_texture, "stroke_directions": stroke_directions}
+
+
+def hand_feature(kind: str) -> HandFeature:
+    """The :data:`HAND_FEATURES` entry ``kind``, or a clear error."""
+    try:
+        return HAND_FEATURES[kind]
+    except KeyError:
+        raise OcrError(f"unknown signature features {kind!r} (use {', '.join(HAND_FEATURES)})") from None
 
 
 def hand_features(kind: str, images: np.ndarray, **settings: Any) -> np.ndarray:
     """The ``kind`` descriptor (a :data:`HAND_FEATURES` key) of each preprocessed image: (N, D)."""
-    if kind not in HAND_FEATURES:
-        raise OcrError(f"unknown signature features {kind!r} (use {', '.join(HAND_FEATURES)})")
-    function = _HAND_FEATURE_FUNCTIONS[kind]
+    function = hand_feature(kind).function
     return np.stack([function(im, **settings) for im in images])
-
-
-def _feature_length(kind: str, settings: dict[str, Any]) -> int:
-    cells = sum(r * c for r, c in settings["grids"])
-    return cells * (TEXTURE_CODES if kind == "stroke_texture" else int(settings["bins"]))
 
 
 @dataclass(frozen=True)
@@ -262,9 +270,7 @@ class FeatureFusion:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.kind not in HAND_FEATURES:
-            raise OcrError(f"unknown signature features {self.kind!r} (use {', '.join(HAND_FEATURES)})")
-        object.__setattr__(self, "settings", {**HAND_FEATURES[self.kind], **self.settings})
+        object.__setattr__(self, "settings", {**hand_feature(self.kind).defaults, **self.settings})
 
     @classmethod
     def fit(cls, images: np.ndarray, weight: float, kind: str = "stroke_texture") -> "FeatureFusion":
@@ -282,12 +288,14 @@ class FeatureFusion:
         spec = meta[kind]
         try:
             settings = {"grids": tuple((int(r), int(c)) for r, c in spec["grids"])}
-            for name, default in HAND_FEATURES[kind].items():
+            for name, default in HAND_FEATURES[kind].defaults.items():
                 if name != "grids":
                     settings[name] = type(default)(spec[name])
             weight = float(spec["weight"])
             centre = np.asarray(spec["centre"], dtype=np.float32)
-            if not 0.0 <= weight <= 1.0 or centre.shape != (_feature_length(kind, settings),):
+            # The descriptor's length, from a blank image: it depends on the settings only.
+            length = hand_features(kind, np.zeros((1, 16, 16), np.float32), **settings).shape[1]
+            if not 0.0 <= weight <= 1.0 or centre.shape != (length,):
                 raise ValueError("weight outside 0..1 or centre of the wrong length")
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"{where}: malformed model metadata ({kind}: {exc})") from None

@@ -618,6 +618,9 @@ def test_recalibrate_keeps_the_network_and_swaps_the_descriptor(trained_model, d
             write(bare / writer / "genuine" / f"{i}.png", draw_signature(int(writer[1]), jitter=i))
     missing = CliRunner().invoke(main_cli(), [*args[:3], str(bare), *args[4:7], str(tmp_path / "x.keras")])
     assert missing.exit_code == 2 and "not there" in missing.output and "Traceback" not in missing.output
+    wrong = CliRunner().invoke(main_cli(), [*args[:5], "lenet", "--out", str(tmp_path / "y.keras")])
+    assert wrong.exit_code == 2 and "where a signature model is needed" in wrong.output
+    assert not (tmp_path / "y.keras").exists()
 
 
 def test_cli_offers_every_hand_feature():

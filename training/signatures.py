@@ -451,6 +451,7 @@ def refit_fusion(model: str | os.PathLike, data_dir: str | os.PathLike, out: str
     from ocr.verify import embed
 
     out = check_writable(out, force)
+    loaded = load(model, kind="signature", runtime="keras")  # a wrong model fails before the images are read
     meta = read_metadata(resolve(model))
     try:
         train_ids, val_ids = list(meta["training"]["writers"]), list(meta["calibration"]["writers"])
@@ -464,7 +465,6 @@ def refit_fusion(model: str | os.PathLike, data_dir: str | os.PathLike, out: str
                         "give the --data it was trained on")
     shape, ink_normalized = signature.input_format(meta.get("input", {}))
     data = load_signatures({w: writers[w] for w in sorted(set(train_ids + val_ids))}, shape, ink_normalized)
-    loaded = load(model, kind="signature", runtime="keras")
     emb = embed(loaded, data.images)
     fusion = None
     if network_weight < 1.0:
