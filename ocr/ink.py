@@ -37,6 +37,19 @@ def typical_component_height(heights: np.ndarray) -> float:
     return float(np.median(h[h >= 0.5 * first]))
 
 
+def stroke_width(binary: np.ndarray) -> float:
+    """Typical stroke width in pixels of an ink mask: twice the ink area over its boundary.
+
+    A stroke w pixels wide and L long has area w * L and about 2 * L boundary pixels.
+    """
+    ink = as_u8(binary)
+    area = int(np.count_nonzero(ink))
+    if area == 0:
+        return 0.0
+    boundary = area - int(np.count_nonzero(cv2.erode(ink, np.ones((3, 3), np.uint8))))
+    return 2.0 * area / max(boundary, 1)
+
+
 #: Shortest run taken for a rule, in pixels at scan resolution.
 MIN_RULE_LENGTH = 25
 

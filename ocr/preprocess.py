@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.ink import (MIN_RULE_LENGTH, as_u8, find_boxes, find_rules, text_height,  # noqa: F401 (re-exported)
-                     typical_component_height)
+from ocr.ink import (MIN_RULE_LENGTH, as_u8, find_boxes, find_rules, stroke_width,  # noqa: F401 (re-exported)
+                     text_height, typical_component_height)
 from ocr.orientation import detect_orientation, turn_upright
 
 log = logging.getLogger(__name__)
@@ -170,19 +170,6 @@ def impulse_fraction(gray: np.ndarray, contrast: int = 64) -> float:
     darker = cv2.subtract(cv2.erode(gray, ring), gray)
     n += cv2.countNonZero(cv2.threshold(darker, contrast, 1, cv2.THRESH_BINARY)[1])
     return n / gray.size
-
-
-def stroke_width(binary: np.ndarray) -> float:
-    """Typical stroke width in pixels of an ink mask: twice the ink area over its boundary.
-
-    A stroke w pixels wide and L long has area w * L and about 2 * L boundary pixels.
-    """
-    ink = as_u8(binary)
-    area = int(np.count_nonzero(ink))
-    if area == 0:
-        return 0.0
-    boundary = area - int(np.count_nonzero(cv2.erode(ink, np.ones((3, 3), np.uint8))))
-    return 2.0 * area / max(boundary, 1)
 
 
 def denoise(gray: np.ndarray, size: int = 3) -> np.ndarray:

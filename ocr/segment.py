@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from ocr.errors import ImageError
-from ocr.ink import as_u8
+from ocr.ink import as_u8, stroke_width
 
 log = logging.getLogger(__name__)
 
@@ -467,6 +467,26 @@ def set_aside_texture(boxes: np.ndarray, idx: np.ndarray, shape: tuple[int, int]
     return idx[~drop]
 
 
+#: A speck is under this share of the text's typical component height on a side...
+SPECK_HEIGHT_SHARE = 0.1
+#: ... and under this many of the pen's stroke widths.
+SPECK_STROKES = 0.8
+
+
+def speck_side(char_height: float, pen_width: float) -> float:
+    """Side of the largest square blot taken for noise on a page of this text size and pen.
+
+    A tenth of the typical component height is far below a period in print,
+    where components are letters. In cursive a component is a whole word with
+    its ascenders, so the same share swallows the accents and the dots of i
+    (Testaments validation writers: 183 lines lost 1-3% of their ink each);
+    a mark made by the pen is at least about as wide as its stroke, so the
+    stroke width caps the side. Chosen on the tuning sets only
+    (``bench/RESULTS.md``, handwriting session 20).
+    """
+    return min(SPECK_HEIGHT_SHARE * char_height, SPECK_STROKES * pen_width)
+
+
 def segment(binary: np.ndarray, min_area: int = 2,
             max_components: int | None = None) -> Layout:
     """Segment an ink mask into lines (reading order), words and glyphs.
@@ -490,9 +510,11 @@ def segment(binary: np.ndarray, min_area: int = 2,
         return layout
     h = typical_height(boxes[keep], comps.areas[keep])
     layout.char_height = h
-    # Specks much smaller than a period at this text size are noise.
+    # Specks much smaller than a period at this text size are noise; no pen mark is
+    # smaller than its own stroke, so the pen's width caps that size (:func:`speck_side`).
     sizes = boxes[keep, 2:] - boxes[keep, :2]
-    speck = (comps.areas[keep] < (0.1 * h) ** 2) & (sizes.max(axis=1) < 0.2 * h)
+    side = speck_side(h, stroke_width(binary))
+    speck = (comps.areas[keep] < side ** 2) & (sizes.max(axis=1) < 2 * side)
     # Long flat strokes (underlines, wavy background lines, strike-outs) are no character.
     flat = (sizes[:, 1] < 0.3 * h) & (sizes[:, 0] > 2.0 * h)
     keep = keep[~(speck | flat)]
@@ -546,6 +568,14 @@ CONTINUATION_UNDER = 0.5
 #: its centre lies (a cursive word whose ascenders reach the crop's edge); the pieces of the
 #: lines above and below that a crop cuts reach in less.
 BAND_REACH = 0.5
+#: Parts under this share of their line's height are marks (dots, accents, commas), not
+#: the letters whose rows make the line's core.
+CORE_PART_HEIGHT = 0.4
+#: A line of its own at most this many core heights on a side ...
+MARK_SIZE = 1.2
+#: ... and at most this many core heights above or below the main line's core is a mark
+#: of it (an accent, the dot of an i).
+MARK_GAP = 0.5
 
 
 def main_line(layout: Layout) -> LineLayout | None:
@@ -556,9 +586,14 @@ def main_line(layout: Layout) -> LineLayout | None:
 
 def core_rows(layout: Layout, line: LineLayout) -> tuple[float, float]:
     """A line's core rows: the median top and bottom of its glyphs' largest parts (the
-    x-height band of print, the body of cursive)."""
+    x-height band of print, the body of cursive), of the parts at least
+    :data:`CORE_PART_HEIGHT` of the line's height tall when there are any: the dots
+    of a ruled line, accents and commas would otherwise pull the median to a sliver."""
     comp = layout.components
     cores = comp.boxes[[max(g.parts, key=lambda i: comp.areas[i]) for g in line.glyphs]]
+    tall = cores[cores[:, 3] - cores[:, 1] >= CORE_PART_HEIGHT * line.height]
+    if len(tall):
+        cores = tall
     return float(np.median(cores[:, 1])), float(np.median(cores[:, 3]))
 
 
@@ -569,9 +604,11 @@ def level_with(box: tuple[int, int, int, int], core_top: float, core_bottom: flo
 
 def is_one_line(layout: Layout) -> bool:
     """Whether an image segmented as several lines is one line of text: every other line is
-    level with the main line's core (a drifting end, a capital or a flourish split off) or
-    is a low piece against the top or bottom edge (:data:`PIECE_HEIGHT`: of a line the crop
-    cut through). Two lines one above the other, each whole, are two lines."""
+    level with the main line's core (a drifting end, a capital or a flourish split off), is
+    a low piece against the top or bottom edge (:data:`PIECE_HEIGHT`: of a line the crop
+    cut through) or a mark just above or below the core (:func:`is_mark_of`: an accent or
+    a dot the segmenter left on a line of its own). Two lines one above the other, each
+    whole, are two lines."""
     main = main_line(layout)
     if main is None or not main.glyphs or len(layout.lines) < 2:
         return False
@@ -581,9 +618,19 @@ def is_one_line(layout: Layout) -> bool:
     for line in layout.lines:
         _, y0, _, y1 = line.box
         piece = (y0 <= EDGE_ROWS or y1 >= rows - EDGE_ROWS) and y1 - y0 < PIECE_HEIGHT * core
-        if not (level_with(line.box, core_top, core_bottom) or piece):
+        if not (level_with(line.box, core_top, core_bottom) or piece or is_mark_of(line.box, core_top, core_bottom)):
             return False
     return True
+
+
+def is_mark_of(box: tuple[int, int, int, int], core_top: float, core_bottom: float) -> bool:
+    """Whether a box is small enough and close enough to a line's core rows to be one of its
+    marks: at most :data:`MARK_SIZE` core heights on a side, within :data:`MARK_GAP` of one
+    above or below. A word of a line of its own is wider, or lies a line's spacing away."""
+    x0, y0, x1, y1 = box
+    core = max(core_bottom - core_top, 1.0)
+    gap = max(core_top - y1, y0 - core_bottom)
+    return max(x1 - x0, y1 - y0) <= MARK_SIZE * core and gap <= MARK_GAP * core
 
 
 def as_one_line(layout: Layout) -> Layout:

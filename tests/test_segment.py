@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from ocr import segment as sg
 
@@ -141,3 +142,63 @@ def test_descenders_and_commas_stay_on_their_line():
             x += 26
     lines = sg.segment(ink).lines
     assert len(lines) == 2, [l.box for l in lines]
+
+
+def _hand_layout(ink: np.ndarray, lines: list[list[tuple[int, int, int, int]]], height: float) -> sg.Layout:
+    """A Layout whose lines hold the components inside the given boxes, one glyph each."""
+    comps = sg.find_components(ink)
+    layout = sg.Layout(comps)
+    for boxes in lines:
+        glyphs = []
+        for x0, y0, x1, y1 in boxes:
+            inside = np.nonzero((comps.boxes[:, 0] >= x0) & (comps.boxes[:, 2] <= x1)
+                                & (comps.boxes[:, 1] >= y0) & (comps.boxes[:, 3] <= y1))[0]
+            glyphs += [sg.Glyph(tuple(int(v) for v in comps.boxes[i]), [int(i)]) for i in inside]
+        glyphs.sort(key=lambda g: g.box[0])
+        box = (min(g.box[0] for g in glyphs), min(g.box[1] for g in glyphs),
+               max(g.box[2] for g in glyphs), max(g.box[3] for g in glyphs))
+        layout.lines.append(sg.LineLayout(box, [glyphs], 0, height))
+    return layout
+
+
+def test_a_line_image_with_a_ruled_baseline_and_an_accent_on_a_line_of_its_own_is_one_line():
+    """Cursive on ruled paper: the rule's dots outnumber the letters, and a large accent
+    was left on a line of its own. The core is the letters' rows, and the accent its mark."""
+    ink = np.zeros((100, 400), bool)
+    for k in range(6):
+        ink[40:60, 20 + 40 * k:32 + 40 * k] = True     # letters (one component each)
+    for k in range(9):
+        ink[62:64, 10 + 40 * k:12 + 40 * k] = True     # the ruled line's dots, between them
+    ink[24:36, 105:119] = True                         # an accent, 4 rows above the letters
+    main = _hand_layout(ink, [[(0, 38, 400, 66)], [(100, 20, 125, 38)]], height=20.0)
+    assert sg.core_rows(main, main.lines[0]) == (40.0, 60.0)
+    assert sg.is_one_line(main)
+    # A second line of letters under the first is a line, not a mark.
+    ink2 = ink.copy()
+    ink2[24:36] = False
+    ink2[75:95, 20:140] = True
+    two = _hand_layout(ink2, [[(0, 38, 400, 66)], [(0, 70, 400, 100)]], height=20.0)
+    assert not sg.is_one_line(two)
+    assert not sg.is_mark_of((20, 75, 140, 95), 40.0, 60.0)  # too wide for a mark
+    assert not sg.is_mark_of((20, 75, 30, 85), 40.0, 60.0)   # too far below
+
+
+def test_the_pen_caps_the_size_of_a_speck():
+    """A tenth of the text's height is a speck in print; in cursive, where a component is a
+    word with its ascenders, that share would take the accents: no pen mark is smaller
+    than its stroke."""
+    assert sg.speck_side(18.0, 3.0) == pytest.approx(1.8)          # print: the height decides
+    assert sg.speck_side(40.0, 2.5) == pytest.approx(0.8 * 2.5)    # cursive: the pen does
+    ink = np.zeros((80, 420), np.uint8)
+    for x0 in (10, 150, 290):                                      # three cursive "words"
+        pts = np.array([[x0 + 4 * i, 60 - int(34 * abs(np.sin(i / 3.0)))] for i in range(30)], np.int32)
+        cv2.polylines(ink, [pts], False, 255, 3)
+    cv2.line(ink, (60, 14), (66, 10), 255, 2)                     # an accent, about 7 x 5
+    ink[4, 200] = ink[4, 201] = 255                               # a two-pixel speck
+    layout = sg.segment(ink > 0)
+    kept = {i for line in layout.lines for g in line.glyphs for i in g.parts}
+    boxes = layout.components.boxes
+    accent = [i for i in range(len(boxes)) if tuple(boxes[i, :2]) == (59, 9)]
+    speck = [i for i in range(len(boxes)) if tuple(boxes[i, :2]) == (200, 4)]
+    assert accent and accent[0] in kept
+    assert speck and speck[0] not in kept
