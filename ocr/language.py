@@ -4,8 +4,7 @@ Greedy (best-path) decoding reads each frame on its own. In cursive, where one
 letter shape is three letters' worth of doubt, the words around a letter are
 what a human reader uses; a character n-gram learnt from transcripts gives the
 decoder that. :func:`beam_decode` keeps the ``width`` most probable prefixes
-frame by frame (the CTC prefix beam search of Hannun et al. 2014; ``width``
-is the model's own, :attr:`CharNgram.beam_width`) and scores
+frame by frame (the CTC prefix beam search of Hannun et al. 2014) and scores
 each with ``alpha`` x the n-gram's log-probability plus ``beta`` per
 character (so the language model does not simply prefer short readings).
 
@@ -40,8 +39,6 @@ START, END = "\x02", "\x03"
 #: A frame's labels below this probability are not tried as extensions of a prefix.
 PRUNE = 1e-3
 BEAM_WIDTH = 12
-#: Widest beam a language-model file may ask for (each frame's work grows with it).
-MAX_BEAM_WIDTH = 256
 #: Log-probabilities remembered per model: a page's contexts repeat, but each entry costs
 #: about 150 bytes, and a reader runs for many pages.
 CACHE_ENTRIES = 200_000
@@ -62,9 +59,6 @@ class CharNgram:
     #: A line whose every frame gives one label and the blank together at least this
     #: probability is read by best path (the reader's choice, :meth:`is_needed`); None: never.
     sure_frame: float | None = None
-    #: Prefixes kept per frame by :func:`beam_decode`: chosen with the weights, as a wider
-    #: beam pays where a line's frames leave many readings open (cursive), and costs time.
-    beam_width: int = BEAM_WIDTH
 
     def __post_init__(self) -> None:
         self._totals = [{h: (sum(c.values()), len(c)) for h, c in level.items()} for level in self.counts]
@@ -92,7 +86,7 @@ class CharNgram:
                 for char, n in chars.items():
                     seen[char] = seen.get(char, 0) + n
         about = {**self.about, "added": [*self.about.get("added", []), source]}
-        return CharNgram(self.order, counts, self.alpha, self.beta, about, self.sure_frame, self.beam_width)
+        return CharNgram(self.order, counts, self.alpha, self.beta, about, self.sure_frame)
 
     def is_needed(self, probs: np.ndarray) -> bool:
         """Whether the line of these frame probabilities has anything for the language model to settle.
@@ -137,8 +131,6 @@ class CharNgram:
                 "about": self.about, "counts": self.counts}
         if self.sure_frame is not None:
             data["sure_frame"] = self.sure_frame
-        if self.beam_width != BEAM_WIDTH:
-            data["beam_width"] = self.beam_width
         write_bytes_atomic(path, gzip.compress(json.dumps(data, ensure_ascii=False).encode(), 6))
         return Path(path)
 
@@ -154,11 +146,8 @@ class CharNgram:
             if data.get("format") != "ocr-char-ngram/1":
                 raise ValueError("not an ocr character n-gram")
             sure = data.get("sure_frame")
-            width = int(data.get("beam_width", BEAM_WIDTH))
-            if not 1 <= width <= MAX_BEAM_WIDTH:
-                raise ValueError(f"beam width {width} outside 1-{MAX_BEAM_WIDTH}")
             return cls(int(data["order"]), data["counts"], float(data["alpha"]), float(data["beta"]),
-                       data.get("about", {}), None if sure is None else float(sure), width)
+                       data.get("about", {}), None if sure is None else float(sure))
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise ModelError(f"{path}: not a readable language model ({exc}); delete it or retrain") from None
 
@@ -187,7 +176,7 @@ def _logsumexp(a: float, b: float) -> float:
     return a if b <= _NEG else a + math.log1p(math.exp(b - a))
 
 
-def beam_decode(probs: np.ndarray, labels: list[str], lm: CharNgram, width: int | None = None
+def beam_decode(probs: np.ndarray, labels: list[str], lm: CharNgram, width: int = BEAM_WIDTH
                 ) -> list[tuple[int, int]]:
     """CTC prefix beam search over (frames, 1 + labels) probabilities, blank at column 0.
 
@@ -195,7 +184,6 @@ def beam_decode(probs: np.ndarray, labels: list[str], lm: CharNgram, width: int 
     character's most probable one before the next character is emitted; the
     frames let callers place each character on the line and rate it.
     """
-    width = width or lm.beam_width
     logp = np.log(np.maximum(probs, 1e-12))
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, _NEG)}  # prefix -> (ends blank, not)
     lm_score: dict[tuple[int, ...], float] = {(): 0.0}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import gzip
-import json
 
 import numpy as np
 import pytest
 
 from ocr.errors import ModelError
-from ocr.language import BEAM_WIDTH, CharNgram, beam_decode, language_model_for, language_model_path
+from ocr.language import CharNgram, beam_decode, language_model_for, language_model_path
 from ocr.recognize_lines import LineRecognizer, best_path
 
 LABELS = [" ", "e", "h", "t", "l", "a"]
@@ -163,26 +162,3 @@ def test_training_the_print_model_writes_its_language_model_beside_it(tmp_path):
     assert written == [str(language_model_path(out))] and lm.about["lines"] == 50  # 10 per smoke line
     assert (lm.order, lm.sure_frame) == (PRINT_RECIPE.order, PRINT_RECIPE.sure_frame)
     assert LineTrainer().companions(get_spec("digitline"), TrainConfig(model="digitline", out=str(out)), out) == []
-
-
-def test_the_beam_width_is_the_language_models_own(tmp_path):
-    """A model's file carries the beam its weights were chosen with; a file asking for an
-    unbounded beam is refused, not run."""
-    lm = CharNgram.from_texts(["the hat"], order=3, beam_width=2)
-    lm.save(tmp_path / "m.lm.json.gz")
-    again = CharNgram.load(tmp_path / "m.lm.json.gz")
-    assert again.beam_width == 2
-    assert CharNgram.from_texts(["x"], order=2).beam_width == BEAM_WIDTH
-    # The first letter is "t" or "h" (the LM has no preference there); only the next letter,
-    # "a", settles it ("ha" is a word of the LM, "ta" is not). A beam of 1 kept only "t", and
-    # then the LM made dropping the "a" cheaper than writing "ta".
-    probs = frames({"t": 0.5, "h": 0.45}, {"_": 0.9}, {"a": 0.9}, {"_": 0.9})
-    narrow = CharNgram.from_texts(["te", "ha"] * 5, order=2, alpha=1.0, beta=0.0, beam_width=1)
-    wide = CharNgram.from_texts(["te", "ha"] * 5, order=2, alpha=1.0, beta=0.0, beam_width=8)
-    assert read(probs, wide) == "ha"
-    assert read(probs, narrow) == "t"
-    data = json.loads(gzip.decompress((tmp_path / "m.lm.json.gz").read_bytes()))
-    data["beam_width"] = 10 ** 6
-    (tmp_path / "m.lm.json.gz").write_bytes(gzip.compress(json.dumps(data).encode()))
-    with pytest.raises(ModelError, match="beam width"):
-        CharNgram.load(tmp_path / "m.lm.json.gz")

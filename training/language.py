@@ -8,10 +8,8 @@ spaces, as the model emits them. Order and weights are chosen on each
 model's validation material and stored in the file, so a model and its
 language model travel together:
 
-- ``handline``: 7-gram, alpha 0.3, beta 1.0, a beam of 32 (Testaments
-  validation writers, ``bench/RESULTS.md``: 26.29% -> 21.88% CER at beta 0.5
-  and a beam of 12 (session 12); for the wider model of session 18, 20.12% ->
-  19.14% with beta 1.0 and 32 (session 20));
+- ``handline``: 7-gram, alpha 0.3, beta 0.5 (Testaments validation writers,
+  ``bench/RESULTS.md``: 26.29% -> 21.88% CER);
 - ``textline``: 4-gram of 50,000 lines, alpha 0.3, beta 0.5, and lines whose
   every frame is 0.8 sure read by best path (FUNSD dev: line crops 14.26% ->
   13.80% CER, forms' bag-of-words F1 56.4% -> 57.8%; synthetic printed pages
@@ -31,7 +29,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ocr.language import BEAM_WIDTH, CharNgram, language_model_path
+from ocr.language import CharNgram, language_model_path
 
 
 @dataclass(frozen=True)
@@ -44,11 +42,9 @@ class LanguageRecipe:
     chosen_on: str
     #: Lines whose frames are all this sure are read by best path (``CharNgram.sure_frame``).
     sure_frame: float | None = None
-    #: Prefixes the beam search keeps per frame (``CharNgram.beam_width``).
-    beam_width: int = BEAM_WIDTH
 
 
-HANDWRITING_RECIPE = LanguageRecipe(7, 0.3, 1.0, "testaments-de-poilus:val writers", beam_width=32)
+HANDWRITING_RECIPE = LanguageRecipe(7, 0.3, 0.5, "testaments-de-poilus:val writers")
 PRINT_RECIPE = LanguageRecipe(4, 0.3, 0.5, "FUNSD dev line crops (bench/real_lines.py --split dev --limit 400)",
                               sure_frame=0.8)
 #: Lines of the print renders' text counted into the print language model (1.3 MB at order 4).
@@ -61,7 +57,7 @@ def write_language_model(model_path, texts: Sequence[str], source: str,
                          recipe: LanguageRecipe = HANDWRITING_RECIPE) -> Path:
     """Count ``texts`` into an n-gram and write it beside the line model at ``model_path``."""
     lm = CharNgram.from_texts(texts, recipe.order, alpha=recipe.alpha, beta=recipe.beta,
-                              sure_frame=recipe.sure_frame, beam_width=recipe.beam_width,
+                              sure_frame=recipe.sure_frame,
                               about={"corpus": source, "lines": len(texts),
                                      "characters": sum(len(t) for t in texts),
                                      "weights chosen on": recipe.chosen_on})
