@@ -365,6 +365,27 @@ def score_description(fusion: signature.FeatureFusion | None) -> str:
             + "; genuine when the combined score >= threshold")
 
 
+def fused_calibration(emb: np.ndarray, data: SignatureSet, train_ids: Sequence[str],
+                      val_ids: Sequence[str], network_weight: float, hand_features: str,
+                      seed: int = 0) -> dict[str, Any]:
+    """Join the embeddings with the hand-crafted descriptor (centred on the training writers)
+    unless ``network_weight`` is 1, calibrate on the validation writers, and return the card's
+    scoring entries: score description, descriptor entry, rule, thresholds, validation EER."""
+    fusion = None
+    if network_weight < 1.0:
+        train_rows = np.isin(data.writer, data.indices(train_ids))
+        fusion = signature.FeatureFusion.fit(data.images[train_rows], network_weight, hand_features)
+        emb = fusion.apply(emb, data.images)
+    calibration = calibrate(emb, data, data.indices(val_ids), seed=seed)
+    thresholds = calibration["thresholds"]
+    return {"score": score_description(fusion),
+            **({fusion.kind: fusion.to_metadata()} if fusion else {}),
+            "combine": calibration["combine"],
+            "threshold": thresholds.get("1", next(iter(thresholds.values()))),
+            "thresholds": thresholds,
+            "eer": calibration["validation_eer"]}
+
+
 def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]:
     """Train, calibrate on validation writers and save the Siamese model with its thresholds."""
     check_writable(config.out, config.force)
@@ -383,15 +404,9 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
     started = time.time()
     embedding, history = fit_embedding(data, data.indices(train_ids), config, data.indices(val_ids))
     elapsed = time.time() - started
-    emb = embed(embedding, data.images)
-    fusion = None
-    if config.network_weight < 1.0:
-        train_rows = np.isin(data.writer, data.indices(train_ids))
-        fusion = signature.FeatureFusion.fit(data.images[train_rows], config.network_weight,
-                                             config.hand_features)
-        emb = fusion.apply(emb, data.images)
-    calibration = calibrate(emb, data, data.indices(val_ids), seed=config.seed)
-    thresholds = calibration["thresholds"]
+    scoring = fused_calibration(embed(embedding, data.images), data, train_ids, val_ids,
+                                config.network_weight, config.hand_features, config.seed)
+    eer = scoring.pop("eer")
     model = siamese.signet(embedding, name="signet")
     n_images = int(np.isin(data.writer, data.indices(train_ids)).sum())
     metadata = {
@@ -405,13 +420,9 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
                                    "resize, invert, scale to 0..1"
                                    + (", ink's 90th percentile scaled to 1"
                                       if config.ink_normalized else "")},
-        "score": score_description(fusion),
-        **({fusion.kind: fusion.to_metadata()} if fusion else {}),
-        "combine": calibration["combine"],
-        "threshold": thresholds.get("1", next(iter(thresholds.values()))),
-        "thresholds": thresholds,
+        **scoring,
         "calibration": {"writers": val_ids, "criterion": "equal error rate, genuine vs skilled "
-                        "forgeries, random reference draws", "eer": calibration["validation_eer"]},
+                        "forgeries, random reference draws", "eer": eer},
         "training": {
             "data": str(Path(config.data).name),
             "writers": train_ids,
@@ -446,13 +457,12 @@ def refit_fusion(model: str | os.PathLike, data_dir: str | os.PathLike, out: str
     they stay writers the network never trained on. Only the card changes:
     a better descriptor is worth a new card without an hour of training.
     """
-    from ocr.models import load, resolve
-    from ocr.models.store import read_metadata
+    from ocr.models import load
     from ocr.verify import embed
 
     out = check_writable(out, force)
     loaded = load(model, kind="signature", runtime="keras")  # a wrong model fails before the images are read
-    meta = read_metadata(resolve(model))
+    meta = loaded.card.metadata
     try:
         train_ids, val_ids = list(meta["training"]["writers"]), list(meta["calibration"]["writers"])
     except (KeyError, TypeError):
@@ -465,25 +475,16 @@ def refit_fusion(model: str | os.PathLike, data_dir: str | os.PathLike, out: str
                         "give the --data it was trained on")
     shape, ink_normalized = signature.input_format(meta.get("input", {}))
     data = load_signatures({w: writers[w] for w in sorted(set(train_ids + val_ids))}, shape, ink_normalized)
-    emb = embed(loaded, data.images)
-    fusion = None
-    if network_weight < 1.0:
-        train_rows = np.isin(data.writer, data.indices(train_ids))
-        fusion = signature.FeatureFusion.fit(data.images[train_rows], network_weight, hand_features)
-        emb = fusion.apply(emb, data.images)
-    calibration = calibrate(emb, data, data.indices(val_ids), seed=seed)
-    thresholds = calibration["thresholds"]
+    scoring = fused_calibration(embed(loaded, data.images), data, train_ids, val_ids,
+                                network_weight, hand_features, seed)
+    eer = scoring.pop("eer")
     metadata = {k: v for k, v in meta.items() if k not in signature.HAND_FEATURES}
     metadata.update({
-        "score": score_description(fusion),
-        **({fusion.kind: fusion.to_metadata()} if fusion else {}),
-        "combine": calibration["combine"],
-        "threshold": thresholds.get("1", next(iter(thresholds.values()))),
-        "thresholds": thresholds,
-        "calibration": {**meta["calibration"], "eer": calibration["validation_eer"]},
+        **scoring,
+        "calibration": {**meta["calibration"], "eer": eer},
         "recalibrated": {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                          "network_weight": network_weight,
-                         "hand_features": fusion.kind if fusion else None,
+                         "hand_features": hand_features if network_weight < 1.0 else None,
                          "network": "unchanged (weights of the model recalibrated)"},
     })
     path = save_model(loaded.net, out, metadata, force=force)
