@@ -47,6 +47,18 @@ MIN_TEXT_COMPONENTS = 20
 #: noise there passed the component count (ORAND-CAR-A a_car_000956, 93x177,
 #: read as 59 digits once a speckled patch was set aside as an "image").
 MIN_PAGE_SIDE = 256
+#: A broken vertical rule (a book page's frame, a faxed box side, printed or
+#: scanned in pieces): at least :data:`RULE_PIECES` slivers, each at most
+#: :data:`SLIVER_WIDTH` of its own height wide, with no other ink within
+#: :data:`SLIVER_CLEARANCE` character heights left or right of it, lying on
+#: one column that spans at least :data:`BROKEN_RULE_SPAN` character heights.
+#: Each piece is shorter than a rule, so none is found as one, and alone on
+#: its "line" a sliver reads as "en", "Je" or "1". A column of l, I or 1 in
+#: text has its words beside it; a lone page number is one piece.
+RULE_PIECES = 3
+SLIVER_WIDTH = 0.25
+SLIVER_CLEARANCE = 1.5
+BROKEN_RULE_SPAN = 10.0
 
 
 @dataclass
@@ -89,12 +101,14 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     bar = (np.maximum(w_, h_) >= BAR_LENGTH * h) & (np.minimum(w_, h_) >= 0.3 * h) & (fill >= BAR_FILL)
     aside = blob | bar
     aside[0] = False
-    if not aside.any():
+    pieces, columns = broken_rules(labels, stats, h)
+    if not aside.any() and not columns:
         return PageLayout(binary, [], h)
     ids = np.nonzero(aside)[0]
     regions = [Region("image" if blob[i] else "rule",
                       (int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 0] + w_[i]), int(stats[i, 1] + h_[i])))
-               for i in ids]
+               for i in ids] + [Region("rule", box) for box in columns]
+    aside |= pieces
     mask = aside[labels]
     # Fragments clinging to a region (a scan border's ragged edge, a photo's
     # stray dots) go with it: components mostly within half a character height of it.
@@ -108,3 +122,53 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     log.info("layout: set aside %d non-text regions (%s) and %d fragments next to them",
              len(regions), ", ".join(sorted({r.kind for r in regions})), int(clinging.sum()))
     return PageLayout(text, regions, h)
+
+
+def broken_rules(labels: np.ndarray, stats: np.ndarray, char_height: float) -> tuple[np.ndarray, list[Box]]:
+    """The pieces of broken vertical rules (see :data:`RULE_PIECES`).
+
+    Returns a per-component flag (indexed like ``stats``, background False) and
+    the box of each rule. Slivers are grouped by column (their x spans
+    overlapping); a column with enough pieces over enough height is a rule, and
+    every isolated sliver on it, however short, is one of its pieces.
+    """
+    h = char_height
+    x, y, w, hh = (stats[:, k] for k in range(4))
+    flag = np.zeros(len(stats), bool)
+    sliver = (w <= SLIVER_WIDTH * hh) & (w <= 0.5 * h)
+    sliver[0] = False
+    # Neighbours a piece of a frame may have: other slivers, the frame's
+    # horizontal pieces, specks of the scan.
+    frame_like = sliver | ((hh <= SLIVER_WIDTH * w) & (hh <= 0.5 * h)) | ((w <= 0.25 * h) & (hh <= 0.25 * h))
+    reach = int(round(SLIVER_CLEARANCE * h))
+    width = labels.shape[1]
+    isolated = []
+    for i in np.nonzero(sliver)[0]:
+        band = labels[y[i]:y[i] + hh[i], max(0, x[i] - reach):min(width, x[i] + w[i] + reach)]
+        near = np.unique(band)
+        if frame_like[near[near != 0]].all():
+            isolated.append(int(i))
+    if len(isolated) < RULE_PIECES:
+        return flag, []
+    isolated.sort(key=lambda i: x[i] + w[i] / 2)
+    drift = max(2, int(round(0.25 * h)))  # a long frame line wanders by a few pixels
+    columns: list[list[int]] = []
+    right = -1
+    for i in isolated:
+        if columns and x[i] <= right + drift:
+            columns[-1].append(i)
+            right = max(right, x[i] + w[i])
+        else:
+            columns.append([i])
+            right = x[i] + w[i]
+    boxes: list[Box] = []
+    for col in columns:
+        tall = [i for i in col if hh[i] >= 0.5 * h]
+        top, bottom = min(y[i] for i in col), max(y[i] + hh[i] for i in col)
+        if len(tall) < RULE_PIECES or bottom - top < BROKEN_RULE_SPAN * h:
+            continue
+        flag[col] = True
+        boxes.append((int(min(x[i] for i in col)), int(top), int(max(x[i] + w[i] for i in col)), int(bottom)))
+    if boxes:
+        log.info("layout: %d broken vertical rules (%d pieces)", len(boxes), int(flag.sum()))
+    return flag, boxes

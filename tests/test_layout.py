@@ -122,3 +122,43 @@ def test_small_fields_are_never_laid_out():
         field[220:232, x:x + 2] = True
     layout = analyse_layout(field, char_height=12)
     assert layout.regions == [] and np.array_equal(layout.text, field)
+
+
+def framed_page(frame: bool = True) -> np.ndarray:
+    """Eight lines of Hershey text, each starting "I ", and a frame line left of them printed in pieces."""
+    img = np.full((560, 900), 255, np.uint8)
+    for k in range(8):
+        cv2.putText(img, f"I {LINES[k % 3]}", (80, 60 + 60 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    if frame:
+        for top in range(20, 520, 70):            # 40-row pieces with 30-row gaps, wandering by a pixel
+            x = 20 + (top // 70) % 2
+            img[top:top + 40, x:x + 3] = 0
+        img[300:306, 21] = 0                       # and a short one in a gap
+    return img
+
+
+def test_a_frame_line_in_pieces_is_a_rule_and_the_lines_starting_with_I_stay():
+    ink = framed_page() < 128
+    layout = analyse_layout(ink)
+    assert [r.kind for r in layout.regions] == ["rule"]
+    x0, y0, x1, y1 = layout.regions[0].box
+    assert x0 >= 19 and x1 <= 25 and y0 == 20 and y1 >= 500
+    assert not layout.text[:, :40].any()
+    assert (layout.text[:, 40:] == ink[:, 40:]).all()   # the column of "I"s is text
+    assert len(segment(layout.text).lines) == 8
+
+
+def test_a_column_of_I_alone_is_not_a_rule():
+    ink = framed_page(frame=False) < 128
+    layout = analyse_layout(ink)
+    assert layout.regions == [] and (layout.text == ink).all()
+
+
+def test_two_pieces_or_a_short_column_are_no_rule():
+    img = framed_page(frame=False)
+    img[20:60, 20:23] = img[460:500, 20:23] = 0            # two pieces only, far apart
+    assert analyse_layout(img < 128).regions == []
+    img = framed_page(frame=False)
+    for top in (100, 150, 200):                             # three, within 140 rows (under 10 character heights)
+        img[top:top + 40, 20:23] = 0
+    assert analyse_layout(img < 128).regions == []
