@@ -309,19 +309,22 @@ def _lookalike(ch: RecognizedChar, want_letter: bool, others: str) -> tuple[str,
 
 
 #: Punctuation written against the word before it, and against the word after it.
-CLOSING_PUNCTUATION = set(",.:;!?)]}%")
-OPENING_PUNCTUATION = set("([{#$")
+#: Curly quotes say which side they belong to (a straight one does not); French
+#: guillemets stand apart from their words by rule, so they are left as read.
+CLOSING_PUNCTUATION = set(",.:;!?)]}%\u201d\u2019")
+OPENING_PUNCTUATION = set("([{#$\u201c\u2018")
 #: ... when it stands at most this many character heights from it (farther, it is a field of its own).
 MAX_PUNCTUATION_GAP = 1.0
 
 
 def attach_punctuation(words: list[list[RecognizedChar]]) -> list[list[RecognizedChar]]:
     """Join a word of closing punctuation to the word before it, and one of opening punctuation
-    to the word after it ("Brand :" -> "Brand:", "( s)" -> "(s)").
+    to the word after it ("Brand :" -> "Brand:", "( s)" -> "(s)", "\u201c Anatomy" -> "\u201cAnatomy").
 
     The segmenter splits words at ink gaps, and a colon or comma in a
-    monospaced or letter-spaced field stands as far from its word as a space.
-    English sets no space there; dashes and quotes are left as read.
+    monospaced or letter-spaced field stands as far from its word as a space,
+    as does an opening quote before a capital in a book. English sets no space
+    there; dashes, straight quotes and guillemets are left as read.
     """
     heights = [c.box[3] - c.box[1] for w in words for c in w if c.text.isalnum()]
     if not heights:

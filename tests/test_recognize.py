@@ -174,6 +174,17 @@ def test_punctuation_standing_apart_joins_its_word_unless_it_is_far():
     assert attach_punctuation([]) == []
 
 
+def test_curly_quotes_join_the_word_they_open_or_close_and_straight_ones_stay():
+    def at(text, x):
+        return [RecognizedChar(t, (x + 10 * i, 0, x + 10 * i + 8, 20), 0.9, [(t, 0.9)]) for i, t in enumerate(text)]
+
+    line = [at("in", 0), at("\u201c", 26), at("Anatomy", 40), at("\u201d", 116), at("and", 130),
+            at('"', 166), at("x", 180), at("\u00ab", 200), at("oui", 214), at("\u201d", 400)]
+    out = ["".join(c.text for c in w) for w in attach_punctuation(line)]
+    # A ditto mark far from any word stays a word of its own.
+    assert out == ["in", "\u201cAnatomy\u201d", "and", '"', "x", "\u00ab", "oui", "\u201d"]
+
+
 def test_lookalike_runs_take_the_kind_of_their_word():
     alts = {"0": [("0", 0.6), ("O", 0.3), ("o", 0.1)], "O": [("O", 0.6), ("0", 0.3)],
             "1": [("1", 0.6), ("l", 0.2), ("I", 0.1)], "s": [("s", 0.6), ("5", 0.3)],
