@@ -100,6 +100,11 @@ def find_rules(binary: np.ndarray, char_height: float | None = None,
     return rules
 
 
+#: A frame-like component shorter than this many character heights with a bar across its
+#: middle is a letter (:func:`find_boxes`).
+MAX_LETTER_FRAME = 2.5
+
+
 def find_boxes(binary: np.ndarray, char_height: float, coverage: float = 0.8) -> np.ndarray:
     """Mask of box outlines and grids (comb fields) too short to be found as long rules.
 
@@ -123,6 +128,13 @@ def find_boxes(binary: np.ndarray, char_height: float, coverage: float = 0.8) ->
         # H (a full bar in the middle) and L (no right side) are letters.
         qh, qw = max(1, h // 4), max(1, w // 4)
         if not (cols[:qw].any() and cols[-qw:].any() and (rows[:qh].any() or rows[-qh:].any())):
+            continue
+        # A bar joining the sides in the middle of something this small is an H whose serifs
+        # a 1-bit scan ran together into full top and bottom rows, not a box (a grid's cells
+        # hold a line of text each, so a grid is taller).
+        full = np.nonzero(cols)[0]
+        joined = comp[qh:h - qh, full[0]:full[-1] + 1].all(axis=1)
+        if joined.any() and h < MAX_LETTER_FRAME * char_height:
             continue
         frame = comp & (rows[:, None] | cols[None, :])
         if frame.sum() >= 0.8 * comp.sum():

@@ -102,6 +102,38 @@ def test_letters_are_not_box_frames(letter):
     assert pp.find_boxes(img < 128, char_height=20)[10, 50]
 
 
+#: A capital H of a 1-bit book scan (oldbooks d034, 300 dpi): its serifs ran together into full
+#: top and bottom rows, so it has a frame's full sides, top and bottom, and a bar across.
+SERIF_H = """
+############......###..##....####.
+##################################
+################.#################
+#############......###############
+......######...........######.....
+......######...........#####......
+""" + "......#####............#####......\n" * 7 + """\
+......##########.....#######......
+......#####################.......
+......#####################.......
+""" + "......#####............####.......\n" * 9 + """\
+.....######...........######......
+############..........#######.....
+################.###############..
+###############..###############..
+"""
+
+
+def test_a_serif_H_whose_serifs_ran_together_is_a_letter_not_a_box():
+    rows = [r for r in SERIF_H.splitlines() if r]
+    ink = np.zeros((60, 60), bool)
+    ink[10:10 + len(rows), 10:10 + len(rows[0])] = np.array([[c == "#" for c in r] for r in rows])
+    assert not pp.find_boxes(ink, char_height=21).any()
+    # The same outline with nothing across its middle is a box.
+    hollow = ink.copy()
+    hollow[23:26, 21:33] = False
+    assert pp.find_boxes(hollow, char_height=21).any()
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "tsv", "hocr", "alto", "page"])
 def test_every_format_writes_a_page_with_an_image_block(fmt):
     from ocr.document import Document
