@@ -183,6 +183,9 @@ def test_curly_quotes_join_the_word_they_open_or_close_and_straight_ones_stay():
     out = ["".join(c.text for c in w) for w in attach_punctuation(line)]
     # A ditto mark far from any word stays a word of its own.
     assert out == ["in", "\u201cAnatomy\u201d", "and", '"', "x", "\u00ab", "oui", "\u201d"]
+    # A dollar sign the segmenter found apart stays apart, as the form prints it.
+    out = ["".join(c.text for c in w) for w in attach_punctuation([at("$", 0), at("212,475", 16)])]
+    assert out == ["$", "212,475"]
 
 
 def test_lookalike_runs_take_the_kind_of_their_word():
