@@ -487,6 +487,20 @@ def speck_side(char_height: float, pen_width: float) -> float:
     return min(SPECK_HEIGHT_SHARE * char_height, SPECK_STROKES * pen_width)
 
 
+#: A line of one glyph under this share of the page's character height on both sides is a
+#: stray mark (a speck of the scan, a dot of a leader, a pen's touch), not a word ...
+STRAY_MARK = 0.5
+#: ... unless it is a dash: at least this many times as wide as it is tall.
+DASH_SHAPE = 2.0
+
+
+def is_stray_mark(box: Box, char_height: float) -> bool:
+    """Whether a glyph alone on its line is a stray mark (:data:`STRAY_MARK`): read, the
+    cursive model makes "Ce" or "à" of it and the glyph model a digit, on lines of their own."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    return w < STRAY_MARK * char_height and h < STRAY_MARK * char_height and w < DASH_SHAPE * h
+
+
 def segment(binary: np.ndarray, min_area: int = 2,
             max_components: int | None = None) -> Layout:
     """Segment an ink mask into lines (reading order), words and glyphs.
@@ -548,6 +562,8 @@ def segment(binary: np.ndarray, min_area: int = 2,
         line_h = float(np.percentile(heights[heights >= 0.45 * h], 75)) if np.any(heights >= 0.45 * h) \
             else float(heights.max())
         glyphs = merge_parts(boxes, line, line_h)
+        if len(glyphs) == 1 and is_stray_mark(glyphs[0].box, h):
+            continue
         box = (int(lb[:, 0].min()), int(lb[:, 1].min()), int(lb[:, 2].max()), int(lb[:, 3].max()))
         layout.lines.append(LineLayout(box, split_words(glyphs, line_h), b, line_h))
     return layout

@@ -35,6 +35,16 @@ def test_lines_and_words_from_gaps():
     assert [l.box[1] for l in layout.lines] == [20, 60, 100]
 
 
+def test_a_stray_mark_alone_is_no_line_but_a_dash_or_a_letter_is():
+    boxes = [(10 + 13 * i, 20) for i in range(6)] + [(10 + 13 * i, 60) for i in range(6)]
+    page = blob_page(boxes)
+    page[120:127, 200:207] = True           # a 7x7 speck far below the text (16-row letters)
+    assert len(sg.segment(page).lines) == 2
+    page[160:176, 300:310] = True           # a lone letter, 10 x 16
+    page[150:157, 60:75] = True             # a thick dash, 15 x 7
+    assert len(sg.segment(page).lines) == 4
+
+
 def test_skewed_handwritten_line_stays_whole():
     # A line drifting 12 px over its length, overlapping its neighbour's band.
     boxes = [(10 + 14 * i, 40 + i) for i in range(14)] + [(10 + 14 * i, 75 + i) for i in range(14)]
