@@ -151,16 +151,17 @@ def broken_rules(labels: np.ndarray, stats: np.ndarray, char_height: float) -> t
     if len(isolated) < RULE_PIECES:
         return flag, []
     isolated.sort(key=lambda i: x[i] + w[i] / 2)
-    drift = max(2, int(round(0.25 * h)))  # a long frame line wanders by a few pixels
+    drift = max(2, int(round(0.25 * h)))  # a long frame line wanders by a few pixels ...
     columns: list[list[int]] = []
-    right = -1
+    left = right = -1
     for i in isolated:
-        if columns and x[i] <= right + drift:
+        # ... but a column stays narrower than a character is tall: scattered slivers do not chain.
+        if columns and x[i] <= right + drift and x[i] + w[i] - left <= max(h, 2 * drift):
             columns[-1].append(i)
             right = max(right, x[i] + w[i])
         else:
             columns.append([i])
-            right = x[i] + w[i]
+            left, right = x[i], x[i] + w[i]
     boxes: list[Box] = []
     for col in columns:
         tall = [i for i in col if hh[i] >= 0.5 * h]

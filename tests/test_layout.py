@@ -194,3 +194,15 @@ def test_two_pieces_or_a_short_column_are_no_rule():
     for top in (100, 150, 200):                             # three, within 140 rows (under 10 character heights)
         img[top:top + 40, 20:23] = 0
     assert analyse_layout(img < 128).regions == []
+
+
+def test_scattered_slivers_do_not_chain_into_a_page_wide_rule():
+    from ocr.layout import broken_rules
+
+    rng = np.random.default_rng(0)
+    ink = np.zeros((600, 900), bool)
+    for y, x in zip(rng.integers(0, 580, 3000), rng.integers(0, 895, 3000)):
+        ink[y:y + 8, x] = True                      # vertical scratches everywhere
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    _, boxes = broken_rules(labels, stats, 12.0)
+    assert all(x1 - x0 <= 12 for x0, _, x1, _ in boxes)
