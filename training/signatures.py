@@ -367,10 +367,11 @@ def score_description(fusion: signature.FeatureFusion | None) -> str:
 
 def fused_calibration(emb: np.ndarray, data: SignatureSet, train_ids: Sequence[str],
                       val_ids: Sequence[str], network_weight: float, hand_features: str,
-                      seed: int = 0) -> dict[str, Any]:
+                      seed: int = 0) -> tuple[dict[str, Any], float]:
     """Join the embeddings with the hand-crafted descriptor (centred on the training writers)
     unless ``network_weight`` is 1, calibrate on the validation writers, and return the card's
-    scoring entries: score description, descriptor entry, rule, thresholds, validation EER."""
+    scoring entries (score description, descriptor entry, rule, thresholds) and the
+    validation EER."""
     fusion = None
     if network_weight < 1.0:
         train_rows = np.isin(data.writer, data.indices(train_ids))
@@ -378,12 +379,12 @@ def fused_calibration(emb: np.ndarray, data: SignatureSet, train_ids: Sequence[s
         emb = fusion.apply(emb, data.images)
     calibration = calibrate(emb, data, data.indices(val_ids), seed=seed)
     thresholds = calibration["thresholds"]
-    return {"score": score_description(fusion),
-            **({fusion.kind: fusion.to_metadata()} if fusion else {}),
-            "combine": calibration["combine"],
-            "threshold": thresholds.get("1", next(iter(thresholds.values()))),
-            "thresholds": thresholds,
-            "eer": calibration["validation_eer"]}
+    entries = {"score": score_description(fusion),
+               **({fusion.kind: fusion.to_metadata()} if fusion else {}),
+               "combine": calibration["combine"],
+               "threshold": thresholds.get("1", next(iter(thresholds.values()))),
+               "thresholds": thresholds}
+    return entries, calibration["validation_eer"]
 
 
 def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]:
@@ -404,9 +405,8 @@ def train_signature(config: SignatureTrainConfig) -> tuple[Path, dict[str, Any]]
     started = time.time()
     embedding, history = fit_embedding(data, data.indices(train_ids), config, data.indices(val_ids))
     elapsed = time.time() - started
-    scoring = fused_calibration(embed(embedding, data.images), data, train_ids, val_ids,
-                                config.network_weight, config.hand_features, config.seed)
-    eer = scoring.pop("eer")
+    scoring, eer = fused_calibration(embed(embedding, data.images), data, train_ids, val_ids,
+                                     config.network_weight, config.hand_features, config.seed)
     model = siamese.signet(embedding, name="signet")
     n_images = int(np.isin(data.writer, data.indices(train_ids)).sum())
     metadata = {
@@ -475,9 +475,8 @@ def refit_fusion(model: str | os.PathLike, data_dir: str | os.PathLike, out: str
                         "give the --data it was trained on")
     shape, ink_normalized = signature.input_format(meta.get("input", {}))
     data = load_signatures({w: writers[w] for w in sorted(set(train_ids + val_ids))}, shape, ink_normalized)
-    scoring = fused_calibration(embed(loaded, data.images), data, train_ids, val_ids,
-                                network_weight, hand_features, seed)
-    eer = scoring.pop("eer")
+    scoring, eer = fused_calibration(embed(loaded, data.images), data, train_ids, val_ids,
+                                     network_weight, hand_features, seed)
     metadata = {k: v for k, v in meta.items() if k not in signature.HAND_FEATURES}
     metadata.update({
         **scoring,
