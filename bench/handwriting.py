@@ -29,10 +29,21 @@ ascenders and descenders of neighbouring lines touch, each shifted left or
 right at random; ``ocr read`` (segmentation finds the lines) and Tesseract
 (``--psm 6``) read the page, scored on the page's text.
 
+``--english N``: shared/ has no English cursive, so instead of the wills N
+lines of English dictionary words are written in the handwriting faces no
+training run draws with (``training.handwriting_fonts.HELD_OUT_PACKAGES``:
+Kristi, a quick joined hand, and Femke Klaver, a print hand), made irregular
+and scanned as the training renders are, a tenth white on black; with
+``--pages`` also paragraphs of 4 to 7 of them (every other one at half the
+resolution, every third one white on black). Tesseract reads them ``-l eng``.
+A proxy for English hands, not one: the words are random, so no language
+model helps, and a face is steadier than a hand.
+
 Usage::
 
     OCR_DATA_DIR=../shared/data python bench/handwriting.py --split test
     OCR_DATA_DIR=../shared/data python bench/handwriting.py --split test --pages
+    python bench/handwriting.py --english 150 --pages
 """
 
 from __future__ import annotations
@@ -52,8 +63,7 @@ from ocr_vs_tesseract import cer_wer, tesseract_batch  # noqa: E402
 from real_documents import ours  # noqa: E402
 
 
-def line_model_reads(model: str, split: str, data_dir, limit: int | None,
-                     deslant: str | None = None) -> dict[str, list[str]]:
+def line_model_reads(model: str, paths: list, deslant: str | None = None) -> dict[str, list[str]]:
     """The line model on each line image as one line (Keras, the reference runtime), decoded
     by best path and, when the model has a language model beside it, with that too; the ink
     deslanted first when the model's card asks for it (``input.deslant``), as reading does.
@@ -61,7 +71,7 @@ def line_model_reads(model: str, split: str, data_dir, limit: int | None,
     rule: how a rule is chosen on the validation writers."""
     from ocr.language import language_model_for
     from ocr.models import load
-    from training.evaluate import read_handwritten_lines
+    from training.evaluate import read_line_files
 
     loaded = load(model, runtime="keras")
     if deslant is None:
@@ -69,13 +79,70 @@ def line_model_reads(model: str, split: str, data_dir, limit: int | None,
     else:
         from ocr.deslant import DeslantRule
         deslant = DeslantRule.parse(deslant)
-    reads = {"best path": read_handwritten_lines(loaded.net, loaded.labels, data_dir, split, limit,
-                                                 deslant=deslant)[1]}
+    reads = {"best path": read_line_files(loaded.net, loaded.labels, paths, deslant=deslant)}
     lm = language_model_for(loaded.path)
     if lm is not None:
-        reads[f"{lm.order}-gram beam search"] = read_handwritten_lines(loaded.net, loaded.labels, data_dir,
-                                                                     split, limit, lm, deslant)[1]
+        reads[f"{lm.order}-gram beam search"] = read_line_files(loaded.net, loaded.labels, paths, lm, deslant)
     return reads
+
+
+def english_lines(n: int, work: Path, seed: int = 20261204) -> tuple[list[Path], list[str]]:
+    """``n`` English cursive line scans: words of Debian's English word lists written in the
+    handwriting faces no training run uses (``HELD_OUT_PACKAGES``), made irregular and scanned
+    as training lines are (a tenth white on black); a seed no training run uses."""
+    import cv2
+
+    from ocr import charsets
+    from training.handwriting_fonts import ENGLISH_WORD_LISTS, hand_font_lines, handwriting_fonts
+
+    fonts = handwriting_fonts(held_out=True)
+    if not fonts:
+        raise SystemExit("--english needs the held-out handwriting faces: apt-get install fonts-kristi "
+                         "fonts-femkeklaver")
+    scans, texts = hand_font_lines(n, charsets.HANDWRITING, seed=seed, workers=1, fonts=fonts,
+                                   word_lists=ENGLISH_WORD_LISTS, scans=True)
+    paths = []
+    for k, scan in enumerate(scans):
+        paths.append(work / f"english_{k:04d}.png")
+        cv2.imwrite(str(paths[-1]), scan)
+    return paths, texts
+
+
+def english_paragraphs(paths: list[Path], texts: list[str], work: Path, seed: int = 0
+                       ) -> tuple[list[Path], list[str]]:
+    """Paragraphs of 4 to 7 of the English line scans, stacked with touching ascenders and
+    descenders, all dark on light; every third one white on black, every other one at half
+    the resolution (a small photo of a note)."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    grays = []
+    for path in paths:
+        gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        grays.append(255 - gray if gray.mean() < 128 else gray)  # the line's own polarity undone
+    images, truths, start, k = [], [], 0, 0
+    while start < len(grays):
+        group = list(range(start, min(start + int(rng.integers(4, 8)), len(grays))))
+        start = group[-1] + 1
+        height = int(np.median([grays[i].shape[0] for i in group]))
+        rows = [cv2.resize(grays[i], (max(1, grays[i].shape[1] * height // grays[i].shape[0]), height),
+                           interpolation=cv2.INTER_AREA) for i in group]
+        width = max(r.shape[1] for r in rows) + 40
+        pitch = int(height * 0.8)
+        canvas = np.full((pitch * (len(rows) - 1) + height + 40, width), 255, np.uint8)
+        for j, row in enumerate(rows):
+            region = canvas[20 + j * pitch:20 + j * pitch + height, 20:20 + row.shape[1]]
+            np.minimum(region, row, out=region)
+        if k % 2 == 1:
+            canvas = cv2.resize(canvas, (canvas.shape[1] // 2, canvas.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        if k % 3 == 2:
+            canvas = 255 - canvas
+        images.append(work / f"english_paragraph_{k:03d}.png")
+        cv2.imwrite(str(images[-1]), canvas)
+        truths.append("\n".join(texts[i] for i in group))
+        k += 1
+    return images, truths
 
 
 def compose_pages(lines, work: Path, overlap: int, seed: int = 0) -> tuple[list[Path], list[str]]:
@@ -133,64 +200,80 @@ def main(argv=None) -> int:
                              '\'{"estimate_factor": 0.3}\' or \'{"shear": 0.5}\', or none.')
     parser.add_argument("--pages", action="store_true", help="Also read the wills' pages rebuilt from their lines.")
     parser.add_argument("--overlap", type=int, default=16, help="Rows each line of a rebuilt page overlaps the last.")
+    parser.add_argument("--english", type=int, metavar="N",
+                        help="Instead of the wills: N English lines written in the held-out handwriting "
+                             "faces, and paragraphs of them (--pages).")
     args = parser.parse_args(argv)
 
+    with tempfile.TemporaryDirectory() as tmp:
+        return run(args, Path(tmp))
+
+
+def run(args, work: Path) -> int:
     from ocr.paths import env_data_dir
     from training.datasets import handwritten_lines
 
-    data_dir = args.data_dir or env_data_dir()
-    lines = handwritten_lines(data_dir, args.split)[:args.limit]
-    refs = [ln.text for ln in lines]
-    images = [ln.path for ln in lines]
-    writers = len({ln.writer for ln in lines})
+    if args.english:
+        images, refs = english_lines(args.english, work)
+        title, writers, lang = f"English lines in held-out handwriting faces: {len(images)} lines", 0, "eng"
+    else:
+        lines = handwritten_lines(args.data_dir or env_data_dir(), args.split)[:args.limit]
+        refs = [ln.text for ln in lines]
+        images = [ln.path for ln in lines]
+        writers = len({ln.writer for ln in lines})
+        title, lang = f"Testaments de Poilus, {args.split} writers: {len(lines)} lines of {writers} writers", "fra+eng"
+    models = [m for m in args.models.split(",") if m]
     rows, samples = [], {}
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        for model in [m for m in args.models.split(",") if m]:
-            for decoding, hyps in line_model_reads(model, args.split, data_dir, args.limit,
-                                                   args.deslant).items():
-                rows.append((f"{model}, each image read as one line, {decoding}", *cer_wer(refs, hyps), None))
-                samples[f"{model} line {decoding}"] = hyps
-            for extra in (["--layout", "line"], []):
-                pages, secs, _ = ours(images, work, ["--model", model, *extra])
-                hyps = [p["text"] if p else "" for p in pages]
-                rows.append((f"`ocr read --model {' '.join([model, *extra])}`", *cer_wer(refs, hyps), secs))
-                samples[f"{model} read {' '.join(extra)}".strip()] = hyps
-        if not args.skip_default:
-            pages, secs, _ = ours(images, work, [])
+    for model in models:
+        for decoding, hyps in line_model_reads(model, images, args.deslant).items():
+            rows.append((f"{model}, each image read as one line, {decoding}", *cer_wer(refs, hyps), None))
+            samples[f"{model} line {decoding}"] = hyps
+        for extra in (["--layout", "line"], []):
+            pages, secs, _ = ours(images, work, ["--model", model, *extra])
             hyps = [p["text"] if p else "" for p in pages]
-            rows.append(("`ocr read` (default model)", *cer_wer(refs, hyps), secs))
-            samples["default read"] = hyps
-        if not args.skip_tesseract and shutil.which("tesseract"):
-            hyps, secs, _ = tesseract_batch(images, work, psm=7, lang="fra+eng")
-            rows.append(("Tesseract `--psm 7 -l fra+eng`", *cer_wer(refs, hyps), secs))
-            samples["tesseract"] = hyps
+            rows.append((f"`ocr read --model {' '.join([model, *extra])}`", *cer_wer(refs, hyps), secs))
+            samples[f"{model} read {' '.join(extra)}".strip()] = hyps
+    if not args.skip_default:
+        pages, secs, _ = ours(images, work, [])
+        hyps = [p["text"] if p else "" for p in pages]
+        rows.append(("`ocr read` (default model)", *cer_wer(refs, hyps), secs))
+        samples["default read"] = hyps
+    if not args.skip_tesseract and shutil.which("tesseract"):
+        hyps, secs, _ = tesseract_batch(images, work, psm=7, lang=lang)
+        rows.append((f"Tesseract `--psm 7 -l {lang}`", *cer_wer(refs, hyps), secs))
+        samples["tesseract"] = hyps
 
-        page_rows = []
-        if args.pages:
+    page_rows, page_title = [], ""
+    if args.pages:
+        if args.english:
+            page_images, page_refs = english_paragraphs(images, refs, work)
+            page_title = (f"Paragraphs of these lines ({len(page_images)}; every other one at half the "
+                          "resolution, every third one white on black)")
+        else:
             page_images, page_refs = compose_pages(lines, work, args.overlap)
-            for model in [m for m in args.models.split(",") if m] + ([] if args.skip_default else [None]):
-                pages, secs, _ = ours(page_images, work, ["--model", model] if model else [])
-                hyps = [p["text"] if p else "" for p in pages]
-                name = f"`ocr read --model {model}`" if model else "`ocr read` (default model)"
-                page_rows.append((name, *cer_wer(page_refs, hyps), secs))
-            if not args.skip_tesseract and shutil.which("tesseract"):
-                hyps, secs, _ = tesseract_batch(page_images, work, psm=6, lang="fra+eng")
-                page_rows.append(("Tesseract `--psm 6 -l fra+eng`", *cer_wer(page_refs, hyps), secs))
+            page_title = f"Pages rebuilt from the lines ({len(page_images)} pages, lines overlapping by {args.overlap} rows)"
+        for model in models + ([] if args.skip_default else [None]):
+            pages, secs, _ = ours(page_images, work, ["--model", model] if model else [])
+            hyps = [p["text"] if p else "" for p in pages]
+            name = f"`ocr read --model {model}`" if model else "`ocr read` (default model)"
+            page_rows.append((name, *cer_wer(page_refs, hyps), secs))
+        if not args.skip_tesseract and shutil.which("tesseract"):
+            hyps, secs, _ = tesseract_batch(page_images, work, psm=6, lang=lang)
+            page_rows.append((f"Tesseract `--psm 6 -l {lang}`", *cer_wer(page_refs, hyps), secs))
 
-    print(f"Testaments de Poilus, {args.split} writers: {len(lines)} lines of {writers} writers\n")
+    print(f"{title}\n")
     print("| engine | CER | WER | seconds |")
     print("| --- | ---: | ---: | ---: |")
     for name, cer, wer, secs in rows:
         print(f"| {name} | {cer:.2%} | {wer:.2%} | {'' if secs is None else f'{secs:.1f}'} |")
     if page_rows:
-        print(f"\nPages rebuilt from the lines ({len(page_images)} pages, lines overlapping by {args.overlap} rows):\n")
+        print(f"\n{page_title}:\n")
         print("| engine | CER | WER | seconds |")
         print("| --- | ---: | ---: | ---: |")
         for name, cer, wer, secs in page_rows:
             print(f"| {name} | {cer:.2%} | {wer:.2%} | {secs:.1f} |")
     if args.json:
-        out = {"split": args.split, "lines": len(lines), "writers": writers,
+        out = {"set": "english" if args.english else args.split, "lines": len(images), "writers": writers,
                "rows": [{"engine": n, "cer": c, "wer": w, "seconds": s} for n, c, w, s in rows],
                "page_rows": [{"engine": n, "cer": c, "wer": w, "seconds": s} for n, c, w, s in page_rows],
                "examples": [{"truth": r, **{k: v[i] for k, v in samples.items()}}

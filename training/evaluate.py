@@ -241,18 +241,26 @@ def read_handwritten_lines(model, labels: Sequence[str], data_dir, split: str,
                            limit: int | None = None, language=None,
                            deslant=None) -> tuple[list[str], list[str]]:
     """(truths, reads) of a line model on the real handwritten lines of ``split``, each line
-    image read as one line (binarized as ``ocr read`` does, no segmentation), its ink
-    sheared upright first by ``deslant`` (an :class:`ocr.deslant.DeslantRule`, as the
-    model's card asks) when given."""
-    from ocr.deslant import upright
-    from ocr.normalize import to_line_input
+    image read as one line (see :func:`read_line_files`)."""
     from training.datasets import handwritten_lines
-    from training.handwriting import line_ink
 
     lines = handwritten_lines(data_dir, split)[:limit]
+    return [ln.text for ln in lines], read_line_files(model, labels, [ln.path for ln in lines],
+                                                      language, deslant)
+
+
+def read_line_files(model, labels: Sequence[str], paths: Sequence[str | os.PathLike], language=None,
+                    deslant=None) -> list[str]:
+    """What a line model (Keras model, labels) reads in line image files, each read as one
+    line: binarized as ``ocr read`` does, no segmentation, its ink sheared upright first by
+    ``deslant`` (an :class:`ocr.deslant.DeslantRule`, as the model's card asks) when given."""
+    from ocr.deslant import upright
+    from ocr.normalize import to_line_input
+    from training.handwriting import line_ink
+
     height = int(model.input_shape[1])  # (N, rows, W): a line model's input
-    images = [to_line_input(upright(line_ink(ln.path), deslant), height=height).image for ln in lines]
-    return [ln.text for ln in lines], read_line_images(model, labels, images, language)
+    images = [to_line_input(upright(line_ink(path), deslant), height=height).image for path in paths]
+    return read_line_images(model, labels, images, language)
 
 
 def read_digit_strings(predictor, paths: Sequence[str | os.PathLike]) -> list[str]:

@@ -45,9 +45,14 @@ HAND_FONT_PACKAGES = {
     "fonts-breip": "truetype/breip", "fonts-bwht": "opentype/bwht", "fonts-femkeklaver": "truetype/femkeklaver",
     "fonts-humor-sans": "truetype/humor-sans", "fonts-comic-neue": "opentype/comic-neue",
 }
+#: Faces no training run draws with: ``bench/handwriting.py --english`` writes its lines in them,
+#: so its figures are for hands the model never saw (one quick joined hand, one print hand).
+HELD_OUT_PACKAGES = ("fonts-kristi", "fonts-femkeklaver")
 FONT_ROOT = Path("/usr/share/fonts")
 #: Word lists (under /usr/share/dict) and their shares of the drawn words.
 HAND_WORD_LISTS = (("french", 0.6), ("american-english", 0.25), ("british-english", 0.15))
+#: The English lists alone, for English lines.
+ENGLISH_WORD_LISTS = (("american-english", 0.6), ("british-english", 0.4))
 DICT_DIR = Path("/usr/share/dict")
 #: Share of lines that re-write a training writer's transcript (the rest are word-list lines).
 TRANSCRIPT_SHARE = 0.5
@@ -62,10 +67,13 @@ CAPS_OVERLAP = 0.58
 CAPS_PROBE = "aenrmt"
 
 
-def handwriting_fonts(root: Path = FONT_ROOT) -> dict[str, list[str]]:
-    """The handwriting fonts installed, by package: {package: [font paths]}."""
+def handwriting_fonts(root: Path = FONT_ROOT, held_out: bool = False) -> dict[str, list[str]]:
+    """The handwriting fonts installed, by package: {package: [font paths]}; the training
+    faces, or with ``held_out`` only the :data:`HELD_OUT_PACKAGES` kept for measuring."""
     found = {}
     for package, folder in HAND_FONT_PACKAGES.items():
+        if (package in HELD_OUT_PACKAGES) != held_out:
+            continue
         fonts = sorted(str(p) for p in (root / folder).glob("*") if p.suffix.lower() in (".ttf", ".otf"))
         if fonts:
             found[package] = fonts
@@ -73,10 +81,11 @@ def handwriting_fonts(root: Path = FONT_ROOT) -> dict[str, list[str]]:
 
 
 @functools.lru_cache(maxsize=4)
-def _words(alphabet: str, folder: Path = DICT_DIR) -> tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]:
+def _words(alphabet: str, folder: Path = DICT_DIR, word_lists: tuple = HAND_WORD_LISTS
+           ) -> tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]:
     allowed = set(alphabet)
     lists, weights = [], []
-    for name, weight in HAND_WORD_LISTS:
+    for name, weight in word_lists:
         path = folder / name
         if path.is_file():
             words = tuple(w for w in path.read_text(encoding="utf-8", errors="ignore").split()
@@ -87,10 +96,10 @@ def _words(alphabet: str, folder: Path = DICT_DIR) -> tuple[tuple[tuple[str, ...
     return tuple(lists), tuple(weights)
 
 
-def word_list_text(rng: np.random.Generator, alphabet: str) -> str:
+def word_list_text(rng: np.random.Generator, alphabet: str, word_lists: tuple = HAND_WORD_LISTS) -> str:
     """A line of 2 to 9 words from the word lists, with the numbers, capitals and
     punctuation a letter has (dates, sums, a comma or full stop after a word)."""
-    lists, weights = _words(alphabet, DICT_DIR)
+    lists, weights = _words(alphabet, DICT_DIR, word_lists)
     if not lists:
         raise DataError("no word list found: install Debian's wfrench or wamerican")
     p = np.asarray(weights) / sum(weights)
@@ -134,7 +143,14 @@ def _draw_words(text: str, font_path: str | None, rng: np.random.Generator) -> n
 
 
 def render_hand_line(text: str, font_path: str | None, rng: np.random.Generator) -> np.ndarray:
-    """Render ``text`` as a scanned handwritten line; returns its ink mask (bool)."""
+    """Render ``text`` as a scanned handwritten line; returns its ink mask (bool), binarized
+    as ``ocr read`` binarizes a line image."""
+    return preprocess(render_hand_scan(text, font_path, rng), deskew_pages=False).binary
+
+
+def render_hand_scan(text: str, font_path: str | None, rng: np.random.Generator) -> np.ndarray:
+    """Render ``text`` as a scanned handwritten line: the grey image (uint8), dark ink on
+    paper or, for :data:`INVERTED_SHARE` of the lines, light on dark."""
     ink = _draw_words(text, font_path, rng)
     radius = int(round(rng.uniform(-0.02, 0.05) * RENDER_EM))  # the pen: finer or broader than the font
     if radius:
@@ -156,7 +172,7 @@ def render_hand_line(text: str, font_path: str | None, rng: np.random.Generator)
     ink = cv2.warpAffine(ink, matrix, (w, h), flags=cv2.INTER_LINEAR)
     rows = np.nonzero(ink.max(axis=1) > 0)[0]
     if len(rows) == 0:
-        return np.zeros((1, 1), bool)
+        return np.full((1, 1), 255, np.uint8)
     pad = int(0.15 * RENDER_EM)
     ink = ink[max(rows[0] - pad, 0):rows[-1] + pad + 1]
     # Scan: the line shrunk to its image height (area averaging), on paper.
@@ -170,7 +186,7 @@ def render_hand_line(text: str, font_path: str | None, rng: np.random.Generator)
     gray = paper(small, rng)
     if rng.random() < INVERTED_SHARE:
         gray = 255 - gray
-    return preprocess(gray, deskew_pages=False).binary
+    return gray
 
 
 def draws_capitals_only(font_path: str | None) -> bool:
@@ -205,7 +221,7 @@ def _hand_faces(alphabet: str, fonts: tuple) -> _HandFaces:
 
 
 def _render_chunk(args) -> list[tuple[np.ndarray, str]]:
-    start, n, alphabet, seed, transcripts, fonts = args
+    start, n, alphabet, seed, transcripts, fonts, word_lists, scans = args
     faces = _hand_faces(alphabet, fonts)
     out = []
     for i in range(start, start + n):
@@ -213,12 +229,15 @@ def _render_chunk(args) -> list[tuple[np.ndarray, str]]:
         if transcripts and rng.random() < TRANSCRIPT_SHARE:
             text = transcripts[int(rng.integers(len(transcripts)))]
         else:
-            text = word_list_text(rng, alphabet)
+            text = word_list_text(rng, alphabet, word_lists)
         face = faces(rng)
         if face in faces.capitals:
             text = text.upper()
         text = " ".join("".join(c for c in text if c in faces.cover[face]).split())
         if not text:
+            continue
+        if scans:
+            out.append((render_hand_scan(text, face, rng), text))
             continue
         ink = render_hand_line(text, face, rng)
         if ink.any():
@@ -227,15 +246,18 @@ def _render_chunk(args) -> list[tuple[np.ndarray, str]]:
 
 
 def hand_font_lines(n: int, alphabet: str, transcripts: Sequence[str] = (), seed: int = 0,
-                    workers: int | None = None, fonts: dict[str, list[str | None]] | None = None
+                    workers: int | None = None, fonts: dict[str, list[str | None]] | None = None,
+                    word_lists: tuple = HAND_WORD_LISTS, scans: bool = False
                     ) -> tuple[list[np.ndarray], list[str]]:
-    """``n`` rendered handwritten lines: (ink masks, texts), the same for the same seed and fonts.
+    """``n`` rendered handwritten lines: (ink masks, texts), the same for the same seed and fonts;
+    with ``scans`` the grey line images instead of their ink (what a user would read).
 
     ``transcripts`` are training writers' lines to re-write in the fonts
     (:data:`TRANSCRIPT_SHARE` of the lines); never pass validation or test text.
     ``fonts`` ({package: paths}, ``None`` for PIL's built-in face) defaults to
-    :func:`handwriting_fonts`. A line a face cannot draw at all is skipped, so
-    fewer than ``n`` may come back.
+    :func:`handwriting_fonts` (the training faces). ``word_lists`` are the word lists
+    and their shares for the lines that are not transcripts. A line a face cannot
+    draw at all is skipped, so fewer than ``n`` may come back.
     """
     fonts = handwriting_fonts() if fonts is None else fonts
     key = tuple(sorted((package, tuple(paths)) for package, paths in fonts.items() if paths))
@@ -248,7 +270,8 @@ def hand_font_lines(n: int, alphabet: str, transcripts: Sequence[str] = (), seed
         f"{p} ({len(f)})" for p, f in zip(faces.packages, faces.faces)))
     workers = workers or (1 if n < 500 else min(os.cpu_count() or 1, 8))
     chunk = max(1, -(-n // (workers * 8)))
-    jobs = [(s, min(chunk, n - s), alphabet, seed, tuple(transcripts), key) for s in range(0, n, chunk)]
+    jobs = [(s, min(chunk, n - s), alphabet, seed, tuple(transcripts), key, tuple(word_lists), scans)
+            for s in range(0, n, chunk)]
     if workers == 1:
         parts = [_render_chunk(j) for j in jobs]
     else:

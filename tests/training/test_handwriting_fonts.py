@@ -23,15 +23,19 @@ def word_list(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_fonts_are_found_by_package_folder(tmp_path):
-    (tmp_path / "truetype" / "kristi").mkdir(parents=True)
-    (tmp_path / "truetype" / "kristi" / "Kristi.ttf").write_bytes(b"")
+def test_fonts_are_found_by_package_folder_and_the_measuring_faces_kept_apart(tmp_path):
+    for folder, name in (("truetype/kristi", "Kristi.ttf"), ("truetype/ecolier-court", "Ecolier-court.ttf")):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / name).write_bytes(b"")
     (tmp_path / "truetype" / "kristi" / "README").write_text("not a font")
     (tmp_path / "opentype" / "unrelated").mkdir(parents=True)
     (tmp_path / "opentype" / "unrelated" / "Serif.otf").write_bytes(b"")
     found = hf.handwriting_fonts(tmp_path)
-    assert list(found) == ["fonts-kristi"]
-    assert [p.rsplit("/", 1)[-1] for p in found["fonts-kristi"]] == ["Kristi.ttf"]
+    assert list(found) == ["fonts-ecolier-court"]  # Kristi is a held-out face: never trained on
+    held_out = hf.handwriting_fonts(tmp_path, held_out=True)
+    assert list(held_out) == ["fonts-kristi"]
+    assert [p.rsplit("/", 1)[-1] for p in held_out["fonts-kristi"]] == ["Kristi.ttf"]
+    assert set(hf.HELD_OUT_PACKAGES) <= set(hf.HAND_FONT_PACKAGES)
 
 
 def test_no_font_is_a_data_error_that_names_the_packages():
@@ -63,6 +67,28 @@ def test_lines_are_ink_masks_labelled_with_what_was_drawn(word_list):
     again, again_texts = hf.hand_font_lines(24, charsets.HANDWRITING, TRANSCRIPTS, seed=1, workers=1,
                                             fonts=BUILTIN)
     assert again_texts == texts and all(np.array_equal(a, b) for a, b in zip(again, inks))
+
+
+def test_english_lines_take_their_words_from_the_english_lists_only(word_list):
+    (word_list / "american-english").write_text("house\nletter\nsoldier\n", encoding="utf-8")
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        text = hf.word_list_text(rng, charsets.HANDWRITING, hf.ENGLISH_WORD_LISTS)
+        for token in text.split():
+            token = token.rstrip(",.;:-")
+            assert token.isdigit() or token.lower() in {"house", "letter", "soldier"}
+
+
+def test_scans_are_the_grey_images_the_inks_are_binarized_from(word_list):
+    inks, texts = hf.hand_font_lines(12, charsets.HANDWRITING, TRANSCRIPTS, seed=4, workers=1, fonts=BUILTIN)
+    scans, scan_texts = hf.hand_font_lines(12, charsets.HANDWRITING, TRANSCRIPTS, seed=4, workers=1,
+                                           fonts=BUILTIN, scans=True)
+    assert scan_texts == texts
+    for scan, ink in zip(scans, inks):
+        assert scan.dtype == np.uint8 and scan.shape == ink.shape
+        # Ink is where the scan departs from its paper (dark on light, or light on dark).
+        paper = np.median(scan)
+        assert np.abs(scan[ink].astype(int) - paper).mean() > np.abs(scan[~ink].astype(int) - paper).mean() + 20
 
 
 def test_a_face_with_lower_case_letters_is_not_taken_for_capitals():
