@@ -30,14 +30,15 @@ right at random; ``ocr read`` (segmentation finds the lines) and Tesseract
 (``--psm 6``) read the page, scored on the page's text.
 
 ``--english N``: shared/ has no English cursive, so instead of the wills N
-lines of English dictionary words are written in the handwriting faces no
-training run draws with (``training.handwriting_fonts.HELD_OUT_PACKAGES``:
-Kristi, a quick joined hand, and Femke Klaver, a print hand), made irregular
-and scanned as the training renders are, a tenth white on black; with
-``--pages`` also paragraphs of 4 to 7 of them (every other one at half the
-resolution, every third one white on black). Tesseract reads them ``-l eng``.
-A proxy for English hands, not one: the words are random, so no language
-model helps, and a face is steadier than a hand.
+lines of English prose (Debian's ``fortunes`` collections no language model
+counts, ``training.language.HELD_OUT_FORTUNES``) are written in the
+handwriting faces no training run draws with
+(``training.handwriting_fonts.HELD_OUT_PACKAGES``: Kristi, a quick joined
+hand, and Femke Klaver, a print hand), made irregular and scanned as the
+training renders are, a tenth white on black; with ``--pages`` also
+paragraphs of 4 to 7 of them (every other one at half the resolution, every
+third one white on black). Tesseract reads them ``-l eng``. A proxy for
+English hands, not one: a face is steadier than a hand.
 
 Usage::
 
@@ -86,60 +87,70 @@ def line_model_reads(model: str, paths: list, deslant: str | None = None) -> dic
     return reads
 
 
-def english_lines(n: int, work: Path, seed: int = 20261204) -> tuple[list[Path], list[str]]:
-    """``n`` English cursive line scans: words of Debian's English word lists written in the
-    handwriting faces no training run uses (``HELD_OUT_PACKAGES``), made irregular and scanned
-    as training lines are (a tenth white on black); a seed no training run uses."""
+ENGLISH_SEED = 20261204  # no training run draws with it
+
+
+def english_lines(n: int, work: Path, inks: bool = False) -> tuple[list, list[str]]:
+    """``n`` English cursive line scans (written to ``work``; their paths) and their texts:
+    English prose (``fortunes`` collections no language model counts, ``HELD_OUT_FORTUNES``)
+    written in the handwriting faces no training run uses (``HELD_OUT_PACKAGES``), made
+    irregular and scanned as training lines are (a tenth white on black), with a seed no
+    training run uses. ``inks``: the same lines' ink masks instead of files."""
     import cv2
+    import numpy as np
 
     from ocr import charsets
-    from training.handwriting_fonts import ENGLISH_WORD_LISTS, hand_font_lines, handwriting_fonts
+    from training.handwriting_fonts import hand_font_lines, handwriting_fonts
+    from training.language import fortune_files, prose_lines
 
     fonts = handwriting_fonts(held_out=True)
-    if not fonts:
-        raise SystemExit("--english needs the held-out handwriting faces: apt-get install fonts-kristi "
-                         "fonts-femkeklaver")
-    scans, texts = hand_font_lines(n, charsets.HANDWRITING, seed=seed, workers=1, fonts=fonts,
-                                   word_lists=ENGLISH_WORD_LISTS, scans=True)
+    prose = prose_lines(fortune_files(held_out=True), charsets.HANDWRITING, seed=ENGLISH_SEED)
+    if not fonts or not prose:
+        raise SystemExit("--english needs the held-out handwriting faces and English prose: apt-get install "
+                         "fonts-kristi fonts-femkeklaver fortunes")
+    prose = [prose[i] for i in np.random.default_rng(ENGLISH_SEED).permutation(len(prose))]
+    images, texts = hand_font_lines(n, charsets.HANDWRITING, prose, seed=ENGLISH_SEED, workers=1, fonts=fonts,
+                                    scans=not inks, transcript_share=1.0)
+    if inks:
+        return images, texts
     paths = []
-    for k, scan in enumerate(scans):
+    for k, scan in enumerate(images):
         paths.append(work / f"english_{k:04d}.png")
         cv2.imwrite(str(paths[-1]), scan)
     return paths, texts
 
 
-def english_paragraphs(paths: list[Path], texts: list[str], work: Path, seed: int = 0
-                       ) -> tuple[list[Path], list[str]]:
-    """Paragraphs of 4 to 7 of the English line scans, stacked with touching ascenders and
-    descenders, all dark on light; every third one white on black, every other one at half
-    the resolution (a small photo of a note)."""
+def english_paragraphs(n: int, work: Path, seed: int = 0) -> tuple[list[Path], list[str]]:
+    """Paragraphs of 4 to 7 of the ``n`` English lines, their inks stacked so that ascenders
+    and descenders of neighbouring lines nearly touch, on one sheet of paper; every other
+    one at half the resolution (a small photo of a note), every third one white on black."""
     import cv2
     import numpy as np
 
+    from training.textlines import paper
+
+    inks, texts = english_lines(n, work, inks=True)
     rng = np.random.default_rng(seed)
-    grays = []
-    for path in paths:
-        gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-        grays.append(255 - gray if gray.mean() < 128 else gray)  # the line's own polarity undone
     images, truths, start, k = [], [], 0, 0
-    while start < len(grays):
-        group = list(range(start, min(start + int(rng.integers(4, 8)), len(grays))))
+    while start < len(inks):
+        group = list(range(start, min(start + int(rng.integers(4, 8)), len(inks))))
         start = group[-1] + 1
-        height = int(np.median([grays[i].shape[0] for i in group]))
-        rows = [cv2.resize(grays[i], (max(1, grays[i].shape[1] * height // grays[i].shape[0]), height),
-                           interpolation=cv2.INTER_AREA) for i in group]
-        width = max(r.shape[1] for r in rows) + 40
+        height = int(np.median([inks[i].shape[0] for i in group]))
+        rows = [cv2.resize(inks[i].astype(np.uint8) * 255, (max(1, inks[i].shape[1] * height // inks[i].shape[0]),
+                                                             height), interpolation=cv2.INTER_AREA)
+                for i in group]
         pitch = int(height * 0.8)
-        canvas = np.full((pitch * (len(rows) - 1) + height + 40, width), 255, np.uint8)
+        canvas = np.zeros((pitch * (len(rows) - 1) + height + 40, max(r.shape[1] for r in rows) + 40), np.uint8)
         for j, row in enumerate(rows):
             region = canvas[20 + j * pitch:20 + j * pitch + height, 20:20 + row.shape[1]]
-            np.minimum(region, row, out=region)
+            np.maximum(region, row, out=region)
+        sheet = paper(canvas.astype(np.float32), rng)
         if k % 2 == 1:
-            canvas = cv2.resize(canvas, (canvas.shape[1] // 2, canvas.shape[0] // 2), interpolation=cv2.INTER_AREA)
+            sheet = cv2.resize(sheet, (sheet.shape[1] // 2, sheet.shape[0] // 2), interpolation=cv2.INTER_AREA)
         if k % 3 == 2:
-            canvas = 255 - canvas
+            sheet = 255 - sheet
         images.append(work / f"english_paragraph_{k:03d}.png")
-        cv2.imwrite(str(images[-1]), canvas)
+        cv2.imwrite(str(images[-1]), sheet)
         truths.append("\n".join(texts[i] for i in group))
         k += 1
     return images, truths
@@ -246,7 +257,7 @@ def run(args, work: Path) -> int:
     page_rows, page_title = [], ""
     if args.pages:
         if args.english:
-            page_images, page_refs = english_paragraphs(images, refs, work)
+            page_images, page_refs = english_paragraphs(args.english, work)
             page_title = (f"Paragraphs of these lines ({len(page_images)}; every other one at half the "
                           "resolution, every third one white on black)")
         else:

@@ -16,6 +16,10 @@ Tuning sets, never the benchmarks' test sets:
   (the hand-printed benchmark reads MNIST test and ByMerge test), scored
   case-insensitively as that benchmark scores EMNIST;
 - the Testaments *validation* writers' lines (cursive);
+- English cursive lines: prose of the ``fortunes`` collections a language
+  model may count, written in the *training* handwriting faces with a seed of
+  its own (``bench/handwriting.py --english`` writes other prose in the
+  held-out faces);
 - the dev pages of the printed page sets (``pages/oldbooks``, ``docbank``,
   ``omnidocbench``; ``bench/real_documents.py`` reads their test pages):
   real print at its own resolution, whose lines the print model is not
@@ -274,8 +278,11 @@ def set_cer(items: list[Item], rule) -> float:
 
 
 PRINTED_PAGES = "printed dev pages"
+ENGLISH_LINES = "English font lines"
 TUNING_SETS = ("FUNSD dev lines", "MNIST train pages", "EMNIST ByClass test pages", "Testaments val lines",
-               PRINTED_PAGES)
+               ENGLISH_LINES, PRINTED_PAGES)
+#: English tuning lines, and their seed (no training run or benchmark draws with it).
+ENGLISH_TUNING_LINES, ENGLISH_TUNING_SEED = 120, 77
 PAGE_SETS = ("oldbooks", "docbank", "omnidocbench")
 
 
@@ -326,6 +333,16 @@ def read_hand_and_lines(readers: Readers, sets: dict[str, list[Item]], data_dir:
         images = [cv2.imread(str(ln.path), cv2.IMREAD_GRAYSCALE) for ln in lines]
         sets["Testaments val lines"] = [Item(ln.text, reads) for ln, reads in
                                         zip(lines, read_all(readers, images, "line"))]
+    if ENGLISH_LINES not in sets:
+        from ocr import charsets
+        from training.handwriting_fonts import hand_font_lines
+        from training.language import fortune_files, prose_lines
+
+        prose = prose_lines(fortune_files(), charsets.HANDWRITING, seed=ENGLISH_TUNING_SEED)
+        prose = [prose[i] for i in np.random.default_rng(ENGLISH_TUNING_SEED).permutation(len(prose))[:2000]]
+        scans, texts = hand_font_lines(ENGLISH_TUNING_LINES, charsets.HANDWRITING, prose, seed=ENGLISH_TUNING_SEED,
+                                       workers=1, scans=True, transcript_share=1.0)
+        sets[ENGLISH_LINES] = [Item(t, reads) for t, reads in zip(texts, read_all(readers, scans, "line"))]
 
 
 def main(argv=None) -> int:

@@ -162,3 +162,48 @@ def test_training_the_print_model_writes_its_language_model_beside_it(tmp_path):
     assert written == [str(language_model_path(out))] and lm.about["lines"] == 50  # 10 per smoke line
     assert (lm.order, lm.sure_frame) == (PRINT_RECIPE.order, PRINT_RECIPE.sure_frame)
     assert LineTrainer().companions(get_spec("digitline"), TrainConfig(model="digitline", out=str(out)), out) == []
+
+
+FORTUNES = ("A banker is a fellow who lends you his umbrella when the sun is shining\n"
+            "and wants it back the minute it begins to rain.\n\t\t-- Mark Twain\n%\n"
+            "A horse!  A horse!  My kingdom for a horse!\n\t\t-- Wm. Shakespeare\n%\n"
+            "<ascii> ][ art |\n")
+
+
+@pytest.fixture()
+def fortunes(tmp_path, monkeypatch):
+    from training import language
+
+    for name in ("people", "literature", "art"):
+        (tmp_path / name).write_text(FORTUNES, encoding="utf-8")
+        (tmp_path / f"{name}.dat").write_bytes(b"\0")
+    monkeypatch.setattr(language, "FORTUNE_DIR", tmp_path)
+    return tmp_path
+
+
+def test_prose_lines_are_the_sentences_without_attributions(fortunes):
+    from training.language import fortune_files, prose_lines
+
+    assert [p.name for p in fortune_files(folder=fortunes)] == ["people"]  # no pictures, no held-out text
+    assert [p.name for p in fortune_files(held_out=True, folder=fortunes)] == ["literature"]
+    lines = prose_lines(fortune_files(folder=fortunes), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,!",
+                        words=(3, 5))
+    assert " ".join(lines).startswith("A banker is a fellow who lends")
+    assert all("Twain" not in ln and "|" not in ln and 1 <= len(ln.split()) <= 5 for ln in lines)
+    assert any("kingdom" in ln for ln in lines)
+
+
+def test_the_handwriting_corpus_adds_english_prose_to_the_transcripts(fortunes, caplog, monkeypatch):
+    from training import language
+
+    transcripts = ["Je lègue à ma femme", "le 3 août 1914"]
+    alphabet = "".join(sorted(set("".join(transcripts)) | set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,!")))
+    corpus, source = language.handwriting_corpus(transcripts, alphabet)
+    english = corpus[len(transcripts):]
+    assert corpus[:2] == transcripts and english and "English prose" in source
+    assert all("Twain" not in ln for ln in english)
+    # About ENGLISH_PER_TRANSCRIPT times the transcripts' characters, as far as the prose goes.
+    assert sum(map(len, english)) <= language.ENGLISH_PER_TRANSCRIPT * sum(map(len, transcripts)) + 60
+    monkeypatch.setattr(language, "FORTUNE_DIR", fortunes / "missing")
+    alone, source = language.handwriting_corpus(transcripts, alphabet)
+    assert alone == transcripts and "English" not in source and "fortunes" in caplog.text

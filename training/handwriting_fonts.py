@@ -221,12 +221,12 @@ def _hand_faces(alphabet: str, fonts: tuple) -> _HandFaces:
 
 
 def _render_chunk(args) -> list[tuple[np.ndarray, str]]:
-    start, n, alphabet, seed, transcripts, fonts, word_lists, scans = args
+    start, n, alphabet, seed, transcripts, fonts, word_lists, scans, transcript_share = args
     faces = _hand_faces(alphabet, fonts)
     out = []
     for i in range(start, start + n):
         rng = np.random.default_rng([seed, i])
-        if transcripts and rng.random() < TRANSCRIPT_SHARE:
+        if transcripts and rng.random() < transcript_share:
             text = transcripts[int(rng.integers(len(transcripts)))]
         else:
             text = word_list_text(rng, alphabet, word_lists)
@@ -247,13 +247,13 @@ def _render_chunk(args) -> list[tuple[np.ndarray, str]]:
 
 def hand_font_lines(n: int, alphabet: str, transcripts: Sequence[str] = (), seed: int = 0,
                     workers: int | None = None, fonts: dict[str, list[str | None]] | None = None,
-                    word_lists: tuple = HAND_WORD_LISTS, scans: bool = False
-                    ) -> tuple[list[np.ndarray], list[str]]:
+                    word_lists: tuple = HAND_WORD_LISTS, scans: bool = False,
+                    transcript_share: float = TRANSCRIPT_SHARE) -> tuple[list[np.ndarray], list[str]]:
     """``n`` rendered handwritten lines: (ink masks, texts), the same for the same seed and fonts;
     with ``scans`` the grey line images instead of their ink (what a user would read).
 
     ``transcripts`` are training writers' lines to re-write in the fonts
-    (:data:`TRANSCRIPT_SHARE` of the lines); never pass validation or test text.
+    (``transcript_share`` of the lines); never pass validation or test text.
     ``fonts`` ({package: paths}, ``None`` for PIL's built-in face) defaults to
     :func:`handwriting_fonts` (the training faces). ``word_lists`` are the word lists
     and their shares for the lines that are not transcripts. A line a face cannot
@@ -270,7 +270,8 @@ def hand_font_lines(n: int, alphabet: str, transcripts: Sequence[str] = (), seed
         f"{p} ({len(f)})" for p, f in zip(faces.packages, faces.faces)))
     workers = workers or (1 if n < 500 else min(os.cpu_count() or 1, 8))
     chunk = max(1, -(-n // (workers * 8)))
-    jobs = [(s, min(chunk, n - s), alphabet, seed, tuple(transcripts), key, tuple(word_lists), scans)
+    jobs = [(s, min(chunk, n - s), alphabet, seed, tuple(transcripts), key, tuple(word_lists), scans,
+             transcript_share)
             for s in range(0, n, chunk)]
     if workers == 1:
         parts = [_render_chunk(j) for j in jobs]

@@ -23,6 +23,7 @@ language model travel together:
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -30,6 +31,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ocr.language import CharNgram, language_model_path
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,77 @@ def write_print_language_model(model_path, alphabet: str, lines: int = PRINT_COR
     """The print model's language model, from :func:`print_corpus`, beside the model at ``model_path``."""
     return write_language_model(model_path, print_corpus(alphabet, lines, seed),
                                 f"{lines} lines of training.textlines.random_text, spaces removed", recipe)
+
+
+#: Debian's ``fortunes`` collections: English prose (quotations, jokes, verse) for the English
+#: side of the handwriting language model. Pictures drawn in characters are no prose.
+FORTUNE_DIR = Path("/usr/share/games/fortunes")
+NOT_PROSE = ("art", "ascii-art", "translate-me")
+#: Collections no language model counts: ``bench/handwriting.py --english`` writes its lines from them.
+HELD_OUT_FORTUNES = ("literature", "wisdom")
+
+
+def fortune_files(held_out: bool = False, folder: Path | None = None) -> list[Path]:
+    """The prose collections of ``fortunes`` installed (in ``folder``, default
+    :data:`FORTUNE_DIR`): those a language model may count, or with ``held_out`` only
+    :data:`HELD_OUT_FORTUNES`."""
+    folder = FORTUNE_DIR if folder is None else folder
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.suffix and p.name not in NOT_PROSE
+                  and (p.name in HELD_OUT_FORTUNES) == held_out)
+
+
+def prose_lines(paths: Iterable[str | Path], alphabet: str, words: tuple[int, int] = (3, 10),
+                seed: int = 0) -> list[str]:
+    """The sentences of fortune files wrapped into lines of ``words`` words (a hand's line):
+    the ``%`` separators, attributions (``-- Author``) and indentation dropped, and any
+    piece holding a character outside ``alphabet`` left out."""
+    from training.datasets import normalize_transcript
+
+    rng = np.random.default_rng(seed)
+    allowed = set(alphabet) | {" "}
+    out = []
+    for path in paths:
+        text = Path(path).read_text(encoding="utf-8", errors="ignore")
+        for entry in text.split("\n%\n"):
+            body = " ".join(ln.strip() for ln in entry.splitlines() if not ln.strip().startswith("--"))
+            tokens = normalize_transcript(body).split()
+            while tokens:
+                take = int(rng.integers(words[0], words[1] + 1))
+                line, tokens = " ".join(tokens[:take]), tokens[take:]
+                if line and set(line) <= allowed:
+                    out.append(line)
+    return out
+
+
+#: English prose counted into the handwriting language model, in characters per character of
+#: the training writers' (French) transcripts. A 7-gram tells the languages apart by their
+#: contexts: on the validation writers, French alone 18.46% CER, with 1x English 18.53%, with
+#: 3x 18.38% (bench/RESULTS.md, session 22).
+ENGLISH_PER_TRANSCRIPT = 3
+
+
+def handwriting_corpus(transcripts: Sequence[str], alphabet: str, seed: int = 0) -> tuple[list[str], str]:
+    """The handwriting language model's text and its description: the training writers'
+    transcripts and :data:`ENGLISH_PER_TRANSCRIPT` times as many characters of English prose
+    (``fortunes``, the collections :data:`HELD_OUT_FORTUNES` left out), so English cursive
+    is not read into French. Without ``fortunes`` installed, the transcripts alone."""
+    prose = prose_lines(fortune_files(), alphabet, seed=seed)
+    budget = ENGLISH_PER_TRANSCRIPT * sum(len(t) for t in transcripts)
+    english: list[str] = []
+    for k in np.random.default_rng([seed, 11]).permutation(len(prose)):
+        if budget <= 0:
+            break
+        english.append(prose[k])
+        budget -= len(prose[k])
+    source = f"transcripts of {len(transcripts)} real training lines"
+    if english:
+        source += f" and {len(english)} lines of English prose (Debian fortunes)"
+    else:
+        log.warning("no English prose found (apt-get install fortunes): the language model is the "
+                    "transcripts' alone")
+    return [*transcripts, *english], source
 
 
 def text_file_lines(paths: Iterable[str | Path], alphabet: str) -> list[str]:

@@ -101,14 +101,15 @@ class HandwritingLineTrainer(LineTrainer):
     transcripts: list[str] = []
 
     def companions(self, spec: ModelSpec, config, model_path) -> list[str]:
-        """The character language model of the training writers' transcripts, beside the model."""
-        from training.language import write_language_model
+        """The character language model of the training writers' transcripts and English prose
+        (:func:`training.language.handwriting_corpus`), beside the model."""
+        from training.language import handwriting_corpus, write_language_model
 
         if not self.transcripts:
             return []
-        return [str(write_language_model(model_path, self.transcripts,
-                                         f"{config.dataset or ','.join(spec.train_datasets)}: "
-                                         f"transcripts of {len(self.transcripts)} real training lines"))]
+        corpus, source = handwriting_corpus(self.transcripts, "".join(spec.labels), config.seed)
+        return [str(write_language_model(model_path, corpus,
+                                         f"{config.dataset or ','.join(spec.train_datasets)}: {source}"))]
 
     def font_lines(self, count: str, alphabet: str, transcripts: list[str], config
                    ) -> tuple[list, list[str]]:
