@@ -357,24 +357,28 @@ def train_handline(deslant, **options) -> None:
 @click.argument("model")
 @click.option("--text", "texts", multiple=True, type=click.Path(),
               help="UTF-8 text to count, one line per line (repeatable); default: the text the model "
-                   "was trained on (textline: its renders' text generator).")
+                   "was trained on (textline: its renders' text generator; handline: the training "
+                   "writers' transcripts under --data-dir and English prose from Debian's fortunes).")
 @click.option("--order", type=click.IntRange(1, 9), help="Characters of context + 1 (default: the model's recipe).")
 @click.option("--alpha", type=click.FloatRange(0), help="Weight of the language model in decoding.")
 @click.option("--beta", type=float, help="Bonus per character read (longer readings).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing language model.")
-def train_language(model, texts, order, alpha, beta, seed, force) -> None:
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Dataset folder (default: $OCR_DATA_DIR).")
+def train_language(model, texts, order, alpha, beta, seed, force, data_dir) -> None:
     """Count the character language model a line model decodes with, and write it beside
     the model (MODEL.lm.json.gz): `ocr read` then reads that model's lines with it.
 
     \b
     Examples:
       ocr train language textline --force
+      ocr train language handline --force
       ocr train language my_textline.keras --text my_forms_vocabulary.txt
     """
     from training.language import build_language_model
 
-    path = build_language_model(model, texts, order=order, alpha=alpha, beta=beta, seed=seed, force=force)
+    path = build_language_model(model, texts, order=order, alpha=alpha, beta=beta, seed=seed, force=force,
+                                data_dir=data_dir)
     click.echo(f"saved {path}")
 
 

@@ -171,12 +171,14 @@ def text_file_lines(paths: Iterable[str | Path], alphabet: str) -> list[str]:
 
 def build_language_model(model: str, texts: Sequence[str | Path] = (), order: int | None = None,
                          alpha: float | None = None, beta: float | None = None, seed: int = 0,
-                         force: bool = False) -> Path:
+                         force: bool = False, data_dir: str | Path | None = None) -> Path:
     """``ocr train language``: count a line model's language model and write it beside the model.
 
-    ``texts`` are text files to count; without them the print model's own
-    training text is drawn (:func:`print_corpus`). The model's recipe gives
-    the order and weights unless they are given.
+    ``texts`` are text files to count; without them the model's own training
+    text is drawn again: the print model's renders' text (:func:`print_corpus`),
+    or for ``handline`` the training writers' transcripts (under ``data_dir``,
+    default $OCR_DATA_DIR) and English prose (:func:`handwriting_corpus`). The
+    model's recipe gives the order and weights unless they are given.
     """
     from ocr.errors import DataError, ModelError, OutputExistsError
     from ocr.models.loader import read_card
@@ -186,9 +188,9 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
     card = read_card(model)
     if card.kind != "line":
         raise ModelError(f"{model}: a {card.kind} model reads no lines; a language model needs a line model")
-    if not texts and card.name != "textline":
-        raise DataError(f"{model}: give the text to count with --text FILE (only textline's training "
-                        "text can be drawn again; ocr train handline writes its own)")
+    if not texts and card.name not in ("textline", "handline"):
+        raise DataError(f"{model}: give the text to count with --text FILE (only textline's and handline's "
+                        "training text can be drawn again)")
     recipe = HANDWRITING_RECIPE if card.name == "handline" else PRINT_RECIPE
     recipe = replace(recipe, order=order or recipe.order,
                      alpha=recipe.alpha if alpha is None else alpha, beta=recipe.beta if beta is None else beta,
@@ -198,9 +200,16 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
     source = ", ".join(Path(t).name for t in texts)
     if texts and not corpus:
         raise DataError(f"{source}: no line of it is written in the model's characters")
+    if not texts and card.name == "handline":
+        from ocr.paths import env_data_dir
+        from training.datasets import handwritten_lines
+
+        transcripts = [ln.text for ln in handwritten_lines(data_dir or env_data_dir(), "train")]
+        corpus, source = handwriting_corpus(transcripts, alphabet, seed)
+        source = f"testaments-de-poilus:train: {source}"
     target = language_model_path(path)
     if target.exists() and not force:
         raise OutputExistsError(f"{target} already exists")
-    if not texts:
+    if not corpus:
         return write_print_language_model(path, alphabet, seed=seed, recipe=recipe)
     return write_language_model(path, corpus, source, recipe)

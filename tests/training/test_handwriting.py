@@ -220,6 +220,19 @@ def test_training_writes_a_48_row_line_model_scored_on_test_writers(trained_mode
     assert lm is not None and "real training lines" in lm.about["corpus"] and lm.about["lines"] > 0
 
 
+def test_the_cursive_language_model_is_counted_again_from_the_training_writers(trained_model, hand_dir):
+    from ocr.language import language_model_for
+    from tests.test_cli import run
+
+    out, _ = trained_model
+    assert run("train", "language", out, "--data-dir", hand_dir).exit_code == 2  # never overwritten unasked
+    result = run("train", "language", out, "--data-dir", hand_dir, "--force")
+    assert result.exit_code == 0, result.output
+    about = language_model_for(out).about
+    assert "testaments-de-poilus:train" in about["corpus"] and "real training lines" in about["corpus"]
+    assert about["lines"] >= len(handwritten_lines(hand_dir, "train"))
+
+
 def test_trained_model_evaluates_and_reads_through_the_cli(trained_model, hand_dir, tmp_path):
     from tests.test_cli import run
 
