@@ -229,6 +229,15 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
 #: Below this character height (pixels; small print at 100 dpi) a quarter of it
 #: is within the noise of the scan, and lines are not folded into each other.
 FOLD_MIN_HEIGHT = 10.0
+#: A row of at least :data:`FOLD_ROW_PARTS` components folded into a line of text (the
+#: height of its components, weighted by their boxes, between half and twice the character
+#: height) sits less than
+#: this many character heights above or below it (medians of the components' centres):
+#: pieces of a line lie within its band, while the next line is at least a line pitch away,
+#: even where its ascenders touch this one's descenders (handwriting). A mark or two, and
+#: rows of figure hatching (no text line), fold as before.
+FOLD_MAX_SHIFT = 1.0
+FOLD_ROW_PARTS = 3
 
 
 def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks: list[int] | None = None,
@@ -245,7 +254,9 @@ def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, block
     letters with descenders chained apart from their line (their centres sit
     lower than its ascenders'): most of their band is the band of a longer
     line of the same block (across blocks, two fields side by side on a form
-    can share a band).
+    can share a band). Either way a row of words is within
+    :data:`FOLD_MAX_SHIFT` character heights of the text line it folds into: a
+    line of cursive whose ascenders reach into the line above is a line of its own.
     Returns, for each
     line, the index of the line it goes to (itself when it stays).
     """
@@ -256,6 +267,10 @@ def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, block
     short = np.array([(boxes[l, 3] - boxes[l, 1]).max() < tall * h for l in lines])
     size = np.array([len(l) for l in lines])
     band = ext[:, 3] - ext[:, 1]
+    centre = np.array([np.median((boxes[l, 1] + boxes[l, 3]) / 2.0) for l in lines])
+    typical = np.array([typical_height(boxes[l], (boxes[l, 2] - boxes[l, 0]) * (boxes[l, 3] - boxes[l, 1]))
+                        for l in lines])
+    text_line = (typical >= 0.5 * h) & (typical <= 2.0 * h)
     block = np.zeros(len(lines), np.int64) if blocks is None else np.asarray(blocks)
     same = block[:, None] == block[None, :]
     target = np.arange(len(lines))
@@ -268,6 +283,8 @@ def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, block
         # a few glyphs within the band of a longer line, among its glyphs.
         shared = np.minimum(y1, ext[:, 3]) - np.maximum(y0, ext[:, 1])
         ok |= (shared >= 0.5 * np.minimum(band, y1 - y0)) & (overlap > 0) & (size > size[k]) & same[k]
+        if size[k] >= FOLD_ROW_PARTS:
+            ok &= (np.abs(centre - centre[k]) < FOLD_MAX_SHIFT * h) | ~text_line
         ok[k] = False
         if not ok.any():
             continue

@@ -154,6 +154,21 @@ def test_descenders_and_commas_stay_on_their_line():
     assert len(lines) == 2, [l.box for l in lines]
 
 
+def test_cursive_lines_whose_ascenders_reach_the_line_above_stay_apart():
+    # Cursive with a 24 px x-height: a long line of words (y 20-66 with their loops) and a
+    # short line 32 px lower whose ascenders reach 26 px into it, more than half of the
+    # long line's band. Its centre is a line pitch away (1.3 x-heights): no piece of a line.
+    boxes = np.array([(10 + 100 * n, 20, 80 + 100 * n, 66) for n in range(8)]
+                     + [(10 + 100 * n, 40, 80 + 100 * n, 110) for n in range(3)])
+    lines = [list(range(8)), [8, 9, 10]]
+    assert sg._fold_short_lines(lines, boxes, 24.0) == [0, 1]
+    # The same row 16 px lower than the line (a third of a pitch): the line's own letters
+    # with deep descenders, chained apart, still fold into it.
+    boxes[8:, 1] -= 16
+    boxes[8:, 3] -= 16
+    assert sg._fold_short_lines(lines, boxes, 24.0) == [0, 0]
+
+
 def _hand_layout(ink: np.ndarray, lines: list[list[tuple[int, int, int, int]]], height: float) -> sg.Layout:
     """A Layout whose lines hold the components inside the given boxes, one glyph each."""
     comps = sg.find_components(ink)
