@@ -67,6 +67,11 @@ CURSIVE_MODEL: str | None = "handline"
 CURSIVE_CHARS_PER_GLYPH = 2.2
 #: The learnt route of the default pairing, beside the bundled weights (``bench/router.py --fit``).
 ROUTE_FILE = "router.json"
+#: An unsure line that every model reads as at most :data:`NOISE_CHARS` characters, none with
+#: a mean confidence of :data:`NOISE_CONFIDENCE`, holds no text: specks, a box's corner, a
+#: scribble, read as "et" or "à" (tuned on FUNSD dev forms, bench/RESULTS.md session 22).
+NOISE_CHARS = 3
+NOISE_CONFIDENCE = 0.6
 #: What a line can be read as, in the order of a learnt route's rows.
 READERS = ("print", "cursive", "hand")
 #: What a learnt route weighs, in the order of its columns.
@@ -88,6 +93,13 @@ def is_cursive(words: Words, glyphs: int, min_confidence: float = CURSIVE_CONFID
     chars = sum(len(w) for w in words)
     return (mean_confidence(words) >= min_confidence
             or (chars >= 3 and chars >= chars_per_glyph * max(glyphs, 1)))
+
+
+def is_noise(readings: Sequence[Words], confidences: Sequence[float]) -> bool:
+    """Whether an unsure line holds no text: no model reads more than :data:`NOISE_CHARS`
+    characters in it, nor any with a mean confidence of :data:`NOISE_CONFIDENCE`."""
+    return (max(confidences) < NOISE_CONFIDENCE
+            and max(sum(len(w) for w in words) for words in readings) <= NOISE_CHARS)
 
 
 def is_hand_print(words: Words, print_rating: float, margin: float = HAND_MARGIN) -> bool:
@@ -269,8 +281,13 @@ class MixedRecognizer:
         asked = [lines[i] for i in unsure]
         joined = cursive.recognize_lines(components, asked)
         glyphed = self.hand.recognize_lines(components, asked)
-        chosen = {"print": 0, "cursive": 0, "hand": 0}
+        chosen = {"print": 0, "cursive": 0, "hand": 0, "noise": 0}
         for i, c_words, h_words in zip(unsure, joined, glyphed):
+            if is_noise((results[i], c_words, h_words), (ratings[i], mean_confidence(c_words),
+                                                         mean_confidence(h_words))):
+                chosen["noise"] += 1
+                results[i] = []
+                continue
             reader = self.route.choose(route_features(ratings[i], c_words, h_words, len(lines[i].glyphs)))
             chosen[reader] += 1
             if reader != "print":

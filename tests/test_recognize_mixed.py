@@ -149,6 +149,20 @@ def test_a_learnt_route_reads_unsure_lines_with_both_models_and_keeps_one():
     assert cursive.calls == hand.calls == [["cursive", "digits", "fax"]]
 
 
+def test_a_line_no_model_reads_as_text_is_noise_under_the_learnt_route():
+    """Specks or a scribble on a form: every model reads a character or two, none with
+    confidence; the line is dropped. A short word one model is sure of, and a longer
+    unsure reading, are kept."""
+    speck, initial, scrawl = _glyph_line(2), _glyph_line(2), _glyph_line(3)
+    Reads = _fake_reader({id(speck): "speck", id(initial): "initial", id(scrawl): "scrawl"})
+    printed = Reads({"speck": ("a", 0.3), "initial": ("J.", 0.5), "scrawl": ("nm", 0.4)})
+    cursive = Reads({"speck": ("et", 0.35), "initial": ("J.", 0.7), "scrawl": ("de mon", 0.3)})
+    hand = Reads({"speck": ("1", 0.5), "initial": ("J", 0.6), "scrawl": ("m", 0.5)})
+    mixed = MixedRecognizer(printed, hand, threshold=0.85, cursive=cursive, route=_route_by_chars_per_glyph())
+    out = mixed.recognize_lines(None, [speck, initial, scrawl])
+    assert out[0] == [] and out[1] and out[2]
+
+
 def test_a_route_file_round_trips_and_a_broken_one_is_a_model_error(tmp_path):
     import json
 
