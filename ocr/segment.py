@@ -231,11 +231,10 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
 FOLD_MIN_HEIGHT = 10.0
 #: A row of at least :data:`FOLD_ROW_PARTS` components folded into a line of text (the
 #: height of its components, weighted by their boxes, between half and twice the character
-#: height) sits less than
-#: this many character heights above or below it (medians of the components' centres):
-#: pieces of a line lie within its band, while the next line is at least a line pitch away,
-#: even where its ascenders touch this one's descenders (handwriting). A mark or two, and
-#: rows of figure hatching (no text line), fold as before.
+#: height) sits less than this many character heights above or below it (medians of the
+#: components' centres): pieces of a line lie within its band, while the next line is at
+#: least a line pitch away, even where its ascenders touch this one's descenders
+#: (handwriting). A mark or two, and rows of figure hatching (no text line), fold as before.
 FOLD_MAX_SHIFT = 1.0
 FOLD_ROW_PARTS = 3
 
