@@ -90,12 +90,12 @@ def line_model_reads(model: str, paths: list, deslant: str | None = None) -> dic
 ENGLISH_SEED = 20261204  # no training run draws with it
 
 
-def english_lines(n: int, work: Path, inks: bool = False) -> tuple[list, list[str]]:
+def english_lines(n: int, work: Path) -> tuple[list[Path], list[str]]:
     """``n`` English cursive line scans (written to ``work``; their paths) and their texts:
     English prose (``fortunes`` collections no language model counts, ``HELD_OUT_FORTUNES``)
     written in the handwriting faces no training run uses (``HELD_OUT_PACKAGES``), made
     irregular and scanned as training lines are (a tenth white on black), with a seed no
-    training run uses. ``inks``: the same lines' ink masks instead of files."""
+    training run uses."""
     import cv2
     import numpy as np
 
@@ -109,27 +109,28 @@ def english_lines(n: int, work: Path, inks: bool = False) -> tuple[list, list[st
         raise SystemExit("--english needs the held-out handwriting faces and English prose: apt-get install "
                          "fonts-kristi fonts-femkeklaver fortunes")
     prose = [prose[i] for i in np.random.default_rng(ENGLISH_SEED).permutation(len(prose))]
-    images, texts = hand_font_lines(n, charsets.HANDWRITING, prose, seed=ENGLISH_SEED, workers=1, fonts=fonts,
-                                    scans=not inks, transcript_share=1.0)
-    if inks:
-        return images, texts
+    scans, texts = hand_font_lines(n, charsets.HANDWRITING, prose, seed=ENGLISH_SEED, workers=1, fonts=fonts,
+                                   scans=True, transcript_share=1.0)
     paths = []
-    for k, scan in enumerate(images):
+    for k, scan in enumerate(scans):
         paths.append(work / f"english_{k:04d}.png")
         cv2.imwrite(str(paths[-1]), scan)
     return paths, texts
 
 
-def english_paragraphs(n: int, work: Path, seed: int = 0) -> tuple[list[Path], list[str]]:
-    """Paragraphs of 4 to 7 of the ``n`` English lines, their inks stacked so that ascenders
-    and descenders of neighbouring lines nearly touch, on one sheet of paper; every other
-    one at half the resolution (a small photo of a note), every third one white on black."""
+def english_paragraphs(paths: list[Path], texts: list[str], work: Path, seed: int = 0
+                       ) -> tuple[list[Path], list[str]]:
+    """Paragraphs of 4 to 7 of the English line scans: their inks (binarized as reading
+    binarizes a line) stacked so that ascenders and descenders of neighbouring lines nearly
+    touch, on one sheet of paper; every other one at half the resolution (a small photo of
+    a note), every third one white on black."""
     import cv2
     import numpy as np
 
+    from training.handwriting import line_ink
     from training.textlines import paper
 
-    inks, texts = english_lines(n, work, inks=True)
+    inks = [line_ink(path) for path in paths]
     rng = np.random.default_rng(seed)
     images, truths, start, k = [], [], 0, 0
     while start < len(inks):
@@ -257,7 +258,7 @@ def run(args, work: Path) -> int:
     page_rows, page_title = [], ""
     if args.pages:
         if args.english:
-            page_images, page_refs = english_paragraphs(args.english, work)
+            page_images, page_refs = english_paragraphs(images, refs, work)
             page_title = (f"Paragraphs of these lines ({len(page_images)}; every other one at half the "
                           "resolution, every third one white on black)")
         else:

@@ -97,7 +97,8 @@ def is_cursive(words: Words, glyphs: int, min_confidence: float = CURSIVE_CONFID
 
 def is_noise(readings: Sequence[Words], confidences: Sequence[float]) -> bool:
     """Whether an unsure line holds no text: no model reads more than :data:`NOISE_CHARS`
-    characters in it, nor any with a mean confidence of :data:`NOISE_CONFIDENCE`."""
+    characters in it, nor any with a mean confidence of :data:`NOISE_CONFIDENCE`
+    (``confidences``: the readings' mean confidences, the print model's its rating)."""
     return (max(confidences) < NOISE_CONFIDENCE
             and max(sum(len(w) for w in words) for words in readings) <= NOISE_CHARS)
 
@@ -283,12 +284,12 @@ class MixedRecognizer:
         glyphed = self.hand.recognize_lines(components, asked)
         chosen = {"print": 0, "cursive": 0, "hand": 0, "noise": 0}
         for i, c_words, h_words in zip(unsure, joined, glyphed):
-            if is_noise((results[i], c_words, h_words), (ratings[i], mean_confidence(c_words),
-                                                         mean_confidence(h_words))):
+            features = route_features(ratings[i], c_words, h_words, len(lines[i].glyphs))
+            if is_noise((results[i], c_words, h_words), features[:len(READERS)]):
                 chosen["noise"] += 1
                 results[i] = []
                 continue
-            reader = self.route.choose(route_features(ratings[i], c_words, h_words, len(lines[i].glyphs)))
+            reader = self.route.choose(features)
             chosen[reader] += 1
             if reader != "print":
                 results[i] = c_words if reader == "cursive" else h_words

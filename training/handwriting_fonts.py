@@ -51,8 +51,6 @@ HELD_OUT_PACKAGES = ("fonts-kristi", "fonts-femkeklaver")
 FONT_ROOT = Path("/usr/share/fonts")
 #: Word lists (under /usr/share/dict) and their shares of the drawn words.
 HAND_WORD_LISTS = (("french", 0.6), ("american-english", 0.25), ("british-english", 0.15))
-#: The English lists alone, for English lines.
-ENGLISH_WORD_LISTS = (("american-english", 0.6), ("british-english", 0.4))
 DICT_DIR = Path("/usr/share/dict")
 #: Share of lines that re-write a training writer's transcript (the rest are word-list lines).
 TRANSCRIPT_SHARE = 0.5
@@ -81,11 +79,10 @@ def handwriting_fonts(root: Path = FONT_ROOT, held_out: bool = False) -> dict[st
 
 
 @functools.lru_cache(maxsize=4)
-def _words(alphabet: str, folder: Path = DICT_DIR, word_lists: tuple = HAND_WORD_LISTS
-           ) -> tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]:
+def _words(alphabet: str, folder: Path = DICT_DIR) -> tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]:
     allowed = set(alphabet)
     lists, weights = [], []
-    for name, weight in word_lists:
+    for name, weight in HAND_WORD_LISTS:
         path = folder / name
         if path.is_file():
             words = tuple(w for w in path.read_text(encoding="utf-8", errors="ignore").split()
@@ -96,10 +93,10 @@ def _words(alphabet: str, folder: Path = DICT_DIR, word_lists: tuple = HAND_WORD
     return tuple(lists), tuple(weights)
 
 
-def word_list_text(rng: np.random.Generator, alphabet: str, word_lists: tuple = HAND_WORD_LISTS) -> str:
+def word_list_text(rng: np.random.Generator, alphabet: str) -> str:
     """A line of 2 to 9 words from the word lists, with the numbers, capitals and
     punctuation a letter has (dates, sums, a comma or full stop after a word)."""
-    lists, weights = _words(alphabet, DICT_DIR, word_lists)
+    lists, weights = _words(alphabet, DICT_DIR)
     if not lists:
         raise DataError("no word list found: install Debian's wfrench or wamerican")
     p = np.asarray(weights) / sum(weights)
@@ -221,7 +218,7 @@ def _hand_faces(alphabet: str, fonts: tuple) -> _HandFaces:
 
 
 def _render_chunk(args) -> list[tuple[np.ndarray, str]]:
-    start, n, alphabet, seed, transcripts, fonts, word_lists, scans, transcript_share = args
+    start, n, alphabet, seed, transcripts, fonts, scans, transcript_share = args
     faces = _hand_faces(alphabet, fonts)
     out = []
     for i in range(start, start + n):
@@ -229,7 +226,7 @@ def _render_chunk(args) -> list[tuple[np.ndarray, str]]:
         if transcripts and rng.random() < transcript_share:
             text = transcripts[int(rng.integers(len(transcripts)))]
         else:
-            text = word_list_text(rng, alphabet, word_lists)
+            text = word_list_text(rng, alphabet)
         face = faces(rng)
         if face in faces.capitals:
             text = text.upper()
@@ -247,17 +244,15 @@ def _render_chunk(args) -> list[tuple[np.ndarray, str]]:
 
 def hand_font_lines(n: int, alphabet: str, transcripts: Sequence[str] = (), seed: int = 0,
                     workers: int | None = None, fonts: dict[str, list[str | None]] | None = None,
-                    word_lists: tuple = HAND_WORD_LISTS, scans: bool = False,
-                    transcript_share: float = TRANSCRIPT_SHARE) -> tuple[list[np.ndarray], list[str]]:
+                    scans: bool = False, transcript_share: float = TRANSCRIPT_SHARE) -> tuple[list[np.ndarray], list[str]]:
     """``n`` rendered handwritten lines: (ink masks, texts), the same for the same seed and fonts;
     with ``scans`` the grey line images instead of their ink (what a user would read).
 
     ``transcripts`` are training writers' lines to re-write in the fonts
     (``transcript_share`` of the lines); never pass validation or test text.
     ``fonts`` ({package: paths}, ``None`` for PIL's built-in face) defaults to
-    :func:`handwriting_fonts` (the training faces). ``word_lists`` are the word lists
-    and their shares for the lines that are not transcripts. A line a face cannot
-    draw at all is skipped, so fewer than ``n`` may come back.
+    :func:`handwriting_fonts` (the training faces). A line a face cannot draw at all
+    is skipped, so fewer than ``n`` may come back.
     """
     fonts = handwriting_fonts() if fonts is None else fonts
     key = tuple(sorted((package, tuple(paths)) for package, paths in fonts.items() if paths))
@@ -270,8 +265,7 @@ def hand_font_lines(n: int, alphabet: str, transcripts: Sequence[str] = (), seed
         f"{p} ({len(f)})" for p, f in zip(faces.packages, faces.faces)))
     workers = workers or (1 if n < 500 else min(os.cpu_count() or 1, 8))
     chunk = max(1, -(-n // (workers * 8)))
-    jobs = [(s, min(chunk, n - s), alphabet, seed, tuple(transcripts), key, tuple(word_lists), scans,
-             transcript_share)
+    jobs = [(s, min(chunk, n - s), alphabet, seed, tuple(transcripts), key, scans, transcript_share)
             for s in range(0, n, chunk)]
     if workers == 1:
         parts = [_render_chunk(j) for j in jobs]

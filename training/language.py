@@ -196,20 +196,23 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
                      alpha=recipe.alpha if alpha is None else alpha, beta=recipe.beta if beta is None else beta,
                      chosen_on=recipe.chosen_on if alpha is None and beta is None else "given on the command line")
     alphabet = "".join(card.labels)
-    corpus = text_file_lines(texts, alphabet)  # the inputs are checked before the output
-    source = ", ".join(Path(t).name for t in texts)
-    if texts and not corpus:
-        raise DataError(f"{source}: no line of it is written in the model's characters")
-    if not texts and card.name == "handline":
+    corpus, source = [], ""  # the inputs are checked and read before the output
+    if texts:
+        corpus, source = text_file_lines(texts, alphabet), ", ".join(Path(t).name for t in texts)
+        if not corpus:
+            raise DataError(f"{source}: no line of it is written in the model's characters")
+    elif card.name == "handline":
         from ocr.paths import env_data_dir
         from training.datasets import handwritten_lines
 
         transcripts = [ln.text for ln in handwritten_lines(data_dir or env_data_dir(), "train")]
+        if not transcripts:
+            raise DataError("testaments-de-poilus: no training writer's line to count")
         corpus, source = handwriting_corpus(transcripts, alphabet, seed)
         source = f"testaments-de-poilus:train: {source}"
     target = language_model_path(path)
     if target.exists() and not force:
         raise OutputExistsError(f"{target} already exists")
-    if not corpus:
+    if not corpus:  # textline without --text: its renders' text drawn again
         return write_print_language_model(path, alphabet, seed=seed, recipe=recipe)
     return write_language_model(path, corpus, source, recipe)
