@@ -72,6 +72,16 @@ ROUTE_FILE = "router.json"
 #: scribble, read as "et" or "à" (tuned on FUNSD dev forms, bench/RESULTS.md session 22).
 NOISE_CHARS = 3
 NOISE_CONFIDENCE = 0.6
+#: Under the learnt route, on an unsure line read by the print or glyph model, a word read with
+#: a mean character confidence under :data:`WORD_CONFIDENCE`, or of at most
+#: :data:`SHORT_WORD_CHARS` characters under :data:`SHORT_WORD_CONFIDENCE`, is a speck, a rule's
+#: end or a box read as "a", "1" or "-", and is dropped (tuned on FUNSD dev forms and the
+#: Testaments validation writers, bench/RESULTS.md session 23). Sure lines keep their words (a
+#: book's "or" read at 0.4 is a word), and so do cursive readings: the cursive model is rarely
+#: sure of a real word's every letter.
+WORD_CONFIDENCE = 0.2
+SHORT_WORD_CHARS = 2
+SHORT_WORD_CONFIDENCE = 0.5
 #: What a line can be read as, in the order of a learnt route's rows.
 READERS = ("print", "cursive", "hand")
 #: What a learnt route weighs, in the order of its columns.
@@ -101,6 +111,18 @@ def is_noise(readings: Sequence[Words], confidences: Sequence[float]) -> bool:
     (``confidences``: the readings' mean confidences, the print model's its rating)."""
     return (max(confidences) < NOISE_CONFIDENCE
             and max(sum(len(w) for w in words) for words in readings) <= NOISE_CHARS)
+
+
+def sure_words(words: Words, confidence: float = WORD_CONFIDENCE, short_chars: int = SHORT_WORD_CHARS,
+               short_confidence: float = SHORT_WORD_CONFIDENCE) -> Words:
+    """``words`` without those read too unsurely to be text: a mean character confidence under
+    ``confidence``, or under ``short_confidence`` for a word of at most ``short_chars``
+    characters (one or two letters are what a speck or a box's corner reads as)."""
+    def kept(word) -> bool:
+        conf = sum(c.confidence for c in word) / max(len(word), 1)
+        return conf >= (short_confidence if len(word) <= short_chars else confidence)
+
+    return [w for w in words if kept(w)]
 
 
 def is_hand_print(words: Words, print_rating: float, margin: float = HAND_MARGIN) -> bool:
@@ -291,7 +313,9 @@ class MixedRecognizer:
                 continue
             reader = self.route.choose(features)
             chosen[reader] += 1
-            if reader != "print":
-                results[i] = c_words if reader == "cursive" else h_words
+            if reader == "cursive":
+                results[i] = c_words
+            else:
+                results[i] = sure_words(h_words if reader == "hand" else results[i])
         log.debug("unsure lines of %d: %s", len(lines), chosen)
         return results

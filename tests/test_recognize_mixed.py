@@ -194,3 +194,52 @@ def test_the_bundled_route_loads_when_present():
 
     route = bundled_route()
     assert (route is None) == (not (WEIGHTS_DIR / ROUTE_FILE).is_file())
+
+
+def _words(*readings):
+    """A line's words from (text, confidence) pairs."""
+    return [_line(text, confidence)[0] for text, confidence in readings]
+
+
+def _texts(words):
+    return ["".join(c.text for c in w) for w in words]
+
+
+def test_sure_words_drops_specks_and_unreadable_words():
+    """One or two characters read unsurely are what a speck or a box's corner reads as; a longer
+    word goes only when the model can hardly read it at all."""
+    from ocr.recognize_mixed import sure_words
+
+    words = _words(("Total", 0.95), ("1", 0.3), ("of", 0.6), ("Budget", 0.3), ("xyz", 0.1))
+    assert _texts(sure_words(words)) == ["Total", "of", "Budget"]
+    assert sure_words([]) == []
+
+
+def test_the_learnt_route_drops_unsure_words_of_unsure_print_lines_not_of_sure_or_cursive_ones():
+    """A book's sure line keeps its "or" read at 0.3; a form's unsure line that stays print loses
+    the speck read as "1"; a cursive reading keeps its unsure "et"."""
+    sure, unsure, joined = _glyph_line(6), _glyph_line(6), _glyph_line(2)
+    lines = {id(sure): _words(("Invoice", 0.99), ("or", 0.3)),
+             id(unsure): _words(("Total", 0.8), ("1", 0.3)),
+             id(joined): _words(("et", 0.3), ("souvenir", 0.4))}
+
+    class Printed:
+        def recognize_and_rate(self, components, asked):
+            return [lines[id(l)] for l in asked], [0.95 if l is sure else 0.5 for l in asked]
+
+    class Reads:
+        def __init__(self, cursive):
+            self.cursive = cursive
+
+        def recognize_lines(self, components, asked):
+            return [[list(w) for w in lines[id(l)]] if self.cursive and l is joined else _words(("x", 0.1))
+                    for l in asked]
+
+    route = _route_by_chars_per_glyph()
+    out = MixedRecognizer(Printed(), Reads(False), threshold=0.85, cursive=Reads(True), route=route
+                          ).recognize_lines(None, [sure, unsure, joined])
+    assert [_texts(words) for words in out] == [["Invoice", "or"], ["Total"], ["et", "souvenir"]]
+    # The threshold rule (a custom model's) keeps every word it is given.
+    out = MixedRecognizer(Printed(), Reads(False), threshold=0.85, cursive=Reads(True)
+                          ).recognize_lines(None, [unsure])
+    assert _texts(out[0]) == ["Total", "1"]
