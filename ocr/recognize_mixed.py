@@ -118,11 +118,8 @@ def sure_words(words: Words, confidence: float = WORD_CONFIDENCE, short_chars: i
     """``words`` without those read too unsurely to be text: a mean character confidence under
     ``confidence``, or under ``short_confidence`` for a word of at most ``short_chars``
     characters (one or two letters are what a speck or a box's corner reads as)."""
-    def kept(word) -> bool:
-        conf = sum(c.confidence for c in word) / max(len(word), 1)
-        return conf >= (short_confidence if len(word) <= short_chars else confidence)
-
-    return [w for w in words if kept(w)]
+    return [w for w in words
+            if mean_confidence([w]) >= (short_confidence if len(w) <= short_chars else confidence)]
 
 
 def is_hand_print(words: Words, print_rating: float, margin: float = HAND_MARGIN) -> bool:

@@ -74,7 +74,8 @@ def test_joined_up_lines_go_to_the_cursive_model_hand_print_to_the_glyph_model()
 
 def _fake_reader(name: dict):
     """A recognizer class that reads each line (named by ``name[id(line)]``) as its readings say
-    and records which lines it was asked to read."""
+    (one word as (text, confidence), or several as a list of them) and records which lines it
+    was asked to read."""
 
     class Reads:
         def __init__(self, readings):
@@ -82,7 +83,8 @@ def _fake_reader(name: dict):
 
         def recognize_lines(self, components, asked):
             self.calls.append([name[id(l)] for l in asked])
-            return [_line(*self.readings[name[id(l)]]) for l in asked]
+            read = [self.readings[name[id(l)]] for l in asked]
+            return [_words(*r) if isinstance(r, list) else _line(*r) for r in read]
 
         def recognize_and_rate(self, components, asked):
             words = self.recognize_lines(components, asked)
@@ -219,27 +221,15 @@ def test_the_learnt_route_drops_unsure_words_of_unsure_print_lines_not_of_sure_o
     """A book's sure line keeps its "or" read at 0.3; a form's unsure line that stays print loses
     the speck read as "1"; a cursive reading keeps its unsure "et"."""
     sure, unsure, joined = _glyph_line(6), _glyph_line(6), _glyph_line(2)
-    lines = {id(sure): _words(("Invoice", 0.99), ("or", 0.3)),
-             id(unsure): _words(("Total", 0.8), ("1", 0.3)),
-             id(joined): _words(("et", 0.3), ("souvenir", 0.4))}
-
-    class Printed:
-        def recognize_and_rate(self, components, asked):
-            return [lines[id(l)] for l in asked], [0.95 if l is sure else 0.5 for l in asked]
-
-    class Reads:
-        def __init__(self, cursive):
-            self.cursive = cursive
-
-        def recognize_lines(self, components, asked):
-            return [[list(w) for w in lines[id(l)]] if self.cursive and l is joined else _words(("x", 0.1))
-                    for l in asked]
-
-    route = _route_by_chars_per_glyph()
-    out = MixedRecognizer(Printed(), Reads(False), threshold=0.85, cursive=Reads(True), route=route
+    Reads = _fake_reader({id(sure): "sure", id(unsure): "unsure", id(joined): "joined"})
+    printed = Reads({"sure": [("Invoice", 0.99), ("or", 0.3)], "unsure": [("Total", 0.8), ("1", 0.3)],
+                     "joined": ("sv", 0.3)})
+    cursive = Reads({"unsure": ("x", 0.1), "joined": [("et", 0.3), ("souvenir", 0.4)]})
+    hand = Reads({"unsure": ("x", 0.1), "joined": ("x", 0.1)})
+    out = MixedRecognizer(printed, hand, threshold=0.8, cursive=cursive, route=_route_by_chars_per_glyph()
                           ).recognize_lines(None, [sure, unsure, joined])
     assert [_texts(words) for words in out] == [["Invoice", "or"], ["Total"], ["et", "souvenir"]]
+    assert cursive.calls == hand.calls == [["unsure", "joined"]]  # the sure line is not read again
     # The threshold rule (a custom model's) keeps every word it is given.
-    out = MixedRecognizer(Printed(), Reads(False), threshold=0.85, cursive=Reads(True)
-                          ).recognize_lines(None, [unsure])
+    out = MixedRecognizer(printed, hand, threshold=0.8, cursive=cursive).recognize_lines(None, [unsure])
     assert _texts(out[0]) == ["Total", "1"]
