@@ -38,12 +38,17 @@ log = logging.getLogger(__name__)
 
 #: Dataset name of the rendered lines in ``ocr train handline --dataset``: ``handwriting-fonts:N``.
 HAND_FONT_LINES = "handwriting-fonts"
-#: Debian packages of handwriting fonts and the folder each installs under /usr/share/fonts.
+#: Debian packages of handwriting fonts and their faces' files, as glob patterns under
+#: /usr/share/fonts (a package such as fonts-dustin also installs faces that are no hand).
 HAND_FONT_PACKAGES = {
-    "fonts-ecolier-court": "truetype/ecolier-court", "fonts-dancingscript": "opentype/dancingscript",
-    "fonts-kristi": "truetype/kristi", "fonts-dkg-handwriting": "truetype/fifthhorseman",
-    "fonts-breip": "truetype/breip", "fonts-bwht": "opentype/bwht", "fonts-femkeklaver": "truetype/femkeklaver",
-    "fonts-humor-sans": "truetype/humor-sans", "fonts-comic-neue": "opentype/comic-neue",
+    "fonts-ecolier-court": "truetype/ecolier-court/*", "fonts-dancingscript": "opentype/dancingscript/*",
+    "fonts-kristi": "truetype/kristi/*", "fonts-dkg-handwriting": "truetype/fifthhorseman/*",
+    "fonts-breip": "truetype/breip/*", "fonts-bwht": "opentype/bwht/*", "fonts-femkeklaver": "truetype/femkeklaver/*",
+    "fonts-humor-sans": "truetype/humor-sans/*", "fonts-comic-neue": "opentype/comic-neue/*",
+    "fonts-rufscript": "truetype/rufscript/*", "fonts-tlwg-purisa-ttf": "truetype/tlwg/Purisa*",
+    "fonts-leckerli-one": "truetype/leckerli-one/*", "fonts-lobstertwo": "opentype/lobstertwo/*",
+    "fonts-staypuft": "truetype/staypuft/*", "fonts-tomsontalks": "truetype/tomsontalks/*",
+    "fonts-dustin": "truetype/dustin/Domestic_Manners*",
 }
 #: Faces no training run draws with: ``bench/handwriting.py --english`` writes its lines in them,
 #: so its figures are for hands the model never saw (one quick joined hand, one print hand).
@@ -69,10 +74,10 @@ def handwriting_fonts(root: Path = FONT_ROOT, held_out: bool = False) -> dict[st
     """The handwriting fonts installed, by package: {package: [font paths]}; the training
     faces, or with ``held_out`` only the :data:`HELD_OUT_PACKAGES` kept for measuring."""
     found = {}
-    for package, folder in HAND_FONT_PACKAGES.items():
+    for package, pattern in HAND_FONT_PACKAGES.items():
         if (package in HELD_OUT_PACKAGES) != held_out:
             continue
-        fonts = sorted(str(p) for p in (root / folder).glob("*") if p.suffix.lower() in (".ttf", ".otf"))
+        fonts = sorted(str(p) for p in root.glob(pattern) if p.suffix.lower() in (".ttf", ".otf"))
         if fonts:
             found[package] = fonts
     return found

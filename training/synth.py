@@ -57,10 +57,13 @@ FONT_SUFFIXES = (".ttf", ".otf")  # Type 1 copies (.pfb, .t1) of the same faces 
 #: calligraphy (Z003 and TeX Gyre Chorus are Zapf Chancery, whose capitals are too ornate to help).
 EXCLUDED_FAMILIES = re.compile(r"symbol|dingbat|d050000l|math|emoji|wingding|webding|z003|chorus|cmex|cmsy|cmmi",
                                re.IGNORECASE)
-#: Font folders of Debian's handwriting font packages (see training/handwriting_fonts.py):
-#: handwriting is not print, so the print renders never draw from them.
-HANDWRITING_FONT_FOLDERS = ("ecolier-court", "dancingscript", "kristi", "fifthhorseman", "breip", "bwht",
-                            "femkeklaver", "humor-sans", "comic-neue")
+#: Font files of Debian's handwriting font packages, as glob patterns (the same as
+#: training/handwriting_fonts.py's): handwriting is not print, so the print renders never draw them.
+HANDWRITING_FONT_PATTERNS = (
+    "truetype/ecolier-court/*", "opentype/dancingscript/*", "truetype/kristi/*", "truetype/fifthhorseman/*",
+    "truetype/breip/*", "opentype/bwht/*", "truetype/femkeklaver/*", "truetype/humor-sans/*",
+    "opentype/comic-neue/*", "truetype/rufscript/*", "truetype/tlwg/Purisa*", "truetype/leckerli-one/*",
+    "opentype/lobstertwo/*", "truetype/staypuft/*", "truetype/tomsontalks/*", "truetype/dustin/Domestic_Manners*")
 
 # Render sizes in pixels per em: 16 px is about 9 pt at 150 dpi (coarse scans),
 # 56 px about 13 pt at 300 dpi. Even sizes only, to bound the font cache.
@@ -166,7 +169,7 @@ def find_fonts() -> list[Path]:
                 continue
             key = (name[0] or path.stem, name[1] or "")
             if key in seen or EXCLUDED_FAMILIES.search(f"{key[0]} {path.name}") \
-                    or path.parent.name in HANDWRITING_FONT_FOLDERS:
+                    or any(path.match(pattern) for pattern in HANDWRITING_FONT_PATTERNS):
                 continue
             if not _looks_latin(str(path)):
                 log.debug("skipping %s: not a Latin text font", path)

@@ -23,15 +23,17 @@ def word_list(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_fonts_are_found_by_package_folder_and_the_measuring_faces_kept_apart(tmp_path):
-    for folder, name in (("truetype/kristi", "Kristi.ttf"), ("truetype/ecolier-court", "Ecolier-court.ttf")):
-        (tmp_path / folder).mkdir(parents=True)
+def test_fonts_are_found_by_package_pattern_and_the_measuring_faces_kept_apart(tmp_path):
+    for folder, name in (("truetype/kristi", "Kristi.ttf"), ("truetype/ecolier-court", "Ecolier-court.ttf"),
+                         ("truetype/dustin", "Domestic_Manners.ttf"), ("truetype/dustin", "Wargames.ttf")):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
         (tmp_path / folder / name).write_bytes(b"")
     (tmp_path / "truetype" / "kristi" / "README").write_text("not a font")
     (tmp_path / "opentype" / "unrelated").mkdir(parents=True)
     (tmp_path / "opentype" / "unrelated" / "Serif.otf").write_bytes(b"")
     found = hf.handwriting_fonts(tmp_path)
-    assert list(found) == ["fonts-ecolier-court"]  # Kristi is a held-out face: never trained on
+    assert list(found) == ["fonts-ecolier-court", "fonts-dustin"]  # Kristi is a held-out face: never trained on
+    assert [p.rsplit("/", 1)[-1] for p in found["fonts-dustin"]] == ["Domestic_Manners.ttf"]  # not its display faces
     held_out = hf.handwriting_fonts(tmp_path, held_out=True)
     assert list(held_out) == ["fonts-kristi"]
     assert [p.rsplit("/", 1)[-1] for p in held_out["fonts-kristi"]] == ["Kristi.ttf"]
@@ -116,6 +118,6 @@ def test_the_trainer_adds_rendered_lines_to_the_real_ones(word_list, monkeypatch
 
 
 def test_print_renders_leave_the_handwriting_fonts_out():
-    from training.synth import HANDWRITING_FONT_FOLDERS
+    from training.synth import HANDWRITING_FONT_PATTERNS
 
-    assert {folder.split("/")[-1] for folder in hf.HAND_FONT_PACKAGES.values()} == set(HANDWRITING_FONT_FOLDERS)
+    assert set(hf.HAND_FONT_PACKAGES.values()) == set(HANDWRITING_FONT_PATTERNS)
