@@ -59,6 +59,13 @@ RULE_PIECES = 3
 SLIVER_WIDTH = 0.25
 SLIVER_CLEARANCE = 1.5
 BROKEN_RULE_SPAN = 10.0
+#: Ink in a hole of an image region (a medal on a portrait's coat, the white of a face with
+#: its eye) is part of the picture, not text, when the region is a picture, its ink filling at
+#: least :data:`PICTURE_FILL` of its box (photos on the dev pages: 0.5-0.97; a form's table
+#: grid or frame, whose cells hold the text: 0.01-0.25), and the hole is at most
+#: :data:`PICTURE_HOLE_SHARE` of the region's ink (the page a scan border frames is larger).
+PICTURE_FILL = 0.4
+PICTURE_HOLE_SHARE = 0.25
 
 
 @dataclass
@@ -116,12 +123,37 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     near = cv2.dilate(as_u8(mask), cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))) > 0
     inside = np.bincount(labels[near], minlength=n)
     clinging = (inside >= 0.5 * area) & ~aside
+    clinging |= in_picture_holes(labels, stats, np.nonzero(blob & aside & (fill >= PICTURE_FILL))[0])
     clinging[0] = False
     drop = aside | clinging
     text = binary & ~drop[labels]
-    log.info("layout: set aside %d non-text regions (%s) and %d fragments next to them",
+    log.info("layout: set aside %d non-text regions (%s) and %d fragments next to or inside them",
              len(regions), ", ".join(sorted({r.kind for r in regions})), int(clinging.sum()))
     return PageLayout(text, regions, h)
+
+
+def in_picture_holes(labels: np.ndarray, stats: np.ndarray, pictures: np.ndarray,
+                     hole_share: float = PICTURE_HOLE_SHARE) -> np.ndarray:
+    """Which components lie mostly in a small hole of one of the ``pictures`` (component ids of
+    dense blobs): a photo binarized as one blob encloses its lighter parts, and the ink there
+    (a medal, an eye, a fold of a coat) is no text, though it is not near the blob's ink to
+    cling to it; left in, it joins the text line beside the photo, which then reads as noise
+    (oldbooks a029). A hole larger than ``hole_share`` of the picture's ink (the page inside a
+    scan border) keeps its text."""
+    held = np.zeros(len(stats), np.int64)
+    for i in pictures:
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        box = labels[y:y + h, x:x + w]
+        n, holes, hole_stats, _ = cv2.connectedComponentsWithStats(as_u8(box != i), connectivity=4)
+        for j in range(1, n):
+            hx, hy, hw, hh, harea = (int(v) for v in hole_stats[j])
+            touches_edge = hx == 0 or hy == 0 or hx + hw == w or hy + hh == h
+            if touches_edge or harea > hole_share * stats[i, cv2.CC_STAT_AREA]:
+                continue
+            inked = box[(holes == j) & (box > 0)]
+            if inked.size:
+                held += np.bincount(inked, minlength=len(stats))
+    return held >= 0.5 * stats[:, cv2.CC_STAT_AREA]
 
 
 def broken_rules(labels: np.ndarray, stats: np.ndarray, char_height: float) -> tuple[np.ndarray, list[Box]]:

@@ -42,6 +42,44 @@ def test_black_rectangle_is_an_image_region_and_the_text_stays():
     assert len(lines) == len(LINES)
 
 
+def test_ink_in_a_hole_of_a_photo_goes_with_the_photo():
+    # A medal on a portrait's coat: a lighter patch of the photo with ink in it, level with a
+    # text line. Not near the photo's ink, it used to join that line, read then as noise.
+    img = text_page()
+    img[105:155, 590:660] = 255
+    cv2.putText(img, "+", (605, 145), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    layout = analyse_layout(img < 128)
+    assert not layout.text[:, 560:].any()
+    lines = segment(layout.text).lines
+    assert len(lines) == len(LINES) and all(line.box[2] < 560 for line in lines)
+
+
+def test_text_framed_by_a_thick_border_stays():
+    # The page a black scan border or a thick frame encloses is a hole too, but a large one.
+    img = text_page(rectangle=False)
+    img[:25], img[-25:], img[:, :25], img[:, -25:] = 0, 0, 0, 0
+    layout = analyse_layout(img < 128)
+    assert [r.kind for r in layout.regions] == ["image"]
+    assert len(segment(layout.text).lines) == len(LINES)
+
+
+def test_text_in_the_cells_of_a_table_grid_stays():
+    # A form's table: its grid is one component with small holes too, but it is thin ink over
+    # a large box, not a picture, and its cells hold the form's text.
+    img = np.full((400, 900), 255, np.uint8)
+    for k in range(24):
+        row, col = divmod(k, 8)
+        cv2.putText(img, "AB", (60 + 105 * col, 110 + 100 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    letters = img < 128
+    for y in (40, 140, 240, 340):
+        img[y:y + 8, 40:888] = 0
+    for x in range(40, 890, 105):
+        img[40:348, x:x + 8] = 0
+    layout = analyse_layout(img < 128)
+    assert [r.kind for r in layout.regions] == ["image"]
+    assert (layout.text == letters).all()
+
+
 def test_without_the_layout_stage_the_rectangle_swallows_the_page():
     # The failure the stage exists for: the segmenter's ink-weighted height is the rectangle's.
     seg = segment(text_page() < 128)
