@@ -80,6 +80,26 @@ def test_close_set_columns_split_only_down_a_tall_block():
     assert [len(l.glyphs) for l in page(3).lines] == [24, 24, 24]
 
 
+def test_a_line_run_across_the_gutter_leaves_the_columns_apart():
+    """An overfull line of the left column running across a 28 px gutter (a long word set past
+    the column's edge, as LaTeX does) does not join the two columns' lines; a heading across
+    both columns at the top stays one line."""
+    def page(overfull):
+        boxes = [(10 + 13 * i, 10) for i in range(26)]             # heading across both columns
+        for k, y in enumerate(range(50, 50 + 25 * 14, 25)):
+            left = 16 if overfull and k == 6 else 12               # 16 letters reach x = 218
+            boxes += [(10 + 13 * i, y) for i in range(left)]
+            boxes += [(191 + 13 * i, y) for i in range(12)]
+        return sg.segment(blob_page(boxes, h=420, w=400))
+
+    for overfull in (False, True):
+        lines = page(overfull).lines
+        assert len(lines) == 29 and lines[0].box[:2] == (10, 10) and len(lines[0].glyphs) == 26
+        assert all(l.box[0] < 100 for l in lines[1:15]) and all(l.box[0] > 150 for l in lines[15:])
+    # the overfull line's letters in the gutter go by their centre: none reaches past it
+    assert max(l.box[2] for l in page(True).lines[1:15]) < 191
+
+
 def test_dot_of_i_merges_with_its_stem():
     img = np.zeros((60, 80), bool)
     img[20:40, 10:14] = True   # stem
