@@ -144,15 +144,13 @@ def in_picture_holes(labels: np.ndarray, stats: np.ndarray, pictures: np.ndarray
     for i in pictures:
         x, y, w, h = (int(v) for v in stats[i, :4])
         box = labels[y:y + h, x:x + w]
-        n, holes, hole_stats, _ = cv2.connectedComponentsWithStats(as_u8(box != i), connectivity=4)
-        for j in range(1, n):
-            hx, hy, hw, hh, harea = (int(v) for v in hole_stats[j])
-            touches_edge = hx == 0 or hy == 0 or hx + hw == w or hy + hh == h
-            if touches_edge or harea > hole_share * stats[i, cv2.CC_STAT_AREA]:
-                continue
-            inked = box[(holes == j) & (box > 0)]
-            if inked.size:
-                held += np.bincount(inked, minlength=len(stats))
+        _, holes, hole_stats, _ = cv2.connectedComponentsWithStats(as_u8(box != i), connectivity=4)
+        hx, hy, hw, hh, harea = hole_stats.T
+        small = ((hx > 0) & (hy > 0) & (hx + hw < w) & (hy + hh < h)  # not the outside
+                 & (harea <= hole_share * stats[i, cv2.CC_STAT_AREA]))
+        small[0] = False  # the picture itself
+        # All holes at once: a dithered photo has thousands.
+        held += np.bincount(box[small[holes] & (box > 0)], minlength=len(stats))
     return held >= 0.5 * stats[:, cv2.CC_STAT_AREA]
 
 
