@@ -176,8 +176,8 @@ def _columns(boxes: np.ndarray, idx: np.ndarray, min_gap: float, min_height: flo
 
 
 def _crossed_columns(boxes: np.ndarray, idx: np.ndarray, h: float) -> list[np.ndarray] | None:
-    """The block ``idx`` split at a gutter that one line runs across (see :data:`GUTTER_CROSSINGS`),
-    or None. The crossing line's pieces go to the column their centre falls in."""
+    """The block ``idx`` split at a gutter that an overfull line runs across (see
+    :data:`GUTTER_CROSSINGS`), or None. The crossing pieces go to the column their centre falls in."""
     sub = boxes[idx]
     x0, x1 = int(sub[:, 0].min()), int(sub[:, 2].max())
     if x1 - x0 < 3 or sub[:, 3].max() - sub[:, 1].min() < NARROW_GUTTER_HEIGHT * h:

@@ -32,24 +32,13 @@ from PIL import Image, ImageDraw
 
 from ocr.errors import DataError
 from ocr.preprocess import preprocess
+from training.font_packages import HAND_FONT_PACKAGES
 from training.synth import _covers, _draw, _font
 
 log = logging.getLogger(__name__)
 
 #: Dataset name of the rendered lines in ``ocr train handline --dataset``: ``handwriting-fonts:N``.
 HAND_FONT_LINES = "handwriting-fonts"
-#: Debian packages of handwriting fonts and their faces' files, as glob patterns under
-#: /usr/share/fonts (a package such as fonts-dustin also installs faces that are no hand).
-HAND_FONT_PACKAGES = {
-    "fonts-ecolier-court": "truetype/ecolier-court/*", "fonts-dancingscript": "opentype/dancingscript/*",
-    "fonts-kristi": "truetype/kristi/*", "fonts-dkg-handwriting": "truetype/fifthhorseman/*",
-    "fonts-breip": "truetype/breip/*", "fonts-bwht": "opentype/bwht/*", "fonts-femkeklaver": "truetype/femkeklaver/*",
-    "fonts-humor-sans": "truetype/humor-sans/*", "fonts-comic-neue": "opentype/comic-neue/*",
-    "fonts-rufscript": "truetype/rufscript/*", "fonts-tlwg-purisa-ttf": "truetype/tlwg/Purisa*",
-    "fonts-leckerli-one": "truetype/leckerli-one/*", "fonts-lobstertwo": "opentype/lobstertwo/*",
-    "fonts-staypuft": "truetype/staypuft/*", "fonts-tomsontalks": "truetype/tomsontalks/*",
-    "fonts-dustin": "truetype/dustin/Domestic_Manners*",
-}
 #: Faces no training run draws with: ``bench/handwriting.py --english`` writes its lines in them,
 #: so its figures are for hands the model never saw (one quick joined hand, one print hand).
 HELD_OUT_PACKAGES = ("fonts-kristi", "fonts-femkeklaver")

@@ -34,6 +34,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ocr import charsets
 from training.datasets import Dataset
+from training.font_packages import is_hand_or_display_font
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +58,6 @@ FONT_SUFFIXES = (".ttf", ".otf")  # Type 1 copies (.pfb, .t1) of the same faces 
 #: calligraphy (Z003 and TeX Gyre Chorus are Zapf Chancery, whose capitals are too ornate to help).
 EXCLUDED_FAMILIES = re.compile(r"symbol|dingbat|d050000l|math|emoji|wingding|webding|z003|chorus|cmex|cmsy|cmmi",
                                re.IGNORECASE)
-#: Font files of Debian's handwriting font packages, as glob patterns (the same as
-#: training/handwriting_fonts.py's): handwriting is not print, so the print renders never draw them.
-HANDWRITING_FONT_PATTERNS = (
-    "truetype/ecolier-court/*", "opentype/dancingscript/*", "truetype/kristi/*", "truetype/fifthhorseman/*",
-    "truetype/breip/*", "opentype/bwht/*", "truetype/femkeklaver/*", "truetype/humor-sans/*",
-    "opentype/comic-neue/*", "truetype/rufscript/*", "truetype/tlwg/Purisa*", "truetype/leckerli-one/*",
-    "opentype/lobstertwo/*", "truetype/staypuft/*", "truetype/tomsontalks/*", "truetype/dustin/Domestic_Manners*")
-#: Display faces installed beside them (fonts-dustin's Wargames, Junkyard, Penguin Attack...,
-#: fonts-isabella's blackletter, and Dustismo with them): no text print either. With them
-#: installed the rendered test lines were drawn in them too, and the bundled print model read
-#: them at 21.5% CER (tests/models/test_bundled.py's ceiling: 16%).
-DISPLAY_FONT_PATTERNS = ("truetype/dustin/*", "truetype/isabella/*")
 
 # Render sizes in pixels per em: 16 px is about 9 pt at 150 dpi (coarse scans),
 # 56 px about 13 pt at 300 dpi. Even sizes only, to bound the font cache.
@@ -174,7 +163,7 @@ def find_fonts() -> list[Path]:
                 continue
             key = (name[0] or path.stem, name[1] or "")
             if key in seen or EXCLUDED_FAMILIES.search(f"{key[0]} {path.name}") \
-                    or any(path.match(pattern) for pattern in HANDWRITING_FONT_PATTERNS + DISPLAY_FONT_PATTERNS):
+                    or is_hand_or_display_font(path):
                 continue
             if not _looks_latin(str(path)):
                 log.debug("skipping %s: not a Latin text font", path)

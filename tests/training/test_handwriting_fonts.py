@@ -117,7 +117,12 @@ def test_the_trainer_adds_rendered_lines_to_the_real_ones(word_list, monkeypatch
         trainer.arrays(spec, bad, np.random.default_rng(0))
 
 
-def test_print_renders_leave_the_handwriting_fonts_out():
-    from training.synth import HANDWRITING_FONT_PATTERNS
+def test_print_renders_leave_the_handwriting_and_display_fonts_out():
+    from training.font_packages import is_hand_or_display_font
 
-    assert set(hf.HAND_FONT_PACKAGES.values()) == set(HANDWRITING_FONT_PATTERNS)
+    fonts = "/usr/share/fonts/truetype"
+    for path in ("tlwg/Purisa-Bold.ttf", "dustin/Domestic_Manners.ttf", "dustin/Wargames.ttf",
+                 "isabella/Isabella.ttf", "ecolier-court/Ecolier-court.ttf", "kristi/Kristi.ttf"):
+        assert is_hand_or_display_font(f"{fonts}/{path}"), path
+    for path in ("tlwg/Loma.ttf", "dejavu/DejaVuSans.ttf", "liberation2/LiberationSerif-Regular.ttf"):
+        assert not is_hand_or_display_font(f"{fonts}/{path}"), path
