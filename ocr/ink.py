@@ -50,6 +50,28 @@ def stroke_width(binary: np.ndarray) -> float:
     return 2.0 * area / max(boundary, 1)
 
 
+def straight_runs(mask: np.ndarray, length: int, vertical: bool, max_slope: float = 0.05,
+                  steps: int = 4) -> np.ndarray:
+    """Pixels of ``mask`` on straight runs at least ``length`` long, horizontal (or vertical),
+    tilted by up to ``max_slope``: each tilt is sheared upright, opened with a long thin
+    rectangle and sheared back."""
+    m = mask.T if vertical else mask
+    rows, cols = m.shape
+    found = np.zeros_like(m)
+    u8 = as_u8(m)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    xs = np.arange(cols)
+    for slope in np.linspace(-max_slope, max_slope, 2 * steps + 1):
+        shift = np.round(slope * xs).astype(np.int64)
+        shift -= shift.min()
+        pad = int(shift.max())
+        sheared = np.zeros((rows + pad, cols), np.uint8)
+        sheared[np.arange(rows)[:, None] + shift[None, :], xs[None, :]] = u8
+        opened = cv2.morphologyEx(sheared, cv2.MORPH_OPEN, kernel)
+        found |= opened[np.arange(rows)[:, None] + shift[None, :], xs[None, :]] > 0
+    return found.T if vertical else found
+
+
 #: Shortest run taken for a rule, in pixels at scan resolution.
 MIN_RULE_LENGTH = 25
 

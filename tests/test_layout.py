@@ -80,6 +80,37 @@ def test_text_in_the_cells_of_a_table_grid_stays():
     assert (layout.text == letters).all()
 
 
+def test_words_touching_a_slanted_table_rule_are_kept():
+    # A scanned table sits a degree askew and its header words touch the rules (the descender of
+    # "Quantity" on its cell's bottom line): they are one component with the grid. The grid's
+    # straight runs are taken off it and the letters go back to the text.
+    img = np.full((420, 900), 255, np.uint8)
+    for k in range(24):
+        row, col = divmod(k, 8)
+        cv2.putText(img, "AB", (60 + 105 * col, 110 + 100 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    words = img < 128
+    slope = np.tan(np.radians(1.0))
+    for y in (40, 140, 240, 340):
+        cv2.line(img, (40, y), (888, y + int(848 * slope)), 0, 2)
+    for x in range(40, 890, 105):
+        cv2.line(img, (x, 40 + int((x - 40) * slope)), (x - 6, 355 + int((x - 40) * slope)), 0, 2)
+    # Words sitting on the second rule, touching it.
+    touching = np.zeros_like(words)
+    for col in (0, 3, 6):
+        x = 55 + 105 * col
+        y = 140 + int((x - 40) * slope)
+        cv2.putText(img, "pq", (x + 5, y - 3), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+        touching[y - 30:y - 8, x:x + 60] = True
+    ink = img < 128
+    layout = analyse_layout(ink)
+    assert layout.regions
+    letters_above = ink & touching  # the bowls of p and q, clear of the rule
+    assert layout.text[letters_above].mean() > 0.9
+    assert (layout.text[words] | ~ink[words]).all()  # the cells' own text stays
+    rules = ink & ~words & ~touching
+    assert layout.text[rules].mean() < 0.02
+
+
 def test_without_the_layout_stage_the_rectangle_swallows_the_page():
     # The failure the stage exists for: the segmenter's ink-weighted height is the rectangle's.
     seg = segment(text_page() < 128)
