@@ -123,6 +123,19 @@ def test_the_print_corpus_is_drawn_as_the_print_model_is_labelled():
     assert all(line and " " not in line and set(line) <= set(alphabet) for line in lines)
 
 
+def test_the_print_prose_is_real_punctuated_text_without_spaces(tmp_path):
+    from training.language import print_prose
+
+    (tmp_path / "people").write_text("Mr. Smith of Acme Inc. came by.\n%\nDate: today, at noon.\n", encoding="utf-8")
+    (tmp_path / "wisdom").write_text("A held-out line no model counts.\n", encoding="utf-8")
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,:"
+    lines = print_prose(alphabet, 10, folder=tmp_path)
+    assert lines and all(" " not in line for line in lines)
+    text = "".join(lines)
+    assert "Mr.Smith" in text and "Inc." in text and "Date:" in text and "held" not in text
+    assert len(print_prose(alphabet, 1, folder=tmp_path)) == 1
+
+
 def test_a_line_of_sure_frames_is_read_without_the_language_model(tmp_path):
     class Model:
         labels = LABELS
@@ -154,12 +167,14 @@ def test_training_the_print_model_writes_its_language_model_beside_it(tmp_path):
     from ocr.models.registry import get_spec
     from training.config import TrainConfig
     from training.kinds.line import LineTrainer
-    from training.language import PRINT_RECIPE
+    from training.language import PRINT_RECIPE, print_prose
 
     out = tmp_path / "t.keras"
-    written = LineTrainer().companions(get_spec("textline"), TrainConfig(model="textline", out=str(out), limit=5), out)
+    spec = get_spec("textline")
+    written = LineTrainer().companions(spec, TrainConfig(model="textline", out=str(out), limit=5), out)
     lm = language_model_for(out)
-    assert written == [str(language_model_path(out))] and lm.about["lines"] == 50  # 10 per smoke line
+    prose = len(print_prose("".join(spec.labels), 50))  # as many prose lines, where fortunes is installed
+    assert written == [str(language_model_path(out))] and lm.about["lines"] == 50 + prose  # 10 per smoke line
     assert (lm.order, lm.sure_frame) == (PRINT_RECIPE.order, PRINT_RECIPE.sure_frame)
     assert LineTrainer().companions(get_spec("digitline"), TrainConfig(model="digitline", out=str(out)), out) == []
 
