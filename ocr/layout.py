@@ -65,6 +65,7 @@ BROKEN_RULE_SPAN = 10.0
 #: grid or frame, whose cells hold the text: 0.01-0.25), and the hole is at most
 #: :data:`PICTURE_HOLE_SHARE` of the region's ink (the page a scan border frames is larger).
 PICTURE_FILL = 0.4
+PICTURE_HOLE_SHARE = 0.25
 #: A sparse blob (ink under :data:`PICTURE_FILL` of its box: a table's grid, a form's frame) is
 #: rules, and the words touching them (a header's descender on its cell's bottom line) are one
 #: component with them. Its straight runs at least :data:`RULE_RUN` character heights long, level
@@ -72,7 +73,12 @@ PICTURE_FILL = 0.4
 #: of character size goes back to the text: 3 of the 40 FUNSD dev forms lost whole table headers.
 RULE_RUN = 2.5
 RULE_TILT = 0.05
-PICTURE_HOLE_SHARE = 0.25
+#: Such a blob is a ruled table when at least this many of its rules lie inside its outline,
+#: across and down, each running along at least :data:`TABLE_RULE_SPAN` of it. A table's text
+#: is read row by row: its cells' columns are no columns of text (4 of the 40 FUNSD dev forms
+#: have one; on 11508234 a supplier's name and its costs, "Date:" and its date, came apart).
+TABLE_RULES = 3
+TABLE_RULE_SPAN = 0.5
 
 
 @dataclass
@@ -90,6 +96,7 @@ class PageLayout:
     text: np.ndarray                     # ink mask with the non-text regions removed
     regions: list[Region] = field(default_factory=list)
     char_height: float = 0.0
+    tables: list[Box] = field(default_factory=list)  # ruled tables among the regions: read row by row
 
 
 def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> PageLayout:
@@ -134,29 +141,51 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     clinging[0] = False
     drop = aside | clinging
     text = binary & ~drop[labels]
+    tables: list[Box] = []
     for i in np.nonzero(blob & aside & (fill < PICTURE_FILL))[0]:
         x, y, w, hh = (int(v) for v in stats[i, :4])
-        kept = text_on_rules(labels[y:y + hh, x:x + w] == i, h)
+        kept, is_table = text_on_rules(labels[y:y + hh, x:x + w] == i, h)
         text[y:y + hh, x:x + w] |= kept
+        if is_table:
+            tables.append((x, y, x + w, y + hh))
     log.info("layout: set aside %d non-text regions (%s) and %d fragments next to or inside them",
              len(regions), ", ".join(sorted({r.kind for r in regions})), int(clinging.sum()))
-    return PageLayout(text, regions, h)
+    return PageLayout(text, regions, h, tables)
 
 
-def text_on_rules(grid: np.ndarray, char_height: float) -> np.ndarray:
+def text_on_rules(grid: np.ndarray, char_height: float) -> tuple[np.ndarray, bool]:
     """The characters touching a form's rules (a table header sitting on its cell's bottom
-    line): ``grid`` is one sparse blob's mask; its straight runs are removed and what is
-    left of character size is returned."""
+    line), and whether the rules make a table.
+
+    ``grid`` is one sparse blob's mask; its straight runs are removed and what is left of
+    character size is returned. It is a table when its rules inside the outline (a character
+    height clear of its edges) number at least :data:`TABLE_RULES`, one of each direction
+    among them: a frame around a page or a section has none inside, or one.
+    """
     h = char_height
     length = max(int(round(RULE_RUN * h)), 8)
-    lines = straight_runs(grid, length, False, RULE_TILT) | straight_runs(grid, length, True, RULE_TILT)
-    lines = cv2.dilate(as_u8(lines), np.ones((3, 3), np.uint8)) > 0
+    across = straight_runs(grid, length, False, RULE_TILT)
+    down = straight_runs(grid, length, True, RULE_TILT)
+    lines = cv2.dilate(as_u8(across | down), np.ones((3, 3), np.uint8)) > 0
     rest = grid & ~lines
     n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(rest), connectivity=8)
     w, hh, area = stats[:, 2], stats[:, 3], stats[:, cv2.CC_STAT_AREA]
     glyph = (np.maximum(w, hh) >= 0.35 * h) & (hh <= 2.5 * h) & (area >= 0.05 * h * h)
     glyph[0] = False
-    return glyph[labels]
+    inner = interior_rules(across, h), interior_rules(down.T, h)
+    is_table = min(inner) >= 1 and sum(inner) >= TABLE_RULES
+    return glyph[labels], is_table
+
+
+def interior_rules(runs: np.ndarray, char_height: float) -> int:
+    """How many rules a mask of horizontal straight runs (of a blob's box) holds away from the
+    box's top and bottom, each running along at least :data:`TABLE_RULE_SPAN` of its width.
+    A rule tilted or a few pixels thick is still one component."""
+    n, _, stats, centroids = cv2.connectedComponentsWithStats(as_u8(runs), connectivity=8)
+    height, width = runs.shape
+    y = centroids[1:, 1]
+    inside = (y > char_height) & (y < height - char_height)
+    return int(np.count_nonzero(inside & (stats[1:, cv2.CC_STAT_WIDTH] >= TABLE_RULE_SPAN * width)))
 
 
 def in_picture_holes(labels: np.ndarray, stats: np.ndarray, pictures: np.ndarray,

@@ -166,7 +166,7 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
         if layout == "word":
             return Analysis(page, pre, as_one_word(segment(pre.binary)))
         found = analyse_layout(pre.binary)  # non-text regions set aside before segmentation
-        lines = segment(found.text)
+        lines = segment(found.text, tables=found.tables)
         if layout == "block":
             lines = as_one_block(lines)
         elif not found.regions and is_one_line(lines):  # a line image: its drifting end, its cut neighbours

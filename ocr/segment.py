@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from typing import Sequence
 
 import cv2
 import numpy as np
@@ -126,7 +127,7 @@ CROSSING_BALANCE = 0.25
 
 
 def reading_order_blocks(boxes: np.ndarray, char_height: float, column_gap: float = 2.5,
-                         min_column_lines: float = 1.8) -> list[np.ndarray]:
+                         min_column_lines: float = 1.8, tables: Sequence[Box] = ()) -> list[np.ndarray]:
     """Recursive XY-cut into text blocks, returned in reading order.
 
     A vertical cut (a column gutter at least ``column_gap`` character heights
@@ -134,7 +135,9 @@ def reading_order_blocks(boxes: np.ndarray, char_height: float, column_gap: floa
     only accepted when both sides are at least ``min_column_lines`` lines
     tall, so a wide word space in a single line never splits it. Otherwise
     the block is cut horizontally at its widest blank band, one cut at a time, so a heading above two columns is separated
-    before the columns are (cutting at every band would interleave them).
+    before the columns are (cutting at every band would interleave them). No vertical cut
+    runs through one of the ruled ``tables`` (:func:`ocr.layout.analyse_layout`): their
+    cells are read row by row.
     """
     if len(boxes) == 0:
         return []
@@ -149,7 +152,7 @@ def reading_order_blocks(boxes: np.ndarray, char_height: float, column_gap: floa
             columns = (_columns(boxes, idx, column_gap * h, min_column_lines * h)
                        or _columns(boxes, idx, NARROW_GUTTER * h, NARROW_GUTTER_HEIGHT * h)
                        or _crossed_columns(boxes, idx, h))
-            if columns:
+            if columns and not _cuts_a_table(boxes, columns, tables, h):
                 stack.extend(reversed(columns))
                 continue
             rows = _gaps(sub[:, [1, 3]], 1)
@@ -161,6 +164,21 @@ def reading_order_blocks(boxes: np.ndarray, char_height: float, column_gap: floa
                     continue
         out.append(idx)
     return out
+
+
+def _cuts_a_table(boxes: np.ndarray, columns: list[np.ndarray], tables: Sequence[Box], h: float) -> bool:
+    """Whether the gutter between two of ``columns`` (left to right) runs through a table's
+    inside, beside text of the table's: a cell's column is no column of text."""
+    for left, right in zip(columns, columns[1:]):
+        cut = (boxes[left][:, 2].max() + boxes[right][:, 0].min()) / 2
+        for x0, y0, x1, y1 in tables:
+            if not x0 + h < cut < x1 - h:
+                continue
+            sides = boxes[np.concatenate([left, right])]
+            cy = (sides[:, 1] + sides[:, 3]) / 2
+            if np.any((cy > y0) & (cy < y1)):
+                return True
+    return False
 
 
 def _columns(boxes: np.ndarray, idx: np.ndarray, min_gap: float, min_height: float) -> list[np.ndarray] | None:
@@ -566,12 +584,14 @@ def is_stray_mark(box: Box, char_height: float) -> bool:
 
 
 def segment(binary: np.ndarray, min_area: int = 2,
-            max_components: int | None = None) -> Layout:
+            max_components: int | None = None, tables: Sequence[Box] = ()) -> Layout:
     """Segment an ink mask into lines (reading order), words and glyphs.
 
     Textured regions (halftones, dithering, noise) are set aside first; a
     page that still has more than ``max_components`` (default
     :data:`MAX_TEXT_COMPONENTS`) text candidates raises :class:`ImageError`.
+    The text inside ``tables`` (ruled tables :func:`ocr.layout.analyse_layout` found) is
+    read row by row.
     """
     comps = find_components(binary)
     layout = Layout(comps)
@@ -600,7 +620,7 @@ def segment(binary: np.ndarray, min_area: int = 2,
         return layout
     lines: list[list[int]] = []
     blocks: list[int] = []
-    for b, block in enumerate(reading_order_blocks(boxes[keep], h)):
+    for b, block in enumerate(reading_order_blocks(boxes[keep], h, tables=tables)):
         for line in group_lines(boxes, keep[block], h):
             lines.append(line)
             blocks.append(b)

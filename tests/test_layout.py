@@ -78,6 +78,21 @@ def test_text_in_the_cells_of_a_table_grid_stays():
     layout = analyse_layout(img < 128)
     assert [r.kind for r in layout.regions] == ["image"]
     assert (layout.text == letters).all()
+    assert layout.tables == [layout.regions[0].box]  # rules inside its outline, both ways
+    lines = segment(layout.text, tables=layout.tables).lines
+    assert len(lines) == 3 and all(len(line.words) == 8 for line in lines)  # row by row
+
+
+def test_a_frame_is_no_table():
+    # A frame around text, or one with a single rule across it, has no cells: its text keeps
+    # its own columns.
+    img = np.full((400, 900), 255, np.uint8)
+    for k, line in enumerate(LINES):
+        cv2.putText(img, line, (60, 110 + 50 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    img[40:46, 30:880], img[370:376, 30:880], img[40:376, 30:36], img[40:376, 874:880] = 0, 0, 0, 0
+    img[70:76, 30:880] = 0
+    layout = analyse_layout(img < 128)
+    assert layout.regions and not layout.tables
 
 
 def test_words_touching_a_slanted_table_rule_are_kept():

@@ -66,6 +66,22 @@ def test_two_columns_read_column_by_column():
     assert len(left) == 5 and len(starts) == 11
 
 
+def test_the_cells_of_a_ruled_table_are_read_row_by_row():
+    # The same two columns inside a ruled table (its box from the layout stage) are cells: each
+    # row of the table is one line, left cell then right.
+    boxes = []
+    for y in range(50, 170, 25):
+        boxes += [(10 + 13 * i, y) for i in range(8)] + [(230 + 13 * i, y) for i in range(8)]
+    page = blob_page(boxes, h=200, w=400)
+    by_columns = sg.segment(page)
+    assert len(by_columns.lines) == 10
+    rows = sg.segment(page, tables=[(0, 40, 400, 190)])
+    assert [l.box[1] for l in rows.lines] == list(range(50, 170, 25))
+    assert all(l.box[0] == 10 and l.box[2] == 331 for l in rows.lines)
+    # A table elsewhere on the page changes nothing here.
+    assert len(sg.segment(page, tables=[(0, 190, 400, 200)]).lines) == 10
+
+
 def test_close_set_columns_split_only_down_a_tall_block():
     """A 28 px gutter (1.75 character heights) is a column gutter down 12 lines, not down 3."""
     def page(lines):
