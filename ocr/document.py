@@ -260,3 +260,25 @@ def text_blocks(lines: Sequence[Line], block_ids: Sequence[int]) -> list[Block]:
             paragraph.box = union(l.box for l in paragraph.lines)
         block.box = union(p.box for p in block.paragraphs)
     return blocks
+
+
+def nest_in_tables(blocks: list[Block], tables: Sequence[Box]) -> list[Block]:
+    """Text ``blocks`` (in reading order) with those whose centre lies in one of the ``tables``
+    moved into a ``table`` block of their paragraphs, at the place of the first of them; a
+    table without text comes last. Exports write it as a table (ALTO ``ComposedBlock
+    TYPE="table"``, PAGE ``TableRegion``, hOCR ``ocr_table``) with its text inside."""
+    out: list[Block] = list(blocks)
+    empty: list[Block] = []
+    for box in tables:
+        x0, y0, x1, y1 = box
+        inside = [b for b in out if b.kind == "text"
+                  and x0 <= (b.box[0] + b.box[2]) / 2 <= x1 and y0 <= (b.box[1] + b.box[3]) / 2 <= y1]
+        table = Block(tuple(box), [p for b in inside for p in b.paragraphs], kind="table")
+        if not inside:
+            empty.append(table)
+            continue
+        moved = {id(b) for b in inside}
+        at = next(k for k, b in enumerate(out) if id(b) in moved)
+        out = out[:at] + [table] + [b for b in out[at:] if id(b) not in moved]
+    return out + empty
+

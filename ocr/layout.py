@@ -12,7 +12,9 @@ character at any text size on the page, so they are removed from the mask
 and reported as ``image`` (or ``rule``, for long solid bars) regions; ink
 fragments clinging to them (the ragged edge of a scan border) go with them.
 Halftones made of many small dots are set aside later, by texture, in
-:func:`ocr.segment.set_aside_texture`.
+:func:`ocr.segment.set_aside_texture`. A sparse blob is rules (a table's grid, a
+form's frame): the characters touching them are given back to the text, and one
+with rules inside its outline both ways is a ``table``, whose text is read row by row.
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ TABLE_RULE_SPAN = 0.5
 
 @dataclass
 class Region:
-    """A non-text region: ``kind`` is ``image`` or ``rule`` (a block kind of :mod:`ocr.document`)."""
+    """A non-text region: ``kind`` is ``image``, ``rule`` or ``table`` (a block kind of
+    :mod:`ocr.document`); a table's text is read, inside it."""
 
     kind: str
     box: Box
@@ -96,7 +99,11 @@ class PageLayout:
     text: np.ndarray                     # ink mask with the non-text regions removed
     regions: list[Region] = field(default_factory=list)
     char_height: float = 0.0
-    tables: list[Box] = field(default_factory=list)  # ruled tables among the regions: read row by row
+
+    @property
+    def tables(self) -> list[Box]:
+        """The boxes of the ruled tables among the regions: their text is read row by row."""
+        return [r.box for r in self.regions if r.kind == "table"]
 
 
 def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> PageLayout:
@@ -141,16 +148,15 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     clinging[0] = False
     drop = aside | clinging
     text = binary & ~drop[labels]
-    tables: list[Box] = []
     for i in np.nonzero(blob & aside & (fill < PICTURE_FILL))[0]:
         x, y, w, hh = (int(v) for v in stats[i, :4])
         kept, is_table = text_on_rules(labels[y:y + hh, x:x + w] == i, h)
         text[y:y + hh, x:x + w] |= kept
         if is_table:
-            tables.append((x, y, x + w, y + hh))
+            regions[list(ids).index(i)].kind = "table"
     log.info("layout: set aside %d non-text regions (%s) and %d fragments next to or inside them",
              len(regions), ", ".join(sorted({r.kind for r in regions})), int(clinging.sum()))
-    return PageLayout(text, regions, h, tables)
+    return PageLayout(text, regions, h)
 
 
 def text_on_rules(grid: np.ndarray, char_height: float) -> tuple[np.ndarray, bool]:

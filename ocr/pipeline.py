@@ -21,7 +21,7 @@ import numpy as np
 
 from ocr import charsets
 from ocr.document import (Block, Box, Char, Document, Failure, Glyph, Line, Page, Paragraph,  # noqa: F401
-                          Word, text_blocks, union)
+                          Word, nest_in_tables, text_blocks, union)
 from ocr.errors import ImageError, OcrError
 from ocr.io import PageImage, expand_inputs, from_pil, is_pil_image, load
 from ocr.layout import Region, analyse_layout
@@ -276,9 +276,12 @@ class Predictor:
                 block_ids.append(line_layout.block)
         result.blocks = text_blocks(lines, block_ids)
         if analysis.regions:
-            # Non-text regions after the text (their place in the reading order is not known yet).
-            mapped = mapper.many(np.array([r.box for r in analysis.regions])).tolist()
-            result.blocks += [Block(tuple(b), kind=r.kind) for r, b in zip(analysis.regions, mapped)]
+            mapped = [tuple(b) for b in mapper.many(np.array([r.box for r in analysis.regions])).tolist()]
+            # A table holds the text read inside it; the other regions come after the text
+            # (their place in the reading order is not known yet).
+            result.blocks = nest_in_tables(result.blocks, [b for r, b in zip(analysis.regions, mapped)
+                                                           if r.kind == "table"])
+            result.blocks += [Block(b, kind=r.kind) for r, b in zip(analysis.regions, mapped) if r.kind != "table"]
         return result
 
     def read_page(self, page: PageImage) -> Page:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ocr.document import SCHEMA_VERSION, Block, Document, Glyph, Line, Page, Word, text_blocks
+from ocr.document import SCHEMA_VERSION, Block, Document, Glyph, Line, Page, Word, nest_in_tables, text_blocks
 
 
 def line(text: str, y: int, conf: float = 0.5) -> Line:
@@ -24,6 +24,17 @@ def test_blocks_keep_reading_order_when_ids_repeat():
     assert [b.text for b in blocks] == ["a", "b", "c\nd"]
     assert page.text == "a\nb\nc\nd" and page.lines == lines
     assert blocks[2].box == (0, 40, 8, 70) and blocks[2].paragraphs[0].box == blocks[2].box
+
+
+def test_the_text_blocks_inside_a_table_become_its_paragraphs_in_place():
+    blocks = text_blocks([line("title", 0), line("a b", 40), line("c d", 60), line("end", 100)], [0, 1, 2, 3])
+    nested = nest_in_tables(blocks, [(0, 30, 200, 80), (0, 150, 200, 190)])
+    assert [b.kind for b in nested] == ["text", "table", "text", "table"]
+    table = nested[1]
+    assert table.box == (0, 30, 200, 80) and table.text == "a b\nc d" and len(table.paragraphs) == 2
+    assert not nested[3].paragraphs  # a table with no text read in it
+    assert Page("p", 0, 200, 200, nested).text == "title\na b\nc d\nend"
+    assert nest_in_tables(blocks, []) == blocks
 
 
 def test_confidence_is_the_mean_over_glyphs_at_every_level():

@@ -76,9 +76,9 @@ def test_text_in_the_cells_of_a_table_grid_stays():
     for x in range(40, 890, 105):
         img[40:348, x:x + 8] = 0
     layout = analyse_layout(img < 128)
-    assert [r.kind for r in layout.regions] == ["image"]
+    assert [r.kind for r in layout.regions] == ["table"]  # rules inside its outline, both ways
     assert (layout.text == letters).all()
-    assert layout.tables == [layout.regions[0].box]  # rules inside its outline, both ways
+    assert layout.tables == [layout.regions[0].box]
     lines = segment(layout.text, tables=layout.tables).lines
     assert len(lines) == 3 and all(len(line.words) == 8 for line in lines)  # row by row
 
@@ -165,6 +165,21 @@ def test_pipeline_reports_the_region_as_an_image_block():
     assert kinds.count("image") == 1 and kinds[-1] == "image"
     assert page.blocks[-1].box == (560, 40, 860, 360)
     assert len(page.lines) == len(LINES)
+
+
+def test_pipeline_reads_a_table_row_by_row_inside_a_table_block():
+    img = np.full((400, 900), 255, np.uint8)
+    for k in range(24):
+        row, col = divmod(k, 8)
+        cv2.putText(img, "AB", (60 + 105 * col, 110 + 100 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    for y in (40, 140, 240, 340):
+        img[y:y + 8, 40:888] = 0
+    for x in range(40, 890, 105):
+        img[40:348, x:x + 8] = 0
+    page = Predictor(recognizer=LineBoxes(), deskew=False).read_page(PageImage("p", 0, img))
+    assert [b.kind for b in page.blocks] == ["table"]
+    assert page.blocks[0].box == (40, 40, 888, 348)
+    assert [(l.box[0], l.box[2]) for l in page.lines] == [(60, 834)] * 3  # each row one line, all 8 cells
 
 
 def test_one_bit_scans_keep_solid_black_areas():
