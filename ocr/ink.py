@@ -61,19 +61,18 @@ def straight_runs(mask: np.ndarray, length: int, vertical: bool, max_slope: floa
     """
     m = mask.T if vertical else mask
     rows, cols = m.shape
-    found = np.zeros_like(m)
     u8 = as_u8(m)
+    found = np.zeros((rows, cols), np.uint8)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
-    xs = np.arange(cols)
+    pad = int(np.ceil(max_slope * cols)) + 1
     for slope in np.linspace(-max_slope, max_slope, 2 * steps + 1):
-        shift = np.round(slope * xs).astype(np.int64)
-        shift -= shift.min()
-        pad = int(shift.max())
-        sheared = np.zeros((rows + pad, cols), np.uint8)
-        sheared[np.arange(rows)[:, None] + shift[None, :], xs[None, :]] = u8
-        opened = cv2.morphologyEx(sheared, cv2.MORPH_OPEN, kernel)
-        found |= opened[np.arange(rows)[:, None] + shift[None, :], xs[None, :]] > 0
-    return found.T if vertical else found
+        # Row y - slope * x (+ pad) of the level image holds the mask's pixel (x, y).
+        shear = np.float32([[1, 0, 0], [-slope, 1, pad]])
+        level = cv2.warpAffine(u8, shear, (cols, rows + 2 * pad), flags=cv2.INTER_NEAREST)
+        opened = cv2.morphologyEx(level, cv2.MORPH_OPEN, kernel)
+        found |= cv2.warpAffine(opened, shear, (cols, rows), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+    runs = (found > 0) & m
+    return runs.T if vertical else runs
 
 
 #: Shortest run taken for a rule, in pixels at scan resolution.
