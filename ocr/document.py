@@ -281,4 +281,3 @@ def nest_in_tables(blocks: list[Block], tables: Sequence[Box]) -> list[Block]:
         at = next(k for k, b in enumerate(out) if id(b) in moved)
         out = out[:at] + [table] + [b for b in out[at:] if id(b) not in moved]
     return out + empty
-
