@@ -63,18 +63,29 @@ def test_text_framed_by_a_thick_border_stays():
     assert len(segment(layout.text).lines) == len(LINES)
 
 
-def test_text_in_the_cells_of_a_table_grid_stays():
-    # A form's table: its grid is one component with small holes too, but it is thin ink over
-    # a large box, not a picture, and its cells hold the form's text.
-    img = np.full((400, 900), 255, np.uint8)
+def cell_text(img: np.ndarray) -> np.ndarray:
+    """Write "AB" in the 3 x 8 cells of a table on ``img``; the letters' ink mask."""
     for k in range(24):
         row, col = divmod(k, 8)
         cv2.putText(img, "AB", (60 + 105 * col, 110 + 100 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
-    letters = img < 128
+    return img < 128
+
+
+def table_page() -> tuple[np.ndarray, np.ndarray]:
+    """A table of 3 x 8 cells with "AB" in each, ruled 8 pixels thick; and its letters' ink."""
+    img = np.full((400, 900), 255, np.uint8)
+    letters = cell_text(img)
     for y in (40, 140, 240, 340):
         img[y:y + 8, 40:888] = 0
     for x in range(40, 890, 105):
         img[40:348, x:x + 8] = 0
+    return img, letters
+
+
+def test_text_in_the_cells_of_a_table_grid_stays():
+    # A form's table: its grid is one component with small holes too, but it is thin ink over
+    # a large box, not a picture, and its cells hold the form's text.
+    img, letters = table_page()
     layout = analyse_layout(img < 128)
     assert [r.kind for r in layout.regions] == ["table"]  # rules inside its outline, both ways
     assert (layout.text == letters).all()
@@ -100,10 +111,7 @@ def test_words_touching_a_slanted_table_rule_are_kept():
     # "Quantity" on its cell's bottom line): they are one component with the grid. The grid's
     # straight runs are taken off it and the letters go back to the text.
     img = np.full((420, 900), 255, np.uint8)
-    for k in range(24):
-        row, col = divmod(k, 8)
-        cv2.putText(img, "AB", (60 + 105 * col, 110 + 100 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
-    words = img < 128
+    words = cell_text(img)
     slope = np.tan(np.radians(1.0))
     for y in (40, 140, 240, 340):
         cv2.line(img, (40, y), (888, y + int(848 * slope)), 0, 2)
@@ -168,14 +176,7 @@ def test_pipeline_reports_the_region_as_an_image_block():
 
 
 def test_pipeline_reads_a_table_row_by_row_inside_a_table_block():
-    img = np.full((400, 900), 255, np.uint8)
-    for k in range(24):
-        row, col = divmod(k, 8)
-        cv2.putText(img, "AB", (60 + 105 * col, 110 + 100 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
-    for y in (40, 140, 240, 340):
-        img[y:y + 8, 40:888] = 0
-    for x in range(40, 890, 105):
-        img[40:348, x:x + 8] = 0
+    img, _ = table_page()
     page = Predictor(recognizer=LineBoxes(), deskew=False).read_page(PageImage("p", 0, img))
     assert [b.kind for b in page.blocks] == ["table"]
     assert page.blocks[0].box == (40, 40, 888, 348)
