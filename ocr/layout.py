@@ -72,8 +72,8 @@ PICTURE_HOLE_SHARE = 0.25
 #: rules, and the words touching them (a header's descender on its cell's bottom line) are one
 #: component with them. Its straight runs at least :data:`RULE_RUN` character heights long, level
 #: or tilted by up to :data:`RULE_TILT` (a table scanned askew), are taken off it and what is left
-#: of character size goes back to the text (FUNSD dev forms 11508234 and 87672097, whose table
-#: headers sat on their rules: bag-of-words F1 0.517 -> 0.668 and 0.434 -> 0.490).
+#: of character size goes back to the text (FUNSD dev forms 11508234 and 87672097, whose words
+#: sit on the rules of their fields and tables: bag-of-words F1 0.517 -> 0.668 and 0.434 -> 0.490).
 RULE_RUN = 2.5
 RULE_TILT = 0.05
 #: Such a blob is a ruled table when at least this many of its rules lie inside its outline,
