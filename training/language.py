@@ -1,10 +1,11 @@
 """Building the character language model a line model decodes with (:mod:`ocr.language`).
 
-The corpus is the text the model was trained on, never validation or test
-text: for ``handline`` the training writers' transcripts, for ``textline``
-the lines its renders are drawn from (:func:`training.textlines.random_text`:
-Debian word lists, numbers, dates and amounts, punctuation), without their
-spaces, as the model emits them. Order and weights are chosen on each
+The corpus is the text the model was trained on and English prose, never
+validation or test text: for ``handline`` the training writers' transcripts,
+for ``textline`` the lines its renders are drawn from
+(:func:`training.textlines.random_text`: Debian word lists, numbers, dates and
+amounts, punctuation), each with prose of Debian's ``fortunes``, without their
+spaces where the model emits none. Order and weights are chosen on each
 model's validation material and stored in the file, so a model and its
 language model travel together:
 
@@ -16,8 +17,9 @@ language model travel together:
   0.12% -> 0.15%, where the language model everywhere gave 0.32% at 2.5x the
   time). A 5-gram read the same (13.82%, 57.8%) at three times the memory
   (177 MB against 60 MB loaded). Since session 25 as many lines of English
-  prose are counted with them (:func:`print_prose`): FUNSD dev forms' F1
-  60.7% -> 61.6%.
+  prose are counted with them (:func:`print_prose`): FUNSD dev forms'
+  word-box CER / F1 25.55 / 60.35% -> 25.26 / 61.42% (``bench/RESULTS.md``,
+  real print session 25).
 
 ``ocr train language MODEL --text FILE`` counts a user's own text instead
 (their forms' vocabulary, their language).
