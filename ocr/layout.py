@@ -127,16 +127,23 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     if np.count_nonzero((h_[1:] >= 0.5 * h) & (h_[1:] <= 2 * h)) < MIN_TEXT_COMPONENTS:
         return PageLayout(binary, [], h)
     blob = (w_ >= BLOB_SIZE * h) & (h_ >= BLOB_SIZE * h) & (area >= BLOB_AREA * h * h)
+    blob[0] = False  # the background
     bar = (np.maximum(w_, h_) >= BAR_LENGTH * h) & (np.minimum(w_, h_) >= 0.3 * h) & (fill >= BAR_FILL)
     aside = blob | bar
     aside[0] = False
     pieces, columns = broken_rules(labels, stats, h)
     if not aside.any() and not columns:
         return PageLayout(binary, [], h)
-    ids = np.nonzero(aside)[0]
-    regions = [Region("image" if blob[i] else "rule",
+    picture = blob & (fill >= PICTURE_FILL)
+    # A sparse blob is rules: the characters touching them go back to the text, and it may be a table.
+    on_rules: dict[int, np.ndarray] = {}
+    table = np.zeros(n, bool)
+    for i in np.nonzero(blob & ~picture)[0]:
+        x, y, w, hh = (int(v) for v in stats[i, :4])
+        on_rules[i], table[i] = text_on_rules(labels[y:y + hh, x:x + w] == i, h)
+    regions = [Region("table" if table[i] else "image" if blob[i] else "rule",
                       (int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 0] + w_[i]), int(stats[i, 1] + h_[i])))
-               for i in ids] + [Region("rule", box) for box in columns]
+               for i in np.nonzero(aside)[0]] + [Region("rule", box) for box in columns]
     aside |= pieces
     mask = aside[labels]
     # Fragments clinging to a region (a scan border's ragged edge, a photo's
@@ -145,16 +152,13 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     near = cv2.dilate(as_u8(mask), cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))) > 0
     inside = np.bincount(labels[near], minlength=n)
     clinging = (inside >= 0.5 * area) & ~aside
-    clinging |= in_picture_holes(labels, stats, np.nonzero(blob & aside & (fill >= PICTURE_FILL))[0])
+    clinging |= in_picture_holes(labels, stats, np.nonzero(picture)[0])
     clinging[0] = False
     drop = aside | clinging
     text = binary & ~drop[labels]
-    for i in np.nonzero(blob & aside & (fill < PICTURE_FILL))[0]:
+    for i, kept in on_rules.items():
         x, y, w, hh = (int(v) for v in stats[i, :4])
-        kept, is_table = text_on_rules(labels[y:y + hh, x:x + w] == i, h)
         text[y:y + hh, x:x + w] |= kept
-        if is_table:
-            regions[list(ids).index(i)].kind = "table"
     log.info("layout: set aside %d non-text regions (%s) and %d fragments next to or inside them",
              len(regions), ", ".join(sorted({r.kind for r in regions})), int(clinging.sum()))
     return PageLayout(text, regions, h)

@@ -171,13 +171,10 @@ def _cuts_a_table(boxes: np.ndarray, columns: list[np.ndarray], tables: Sequence
     inside, beside text of the table's: a cell's column is no column of text."""
     for left, right in zip(columns, columns[1:]):
         cut = (boxes[left][:, 2].max() + boxes[right][:, 0].min()) / 2
-        for x0, y0, x1, y1 in tables:
-            if not x0 + h < cut < x1 - h:
-                continue
-            sides = boxes[np.concatenate([left, right])]
-            cy = (sides[:, 1] + sides[:, 3]) / 2
-            if np.any((cy > y0) & (cy < y1)):
-                return True
+        sides = boxes[np.concatenate([left, right])]
+        cy = (sides[:, 1] + sides[:, 3]) / 2
+        if any(x0 + h < cut < x1 - h and np.any((cy > y0) & (cy < y1)) for x0, y0, x1, y1 in tables):
+            return True
     return False
 
 
