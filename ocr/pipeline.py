@@ -32,7 +32,8 @@ from ocr.orientation import to_input_points
 from ocr.postprocess import RecognizedChar, apply_steps, plain_letters_where_accents_are_rare
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer
-from ocr.segment import Layout, LineLayout, as_one_block, as_one_line, as_one_word, is_one_line, segment
+from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, is_one_line, segment,
+                         without_lone_pieces)
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +168,12 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
             return Analysis(page, pre, as_one_word(segment(pre.binary)))
         found = analyse_layout(pre.binary)  # non-text regions set aside before segmentation
         lines = segment(found.text, tables=found.tables)
-        if layout == "block":
-            lines = as_one_block(lines)
-        elif not found.regions and is_one_line(lines):  # a line image: its drifting end, its cut neighbours
-            lines = as_one_line(lines)
+        if not found.regions and layout == "auto" and is_one_line(lines):
+            lines = as_one_line(lines)  # a line image: its drifting end, its cut neighbours
+        else:
+            lines = without_lone_pieces(lines)
+            if layout == "block":
+                lines = as_one_block(lines)
         return Analysis(page, pre, lines, found.regions)
     except ImageError as exc:
         where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"

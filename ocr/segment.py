@@ -7,6 +7,7 @@ Boxes are ``(x0, y0, x1, y1)`` with exclusive ends, in the mask's coordinates.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
@@ -49,6 +50,9 @@ class LineLayout:
     words: list[list[Glyph]]
     block: int = 0
     height: float = 0.0  # typical glyph height of the line (cap / ascender height)
+    #: Taken off the band of the line it was chained into (:func:`off_line`); read as a line of
+    #: its own on a page, but part of that line when the image is one line (:func:`is_one_line`).
+    split_off: bool = False
 
     @property
     def glyphs(self) -> list[Glyph]:
@@ -580,6 +584,42 @@ def is_stray_mark(box: Box, char_height: float) -> bool:
     return w < STRAY_MARK * char_height and h < STRAY_MARK * char_height and w < DASH_SHAPE * h
 
 
+#: A component of a line wholly farther than this many line heights above or below the line's
+#: centre line is not of that line: the chaining in :func:`group_lines` follows a line's drift,
+#: so specks, rule ends and the next line's words can pull a line off its band, and the line,
+#: scaled to the model's height as a whole, shrinks its text. Accents and commas reach less far.
+OFF_LINE_REACH = 1.0
+#: A component taller than this many line heights spans several lines (a bracket, a document
+#: number written upwards in the margin, a signature's stroke, a drop cap): it is no character
+#: of the line it was chained into.
+OFF_LINE_TALL = 2.5
+
+
+def off_line(lb: np.ndarray, char_height: float, line_height: float) -> np.ndarray:
+    """Which components of one line (boxes ``lb``) lie off its band (:data:`OFF_LINE_REACH`,
+    :data:`OFF_LINE_TALL`).
+
+    The centre line starts level at the median centre of the line's character-sized
+    components and is fitted again, three times, through those within half a line
+    height of it, so strays do not tilt it and a slanted or drifting line keeps its band.
+    """
+    cx = (lb[:, 0] + lb[:, 2]) / 2.0
+    cy = (lb[:, 1] + lb[:, 3]) / 2.0
+    tall = (lb[:, 3] - lb[:, 1]) > OFF_LINE_TALL * line_height
+    fit = ((lb[:, 3] - lb[:, 1]) >= 0.45 * char_height) & ~tall
+    if fit.sum() < 3:
+        return tall
+    slope, centre = 0.0, float(np.median(cy[fit]))
+    for _ in range(3):
+        near = fit & (np.abs(cy - (slope * cx + centre)) <= 0.5 * line_height)
+        if near.sum() < 3 or np.ptp(cx[near]) == 0:
+            break
+        slope, centre = np.polyfit(cx[near], cy[near], 1)
+    mid = slope * cx + centre
+    reach = OFF_LINE_REACH * line_height
+    return tall | (lb[:, 3] < mid - reach) | (lb[:, 1] > mid + reach)
+
+
 def segment(binary: np.ndarray, min_area: int = 2,
             max_components: int | None = None, tables: Sequence[Box] = ()) -> Layout:
     """Segment an ink mask into lines (reading order), words and glyphs.
@@ -633,20 +673,31 @@ def segment(binary: np.ndarray, min_area: int = 2,
     # Marks cut off by a blank band (dots of i, accents) may sit in a block of
     # their own, so they are folded into lines across blocks.
     tagged = _merge_mark_lines([l + [-1 - b] for l, b in zip(lines, blocks)], boxes, h)
-    for line in tagged:
-        b = -1 - min(line)
-        line = [i for i in line if i >= 0]
+    # Components off a line's band are taken out of it and grouped into lines of their own,
+    # all kept here: a line image reads them with its line (see without_lone_pieces).
+    todo = deque(([i for i in line if i >= 0], -1 - min(line), False) for line in tagged)
+    while todo:
+        line, b, split_off = todo.popleft()
         lb = boxes[line]
         heights = lb[:, 3] - lb[:, 1]
-        if heights.max() < 0.4 * h:
+        if heights.max() < 0.4 * h and not split_off:
             continue  # a row of specks or texture, no character on it
         line_h = float(np.percentile(heights[heights >= 0.45 * h], 75)) if np.any(heights >= 0.45 * h) \
             else float(heights.max())
+        if not split_off:
+            off = off_line(lb, h, line_h)
+            if off.any():
+                todo.extendleft((part, b, True) for part in
+                                reversed(group_lines(boxes, np.asarray(line)[off], h)))
+                line = [i for i, o in zip(line, off) if not o]
+                lb = boxes[line]
+                if not line or (lb[:, 3] - lb[:, 1]).max() < 0.4 * h:
+                    continue
         glyphs = merge_parts(boxes, line, line_h)
-        if len(glyphs) == 1 and is_stray_mark(glyphs[0].box, h):
+        if len(glyphs) == 1 and is_stray_mark(glyphs[0].box, h) and not split_off:
             continue
         box = (int(lb[:, 0].min()), int(lb[:, 1].min()), int(lb[:, 2].max()), int(lb[:, 3].max()))
-        layout.lines.append(LineLayout(box, split_words(glyphs, line_h), b, line_h))
+        layout.lines.append(LineLayout(box, split_words(glyphs, line_h), b, line_h, split_off))
     return layout
 
 
@@ -676,9 +727,26 @@ MARK_GAP = 0.5
 
 
 def main_line(layout: Layout) -> LineLayout | None:
-    """The line with the most ink (by its glyphs' boxes), or None on an empty page."""
-    return max(layout.lines, key=lambda line: sum((g.box[2] - g.box[0]) * (g.box[3] - g.box[1])
-                                                  for g in line.glyphs)) if layout.lines else None
+    """The line with the most ink (by its glyphs' boxes) of those the segmenter chained (not
+    split off), or None on an empty page."""
+    lines = chained_lines(layout)
+    return max(lines, key=lambda line: sum((g.box[2] - g.box[0]) * (g.box[3] - g.box[1])
+                                           for g in line.glyphs)) if lines else None
+
+
+def chained_lines(layout: Layout) -> list[LineLayout]:
+    """The lines as :func:`group_lines` chained them, without the pieces split off their bands."""
+    return [line for line in layout.lines if not line.split_off]
+
+
+def without_lone_pieces(layout: Layout) -> Layout:
+    """The layout without the pieces split off a line's band that hold no word: one glyph, or
+    marks under 0.4 character heights. On a page they are strokes and specks the chaining
+    pulled in (a bracket, a margin's mark); a line image keeps them (:func:`as_one_line`)."""
+    def lone(line: LineLayout) -> bool:
+        return len(line.glyphs) == 1 or max(g.box[3] - g.box[1] for g in line.glyphs) < 0.4 * layout.char_height
+
+    return replace(layout, lines=[line for line in layout.lines if not (line.split_off and lone(line))])
 
 
 def core_rows(layout: Layout, line: LineLayout) -> tuple[float, float]:
@@ -705,14 +773,15 @@ def is_one_line(layout: Layout) -> bool:
     a low piece against the top or bottom edge (:data:`PIECE_HEIGHT`: of a line the crop
     cut through) or a mark just above or below the core (:func:`is_mark_of`: an accent or
     a dot the segmenter left on a line of its own). Two lines one above the other, each
-    whole, are two lines."""
+    whole, are two lines. Pieces split off a line's band (:func:`off_line`) go with the line
+    they were chained into, as :func:`as_one_line` reads them."""
     main = main_line(layout)
     if main is None or not main.glyphs or len(layout.lines) < 2:
         return False
     core_top, core_bottom = core_rows(layout, main)
     rows = layout.components.labels.shape[0]
     core = max(core_bottom - core_top, 1.0)
-    for line in layout.lines:
+    for line in chained_lines(layout):
         _, y0, _, y1 = line.box
         piece = (y0 <= EDGE_ROWS or y1 >= rows - EDGE_ROWS) and y1 - y0 < PIECE_HEIGHT * core
         if not (level_with(line.box, core_top, core_bottom) or piece or is_mark_of(line.box, core_top, core_bottom)):

@@ -266,3 +266,37 @@ def test_the_pen_caps_the_size_of_a_speck():
     accent, speck = inside(55, 5, 72, 18), inside(198, 2, 204, 7)
     assert len(accent) == 1 and accent[0] in kept
     assert len(speck) == 1 and speck[0] not in kept
+
+
+def test_a_stroke_down_the_margin_is_no_part_of_the_lines_it_crosses():
+    # A document number written upwards, or a bracket: one component as tall as three lines.
+    boxes = [(10 + 13 * i, y) for y in (20, 50, 80) for i in range(8)]
+    page = blob_page(boxes, h=140)
+    page[15:105, 125:133] = True          # a letter's gap after the lines' ends
+    layout = sg.segment(page)
+    assert sorted((len(l.glyphs), l.split_off) for l in layout.lines) == [(1, True)] + [(8, False)] * 3
+    assert all(l.box[3] - l.box[1] == 16 for l in layout.lines if not l.split_off)
+    page_lines = sg.without_lone_pieces(layout).lines
+    assert [len(l.glyphs) for l in page_lines] == [8, 8, 8]
+
+
+def test_off_line_takes_what_lies_beyond_the_band_and_leaves_accents_and_commas():
+    letters = [(10 + 13 * i, 40 + i // 3, 20 + 13 * i, 56 + i // 3) for i in range(9)]  # a slight drift
+    accent = (23, 33, 29, 38)       # over the second letter, clear of it
+    comma = (62, 54, 65, 61)        # below the baseline
+    below = [(130 + 13 * i, 75, 140 + 13 * i, 91) for i in range(3)]  # a word of the next line
+    lb = np.array(letters + [accent, comma] + below)
+    off = sg.off_line(lb, char_height=16.0, line_height=16.0)
+    assert off.tolist() == [False] * 11 + [True] * 3
+
+
+def test_a_line_image_reads_a_tall_letter_that_a_page_would_split_off():
+    # One line with a letter reaching far above and below it (a long cursive f).
+    boxes = [(10 + 13 * i, 30) for i in range(5)] + [(90 + 13 * i, 30) for i in range(7)]
+    page = blob_page(boxes, h=80, w=200)
+    page[12:62, 76:82] = True
+    layout = sg.segment(page)
+    assert sorted((len(l.glyphs), l.split_off) for l in layout.lines) == [(1, True), (12, False)]
+    assert [len(l.glyphs) for l in sg.without_lone_pieces(layout).lines] == [12]
+    assert sg.is_one_line(layout)
+    assert len(sg.as_one_line(layout).lines[0].glyphs) == 13
