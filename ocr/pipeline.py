@@ -33,7 +33,7 @@ from ocr.postprocess import RecognizedChar, apply_steps, plain_letters_where_acc
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer
 from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, is_one_line, segment,
-                         without_lone_pieces)
+                         without_split_off)
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
         if not found.regions and layout == "auto" and is_one_line(lines):
             lines = as_one_line(lines)  # a line image: its drifting end, its cut neighbours
         else:
-            lines = without_lone_pieces(lines)
+            lines = without_split_off(lines)
             if layout == "block":
                 lines = as_one_block(lines)
         return Analysis(page, pre, lines, found.regions)

@@ -50,8 +50,8 @@ class LineLayout:
     words: list[list[Glyph]]
     block: int = 0
     height: float = 0.0  # typical glyph height of the line (cap / ascender height)
-    #: Taken off the band of the line it was chained into (:func:`off_line`); read as a line of
-    #: its own on a page, but part of that line when the image is one line (:func:`is_one_line`).
+    #: Taken off the band of the line it was chained into (:func:`off_line`): left out of a page
+    #: (:func:`without_split_off`), part of that line when the image is one line (:func:`is_one_line`).
     split_off: bool = False
 
     @property
@@ -674,7 +674,7 @@ def segment(binary: np.ndarray, min_area: int = 2,
     # their own, so they are folded into lines across blocks.
     tagged = _merge_mark_lines([l + [-1 - b] for l, b in zip(lines, blocks)], boxes, h)
     # Components off a line's band are taken out of it and grouped into lines of their own,
-    # all kept here: a line image reads them with its line (see without_lone_pieces).
+    # kept here: a line image reads them with its line (see without_split_off).
     todo = deque(([i for i in line if i >= 0], -1 - min(line), False) for line in tagged)
     while todo:
         line, b, split_off = todo.popleft()
@@ -739,14 +739,12 @@ def chained_lines(layout: Layout) -> list[LineLayout]:
     return [line for line in layout.lines if not line.split_off]
 
 
-def without_lone_pieces(layout: Layout) -> Layout:
-    """The layout without the pieces split off a line's band that hold no word: one glyph, or
-    marks under 0.4 character heights. On a page they are strokes and specks the chaining
-    pulled in (a bracket, a margin's mark); a line image keeps them (:func:`as_one_line`)."""
-    def lone(line: LineLayout) -> bool:
-        return len(line.glyphs) == 1 or max(g.box[3] - g.box[1] for g in line.glyphs) < 0.4 * layout.char_height
-
-    return replace(layout, lines=[line for line in layout.lines if not (line.split_off and lone(line))])
+def without_split_off(layout: Layout) -> Layout:
+    """The layout without the pieces split off line bands (:func:`off_line`), as a page is read:
+    they are specks, rule ends, figure strokes and margin marks the chaining pulled in far more
+    often than text (FUNSD dev forms: F1 62.23% read, 62.35% left out; bench/RESULTS.md). A
+    line image keeps them with its line (:func:`as_one_line`)."""
+    return replace(layout, lines=chained_lines(layout))
 
 
 def core_rows(layout: Layout, line: LineLayout) -> tuple[float, float]:

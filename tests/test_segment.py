@@ -276,7 +276,7 @@ def test_a_stroke_down_the_margin_is_no_part_of_the_lines_it_crosses():
     layout = sg.segment(page)
     assert sorted((len(l.glyphs), l.split_off) for l in layout.lines) == [(1, True)] + [(8, False)] * 3
     assert all(l.box[3] - l.box[1] == 16 for l in layout.lines if not l.split_off)
-    page_lines = sg.without_lone_pieces(layout).lines
+    page_lines = sg.without_split_off(layout).lines
     assert [len(l.glyphs) for l in page_lines] == [8, 8, 8]
 
 
@@ -297,6 +297,6 @@ def test_a_line_image_reads_a_tall_letter_that_a_page_would_split_off():
     page[12:62, 76:82] = True
     layout = sg.segment(page)
     assert sorted((len(l.glyphs), l.split_off) for l in layout.lines) == [(1, True), (12, False)]
-    assert [len(l.glyphs) for l in sg.without_lone_pieces(layout).lines] == [12]
+    assert [len(l.glyphs) for l in sg.without_split_off(layout).lines] == [12]
     assert sg.is_one_line(layout)
     assert len(sg.as_one_line(layout).lines[0].glyphs) == 13
