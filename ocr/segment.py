@@ -593,6 +593,8 @@ OFF_LINE_REACH = 1.0
 #: number written upwards in the margin, a signature's stroke, a drop cap): it is no character
 #: of the line it was chained into.
 OFF_LINE_TALL = 2.5
+#: The centre line's slope is held within this: pages are deskewed, handwriting drifts less.
+OFF_LINE_SLOPE = 0.1
 
 
 def off_line(lb: np.ndarray, char_height: float, line_height: float) -> np.ndarray:
@@ -615,6 +617,9 @@ def off_line(lb: np.ndarray, char_height: float, line_height: float) -> np.ndarr
         if near.sum() < 3 or np.ptp(cx[near]) == 0:
             break
         slope, centre = np.polyfit(cx[near], cy[near], 1)
+        # A deskewed page's lines run nearly level; a short line's three glyphs would tilt it steeply.
+        slope = float(np.clip(slope, -OFF_LINE_SLOPE, OFF_LINE_SLOPE))
+        centre = float(np.median(cy[near] - slope * cx[near]))
     mid = slope * cx + centre
     reach = OFF_LINE_REACH * line_height
     return tall | (lb[:, 3] < mid - reach) | (lb[:, 1] > mid + reach)
@@ -675,7 +680,9 @@ def segment(binary: np.ndarray, min_area: int = 2,
     tagged = _merge_mark_lines([l + [-1 - b] for l, b in zip(lines, blocks)], boxes, h)
     # Components off a line's band are taken out of it and grouped into lines of their own,
     # kept here: a line image reads them with its line (see without_split_off).
+    # An image of one line has nothing to be chained from, and keeps its line as found.
     todo = deque(([i for i in line if i >= 0], -1 - min(line), False) for line in tagged)
+    several = len(tagged) > 1
     while todo:
         line, b, split_off = todo.popleft()
         lb = boxes[line]
@@ -684,7 +691,7 @@ def segment(binary: np.ndarray, min_area: int = 2,
             continue  # a row of specks or texture, no character on it
         line_h = float(np.percentile(heights[heights >= 0.45 * h], 75)) if np.any(heights >= 0.45 * h) \
             else float(heights.max())
-        if not split_off:
+        if several and not split_off:
             off = off_line(lb, h, line_h)
             if off.any():
                 todo.extendleft((part, b, True) for part in

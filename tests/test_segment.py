@@ -291,12 +291,17 @@ def test_off_line_takes_what_lies_beyond_the_band_and_leaves_accents_and_commas(
 
 
 def test_a_line_image_reads_a_tall_letter_that_a_page_would_split_off():
-    # One line with a letter reaching far above and below it (a long cursive f).
+    # One line with a letter reaching far above and below it (a long cursive f) ...
     boxes = [(10 + 13 * i, 30) for i in range(5)] + [(90 + 13 * i, 30) for i in range(7)]
     page = blob_page(boxes, h=80, w=200)
     page[12:62, 76:82] = True
+    alone = sg.segment(page)
+    assert [len(l.glyphs) for l in alone.lines] == [13]    # one line: nothing is split off it
+    # ... and the descenders of the line above, which the crop cut through, on its top edge.
+    for x in (20, 45, 120):
+        page[0:8, x:x + 4] = True
     layout = sg.segment(page)
-    assert sorted((len(l.glyphs), l.split_off) for l in layout.lines) == [(1, True), (12, False)]
-    assert [len(l.glyphs) for l in sg.without_split_off(layout).lines] == [12]
+    assert sorted((len(l.glyphs), l.split_off) for l in layout.lines) == [(1, True), (3, False), (12, False)]
+    assert sorted(len(l.glyphs) for l in sg.without_split_off(layout).lines) == [3, 12]
     assert sg.is_one_line(layout)
     assert len(sg.as_one_line(layout).lines[0].glyphs) == 13
