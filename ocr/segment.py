@@ -749,8 +749,8 @@ def chained_lines(layout: Layout) -> list[LineLayout]:
 def without_split_off(layout: Layout) -> Layout:
     """The layout without the pieces split off line bands (:func:`off_line`), as a page is read:
     they are specks, rule ends, figure strokes and margin marks the chaining pulled in far more
-    often than text (FUNSD dev forms: F1 62.23% read, 62.35% left out; bench/RESULTS.md). A
-    line image keeps them with its line (:func:`as_one_line`)."""
+    often than text (bench/RESULTS.md, real print session 26). A line image keeps them with
+    its line (:func:`as_one_line`)."""
     return replace(layout, lines=chained_lines(layout))
 
 

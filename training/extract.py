@@ -20,7 +20,7 @@ from ocr.errors import DataError, OcrError
 from ocr.io import PageImage, load
 from ocr.normalize import to_mnist
 from ocr.preprocess import preprocess
-from ocr.segment import segment
+from ocr.segment import segment, without_split_off
 from training.datasets.textfiles import read_transcript, transcript_for
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def page_glyphs(page: PageImage, recognizer) -> list[list[np.ndarray]]:
     pre = preprocess(page.image)
     if pre.blank:
         return []
-    layout = segment(pre.binary)
+    layout = without_split_off(segment(pre.binary))  # a line's stray pieces are no line of the transcript
     lines = recognizer.recognize_lines(layout.components, layout.lines)
     out = []
     for words in lines:
