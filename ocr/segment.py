@@ -603,7 +603,9 @@ def off_line(lb: np.ndarray, char_height: float, line_height: float) -> np.ndarr
 
     The centre line starts level at the median centre of the line's character-sized
     components and is fitted again, three times, through those within half a line
-    height of it, so strays do not tilt it and a slanted or drifting line keeps its band.
+    height of it (the slope by least squares, held within :data:`OFF_LINE_SLOPE`; the
+    height by the median), so strays do not tilt it and a slanted or drifting line keeps
+    its band.
     """
     cx = (lb[:, 0] + lb[:, 2]) / 2.0
     cy = (lb[:, 1] + lb[:, 3]) / 2.0
@@ -616,9 +618,8 @@ def off_line(lb: np.ndarray, char_height: float, line_height: float) -> np.ndarr
         near = fit & (np.abs(cy - (slope * cx + centre)) <= 0.5 * line_height)
         if near.sum() < 3 or np.ptp(cx[near]) == 0:
             break
-        slope, centre = np.polyfit(cx[near], cy[near], 1)
         # A deskewed page's lines run nearly level; a short line's three glyphs would tilt it steeply.
-        slope = float(np.clip(slope, -OFF_LINE_SLOPE, OFF_LINE_SLOPE))
+        slope = float(np.clip(np.polyfit(cx[near], cy[near], 1)[0], -OFF_LINE_SLOPE, OFF_LINE_SLOPE))
         centre = float(np.median(cy[near] - slope * cx[near]))
     mid = slope * cx + centre
     reach = OFF_LINE_REACH * line_height
@@ -633,7 +634,8 @@ def segment(binary: np.ndarray, min_area: int = 2,
     page that still has more than ``max_components`` (default
     :data:`MAX_TEXT_COMPONENTS`) text candidates raises :class:`ImageError`.
     The text inside ``tables`` (ruled tables :func:`ocr.layout.analyse_layout` found) is
-    read row by row.
+    read row by row. On an image of several lines, what the chaining pulled into a line
+    from beyond its band (:func:`off_line`) becomes lines marked ``split_off``.
     """
     comps = find_components(binary)
     layout = Layout(comps)
