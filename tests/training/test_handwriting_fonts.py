@@ -124,5 +124,6 @@ def test_print_renders_leave_the_handwriting_and_display_fonts_out():
     for path in ("tlwg/Purisa-Bold.ttf", "dustin/Domestic_Manners.ttf", "dustin/Wargames.ttf",
                  "isabella/Isabella.ttf", "ecolier-court/Ecolier-court.ttf", "kristi/Kristi.ttf"):
         assert is_hand_or_display_font(f"{fonts}/{path}"), path
+    assert is_hand_or_display_font("/usr/share/fonts/opentype/lobster/lobster.otf")
     for path in ("tlwg/Loma.ttf", "dejavu/DejaVuSans.ttf", "liberation2/LiberationSerif-Regular.ttf"):
         assert not is_hand_or_display_font(f"{fonts}/{path}"), path
