@@ -24,8 +24,9 @@ choice), never on the benchmarks' test sets.
 With the bundled models a learnt route (:class:`LearnedRoute`,
 ``weights/router.json``) replaces those thresholds: every unsure line is read
 by both the cursive and the glyph model, and a softmax over the three readers'
-confidences, characters per glyph and the glyph reading's share of digits
-picks one. It is fitted by ``bench/router.py --fit`` on the same tuning lines to
+confidences, characters per glyph, the glyph reading's share of digits and how
+much more like language the print reading is than the other two (under the
+print model's character n-gram) picks one. It is fitted by ``bench/router.py --fit`` on the same tuning lines to
 the readings of the bundled models, so it is only used with them; a custom
 model keeps the threshold rule.
 """
@@ -43,6 +44,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ocr.errors import ModelError
+from ocr.language import CharNgram
 from ocr.postprocess import Words
 from ocr.recognize import Recognizer
 from ocr.recognize_lines import LineRecognizer
@@ -86,7 +88,12 @@ SHORT_WORD_CONFIDENCE = 0.5
 READERS = ("print", "cursive", "hand")
 #: What a learnt route weighs, in the order of its columns.
 ROUTE_FEATURES = ("print_confidence", "cursive_confidence", "hand_confidence",
-                  "log_cursive_chars_per_glyph", "log_hand_chars_per_glyph", "hand_digit_share")
+                  "log_cursive_chars_per_glyph", "log_hand_chars_per_glyph", "hand_digit_share",
+                  "print_language_lead_over_hand", "print_language_lead_over_cursive")
+#: The plausibility of an empty reading, a mean log-probability per character: about what a
+#: garbled reading scores under the print model's language model ("8Em4 8. 5,4i13h": -8.3,
+#: "Professor": -2.0), so reading nothing is about as unlikely as reading noise.
+EMPTY_PLAUSIBILITY = -6.0
 
 
 def mean_confidence(words: Words) -> float:
@@ -128,20 +135,36 @@ def is_hand_print(words: Words, print_rating: float, margin: float = HAND_MARGIN
     return mean_confidence(words) >= print_rating + margin
 
 
-def route_features(rating: float, cursive: Words, hand: Words, glyphs: int) -> np.ndarray:
+def plausibility(words: Words, language: CharNgram) -> float:
+    """How much a reading looks like text: the mean log-probability of its characters (words
+    joined by spaces) under a character n-gram, :data:`EMPTY_PLAUSIBILITY` when it is empty."""
+    text = " ".join("".join(c.text for c in word) for word in words)
+    if not text:
+        return EMPTY_PLAUSIBILITY
+    return sum(language.logprob(text[:i], ch) for i, ch in enumerate(text)) / len(text)
+
+
+def route_features(rating: float, printed: Words, cursive: Words, hand: Words, glyphs: int,
+                   language: CharNgram) -> np.ndarray:
     """The numbers a learnt route weighs for one unsure line (:data:`ROUTE_FEATURES`): the three
     models' mean confidences, how many characters the cursive and glyph models read per
     separate glyph (several in joined-up writing, about one in hand print), on a log scale,
-    and the share of digits in the glyph model's reading (a form's hand-written dates and
+    the share of digits in the glyph model's reading (a form's hand-written dates and
     amounts are read best glyph by glyph; on FUNSD dev lines it took the learnt route from
-    worse than the thresholds to better on both held-out halves)."""
+    worse than the thresholds to better on both held-out halves), and how much more
+    plausible the print reading is under ``language`` than the glyph and the cursive
+    readings: a faxed form's "Professor" that the glyph model reads "8305e5508" with
+    confidence is still a word in print (bench/RESULTS.md, real print session 27)."""
     def per_glyph(words: Words) -> float:
         return float(np.log((sum(len(w) for w in words) + 1) / (glyphs + 1)))
 
     hand_chars = [c.text for word in hand for c in word]
     digit_share = sum(ch.isdigit() for ch in hand_chars) / max(len(hand_chars), 1)
+    printed_text = plausibility(printed, language)
     return np.array([rating, mean_confidence(cursive), mean_confidence(hand),
-                     per_glyph(cursive), per_glyph(hand), digit_share], np.float64)
+                     per_glyph(cursive), per_glyph(hand), digit_share,
+                     printed_text - plausibility(hand, language),
+                     printed_text - plausibility(cursive, language)], np.float64)
 
 
 @dataclass(frozen=True)
@@ -221,10 +244,13 @@ class MixedRecognizer:
 
     def __init__(self, printed, hand, threshold: float = PRINT_CONFIDENCE,
                  name: str = "auto", cursive=None, cursive_confidence: float = CURSIVE_CONFIDENCE,
-                 hand_margin: float = HAND_MARGIN, route: LearnedRoute | None = None) -> None:
+                 hand_margin: float = HAND_MARGIN, route: LearnedRoute | None = None,
+                 route_language: CharNgram | None = None) -> None:
         self.printed, self.threshold, self.model_name = printed, threshold, name
         self.cursive_confidence, self.hand_margin = cursive_confidence, hand_margin
-        self.route = route
+        if route is not None and route_language is None:
+            raise ValueError("a learnt route weighs its readings under a language model: give route_language")
+        self.route, self.route_language = route, route_language
         self._hand, self._make_hand = _reader_or_factory(hand)
         self._cursive, self._make_cursive = _reader_or_factory(cursive)
         self._lock = threading.Lock()
@@ -237,15 +263,29 @@ class MixedRecognizer:
 
         ``language_model=False`` reads the line models by best path.
         """
+        from ocr.language import language_model_path
+
         cursive = ((lambda: LineRecognizer.load(cursive_model, charset=charset, language_model=language_model))
                    if cursive_model else None)
         also = f", {cursive_model} for cursive" if cursive_model else ""
-        # The learnt route weighs the default models' confidences: other models keep the thresholds.
+        printed = LineRecognizer.load(print_model, charset=charset, language_model=language_model)
+        # The learnt route weighs the default models' confidences, and their readings under the
+        # print model's language model (also when it does not decode): other models keep the thresholds.
         defaults = (print_model, hand_model, cursive_model) == (PRINT_MODEL, HAND_MODEL, CURSIVE_MODEL)
-        return cls(LineRecognizer.load(print_model, charset=charset, language_model=language_model),
-                   lambda: Recognizer.load(hand_model, charset=charset), threshold,
+        route = bundled_route() if defaults else None
+        language = None
+        if route is not None:
+            language = printed.language
+            path = getattr(printed.model, "path", None)
+            if language is None and path is not None and language_model_path(path).is_file():
+                language = CharNgram.load(language_model_path(path))  # to route by, not to decode
+            if language is None:
+                log.warning("%s has no language model to route by: unsure lines are routed by the "
+                            "confidence thresholds", print_model)
+                route = None
+        return cls(printed, lambda: Recognizer.load(hand_model, charset=charset), threshold,
                    name=f"auto ({print_model} for print, {hand_model} for handwriting{also})",
-                   cursive=cursive, route=bundled_route() if defaults else None)
+                   cursive=cursive, route=route, route_language=language)
 
     @property
     def hand(self):
@@ -303,7 +343,8 @@ class MixedRecognizer:
         glyphed = self.hand.recognize_lines(components, asked)
         chosen = {"print": 0, "cursive": 0, "hand": 0, "noise": 0}
         for i, c_words, h_words in zip(unsure, joined, glyphed):
-            features = route_features(ratings[i], c_words, h_words, len(lines[i].glyphs))
+            features = route_features(ratings[i], results[i], c_words, h_words, len(lines[i].glyphs),
+                                      self.route_language)
             if is_noise((results[i], c_words, h_words), features[:len(READERS)]):
                 chosen["noise"] += 1
                 results[i] = []

@@ -136,6 +136,14 @@ def _route_by_chars_per_glyph():
     return LearnedRoute(np.zeros(len(ROUTE_FEATURES)), np.ones(len(ROUTE_FEATURES)), weights)
 
 
+def _language():
+    """A tiny character n-gram of English-like text, to weigh readings under."""
+    from ocr.language import CharNgram
+
+    return CharNgram.from_texts(["the total of the invoice", "a souvenir of the professor", "total due"] * 5,
+                                order=3)
+
+
 def test_a_learnt_route_reads_unsure_lines_with_both_models_and_keeps_one():
     """A sure cursive reading of a hand-printed line (one character per glyph) is not taken for
     cursive, as the confidence threshold alone would take it."""
@@ -145,7 +153,8 @@ def test_a_learnt_route_reads_unsure_lines_with_both_models_and_keeps_one():
     printed = Reads({"cursive": ("sv", 0.5), "digits": ("l2E45", 0.6), "fax": ("Tota1", 0.8)})
     cursive = Reads({"cursive": ("souvenir", 0.9), "digits": ("12345", 0.9), "fax": ("Tofal", 0.6)})
     hand = Reads({"cursive": ("sv", 0.4), "digits": ("12345", 0.97), "fax": ("T0ta1", 0.5)})
-    mixed = MixedRecognizer(printed, hand, threshold=0.85, cursive=cursive, route=_route_by_chars_per_glyph())
+    mixed = MixedRecognizer(printed, hand, threshold=0.85, cursive=cursive, route=_route_by_chars_per_glyph(),
+                            route_language=_language())
     out = mixed.recognize_lines(None, [cursive_line, digits, fax])
     assert ["".join(c.text for w in words for c in w) for words in out] == ["souvenir", "12345", "Tota1"]
     assert cursive.calls == hand.calls == [["cursive", "digits", "fax"]]
@@ -160,7 +169,8 @@ def test_a_line_no_model_reads_as_text_is_noise_under_the_learnt_route():
     printed = Reads({"speck": ("a", 0.3), "initial": ("J.", 0.5), "scrawl": ("nm", 0.4)})
     cursive = Reads({"speck": ("et", 0.35), "initial": ("J.", 0.7), "scrawl": ("de mon", 0.3)})
     hand = Reads({"speck": ("1", 0.5), "initial": ("J", 0.6), "scrawl": ("m", 0.5)})
-    mixed = MixedRecognizer(printed, hand, threshold=0.85, cursive=cursive, route=_route_by_chars_per_glyph())
+    mixed = MixedRecognizer(printed, hand, threshold=0.85, cursive=cursive, route=_route_by_chars_per_glyph(),
+                            route_language=_language())
     out = mixed.recognize_lines(None, [speck, initial, scrawl])
     assert out[0] == [] and out[1] and out[2]
 
@@ -177,7 +187,7 @@ def test_a_route_file_round_trips_and_a_broken_one_is_a_model_error(tmp_path):
     route = _route_by_chars_per_glyph()
     path = route.save(tmp_path / "router.json")
     again = LearnedRoute.load(path)
-    features = route_features(0.5, _line("souvenir", 0.9), _line("sv", 0.4), 2)
+    features = route_features(0.5, _line("sv", 0.5), _line("souvenir", 0.9), _line("sv", 0.4), 2, _language())
     assert again.choose(features) == route.choose(features) == "cursive"
     assert np.array_equal(again.weights, route.weights)
     data = json.loads(path.read_text())
@@ -188,6 +198,42 @@ def test_a_route_file_round_trips_and_a_broken_one_is_a_model_error(tmp_path):
     path.write_text("{")
     with pytest.raises(ModelError, match="not a readable route"):
         LearnedRoute.load(path)
+
+
+def test_plausibility_ranks_words_above_garbles():
+    from ocr.recognize_mixed import EMPTY_PLAUSIBILITY, plausibility
+
+    language = _language()
+    word, garble = plausibility(_line("professor", 0.9), language), plausibility(_line("8305e5508", 0.9), language)
+    assert word > garble
+    assert plausibility([], language) == EMPTY_PLAUSIBILITY
+
+
+def test_a_print_reading_that_reads_as_language_stays_print_under_the_learnt_route():
+    """A faxed "Professor" that the glyph model is sure reads "8305e5508": a route that weighs
+    the print reading's lead in plausibility keeps the word; the same route sends a line
+    whose print reading is no more plausible than the glyph reading to the glyph model."""
+    import numpy as np
+    import pytest
+
+    from ocr.recognize_mixed import ROUTE_FEATURES, LearnedRoute
+
+    weights = np.zeros((3, len(ROUTE_FEATURES) + 1))
+    weights[2, 3] = 10.0   # hand: the glyph model's confidence ...
+    weights[2, 0] = -8.0
+    lead = 1 + ROUTE_FEATURES.index("print_language_lead_over_hand")
+    weights[0, lead] = 5.0  # ... unless the print reading reads as language and the glyph one not
+    route = LearnedRoute(np.zeros(len(ROUTE_FEATURES)), np.ones(len(ROUTE_FEATURES)), weights)
+    word, amount = _glyph_line(9), _glyph_line(5)
+    Reads = _fake_reader({id(word): "word", id(amount): "amount"})
+    printed = Reads({"word": ("professor", 0.6), "amount": ("l2E45", 0.6)})
+    cursive = Reads({"word": ("x", 0.1), "amount": ("x", 0.1)})
+    hand = Reads({"word": ("8305e5508", 0.95), "amount": ("12345", 0.95)})
+    out = MixedRecognizer(printed, hand, threshold=0.85, cursive=cursive, route=route,
+                          route_language=_language()).recognize_lines(None, [word, amount])
+    assert [_texts(words) for words in out] == [["professor"], ["12345"]]
+    with pytest.raises(ValueError, match="language model"):
+        MixedRecognizer(printed, hand, cursive=cursive, route=route)
 
 
 def test_the_bundled_route_loads_when_present():
@@ -226,10 +272,21 @@ def test_the_learnt_route_drops_unsure_words_of_unsure_print_lines_not_of_sure_o
                      "joined": ("sv", 0.3)})
     cursive = Reads({"unsure": ("x", 0.1), "joined": [("et", 0.3), ("souvenir", 0.4)]})
     hand = Reads({"unsure": ("x", 0.1), "joined": ("x", 0.1)})
-    out = MixedRecognizer(printed, hand, threshold=0.8, cursive=cursive, route=_route_by_chars_per_glyph()
-                          ).recognize_lines(None, [sure, unsure, joined])
+    out = MixedRecognizer(printed, hand, threshold=0.8, cursive=cursive, route=_route_by_chars_per_glyph(),
+                          route_language=_language()).recognize_lines(None, [sure, unsure, joined])
     assert [_texts(words) for words in out] == [["Invoice", "or"], ["Total"], ["et", "souvenir"]]
     assert cursive.calls == hand.calls == [["unsure", "joined"]]  # the sure line is not read again
     # The threshold rule (a custom model's) keeps every word it is given.
     out = MixedRecognizer(printed, hand, threshold=0.8, cursive=cursive).recognize_lines(None, [unsure])
     assert _texts(out[0]) == ["Total", "1"]
+
+
+def test_the_default_pairing_routes_by_the_print_language_model_even_when_it_does_not_decode():
+    """``--no-language-model`` reads by best path, but the learnt route was fitted weighing the
+    readings under the print model's language model, so it still has it."""
+    from ocr.recognize_mixed import MixedRecognizer as Mixed, bundled_route
+
+    mixed = Mixed.load(language_model=False)
+    assert mixed.printed.language is None
+    assert (mixed.route is not None) == (bundled_route() is not None)
+    assert (mixed.route_language is not None) == (mixed.route is not None)
