@@ -1,4 +1,4 @@
-"""Ink geometry shared by the image stages: component heights and ruled lines.
+"""Ink geometry shared by the image stages: component heights, ruled lines and check boxes.
 
 Pure functions on ink masks (bool arrays, True is ink), numpy and OpenCV only.
 They sit below :mod:`ocr.preprocess`, :mod:`ocr.orientation` and
@@ -128,6 +128,58 @@ def find_rules(binary: np.ndarray, char_height: float | None = None,
 #: A frame-like component shorter than this many character heights with a bar across its
 #: middle is a letter (:func:`find_boxes`).
 MAX_LETTER_FRAME = 2.5
+
+#: A check box's height against the text's character height: a form's boxes are as tall as its
+#: labels' capitals or taller (those over 1.3 are taken off the page with the frames,
+#: :func:`find_boxes`: kept, on FUNSD dev forms, they were as often a table's empty cells).
+CHECK_BOX_HEIGHT = (0.6, 2.5)
+#: Width over height of a check box.
+CHECK_BOX_ASPECT = (0.75, 1.45)
+#: Fewest pixels a check box is tall: smaller squares are specks.
+CHECK_BOX_MIN_SIDE = 7
+#: How far a side's first ink may stray from where the side runs, as a share of the box's
+#: smaller dimension (at least a pixel): a ruled side is straight, a bold faxed O or D bulges.
+SIDE_STRAIGHT = 0.05
+#: Share of a side's length, at each end, left out of its straightness: the corners, which a
+#: fax rounds.
+CORNER_SHARE = 0.1
+#: Share of the rest of a side whose first ink must lie that close to it: a whole, straight side.
+SIDE_COVER = 0.9
+#: The inside of a check box: the box inset by this share of each dimension on every side.
+CHECK_BOX_INSET = 0.25
+#: Share of the inside inked above which the square holds something (a mark, a letter's stem).
+CHECK_BOX_MARK = 0.06
+
+
+def is_check_box(mask: np.ndarray, char_height: float) -> bool:
+    """Whether ``mask`` (one shape's ink, cut to its box) is an empty check box among text
+    ``char_height`` tall (0: any size): about square, four straight sides (the first ink along
+    each within a pixel or two of where the side runs, over nearly its whole length, where a
+    bold faxed O or D bulges) and nothing inside.
+
+    A ticked box is not told from a letter by shape: a faxed typewriter's "m" has serifs and
+    arches along all four sides and ink inside, as a crossed box has.
+    """
+    h, w = mask.shape
+    if h < CHECK_BOX_MIN_SIDE or w < CHECK_BOX_MIN_SIDE:
+        return False
+    if char_height > 0 and not CHECK_BOX_HEIGHT[0] * char_height <= h <= CHECK_BOX_HEIGHT[1] * char_height:
+        return False
+    if not CHECK_BOX_ASPECT[0] <= w / h <= CHECK_BOX_ASPECT[1]:
+        return False
+    near = max(1, int(round(SIDE_STRAIGHT * min(h, w))))
+    for side in (mask, mask[::-1], mask.T, mask.T[::-1]):  # top, bottom, left, right
+        # How far in the first ink lies along the side, against where most of the side runs
+        # (a speck stuck to the outline moves the box's edge, not the side).
+        depth = np.where(side.any(axis=0), side.argmax(axis=0), side.shape[0])
+        corner = int(CORNER_SHARE * len(depth))
+        depth = depth[corner:len(depth) - corner]
+        runs = float(np.median(depth))
+        if runs > near or float(np.mean(np.abs(depth - runs) <= near)) < SIDE_COVER:
+            return False
+    dy, dx = max(1, int(round(CHECK_BOX_INSET * h))), max(1, int(round(CHECK_BOX_INSET * w)))
+    inside = mask[dy:h - dy, dx:w - dx]
+    return inside.size > 0 and float(inside.mean()) <= CHECK_BOX_MARK
 
 
 def find_boxes(binary: np.ndarray, char_height: float, coverage: float = 0.8) -> np.ndarray:

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from ocr import charsets
+from ocr.checkbox import CHECK_BOXES, with_check_boxes
 from ocr.document import (Block, Box, Char, Document, Failure, Glyph, Line, Page, Paragraph,  # noqa: F401
                           Word, nest_in_tables, text_blocks, union)
 from ocr.errors import ImageError, OcrError
@@ -228,6 +229,9 @@ class Predictor:
             loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-model")
             self._loading = loader.submit(make, charset=charset, language_model=language_model)
             loader.shutdown(wait=False)
+        #: Whether check boxes are read (:mod:`ocr.checkbox`): not when the output is held to
+        #: digits or to a whitelist without them.
+        self.check_boxes = not digits and (charset is None or any(c in charset for c in CHECK_BOXES))
         self.binarization = binarization
         self.deskew = deskew
         self.remove_lines = remove_lines
@@ -264,6 +268,9 @@ class Predictor:
         layout = analysis.layout
         recognized = plain_letters_where_accents_are_rare(
             [apply_steps(words) for words in self.recognizer.recognize_lines(layout.components, layout.lines)])
+        if self.check_boxes:
+            recognized = [with_check_boxes(layout.components, line, words)
+                          for line, words in zip(layout.lines, recognized)]
         mapper = _BoxMapper(pre)
         flat = [c for words in recognized for chars in words for c in chars]
         boxes = iter(mapper.many(np.array([c.box for c in flat])).tolist()) if flat else iter(())
