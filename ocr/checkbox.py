@@ -11,11 +11,9 @@ is a faxed typewriter's "m".
 
 from __future__ import annotations
 
-import numpy as np
-
 from ocr.ink import is_check_box
-from ocr.postprocess import RecognizedChar, Words
-from ocr.segment import Components, Glyph, LineLayout
+from ocr.postprocess import Box, RecognizedChar, Words
+from ocr.segment import Components, LineLayout, glyph_mask
 
 EMPTY_BOX = "\u2610"
 #: The check box symbols this stage writes.
@@ -27,14 +25,6 @@ MIN_GAP = 0.3
 LETTER_SIZE = 1.3
 #: Confidence given to a box found from its shape.
 BOX_CONFIDENCE = 0.9
-
-Box = tuple[int, int, int, int]
-
-
-def glyph_mask(components: Components, glyph: Glyph) -> np.ndarray:
-    """The ink of ``glyph``'s own components inside its box (other components' ink left out)."""
-    x0, y0, x1, y1 = glyph.box
-    return np.isin(components.labels[y0:y1, x0:x1], np.asarray(glyph.parts) + 1)
 
 
 def stands_apart(box: Box, others: list[Box], gap: float) -> bool:
