@@ -135,8 +135,10 @@ MAX_LETTER_FRAME = 2.5
 CHECK_BOX_HEIGHT = (0.6, 2.5)
 #: Width over height of a check box.
 CHECK_BOX_ASPECT = (0.75, 1.45)
-#: Fewest pixels a check box is tall: smaller squares are specks.
-CHECK_BOX_MIN_SIDE = 7
+#: Fewest pixels a check box is tall and wide: below it a round letter is a square of a few
+#: pixels too (an 11-pixel "o" of a rendered page passed for a box; FUNSD's boxes, on pages
+#: binarized at twice their resolution, are 14-16).
+CHECK_BOX_MIN_SIDE = 13
 #: How far a side's first ink may stray from where the side runs, as a share of the box's
 #: smaller dimension (at least a pixel): a ruled side is straight, a bold faxed O or D bulges.
 SIDE_STRAIGHT = 0.05
