@@ -27,7 +27,7 @@ def test_an_empty_square_outline_is_a_check_box_even_with_rounded_corners_and_a_
     assert is_check_box(box, 0)  # no letter height known: any size
 
 
-@pytest.mark.parametrize("what", ["ring", "crossed", "corner", "tall", "too big", "speck", "D"])
+@pytest.mark.parametrize("what", ["ring", "crossed", "corner", "tall", "too big", "speck", "small", "D"])
 def test_letters_ticked_boxes_corners_and_odd_sizes_are_not_check_boxes(what):
     size = 20
     mask = np.zeros((size, size), np.uint8)
@@ -49,6 +49,8 @@ def test_letters_ticked_boxes_corners_and_odd_sizes_are_not_check_boxes(what):
         mask = _outline().astype(np.uint8)
     elif what == "speck":
         mask = _outline(5, 1).astype(np.uint8)
+    elif what == "small":  # at 11 pixels a round letter is as square as this
+        mask, height = _outline(11, 1).astype(np.uint8), 11
     elif what == "D":
         cv2.ellipse(mask, (4, 10), (14, 9), 0, -90, 90, 1, 3)
         mask[:, 0:3] = 1
