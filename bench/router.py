@@ -134,10 +134,10 @@ def threshold_choice(ln: LineReads, rule: tuple[float, float, float, float]) -> 
 def route_language():
     """The language model the learnt route weighs readings under: the print model's."""
     from ocr.language import language_model_for
-    from ocr.models import load
+    from ocr.models.registry import resolve
     from ocr.recognize_mixed import PRINT_MODEL
 
-    return language_model_for(load(PRINT_MODEL, kind="line").path)
+    return language_model_for(resolve(PRINT_MODEL))
 
 
 def features_of(ln: LineReads):

@@ -11,7 +11,7 @@ is a faxed typewriter's "m".
 
 from __future__ import annotations
 
-from ocr.ink import is_check_box
+from ocr.ink import check_box_size, is_check_box
 from ocr.postprocess import Box, RecognizedChar, Words
 from ocr.segment import Components, LineLayout, glyph_mask
 
@@ -22,6 +22,7 @@ CHECK_BOXES = EMPTY_BOX
 #: (:data:`LETTER_SIZE`) and the next glyph on its line: a box stands apart, a letter as square
 #: as a bold faxed O sits in its word.
 MIN_GAP = 0.3
+#: Boxes under this many letter heights are the ones that must stand apart.
 LETTER_SIZE = 1.3
 #: Confidence given to a box found from its shape.
 BOX_CONFIDENCE = 0.9
@@ -40,9 +41,12 @@ def check_boxes(components: Components, line: LineLayout) -> list[Box]:
     glyphs = line.glyphs
     found = []
     for k, glyph in enumerate(glyphs):
-        if not is_check_box(glyph_mask(components, glyph), line.height):
+        x0, y0, x1, y1 = glyph.box
+        height = y1 - y0
+        # The size first: building the ink mask of every glyph of a dense page costs more.
+        if not check_box_size(height, x1 - x0, line.height) \
+                or not is_check_box(glyph_mask(components, glyph), line.height):
             continue
-        height = glyph.box[3] - glyph.box[1]
         if height < LETTER_SIZE * line.height and not stands_apart(
                 glyph.box, [g.box for j, g in enumerate(glyphs) if j != k], MIN_GAP * height):
             continue

@@ -166,7 +166,7 @@ def language_model_for(model_path: str | os.PathLike | None) -> CharNgram | None
     if not path.is_file():
         return None
     lm = CharNgram.load(path)
-    log.info("decoding with the %d-gram language model %s", lm.order, path.name)
+    log.info("language model %s: %d-gram", path.name, lm.order)
     return lm
 
 

@@ -263,7 +263,7 @@ class MixedRecognizer:
 
         ``language_model=False`` reads the line models by best path.
         """
-        from ocr.language import language_model_path
+        from ocr.language import language_model_for
 
         cursive = ((lambda: LineRecognizer.load(cursive_model, charset=charset, language_model=language_model))
                    if cursive_model else None)
@@ -275,10 +275,8 @@ class MixedRecognizer:
         route = bundled_route() if defaults else None
         language = None
         if route is not None:
-            language = printed.language
-            path = getattr(printed.model, "path", None)
-            if language is None and path is not None and language_model_path(path).is_file():
-                language = CharNgram.load(language_model_path(path))  # to route by, not to decode
+            # Also under --no-language-model, which changes only how lines are decoded.
+            language = printed.language or language_model_for(getattr(printed.model, "path", None))
             if language is None:
                 log.warning("%s has no language model to route by: unsure lines are routed by the "
                             "confidence thresholds", print_model)
