@@ -363,11 +363,13 @@ def train_handline(deslant, **options) -> None:
 @click.option("--alpha", type=click.FloatRange(0), help="Weight of the language model in decoding.")
 @click.option("--beta", type=float, help="Bonus per character read (longer readings).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--force", is_flag=True, help="Overwrite an existing language model.")
+@click.option("--force", is_flag=True, help="Overwrite existing language models.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Dataset folder (default: $OCR_DATA_DIR).")
 def train_language(model, texts, order, alpha, beta, seed, force, data_dir) -> None:
     """Count the character language model a line model decodes with, and write it beside
-    the model (MODEL.lm.json.gz): `ocr read` then reads that model's lines with it.
+    the model (MODEL.lm.json.gz): `ocr read` then reads that model's lines with it. For a
+    model that reads no spaces (textline, digitline) the same text with its spaces is
+    counted too (MODEL.spaces.lm.json.gz): it settles the gaps that could part words or not.
 
     \b
     Examples:
@@ -377,9 +379,10 @@ def train_language(model, texts, order, alpha, beta, seed, force, data_dir) -> N
     """
     from training.language import build_language_model
 
-    path = build_language_model(model, texts, order=order, alpha=alpha, beta=beta, seed=seed, force=force,
-                                data_dir=data_dir)
-    click.echo(f"saved {path}")
+    paths = build_language_model(model, texts, order=order, alpha=alpha, beta=beta, seed=seed, force=force,
+                                 data_dir=data_dir)
+    for path in paths:
+        click.echo(f"saved {path}")
 
 
 @train_group.command("glyphs", cls=KerasCommand)

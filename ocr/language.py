@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 #: File name suffix of a line model's language model (``NAME.keras`` -> ``NAME.lm.json.gz``).
 LM_SUFFIX = ".lm.json.gz"
+#: File name suffix of the n-gram with spaces that places word breaks for a line model that
+#: reads none (``NAME.spaces.lm.json.gz``, :mod:`ocr.word_spaces`).
+SPACES_SUFFIX = ".spaces" + LM_SUFFIX
 #: Start and end of a line in the n-gram's contexts (never model labels).
 START, END = "\x02", "\x03"
 #: A frame's labels below this probability are not tried as extensions of a prefix.
@@ -152,17 +155,19 @@ class CharNgram:
             raise ModelError(f"{path}: not a readable language model ({exc}); delete it or retrain") from None
 
 
-def language_model_path(model_path: str | os.PathLike) -> Path:
-    """Where the language model of the line model at ``model_path`` lives."""
+def language_model_path(model_path: str | os.PathLike, suffix: str = LM_SUFFIX) -> Path:
+    """Where the language model of the line model at ``model_path`` lives (with
+    :data:`SPACES_SUFFIX`: its word-space model)."""
     path = Path(model_path)
-    return path.with_name(path.name.removesuffix(".keras").removesuffix(".onnx") + LM_SUFFIX)
+    return path.with_name(path.name.removesuffix(".keras").removesuffix(".onnx") + suffix)
 
 
-def language_model_for(model_path: str | os.PathLike | None) -> CharNgram | None:
-    """The language model beside a line model file, or None when it has none."""
+def language_model_for(model_path: str | os.PathLike | None, suffix: str = LM_SUFFIX) -> CharNgram | None:
+    """The language model beside a line model file (with :data:`SPACES_SUFFIX`: its
+    word-space model), or None when it has none."""
     if model_path is None:
         return None
-    path = language_model_path(model_path)
+    path = language_model_path(model_path, suffix)
     if not path.is_file():
         return None
     lm = CharNgram.load(path)

@@ -24,6 +24,7 @@ from ocr.deslant import DeslantRule, Sheared
 from ocr.normalize import LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, stack_lines, to_line_input
 from ocr.postprocess import RecognizedChar, Words
 from ocr.segment import Components, Glyph, LineLayout
+from ocr.word_spaces import into_words
 
 if TYPE_CHECKING:
     from ocr.language import CharNgram
@@ -195,10 +196,13 @@ class LineRecognizer:
 
     def __init__(self, model: BatchModel, charset: str | None = None, batch_size: int = 64,
                  name: str | None = None, language: "CharNgram | None" = None,
-                 deslant: DeslantRule | None = None) -> None:
+                 deslant: DeslantRule | None = None, word_spaces: "CharNgram | None" = None) -> None:
         self.model = model
         #: A character n-gram to decode with (beam search); None: best path.
         self.language = language
+        #: For a model that reads no spaces: an n-gram with spaces that settles the gaps that
+        #: could be a letter's or a word's (:func:`ocr.word_spaces.into_words`); None: gaps alone.
+        self.word_spaces = word_spaces
         #: How each line's ink is sheared upright before it is read: ``deslant``, else the
         #: model card's ``input.deslant``; None reads the ink as it is.
         self.deslant = deslant if deslant is not None else getattr(getattr(model, "card", None), "deslant", None)
@@ -223,16 +227,21 @@ class LineRecognizer:
         """A recognizer for a line model by registry name or ``.keras`` path (loaded once per process).
 
         The model's language model (``NAME.lm.json.gz`` beside it) decodes its
-        lines when there is one; ``language_model=False`` reads by best path
-        instead, for text the language model was not made for (another
-        language, codes, lists of names).
+        lines when there is one, and for a model that reads no spaces its
+        word-space model (``NAME.spaces.lm.json.gz``) settles unsure word gaps;
+        ``language_model=False`` reads by best path and splits words by their
+        gaps alone instead, for text the language models were not made for
+        (another language, codes, lists of names).
         """
-        from ocr.language import language_model_for
+        from ocr.language import SPACES_SUFFIX, language_model_for
         from ocr.models import load
 
         loaded = load(model, kind="line")
-        language = language_model_for(getattr(loaded, "path", None)) if language_model else None
-        return cls(loaded, charset, name=str(model), language=language)
+        path = getattr(loaded, "path", None)
+        language = language_model_for(path) if language_model else None
+        spaces = (language_model_for(path, SPACES_SUFFIX)
+                  if language_model and " " not in loaded.labels else None)
+        return cls(loaded, charset, name=str(model), language=language, word_spaces=spaces)
 
     def decode(self, probs: np.ndarray) -> list[DecodedChar]:
         """The characters of one line's frame probabilities: beam search with the language
@@ -292,7 +301,8 @@ class LineRecognizer:
                 free = decoded if self.language is None and self.allowed is None else best_path(probs)
                 confidences.extend(c.confidence for c in free)
                 placed = self._place(decoded, line, mask, inp, shear)
-                words_out.extend(self._at_spaces(placed) if self.reads_spaces else self._into_words(placed, line))
+                words_out.extend(self._at_spaces(placed) if self.reads_spaces
+                                 else into_words(placed, line, self.word_spaces))
             ratings.append(float(np.mean(confidences)) if confidences else 0.0)
             results.append(words_out)
         return results, ratings
@@ -361,19 +371,4 @@ class LineRecognizer:
                 words.append([])
             else:
                 words[-1].append(ch)
-        return [w for w in words if w]
-
-    @staticmethod
-    def _into_words(chars: list[RecognizedChar], line: LineLayout) -> list[list[RecognizedChar]]:
-        """Group characters by the segmentation's words (the nearest word by x)."""
-        if not chars:
-            return []
-        spans = np.array([[min(g.box[0] for g in w), max(g.box[2] for g in w)] for w in line.words if w])
-        if len(spans) <= 1:
-            return [chars]
-        words: list[list[RecognizedChar]] = [[] for _ in spans]
-        for ch in chars:
-            centre = (ch.box[0] + ch.box[2]) / 2
-            distance = np.maximum(spans[:, 0] - centre, 0) + np.maximum(centre - spans[:, 1], 0)
-            words[int(distance.argmin())].append(ch)
         return [w for w in words if w]

@@ -426,7 +426,12 @@ FIELD_GAP = 3.0
 
 
 def word_gap_threshold(gaps: np.ndarray, line_height: float) -> float:
-    """Smallest gap that separates words on a line, from the line's gap statistics.
+    """Smallest gap that separates words on a line (:func:`gap_scale`'s second value)."""
+    return gap_scale(gaps, line_height)[1]
+
+
+def gap_scale(gaps: np.ndarray, line_height: float) -> tuple[float, float]:
+    """A line's letter spacing and the smallest gap that separates its words, from its gaps.
 
     Most gaps on a line are inside words, so their median is the letter
     spacing; gaps clearly wider than it (by 0.15 line heights) are candidate
@@ -434,33 +439,40 @@ def word_gap_threshold(gaps: np.ndarray, line_height: float) -> float:
     the median candidate. Gaps over :data:`FIELD_GAP` line heights (between a
     form's label and its field, or table columns) are breaks anyway and would
     inflate that median, so they count only when there is no other. With no
-    candidates, only a gap of 0.45 line heights counts as a space. The result
-    is clamped to [0.15, 0.8] line heights.
+    candidates, only a gap of 0.45 line heights counts as a space. The
+    threshold is clamped to [0.15, 0.8] line heights.
     """
     h = max(line_height, 1.0)
     g = np.asarray(gaps, dtype=np.float64)
     if len(g) == 0:
-        return 0.45 * h
+        return 0.0, 0.45 * h
     intra = float(np.median(g)) if len(g) >= 3 else min(float(g.min()), 0.1 * h)
     wide = g[g > intra + 0.15 * h]
     spaces = wide[wide <= FIELD_GAP * h]
     if len(spaces):
         wide = spaces
     if len(wide) == 0:
-        return float(max(0.45 * h, intra + 0.15 * h))
-    return float(np.clip((intra + float(np.median(wide))) / 2.0, 0.15 * h, 0.8 * h))
+        return intra, float(max(0.45 * h, intra + 0.15 * h))
+    return intra, float(np.clip((intra + float(np.median(wide))) / 2.0, 0.15 * h, 0.8 * h))
+
+
+def glyph_gaps(glyphs: list[Glyph]) -> np.ndarray:
+    """The gap before each glyph after the first (left to right), from the ink reached so far:
+    a wide glyph that overhangs the next leaves no gap. Negative overlaps count as 0."""
+    reach = glyphs[0].box[2] if glyphs else 0
+    gaps = []
+    for g in glyphs[1:]:
+        gaps.append(g.box[0] - reach)
+        reach = max(reach, g.box[2])
+    return np.maximum(np.array(gaps, dtype=np.float64), 0)
 
 
 def split_words(glyphs: list[Glyph], line_height: float) -> list[list[Glyph]]:
     """Split a line's glyphs (left to right) into words at large gaps."""
     if not glyphs:
         return []
-    reach = [glyphs[0].box[2]]
-    gaps = []
-    for prev, g in zip(glyphs, glyphs[1:]):
-        gaps.append(g.box[0] - reach[-1])
-        reach.append(max(reach[-1], g.box[2]))
-    t = word_gap_threshold(np.maximum(np.array(gaps, dtype=np.float64), 0), line_height)
+    gaps = glyph_gaps(glyphs)
+    t = word_gap_threshold(gaps, line_height)
     words, current = [], [glyphs[0]]
     for gap, g in zip(gaps, glyphs[1:]):
         if gap >= t:

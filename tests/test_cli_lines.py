@@ -103,7 +103,7 @@ def test_textline_refuses_a_dataset_it_cannot_use(tmp_path):
 
 
 def test_train_language_counts_the_users_text_beside_the_model(line_model, tmp_path):
-    from ocr.language import language_model_for, language_model_path
+    from ocr.language import SPACES_SUFFIX, language_model_for, language_model_path
 
     _, out, _ = line_model
     text = tmp_path / "amounts.txt"
@@ -116,8 +116,12 @@ def test_train_language_counts_the_users_text_beside_the_model(line_model, tmp_p
     lm = language_model_for(out)
     assert lm.order == 3 and lm.about["lines"] == 2  # kept to the model's characters: "1,250.00"
     assert set(lm.counts[0][""]) <= set("0123456789.,\x03")
+    spaces = language_model_for(out, SPACES_SUFFIX)  # digitline reads no spaces: where words part
+    assert spaces.about["lines"] == 2 and set(spaces.counts[0][""]) <= set("0123456789., \x03")
+    assert result.output.count("saved ") == 2
     again = run("train", "language", out, "--text", text)
     assert again.exit_code == 2 and "already exists" in again.stderr and "Traceback" not in again.output
     assert run("train", "language", out, "--text", text, "--force", "--alpha", "0.1").exit_code == 0
     assert language_model_for(out).alpha == 0.1
-    language_model_path(out).unlink()  # the module's other tests read the model without it
+    language_model_path(out).unlink()  # the module's other tests read the model without them
+    language_model_path(out, SPACES_SUFFIX).unlink()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ocr.errors import ModelError
-from ocr.language import CharNgram, beam_decode, language_model_for, language_model_path
+from ocr.language import SPACES_SUFFIX, CharNgram, beam_decode, language_model_for, language_model_path
 from ocr.recognize_lines import LineRecognizer, best_path
 
 LABELS = [" ", "e", "h", "t", "l", "a"]
@@ -174,7 +174,10 @@ def test_training_the_print_model_writes_its_language_model_beside_it(tmp_path):
     written = LineTrainer().companions(spec, TrainConfig(model="textline", out=str(out), limit=5), out)
     lm = language_model_for(out)
     prose = len(print_prose("".join(spec.labels), 50))  # as many prose lines, where fortunes is installed
-    assert written == [str(language_model_path(out))] and lm.about["lines"] == 50 + prose  # 10 per smoke line
+    assert written == [str(language_model_path(out)), str(language_model_path(out, SPACES_SUFFIX))]
+    assert lm.about["lines"] == 50 + prose  # 10 per smoke line
+    spaces = language_model_for(out, SPACES_SUFFIX)
+    assert spaces.about["lines"] == 50 + prose and " " in spaces.counts[0][""] and " " not in lm.counts[0][""]
     assert (lm.order, lm.sure_frame) == (PRINT_RECIPE.order, PRINT_RECIPE.sure_frame)
     assert LineTrainer().companions(get_spec("digitline"), TrainConfig(model="digitline", out=str(out)), out) == []
 

@@ -70,6 +70,7 @@ class FrameModel:
 
 def test_characters_land_in_the_words_under_their_frames():
     from ocr.recognize_lines import DecodedChar, LineRecognizer
+    from ocr.word_spaces import into_words
 
     page = np.zeros((100, 400), bool)
     page[30:70, 60:80] = page[30:70, 95:115] = True     # word 1: two glyphs
@@ -85,7 +86,7 @@ def test_characters_land_in_the_words_under_their_frames():
              for cx in (70, 105, 260, 295)]
     decoded = [DecodedChar(k, t, 0.9, [(k, 0.9)]) for k, t in enumerate(peaks)]
     chars = reader._place(decoded, line, mask, inp)
-    words = reader._into_words(chars, line)
+    words = into_words(chars, line)
     assert ["".join(c.text for c in w) for w in words] == ["01", "23"]
     for ch, (x0, x1) in zip(chars, [(60, 80), (95, 115), (250, 270), (285, 305)]):
         assert abs(ch.box[0] - x0) <= 2 and abs(ch.box[2] - x1) <= 2 and ch.box[1] == 30 and ch.box[3] == 70

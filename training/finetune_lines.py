@@ -17,14 +17,14 @@ import datetime as dt
 import functools
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ocr.deslant import upright
 from ocr.errors import DataError, OcrError
-from ocr.language import language_model_for, language_model_path
+from ocr.language import SPACES_SUFFIX, language_model_for, language_model_path
 from ocr.models import load
 from ocr.models.store import save_model
 from ocr.normalize import LINE_HEIGHT, stack_lines, to_line_input
@@ -47,8 +47,9 @@ class LineSamples:
     """Model inputs of a folder of line images and their transcripts."""
 
     images: list[np.ndarray]   # (model input height, W) each, white ink on black
-    texts: list[str]
+    texts: list[str]           # in the model's labels (no spaces where it reads none)
     paths: list[str]
+    spaced: list[str] = field(default_factory=list)  # the same transcripts with their word spaces
 
 
 def whole_line_mask(analysis) -> tuple[np.ndarray, float] | None:
@@ -124,8 +125,8 @@ def load_line_folder(folder: str | os.PathLike, labels: str, height: int = LINE_
         raise DataError(f"transcripts in {root} use characters the model cannot output: "
                         f"{''.join(sorted(unknown))!r}; a line model learns new characters only "
                         "by retraining (ocr train)")
-    images, texts, paths = [], [], []
-    for (name, _, page), text in zip(sources, transcripts):
+    images, texts, paths, spaced = [], [], [], []
+    for (name, spaced_text, page), text in zip(sources, transcripts):
         page = page()
         ink = whole_line_mask(analyse_page(page)) if page.image.size else None
         if not text or ink is None:
@@ -134,9 +135,10 @@ def load_line_folder(folder: str | os.PathLike, labels: str, height: int = LINE_
         images.append(to_line_input(upright(ink[0], deslant), line_height=ink[1], height=height).image)
         texts.append(text[:MAX_LENGTH])
         paths.append(name)
+        spaced.append(" ".join(spaced_text.split()))
     if not images:
         raise DataError(f"no usable line in {root}")
-    return LineSamples(images, texts, paths)
+    return LineSamples(images, texts, paths, spaced)
 
 
 def _rehearsal_lines(card, labels: str, n: int, width: int, data_dir, seed: int, height: int = LINE_HEIGHT):
@@ -255,6 +257,12 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
                                    f"{os.path.abspath(config.glyphs)} ({len(train_idx)} lines)"
                                    ).save(language_model_path(path))
         report.append(f"language model: {lm_path.name}")
+    base_spaces = language_model_for(base_path, SPACES_SUFFIX)
+    if base_spaces is not None:  # where the user's words part, counted in too
+        spaces_path = base_spaces.extended([samples.spaced[i] for i in train_idx],
+                                           f"{os.path.abspath(config.glyphs)} ({len(train_idx)} lines)"
+                                           ).save(language_model_path(path, SPACES_SUFFIX))
+        report.append(f"word-space model: {spaces_path.name}")
     if n_test:
         report.append(f"held-out CER on {n_test} lines: {cer_before:.2%} -> {cer_after:.2%}")
     return FinetuneResult(path, metadata, n_train=int(len(train_idx)), n_heldout=int(n_test),

@@ -34,7 +34,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ocr.language import CharNgram, language_model_path
+from ocr.language import SPACES_SUFFIX, CharNgram, language_model_path
 
 log = logging.getLogger(__name__)
 
@@ -114,17 +114,20 @@ def prose_lines(paths: Iterable[str | Path], alphabet: str, words: tuple[int, in
     return out
 
 
-def print_corpus(alphabet: str, lines: int = PRINT_CORPUS_LINES, seed: int = 0) -> list[str]:
-    """``lines`` texts drawn as the print model's training lines are, without spaces (its labels have none)."""
+def print_corpus(alphabet: str, lines: int = PRINT_CORPUS_LINES, seed: int = 0, spaces: bool = False) -> list[str]:
+    """``lines`` texts drawn as the print model's training lines are, without spaces (its labels
+    have none) unless ``spaces``."""
     from training.textlines import random_text
 
     rng = np.random.default_rng([seed, 7])
-    return [random_text(rng, alphabet=alphabet).replace(" ", "") for _ in range(lines)]
+    texts = [random_text(rng, alphabet=alphabet) for _ in range(lines)]
+    return texts if spaces else [t.replace(" ", "") for t in texts]
 
 
-def print_prose(alphabet: str, lines: int, seed: int = 0, folder: Path | None = None) -> list[str]:
+def print_prose(alphabet: str, lines: int, seed: int = 0, folder: Path | None = None,
+                spaces: bool = False) -> list[str]:
     """Up to ``lines`` lines of English prose (``fortunes``, the held-out collections left out),
-    without spaces, for the print language model.
+    without spaces unless ``spaces``, for the print language model.
 
     Why: the renders' text puts any punctuation after any word it draws, so its counts know no
     "Mr.", "Inc." or "Date:"; read with them alone, the forms' trailing periods and colons were
@@ -132,21 +135,43 @@ def print_prose(alphabet: str, lines: int, seed: int = 0, folder: Path | None = 
     """
     prose = prose_lines(fortune_files(folder=folder), alphabet, seed=seed)
     order = np.random.default_rng([seed, 13]).permutation(len(prose))[:lines]
-    return [prose[k].replace(" ", "") for k in order]
+    return [prose[k] if spaces else prose[k].replace(" ", "") for k in order]
 
 
 def write_print_language_model(model_path, alphabet: str, lines: int = PRINT_CORPUS_LINES, seed: int = 0,
-                               recipe: LanguageRecipe = PRINT_RECIPE) -> Path:
+                               recipe: LanguageRecipe = PRINT_RECIPE) -> list[Path]:
     """The print model's language model, from :func:`print_corpus` and as many lines of
-    :func:`print_prose`, beside the model at ``model_path``."""
+    :func:`print_prose`, beside the model at ``model_path``, and its word-space model: the
+    same text with its spaces (:func:`write_space_model`). Returns both paths."""
     rendered, prose = print_corpus(alphabet, lines, seed), print_prose(alphabet, lines, seed)
+    spaced = print_corpus(alphabet, lines, seed, spaces=True) + print_prose(alphabet, lines, seed, spaces=True)
     source = f"{lines} lines of training.textlines.random_text"
     if prose:
         source += f" and {len(prose)} lines of English prose (Debian fortunes)"
     else:
         log.warning("no English prose found (apt-get install fortunes): the print language model is "
                     "the renders' text alone")
-    return write_language_model(model_path, rendered + prose, source + ", spaces removed", recipe)
+    return [write_language_model(model_path, rendered + prose, source + ", spaces removed", recipe),
+            write_space_model(model_path, spaced, source)]
+
+
+#: How the word-space model of a model that reads no spaces is counted (:mod:`ocr.word_spaces`).
+#: A 4-gram, as the print model's language model: on the dev pages and forms a 5-gram read
+#: nearly the same (FUNSD dev F1 63.68% against 63.49%) at 180 MB more memory, and prose alone
+#: lost the forms' codes and numbers (bench/RESULTS.md, real print session 28).
+SPACE_RECIPE = LanguageRecipe(4, 0.0, 0.0, "dev pages of oldbooks, docbank, omnidocbench and FUNSD dev forms "
+                                           "(bench/real_documents.py --split dev)")
+
+
+def write_space_model(model_path, texts: Sequence[str], source: str) -> Path:
+    """Count ``texts`` with their spaces into the word-space model beside the line model at
+    ``model_path`` (``NAME.spaces.lm.json.gz``); its decoding weights are unused."""
+    lm = CharNgram.from_texts(texts, SPACE_RECIPE.order, alpha=SPACE_RECIPE.alpha, beta=SPACE_RECIPE.beta,
+                              about={"corpus": source + ", spaces kept", "lines": len(texts),
+                                     "characters": sum(len(t) for t in texts),
+                                     "use": "word spaces (ocr.word_spaces)",
+                                     "order chosen on": SPACE_RECIPE.chosen_on})
+    return lm.save(language_model_path(model_path, SPACES_SUFFIX))
 
 
 #: English prose counted into the handwriting language model, in characters per character of
@@ -196,14 +221,16 @@ def text_file_lines(paths: Iterable[str | Path], alphabet: str) -> list[str]:
 
 def build_language_model(model: str, texts: Sequence[str | Path] = (), order: int | None = None,
                          alpha: float | None = None, beta: float | None = None, seed: int = 0,
-                         force: bool = False, data_dir: str | Path | None = None) -> Path:
-    """``ocr train language``: count a line model's language model and write it beside the model.
+                         force: bool = False, data_dir: str | Path | None = None) -> list[Path]:
+    """``ocr train language``: count a line model's language model and write it beside the model;
+    for a model that reads no spaces, its word-space model too (the same text, spaces kept).
 
     ``texts`` are text files to count; without them the model's own training
     text is drawn again: the print model's renders' text (:func:`print_corpus`),
     or for ``handline`` the training writers' transcripts (under ``data_dir``,
     default $OCR_DATA_DIR) and English prose (:func:`handwriting_corpus`). The
     model's recipe gives the order and weights unless they are given.
+    Returns the paths written.
     """
     from ocr.errors import DataError, ModelError, OutputExistsError
     from ocr.models.loader import read_card
@@ -221,11 +248,14 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
                      alpha=recipe.alpha if alpha is None else alpha, beta=recipe.beta if beta is None else beta,
                      chosen_on=recipe.chosen_on if alpha is None and beta is None else "given on the command line")
     alphabet = "".join(card.labels)
-    corpus, source = [], ""  # the inputs are checked and read before the output
+    reads_spaces = " " in alphabet
+    corpus, spaced, source = [], [], ""  # the inputs are checked and read before the output
     if texts:
         corpus, source = text_file_lines(texts, alphabet), ", ".join(Path(t).name for t in texts)
         if not corpus:
             raise DataError(f"{source}: no line of it is written in the model's characters")
+        if not reads_spaces:
+            spaced = text_file_lines(texts, alphabet + " ")
     elif card.name == "handline":
         from ocr.paths import env_data_dir
         from training.datasets import handwritten_lines
@@ -235,9 +265,13 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
             raise DataError("testaments-de-poilus: no training writer's line to count")
         corpus, source = handwriting_corpus(transcripts, alphabet, seed)
         source = f"testaments-de-poilus:train: {source}"
-    target = language_model_path(path)
-    if target.exists() and not force:
-        raise OutputExistsError(f"{target} already exists")
+    targets = [language_model_path(path)] + ([] if reads_spaces else [language_model_path(path, SPACES_SUFFIX)])
+    for target in targets:
+        if target.exists() and not force:
+            raise OutputExistsError(f"{target} already exists")
     if not corpus:  # textline without --text: its renders' text drawn again
         return write_print_language_model(path, alphabet, seed=seed, recipe=recipe)
-    return write_language_model(path, corpus, source, recipe)
+    written = [write_language_model(path, corpus, source, recipe)]
+    if spaced:
+        written.append(write_space_model(path, spaced, source))
+    return written

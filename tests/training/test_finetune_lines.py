@@ -75,7 +75,14 @@ def test_load_line_folder_names_a_transcript_that_is_not_utf8(tmp_path):
 
 @pytest.mark.slow
 def test_adapt_line_model_through_the_cli(tmp_path, line_base):
+    from ocr.language import SPACES_SUFFIX, CharNgram, language_model_for, language_model_path
+
     folder = _write_lines(tmp_path / "lines", n=10)
+    for k in range(10):  # the user's transcripts part their numbers with spaces
+        gt = folder / f"line{k:02d}.gt.txt"
+        gt.write_text(gt.read_text()[:2] + " " + gt.read_text()[2:])
+    base_spaces = CharNgram.from_texts(["12.50 7", "1,250.00"], order=3)
+    base_spaces.save(language_model_path(line_base, SPACES_SUFFIX))
     before = hashlib.sha256(line_base.read_bytes()).hexdigest()
     out = tmp_path / "adapted.keras"
     result = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "2",
@@ -85,6 +92,11 @@ def test_adapt_line_model_through_the_cli(tmp_path, line_base):
     meta = read_metadata(out)
     assert meta["kind"] == "line" and meta["lineage"][-1]["user_lines"] == 7
     assert hashlib.sha256(line_base.read_bytes()).hexdigest() == before
+    # The base's word-space model, with where the user's lines part their words counted in.
+    spaces = language_model_for(out, SPACES_SUFFIX)
+    assert "word-space model" in result.output and spaces.about["added"]
+    assert spaces.counts[0][""][" "] == base_spaces.counts[0][""][" "] + 7  # one per training line
+    assert language_model_for(out) is None  # the base has no language model to carry
     again = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "1",
                 "--replay-per-class", "0")
     assert_one_line_error(again, "--force")

@@ -92,13 +92,14 @@ class LineTrainer(Trainer):
                                    language=language_model_for(model.path), deslant=model.card.deslant)
 
     def companions(self, spec: ModelSpec, config, model_path) -> list[str]:
-        """The print model's language model, counted from the text its renders are drawn from."""
+        """The print model's language model and word-space model, counted from the text its
+        renders are drawn from."""
         if spec.train_datasets != (TEXT_LINES,):
             return []  # digit strings: every digit string is as likely as another
         from training.language import PRINT_CORPUS_LINES, write_print_language_model
 
         lines = min(PRINT_CORPUS_LINES, 10 * config.limit) if config.limit else PRINT_CORPUS_LINES
-        return [str(write_print_language_model(model_path, spec.labels, lines, seed=config.seed))]
+        return [str(p) for p in write_print_language_model(model_path, spec.labels, lines, seed=config.seed)]
 
     def finetune(self, config, base_path):
         from training.finetune_lines import finetune_lines

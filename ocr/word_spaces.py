@@ -1,0 +1,196 @@
+"""Word spaces for a line model that reads none: the gaps decide, and where a gap could be
+either a letter's or a word's, a character n-gram that knows spaces decides with them.
+
+A print line model that emits no spaces leaves the words to segmentation,
+which splits a line at gaps wider than a threshold set from the line's own
+gaps (:func:`ocr.segment.gap_scale`). Real print defeats any one threshold:
+an old book's ``f`` overhangs the next word ("ofthe"), a monospaced URL's
+periods and slashes stand a full cell apart ("http: / /www. rro. ch"), a
+low-resolution newspaper sets its letters one pixel apart and its words two
+("c onditions"). Tesseract settles such "fuzzy spaces" with its dictionary;
+here a character n-gram counted with spaces scores the text read on both
+sides of each unsure gap with and without a space, and that log-odds is
+added to the gap's own evidence (its width on the line's scale, where 0 is
+the letter spacing and 1 the threshold).
+
+Pure functions over placed characters and the line's glyphs; no model here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from ocr.postprocess import RecognizedChar
+from ocr.segment import Glyph, LineLayout, gap_scale, glyph_gaps
+
+if TYPE_CHECKING:
+    from ocr.language import CharNgram
+
+#: Gaps narrower than this (on the line's scale: 0 letter spacing, 1 the word threshold) join
+#: letters whatever the text; wider than :data:`SURE_SPACE` they part words whatever the text.
+UNSURE_FROM = 0.3
+SURE_SPACE = 2.0
+#: Log-odds of a space per unit of gap scale, against the language model's log-odds. Chosen on
+#: the dev pages and FUNSD dev forms (bench/RESULTS.md, real print session 28): 4, 8 and 12
+#: gave FUNSD dev F1 63.4, 63.7 and 63.8% (with a 5-gram), the dev pages alike; 2 was worse.
+GAP_WEIGHT = 8.0
+#: A letter moves across a word break (:func:`_best_break`) only to a word with
+#: this many line heights of unclaimed ink at that end, and when the language model prefers
+#: the moved reading by this many nats.
+RECLAIM_INK = 0.25
+RECLAIM_MARGIN = 3.0
+#: Hyphen, en and em dash: spaced or not as the document sets them (see :func:`into_words`).
+DASHES = frozenset("-\u2013\u2014")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A run of glyphs between two gaps that might be word spaces: its ink's columns."""
+
+    x0: float
+    x1: float
+
+
+def cells_of(glyphs: Sequence[Glyph], line_height: float) -> tuple[list[Cell], float, float]:
+    """The line's glyphs (left to right) cut at every gap that might be a space, with the line's
+    letter spacing and word threshold (:func:`ocr.segment.gap_scale`)."""
+    if not glyphs:
+        return [], 0.0, 1.0
+    gaps = glyph_gaps(list(glyphs))
+    intra, threshold = gap_scale(gaps, line_height)
+    unit = max(threshold - intra, 1.0)
+    cells = []
+    x0, x1 = glyphs[0].box[0], glyphs[0].box[2]
+    for gap, g in zip(gaps, glyphs[1:]):
+        if (gap - intra) / unit >= UNSURE_FROM:
+            cells.append(Cell(x0, x1))
+            x0, x1 = g.box[0], g.box[2]
+        else:
+            x1 = max(x1, g.box[2])
+    cells.append(Cell(x0, x1))
+    return cells, intra, threshold
+
+
+def space_log_odds(lm: "CharNgram", left: str, right: str) -> float:
+    """log P(left + " " + right) - log P(left + right) under ``lm``, over the first
+    ``order - 1`` characters of ``right`` (beyond them the two contexts agree)."""
+    right = right[:max(lm.order - 1, 1)]
+    spaced = lm.logprob(left, " ")
+    ctx = left + " "
+    joined = 0.0
+    ctx_joined = left
+    for ch in right:
+        spaced += lm.logprob(ctx, ch)
+        joined += lm.logprob(ctx_joined, ch)
+        ctx += ch
+        ctx_joined += ch
+    return spaced - joined
+
+
+def into_words(chars: list[RecognizedChar], line: LineLayout,
+               language: "CharNgram | None" = None) -> list[list[RecognizedChar]]:
+    """The characters of one line (left to right, page boxes) grouped into words.
+
+    Each character goes to the nearest cell of :func:`cells_of`; two
+    neighbouring cells that received characters are one word or two by the
+    gap between their ink (a cell no character went to, a speck no model
+    read, is part of the gap), and, for a gap that could be either, by
+    ``language`` (a character n-gram that counts spaces) weighing the text on
+    both sides. With ``language``, a letter may also cross the break
+    (:data:`RECLAIM_INK`). Without it the gap alone decides, at the word
+    threshold segmentation uses.
+    """
+    if not chars:
+        return []
+    glyphs = sorted(line.glyphs, key=lambda g: (g.box[0] + g.box[2]) / 2.0)
+    cells, intra, threshold = cells_of(glyphs, line.height)
+    if len(cells) <= 1:
+        return [chars]
+    spans = np.array([[c.x0, c.x1] for c in cells], dtype=np.float64)
+    members: list[list[RecognizedChar]] = [[] for _ in cells]
+    for ch in chars:
+        centre = (ch.box[0] + ch.box[2]) / 2
+        distance = np.maximum(spans[:, 0] - centre, 0) + np.maximum(centre - spans[:, 1], 0)
+        members[int(distance.argmin())].append(ch)
+    filled = [k for k in range(len(cells)) if members[k]]
+    # A cell no character went to, under half a character's box, is that character's ink: a
+    # letter in two pieces ("h" as a stem and an arch) is no gap. Any other is a speck no
+    # model read, part of the gap.
+    reach = spans.copy()
+    empty = np.array([e for e in range(len(cells)) if not members[e]], dtype=int)
+    if len(empty):
+        widths = spans[empty, 1] - spans[empty, 0]
+        owned = np.zeros(len(empty), bool)
+        for k in filled:
+            for ch in members[k]:
+                under = np.minimum(ch.box[2], spans[empty, 1]) - np.maximum(ch.box[0], spans[empty, 0])
+                mine = (under >= 0.5 * widths) & ~owned
+                if mine.any():
+                    owned |= mine
+                    reach[k, 0] = min(reach[k, 0], spans[empty[mine], 0].min())
+                    reach[k, 1] = max(reach[k, 1], spans[empty[mine], 1].max())
+    unit = max(threshold - intra, 1.0)
+    words = [list(members[filled[0]])]
+    ends = [float(reach[filled[0], 1])]  # the last word's ink end
+    done = ""  # the text of the words before the last, each followed by a space
+    for prev, k in zip(filled, filled[1:]):
+        scale = (reach[k, 0] - reach[prev, 1] - intra) / unit
+        a, b = words[-1], list(members[k])
+        # Whether a dash is spaced is the typesetter's choice, not the language's: its gap decides.
+        by_gap = language is None or a[-1].text in DASHES or b[0].text in DASHES
+        if scale < UNSURE_FROM or (by_gap and scale < 1.0):
+            choice = "join"
+        elif by_gap:
+            choice = "space"
+        else:
+            choice = _best_break(language, done, a, b, scale, line.height,
+                                 unclaimed_start=b[0].box[0] - reach[k, 0], unclaimed_end=ends[-1] - a[-1].box[2])
+        if choice == "join":
+            a.extend(b)
+            ends[-1] = float(reach[k, 1])
+            continue
+        if choice == "right":
+            b.insert(0, a.pop())
+        elif choice == "left":
+            a.append(b.pop(0))
+        done += "".join(c.text for c in a) + " "
+        words.append(b)
+        ends.append(float(reach[k, 1]))
+    return words
+
+
+def _text_logprob(lm: "CharNgram", context: str, text: str) -> float:
+    total = 0.0
+    for ch in text:
+        total += lm.logprob(context, ch)
+        context += ch
+    return total
+
+
+def _best_break(lm: "CharNgram", done: str, a: list[RecognizedChar], b: list[RecognizedChar], scale: float,
+                line_height: float, unclaimed_start: float, unclaimed_end: float) -> str:
+    """How the word ``a`` and the next cell's letters ``b`` part: "join", "space", or a space with
+    ``a``'s last letter moved to ``b`` ("right") or ``b``'s first to ``a`` ("left").
+
+    The same letters are scored under ``lm`` after ``done``, each way; a
+    break gets the gap's own log-odds, ``GAP_WEIGHT * (scale - 1)``, and at
+    :data:`SURE_SPACE` or wider cannot be joined. A letter moves only to a
+    word with :data:`RECLAIM_INK` line heights of ink at that end that no
+    character claims, and only when the moved reading wins by
+    :data:`RECLAIM_MARGIN` nats: a line model fires a letter's frame where its
+    context tells it, not always over its ink, and the "t" of "that they" can
+    be fired over the first word's last "t" ("thatt hey").
+    """
+    a_text, b_text = "".join(c.text for c in a), "".join(c.text for c in b)
+    prior = GAP_WEIGHT * (scale - 1.0)
+    options = {"space": _text_logprob(lm, done, a_text + " " + b_text) + prior}
+    if scale < SURE_SPACE:
+        options["join"] = _text_logprob(lm, done, a_text + b_text)
+    if len(a) >= 2 and unclaimed_start >= RECLAIM_INK * line_height:
+        options["right"] = _text_logprob(lm, done, a_text[:-1] + " " + a_text[-1] + b_text) + prior - RECLAIM_MARGIN
+    if len(b) >= 2 and unclaimed_end >= RECLAIM_INK * line_height:
+        options["left"] = _text_logprob(lm, done, a_text + b_text[0] + " " + b_text[1:]) + prior - RECLAIM_MARGIN
+    return max(options, key=options.__getitem__)
