@@ -126,6 +126,14 @@ class CharNgram:
             self._cache[key] = value
         return value
 
+    def text_logprob(self, text: str, context: str = "") -> float:
+        """log P(text | context): the log-probabilities of its characters, each after those before."""
+        total = 0.0
+        for ch in text:
+            total += self.logprob(context, ch)
+            context += ch
+        return total
+
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model atomically (gzip'd JSON)."""
         from ocr.fileio import write_bytes_atomic

@@ -141,7 +141,7 @@ def plausibility(words: Words, language: CharNgram) -> float:
     text = " ".join("".join(c.text for c in word) for word in words)
     if not text:
         return EMPTY_PLAUSIBILITY
-    return sum(language.logprob(text[:i], ch) for i, ch in enumerate(text)) / len(text)
+    return language.text_logprob(text) / len(text)
 
 
 def route_features(rating: float, printed: Words, cursive: Words, hand: Words, glyphs: int,

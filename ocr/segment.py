@@ -425,11 +425,6 @@ def merge_parts(boxes: np.ndarray, comps: list[int], line_height: float) -> list
 FIELD_GAP = 3.0
 
 
-def word_gap_threshold(gaps: np.ndarray, line_height: float) -> float:
-    """Smallest gap that separates words on a line (:func:`gap_scale`'s second value)."""
-    return gap_scale(gaps, line_height)[1]
-
-
 def gap_scale(gaps: np.ndarray, line_height: float) -> tuple[float, float]:
     """A line's letter spacing and the smallest gap that separates its words, from its gaps.
 
@@ -472,7 +467,7 @@ def split_words(glyphs: list[Glyph], line_height: float) -> list[list[Glyph]]:
     if not glyphs:
         return []
     gaps = glyph_gaps(glyphs)
-    t = word_gap_threshold(gaps, line_height)
+    t = gap_scale(gaps, line_height)[1]
     words, current = [], [glyphs[0]]
     for gap, g in zip(gaps, glyphs[1:]):
         if gap >= t:

@@ -74,22 +74,6 @@ def cells_of(glyphs: Sequence[Glyph], line_height: float) -> tuple[list[Cell], f
     return cells, intra, threshold
 
 
-def space_log_odds(lm: "CharNgram", left: str, right: str) -> float:
-    """log P(left + " " + right) - log P(left + right) under ``lm``, over the first
-    ``order - 1`` characters of ``right`` (beyond them the two contexts agree)."""
-    right = right[:max(lm.order - 1, 1)]
-    spaced = lm.logprob(left, " ")
-    ctx = left + " "
-    joined = 0.0
-    ctx_joined = left
-    for ch in right:
-        spaced += lm.logprob(ctx, ch)
-        joined += lm.logprob(ctx_joined, ch)
-        ctx += ch
-        ctx_joined += ch
-    return spaced - joined
-
-
 def into_words(chars: list[RecognizedChar], line: LineLayout,
                language: "CharNgram | None" = None) -> list[list[RecognizedChar]]:
     """The characters of one line (left to right, page boxes) grouped into words.
@@ -162,14 +146,6 @@ def into_words(chars: list[RecognizedChar], line: LineLayout,
     return words
 
 
-def _text_logprob(lm: "CharNgram", context: str, text: str) -> float:
-    total = 0.0
-    for ch in text:
-        total += lm.logprob(context, ch)
-        context += ch
-    return total
-
-
 def _best_break(lm: "CharNgram", done: str, a: list[RecognizedChar], b: list[RecognizedChar], scale: float,
                 line_height: float, unclaimed_start: float, unclaimed_end: float) -> str:
     """How the word ``a`` and the next cell's letters ``b`` part: "join", "space", or a space with
@@ -186,11 +162,11 @@ def _best_break(lm: "CharNgram", done: str, a: list[RecognizedChar], b: list[Rec
     """
     a_text, b_text = "".join(c.text for c in a), "".join(c.text for c in b)
     prior = GAP_WEIGHT * (scale - 1.0)
-    options = {"space": _text_logprob(lm, done, a_text + " " + b_text) + prior}
+    options = {"space": lm.text_logprob(a_text + " " + b_text, done) + prior}
     if scale < SURE_SPACE:
-        options["join"] = _text_logprob(lm, done, a_text + b_text)
+        options["join"] = lm.text_logprob(a_text + b_text, done)
     if len(a) >= 2 and unclaimed_start >= RECLAIM_INK * line_height:
-        options["right"] = _text_logprob(lm, done, a_text[:-1] + " " + a_text[-1] + b_text) + prior - RECLAIM_MARGIN
+        options["right"] = lm.text_logprob(a_text[:-1] + " " + a_text[-1] + b_text, done) + prior - RECLAIM_MARGIN
     if len(b) >= 2 and unclaimed_end >= RECLAIM_INK * line_height:
-        options["left"] = _text_logprob(lm, done, a_text + b_text[0] + " " + b_text[1:]) + prior - RECLAIM_MARGIN
+        options["left"] = lm.text_logprob(a_text + b_text[0] + " " + b_text[1:], done) + prior - RECLAIM_MARGIN
     return max(options, key=options.__getitem__)

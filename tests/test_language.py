@@ -225,3 +225,9 @@ def test_the_handwriting_corpus_adds_english_prose_to_the_transcripts(fortunes, 
     monkeypatch.setattr(language, "FORTUNE_DIR", fortunes / "missing")
     alone, source = language.handwriting_corpus(transcripts, alphabet)
     assert alone == transcripts and "English" not in source and "fortunes" in caplog.text
+
+
+def test_text_logprob_is_its_characters_in_turn():
+    lm = CharNgram.from_texts(["abc abd", "abd"], order=3)
+    assert lm.text_logprob("bd", "a") == pytest.approx(lm.logprob("a", "b") + lm.logprob("ab", "d"))
+    assert lm.text_logprob("abd") > lm.text_logprob("adb") and lm.text_logprob("") == 0

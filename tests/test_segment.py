@@ -144,11 +144,11 @@ def test_candidate_cut_at_the_touching_point():
     assert any(22 <= c <= 26 for c in cuts)
 
 
-def test_word_gap_threshold():
+def test_word_gap_threshold_from_the_lines_gaps():
     gaps = np.array([3, 4, 3, 15, 4, 3, 16, 3])
-    t = sg.word_gap_threshold(gaps, 20)
-    assert 4 < t < 15
-    assert sg.word_gap_threshold(np.array([3, 4, 3, 4]), 20) > 4
+    letter_spacing, t = sg.gap_scale(gaps, 20)
+    assert letter_spacing == 3.5 and 4 < t < 15
+    assert sg.gap_scale(np.array([3, 4, 3, 4]), 20)[1] > 4
 
 
 def test_empty_mask():
@@ -158,10 +158,10 @@ def test_empty_mask():
 def test_label_to_field_gap_does_not_hide_word_spaces():
     # "Name      Maria Lopez": letter gaps of 2-3 px, one space of 8, a field gap of 70.
     gaps = np.array([2, 3, 2, 70, 2, 3, 2, 2, 8, 3, 2, 2, 3], dtype=float)
-    t = sg.word_gap_threshold(gaps, 20)
+    t = sg.gap_scale(gaps, 20)[1]
     assert 3 < t < 8
     # A label and comb boxes: only field gaps, which still split.
-    assert sg.word_gap_threshold(np.array([2, 3, 2, 75, 45, 45, 45, 45, 45, 45, 45], dtype=float), 20) <= 16
+    assert sg.gap_scale(np.array([2, 3, 2, 75, 45, 45, 45, 45, 45, 45, 45], dtype=float), 20)[1] <= 16
 
 
 def test_descenders_and_commas_stay_on_their_line():

@@ -3,7 +3,7 @@
 from ocr.language import CharNgram
 from ocr.postprocess import RecognizedChar
 from ocr.segment import Glyph, LineLayout
-from ocr.word_spaces import GAP_WEIGHT, SURE_SPACE, UNSURE_FROM, cells_of, into_words, space_log_odds
+from ocr.word_spaces import GAP_WEIGHT, SURE_SPACE, UNSURE_FROM, cells_of, into_words
 
 HEIGHT = 20.0
 
@@ -24,6 +24,11 @@ def layout(text: str, gaps: dict[int, int], width: int = 10, letter_gap: int = 2
 
 def words(groups) -> list[str]:
     return ["".join(c.text for c in w) for w in groups]
+
+
+def space_log_odds(lm: CharNgram, left: str, right: str) -> float:
+    """How much more likely ``lm`` finds ``left`` and ``right`` parted than joined."""
+    return lm.text_logprob(left + " " + right) - lm.text_logprob(left + right)
 
 
 # A line of letter gaps of 2 px and word gaps of 14 px has its threshold at 8 px (halfway):
