@@ -155,6 +155,15 @@ def test_a_line_of_sure_frames_is_read_without_the_language_model(tmp_path):
     assert lm.is_needed(sure)
 
 
+def test_the_bundled_print_model_parts_its_words_with_its_word_space_model():
+    from training.language import SPACE_RECIPE
+
+    reader = LineRecognizer.load("textline")
+    assert reader.word_spaces.order == SPACE_RECIPE.order and " " in reader.word_spaces.counts[0][""]
+    assert LineRecognizer.load("textline", language_model=False).word_spaces is None
+    assert LineRecognizer.load("handline").word_spaces is None  # it reads its own spaces
+
+
 def test_the_bundled_print_model_reads_with_its_language_model():
     from training.language import PRINT_RECIPE
 
