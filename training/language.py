@@ -143,15 +143,17 @@ def write_print_language_model(model_path, alphabet: str, lines: int = PRINT_COR
     """The print model's language model, from :func:`print_corpus` and as many lines of
     :func:`print_prose`, beside the model at ``model_path``, and its word-space model: the
     same text with its spaces (:func:`write_space_model`). Returns both paths."""
-    rendered, prose = print_corpus(alphabet, lines, seed), print_prose(alphabet, lines, seed)
-    spaced = print_corpus(alphabet, lines, seed, spaces=True) + print_prose(alphabet, lines, seed, spaces=True)
+    rendered = print_corpus(alphabet, lines, seed, spaces=True)
+    prose = print_prose(alphabet, lines, seed, spaces=True)
+    spaced = rendered + prose
     source = f"{lines} lines of training.textlines.random_text"
     if prose:
         source += f" and {len(prose)} lines of English prose (Debian fortunes)"
     else:
         log.warning("no English prose found (apt-get install fortunes): the print language model is "
                     "the renders' text alone")
-    return [write_language_model(model_path, rendered + prose, source + ", spaces removed", recipe),
+    return [write_language_model(model_path, [t.replace(" ", "") for t in spaced], source + ", spaces removed",
+                                 recipe),
             write_space_model(model_path, spaced, source)]
 
 
