@@ -31,7 +31,11 @@ if TYPE_CHECKING:
 
 #: Gaps narrower than this (on the line's scale: 0 letter spacing, 1 the word threshold) join
 #: letters whatever the text; wider than :data:`SURE_SPACE` they part words whatever the text.
-UNSURE_FROM = 0.3
+#: Chosen on the dev pages and forms (bench/RESULTS.md, real print session 28): from 0.3 to
+#: 0.15 and 0, FUNSD dev word-box CER 23.08 -> 22.49 -> 22.03%, the dev pages' CER up by
+#: 0.0-0.1 and 0.0-0.2 points (the forms' typewriters set words as close as letters); 3 for
+#: SURE_SPACE lost on the forms.
+UNSURE_FROM = 0.15
 SURE_SPACE = 2.0
 #: Log-odds of a space per unit of gap scale, against the language model's log-odds. Chosen on
 #: the dev pages and FUNSD dev forms (bench/RESULTS.md, real print session 28): 4, 8 and 12

@@ -44,12 +44,12 @@ def english() -> CharNgram:
 
 
 def test_cells_cut_at_every_gap_that_might_be_a_space():
-    line, _ = layout("abcdefghijklm", {3: WORD, 6: UNSURE, 9: WORD, 11: WORD, 12: 3})
+    line, _ = layout("abcdefghijklm", {3: WORD, 6: UNSURE, 9: WORD, 11: WORD})
     cells, intra, threshold = cells_of(line.glyphs, line.height)
     assert (intra, threshold) == (2, 8)
-    assert (3 - intra) / (threshold - intra) < UNSURE_FROM <= (UNSURE - intra) / (threshold - intra)
-    # cut at the word gaps and the unsure one, not at the letter's 3 px
-    assert [(c.x0, c.x1) for c in cells] == [(0, 34), (48, 82), (89, 123), (137, 159), (173, 196)]
+    assert UNSURE_FROM <= (UNSURE - intra) / (threshold - intra) < 1
+    # cut at the word gaps and the unsure one, not at the letters' 2 px
+    assert [(c.x0, c.x1) for c in cells] == [(0, 34), (48, 82), (89, 123), (137, 159), (173, 195)]
 
 
 def test_without_a_language_model_the_threshold_decides():
@@ -75,7 +75,7 @@ def test_sure_gaps_are_never_overruled():
     line, chars = layout("conditionsxapply", {1: wide, 10: wide, 11: wide})
     assert words(into_words(chars, line, lm)) == ["c", "onditions", "x", "apply"]
     # "of the" with a letter's gap stays one word: a gap under UNSURE_FROM is not asked about.
-    line, chars = layout("ofthedayxxyy", {2: 3, 5: WORD, 8: WORD, 10: WORD})
+    line, chars = layout("ofthedayxxyy", {2: 2, 5: WORD, 8: WORD, 10: WORD})
     assert words(into_words(chars, line, lm)) == ["ofthe", "day", "xx", "yy"]
 
 

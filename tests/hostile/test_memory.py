@@ -140,9 +140,11 @@ def test_metadata_size_checked_declared_and_actual(tmp_path):
 
 #: Peak RSS of ``ocr read`` on one dense A4 page at 300 dpi on ONNX Runtime (issue 18): about
 #: 250 MB since preprocessing works in bands and narrow types and lines go through the model
-#: a few at a time, 490 MB before. A ceiling, not a measurement: a regression to whole-page
-#: float copies or one forward pass per page's lines crosses it.
-DENSE_PAGE_PEAK_MB = 380
+#: a few at a time, 490 MB before. The language models came later: 322 MB on the 2-core
+#: development machine in session 27, 364 MB with the word-space model (session 28; 391 MB on
+#: CI's clean install). A ceiling, not a measurement: a regression to whole-page float copies
+#: or one forward pass per page's lines crosses it.
+DENSE_PAGE_PEAK_MB = 430
 
 
 def _dense_a4_page(path, seed: int = 0) -> None:
