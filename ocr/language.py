@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import os
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,16 +171,33 @@ def language_model_path(model_path: str | os.PathLike, suffix: str = LM_SUFFIX) 
     return path.with_name(path.name.removesuffix(".keras").removesuffix(".onnx") + suffix)
 
 
+#: Language models loaded so far, by (path, size, modification time): a rewritten file is read
+#: again. Shared by every thread (a model is only read from once loaded).
+_LOADED: dict[tuple[str, int, int], CharNgram] = {}
+_LOADED_LOCK = threading.Lock()
+
+
 def language_model_for(model_path: str | os.PathLike | None, suffix: str = LM_SUFFIX) -> CharNgram | None:
     """The language model beside a line model file (with :data:`SPACES_SUFFIX`: its
     word-space model), or None when it has none."""
     if model_path is None:
         return None
     path = language_model_path(model_path, suffix)
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except OSError:
         return None
-    lm = CharNgram.load(path)
-    log.info("language model %s: %d-gram", path.name, lm.order)
+    # Loaded once per file and process, as the networks are (ocr.models.loader): counting a
+    # page's worth of n-grams from JSON takes longer than reading a small page.
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _LOADED_LOCK:
+        lm = _LOADED.get(key)
+        if lm is None:
+            lm = CharNgram.load(path)
+            for stale in [k for k in _LOADED if k[0] == key[0]]:  # the file was rewritten
+                del _LOADED[stale]
+            _LOADED[key] = lm
+            log.info("language model %s: %d-gram", path.name, lm.order)
     return lm
 
 

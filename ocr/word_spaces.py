@@ -18,7 +18,6 @@ Pure functions over placed characters and the line's glyphs; no model here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -50,32 +49,22 @@ RECLAIM_MARGIN = 3.0
 DASHES = frozenset("-\u2013\u2014")
 
 
-@dataclass(frozen=True)
-class Cell:
-    """A run of glyphs between two gaps that might be word spaces: its ink's columns."""
-
-    x0: float
-    x1: float
-
-
-def cells_of(glyphs: Sequence[Glyph], line_height: float) -> tuple[list[Cell], float, float]:
-    """The line's glyphs (left to right) cut at every gap that might be a space, with the line's
-    letter spacing and word threshold (:func:`ocr.segment.gap_scale`)."""
+def cells_of(glyphs: Sequence[Glyph], line_height: float) -> tuple[np.ndarray, float, float]:
+    """The line's glyphs (left to right) cut at every gap that might be a space: the columns
+    (x0, x1) of each piece's ink, one row per piece, with the line's letter spacing and word
+    threshold (:func:`ocr.segment.gap_scale`)."""
     if not glyphs:
-        return [], 0.0, 1.0
+        return np.zeros((0, 2)), 0.0, 1.0
     gaps = glyph_gaps(list(glyphs))
     intra, threshold = gap_scale(gaps, line_height)
     unit = max(threshold - intra, 1.0)
-    cells = []
-    x0, x1 = glyphs[0].box[0], glyphs[0].box[2]
+    cells = [[glyphs[0].box[0], glyphs[0].box[2]]]
     for gap, g in zip(gaps, glyphs[1:]):
         if (gap - intra) / unit >= UNSURE_FROM:
-            cells.append(Cell(x0, x1))
-            x0, x1 = g.box[0], g.box[2]
+            cells.append([g.box[0], g.box[2]])
         else:
-            x1 = max(x1, g.box[2])
-    cells.append(Cell(x0, x1))
-    return cells, intra, threshold
+            cells[-1][1] = max(cells[-1][1], g.box[2])
+    return np.array(cells, dtype=np.float64), intra, threshold
 
 
 def into_words(chars: list[RecognizedChar], line: LineLayout,
@@ -94,21 +83,20 @@ def into_words(chars: list[RecognizedChar], line: LineLayout,
     if not chars:
         return []
     glyphs = sorted(line.glyphs, key=lambda g: (g.box[0] + g.box[2]) / 2.0)
-    cells, intra, threshold = cells_of(glyphs, line.height)
-    if len(cells) <= 1:
+    spans, intra, threshold = cells_of(glyphs, line.height)
+    if len(spans) <= 1:
         return [chars]
-    spans = np.array([[c.x0, c.x1] for c in cells], dtype=np.float64)
-    members: list[list[RecognizedChar]] = [[] for _ in cells]
+    members: list[list[RecognizedChar]] = [[] for _ in spans]
     for ch in chars:
         centre = (ch.box[0] + ch.box[2]) / 2
         distance = np.maximum(spans[:, 0] - centre, 0) + np.maximum(centre - spans[:, 1], 0)
         members[int(distance.argmin())].append(ch)
-    filled = [k for k in range(len(cells)) if members[k]]
+    filled = [k for k in range(len(spans)) if members[k]]
     # A cell no character went to, under half a character's box, is that character's ink: a
     # letter in two pieces ("h" as a stem and an arch) is no gap. Any other is a speck no
     # model read, part of the gap.
     reach = spans.copy()
-    empty = np.array([e for e in range(len(cells)) if not members[e]], dtype=int)
+    empty = np.array([e for e in range(len(spans)) if not members[e]], dtype=int)
     if len(empty):
         widths = spans[empty, 1] - spans[empty, 0]
         owned = np.zeros(len(empty), bool)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 
 import numpy as np
 import pytest
@@ -65,6 +66,11 @@ def test_files_round_trip_beside_their_line_model(tmp_path):
     again = language_model_for(model)
     assert (again.order, again.alpha, again.beta, again.about) == (4, 0.25, 0.7, {"corpus": "x"})
     assert again.logprob("tes", "t") == pytest.approx(lm.logprob("tes", "t"))
+    assert language_model_for(model) is again  # read once per process
+    CharNgram.from_texts(["autre chose"], order=3).save(language_model_path(model))
+    os.utime(language_model_path(model), ns=(1, 1))  # however fast the rewrite, its time differs
+    rewritten = language_model_for(model)
+    assert rewritten is not again and rewritten.order == 3
 
 
 def test_a_damaged_language_model_is_a_model_error(tmp_path):
@@ -120,19 +126,20 @@ def test_the_print_corpus_is_drawn_as_the_print_model_is_labelled():
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,"
     lines = print_corpus(alphabet, 40, seed=3)
     assert len(lines) == 40 and lines == print_corpus(alphabet, 40, seed=3)
-    assert all(line and " " not in line and set(line) <= set(alphabet) for line in lines)
+    assert all(line and line == line.strip() and set(line) <= set(alphabet + " ") for line in lines)
+    assert any(" " in line for line in lines)  # the word-space model counts where words part
 
 
-def test_the_print_prose_is_real_punctuated_text_without_spaces(tmp_path):
+def test_the_print_prose_is_real_punctuated_text(tmp_path):
     from training.language import print_prose
 
     (tmp_path / "people").write_text("Mr. Smith of Acme Inc. came by.\n%\nDate: today, at noon.\n", encoding="utf-8")
     (tmp_path / "wisdom").write_text("A held-out line no model counts.\n", encoding="utf-8")
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,:"
     lines = print_prose(alphabet, 10, folder=tmp_path)
-    assert lines and all(" " not in line for line in lines)
-    text = "".join(lines)
-    assert "Mr.Smith" in text and "Inc." in text and "Date:" in text and "held" not in text
+    assert lines and all(line == " ".join(line.split()) for line in lines)
+    text = " ".join(lines)
+    assert "Mr. Smith" in text and "Inc." in text and "Date:" in text and "held" not in text
     assert len(print_prose(alphabet, 1, folder=tmp_path)) == 1
 
 

@@ -49,7 +49,7 @@ def test_cells_cut_at_every_gap_that_might_be_a_space():
     assert (intra, threshold) == (2, 8)
     assert UNSURE_FROM <= (UNSURE - intra) / (threshold - intra) < 1
     # cut at the word gaps and the unsure one, not at the letters' 2 px
-    assert [(c.x0, c.x1) for c in cells] == [(0, 34), (48, 82), (89, 123), (137, 159), (173, 195)]
+    assert cells.tolist() == [[0, 34], [48, 82], [89, 123], [137, 159], [173, 195]]
 
 
 def test_without_a_language_model_the_threshold_decides():

@@ -17,7 +17,7 @@ import datetime as dt
 import functools
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +49,7 @@ class LineSamples:
     images: list[np.ndarray]   # (model input height, W) each, white ink on black
     texts: list[str]           # in the model's labels (no spaces where it reads none)
     paths: list[str]
-    spaced: list[str] = field(default_factory=list)  # the same transcripts with their word spaces
+    spaced: list[str]          # the same transcripts with their word spaces
 
 
 def whole_line_mask(analysis) -> tuple[np.ndarray, float] | None:

@@ -114,20 +114,18 @@ def prose_lines(paths: Iterable[str | Path], alphabet: str, words: tuple[int, in
     return out
 
 
-def print_corpus(alphabet: str, lines: int = PRINT_CORPUS_LINES, seed: int = 0, spaces: bool = False) -> list[str]:
-    """``lines`` texts drawn as the print model's training lines are, without spaces (its labels
-    have none) unless ``spaces``."""
+def print_corpus(alphabet: str, lines: int = PRINT_CORPUS_LINES, seed: int = 0) -> list[str]:
+    """``lines`` texts drawn as the print model's training lines are (with their spaces: the
+    language model takes them out, the word-space model counts them)."""
     from training.textlines import random_text
 
     rng = np.random.default_rng([seed, 7])
-    texts = [random_text(rng, alphabet=alphabet) for _ in range(lines)]
-    return texts if spaces else [t.replace(" ", "") for t in texts]
+    return [random_text(rng, alphabet=alphabet) for _ in range(lines)]
 
 
-def print_prose(alphabet: str, lines: int, seed: int = 0, folder: Path | None = None,
-                spaces: bool = False) -> list[str]:
-    """Up to ``lines`` lines of English prose (``fortunes``, the held-out collections left out),
-    without spaces unless ``spaces``, for the print language model.
+def print_prose(alphabet: str, lines: int, seed: int = 0, folder: Path | None = None) -> list[str]:
+    """Up to ``lines`` lines of English prose (``fortunes``, the held-out collections left out)
+    for the print language model (without their spaces) and its word-space model.
 
     Why: the renders' text puts any punctuation after any word it draws, so its counts know no
     "Mr.", "Inc." or "Date:"; read with them alone, the forms' trailing periods and colons were
@@ -135,7 +133,7 @@ def print_prose(alphabet: str, lines: int, seed: int = 0, folder: Path | None = 
     """
     prose = prose_lines(fortune_files(folder=folder), alphabet, seed=seed)
     order = np.random.default_rng([seed, 13]).permutation(len(prose))[:lines]
-    return [prose[k] if spaces else prose[k].replace(" ", "") for k in order]
+    return [prose[k] for k in order]
 
 
 def write_print_language_model(model_path, alphabet: str, lines: int = PRINT_CORPUS_LINES, seed: int = 0,
@@ -143,8 +141,7 @@ def write_print_language_model(model_path, alphabet: str, lines: int = PRINT_COR
     """The print model's language model, from :func:`print_corpus` and as many lines of
     :func:`print_prose`, beside the model at ``model_path``, and its word-space model: the
     same text with its spaces (:func:`write_space_model`). Returns both paths."""
-    rendered = print_corpus(alphabet, lines, seed, spaces=True)
-    prose = print_prose(alphabet, lines, seed, spaces=True)
+    rendered, prose = print_corpus(alphabet, lines, seed), print_prose(alphabet, lines, seed)
     spaced = rendered + prose
     source = f"{lines} lines of training.textlines.random_text"
     if prose:
