@@ -76,12 +76,22 @@ PICTURE_HOLE_SHARE = 0.25
 #: sit on the rules of their fields and tables: bag-of-words F1 0.517 -> 0.668 and 0.434 -> 0.490).
 RULE_RUN = 2.5
 RULE_TILT = 0.05
+#: ... when at least this share of its ink lies on those straight runs: the frames, rules and
+#: grids of the FUNSD dev forms have 0.90-0.99 of it there. A blob of curves is a drawing (an
+#: old book's ornament, 0.53; what a map's frame leaves, 0.01), set aside as a picture is:
+#: taken for rules, its small pieces went back to the text and read as noise (oldbooks dev e037).
+RULES_SHARE = 0.75
 #: Such a blob is a ruled table when at least this many of its rules lie inside its outline,
 #: across and down, each running along at least :data:`TABLE_RULE_SPAN` of it. A table's text
 #: is read row by row: its cells' columns are no columns of text (4 of the 40 FUNSD dev forms
 #: have one; on 11508234 a supplier's name and its costs, "Date:" and its date, came apart).
 TABLE_RULES = 3
 TABLE_RULE_SPAN = 0.5
+#: A grid taken off the page with the rules (:func:`ruled_tables`) is a table when at least this
+#: many character heights tall: three rows of text or more. A form's row of boxes, a label
+#: above each value, is read box by box (FUNSD dev form 71341634's two rows of boxes, 5.8
+#: heights tall, read row by row: word-box CER 56.2 -> 61.4%; docbank dev's tables: 7.3 to 23.3).
+RULED_TABLE_HEIGHT = 7.0
 
 
 @dataclass
@@ -135,12 +145,18 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     if not aside.any() and not columns:
         return PageLayout(binary, [], h)
     picture = blob & (fill >= PICTURE_FILL)
-    # A sparse blob is rules: the characters touching them go back to the text, and it may be a table.
+    # A sparse blob of straight runs is rules: the characters touching them go back to the
+    # text, and it may be a table. One of curves is a drawing, set aside as a picture is.
     on_rules: dict[int, np.ndarray] = {}
     table = np.zeros(n, bool)
     for i in np.nonzero(blob & ~picture)[0]:
         x, y, w, hh = (int(v) for v in stats[i, :4])
-        on_rules[i], table[i] = text_on_rules(labels[y:y + hh, x:x + w] == i, h)
+        grid = labels[y:y + hh, x:x + w] == i
+        across, down = rule_runs(grid, h)
+        if np.count_nonzero(across | down) < RULES_SHARE * area[i]:
+            picture[i] = True
+            continue
+        on_rules[i], table[i] = text_on_rules(grid, h, across, down)
     regions = [Region("table" if table[i] else "image" if blob[i] else "rule",
                       (int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 0] + w_[i]), int(stats[i, 1] + h_[i])))
                for i in np.nonzero(aside)[0]] + [Region("rule", box) for box in columns]
@@ -164,28 +180,68 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     return PageLayout(text, regions, h)
 
 
-def text_on_rules(grid: np.ndarray, char_height: float) -> tuple[np.ndarray, bool]:
+def text_on_rules(grid: np.ndarray, char_height: float, across: np.ndarray,
+                  down: np.ndarray) -> tuple[np.ndarray, bool]:
     """The characters touching a form's rules (a table header sitting on its cell's bottom
-    line), and whether the rules make a table.
+    line), and whether the rules make a table (:func:`makes_a_table`).
 
-    ``grid`` is one sparse blob's mask; its straight runs are removed and what is left of
-    character size is returned. It is a table when its rules inside the outline (a character
-    height clear of its edges) number at least :data:`TABLE_RULES`, one of each direction
-    among them: a frame around a page or a section has none inside, or one.
+    ``grid`` is one sparse blob's mask, ``across`` and ``down`` its straight runs
+    (:func:`rule_runs`); the runs are removed and what is left of character size is returned.
     """
     h = char_height
-    length = max(int(round(RULE_RUN * h)), 8)
-    across = straight_runs(grid, length, False, RULE_TILT)
-    down = straight_runs(grid, length, True, RULE_TILT)
     lines = cv2.dilate(as_u8(across | down), np.ones((3, 3), np.uint8)) > 0
     rest = grid & ~lines
     n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(rest), connectivity=8)
     w, hh, area = stats[:, 2], stats[:, 3], stats[:, cv2.CC_STAT_AREA]
     glyph = (np.maximum(w, hh) >= 0.35 * h) & (hh <= 2.5 * h) & (area >= 0.05 * h * h)
     glyph[0] = False
-    inner = interior_rules(across, h), interior_rules(down.T, h)
-    is_table = min(inner) >= 1 and sum(inner) >= TABLE_RULES
-    return glyph[labels], is_table
+    return glyph[labels], makes_a_table(across, down, h)
+
+
+def rule_runs(grid: np.ndarray, char_height: float) -> tuple[np.ndarray, np.ndarray]:
+    """The level (``across``) and upright (``down``) straight runs of a mask of rules."""
+    length = max(int(round(RULE_RUN * char_height)), 8)
+    return (straight_runs(grid, length, False, RULE_TILT),
+            straight_runs(grid, length, True, RULE_TILT))
+
+
+def makes_a_table(across: np.ndarray, down: np.ndarray, char_height: float) -> bool:
+    """Whether the rules of one box are a table's: at least :data:`TABLE_RULES` of them
+    inside its outline (a character height clear of its edges), one of each direction
+    among them. A frame around a page or a section has none inside, or one."""
+    inner = interior_rules(across, char_height), interior_rules(down.T, char_height)
+    return min(inner) >= 1 and sum(inner) >= TABLE_RULES
+
+
+def ruled_tables(rules: np.ndarray, char_height: float) -> list[Box]:
+    """The boxes of the ruled tables among the rules preprocessing took off a page
+    (:func:`ocr.preprocess.remove_rules`).
+
+    Why: a clean table's grid is thin enough to be taken off as rules before the layout
+    sees it, and without it each column of cells was read as a column of text, top to
+    bottom (docbank dev page 247, a 9-row grid of figures, came out column by column).
+    A grid joined into one piece, at least :data:`BLOB_SIZE` character heights wide and
+    :data:`RULED_TABLE_HEIGHT` tall, whose rules make a table (:func:`makes_a_table`) is one.
+    """
+    rules = np.asarray(rules, dtype=bool)
+    if min(rules.shape) < MIN_PAGE_SIDE or not rules.any():
+        return []
+    h = max(float(char_height), 4.0)
+    # A scanned or compressed grid breaks at a crossing by a pixel or two.
+    joined = cv2.dilate(as_u8(rules), np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    boxes: list[Box] = []
+    for i in range(1, n):
+        x, y, w, hh = (int(v) for v in stats[i, :4])
+        if w < BLOB_SIZE * h or hh < RULED_TABLE_HEIGHT * h:
+            continue
+        grid = (labels[y:y + hh, x:x + w] == i) & rules[y:y + hh, x:x + w]
+        if makes_a_table(*rule_runs(grid, h), h):
+            rows, cols = np.nonzero(grid.any(axis=1))[0], np.nonzero(grid.any(axis=0))[0]
+            boxes.append((x + int(cols[0]), y + int(rows[0]), x + int(cols[-1]) + 1, y + int(rows[-1]) + 1))
+    if boxes:
+        log.info("layout: %d ruled tables among the rules taken off the page", len(boxes))
+    return boxes
 
 
 def interior_rules(runs: np.ndarray, char_height: float) -> int:

@@ -168,6 +168,7 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
         if layout == "word":
             return Analysis(page, pre, as_one_word(segment(pre.binary)))
         found = analyse_layout(pre.binary)  # non-text regions set aside before segmentation
+        found.regions += [Region("table", box) for box in pre.tables]  # grids taken off as rules
         lines = segment(found.text, tables=found.tables)
         if not found.regions and layout == "auto" and is_one_line(lines):
             lines = as_one_line(lines)  # a line image: its drifting end, its cut neighbours

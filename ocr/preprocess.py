@@ -7,13 +7,14 @@ Conventions: a *gray* image is uint8 with dark ink on a light background; a
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from ocr.ink import (MIN_RULE_LENGTH, as_u8, find_boxes, find_rules, stroke_width,  # noqa: F401 (re-exported)
                      text_height, typical_component_height)
+from ocr.layout import Box, ruled_tables
 from ocr.orientation import detect_orientation, turn_upright
 
 log = logging.getLogger(__name__)
@@ -488,6 +489,7 @@ class Preprocessed:
     input_shape: tuple[int, int]
     work_shape: tuple[int, int] | None = None  # (h, w) the page was scaled to first, if it was
     orientation: int = 0  # the text lay turned by this (0/90/180/270, counter-clockwise); turned upright
+    tables: list[Box] = field(default_factory=list)  # ruled tables whose rules were taken off (x0, y0, x1, y1)
 
 
 def small_text_scale(gray: np.ndarray, max_pixels: int) -> int:
@@ -574,9 +576,13 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
         if angle:
             # Rule removal's length scale must come from the straightened page.
             char_height = text_height(binary)
+    tables: list[Box] = []
     if remove_lines:
-        binary, _ = remove_rules(binary, char_height, min_length=MIN_RULE_LENGTH * scale)
+        binary, rules = remove_rules(binary, char_height, min_length=MIN_RULE_LENGTH * scale)
+        tables = ruled_tables(rules, char_height)
+        del rules
     if not holds_a_glyph(binary):
         binary = np.zeros_like(binary)
     blank = not binary.any()
-    return Preprocessed(gray, binary, angle, inverted, method, blank, shape, work_shape, orientation)
+    return Preprocessed(gray, binary, angle, inverted, method, blank, shape, work_shape, orientation,
+                        [] if blank else tables)

@@ -8,7 +8,7 @@ import pytest
 
 from ocr import preprocess as pp
 from ocr.io import PageImage
-from ocr.layout import analyse_layout
+from ocr.layout import analyse_layout, ruled_tables
 from ocr.pipeline import Predictor
 from ocr.postprocess import RecognizedChar
 from ocr.segment import segment
@@ -92,6 +92,22 @@ def test_text_in_the_cells_of_a_table_grid_stays():
     assert layout.tables == [layout.regions[0].box]
     lines = segment(layout.text, tables=layout.tables).lines
     assert len(lines) == 3 and all(len(line.words) == 8 for line in lines)  # row by row
+
+
+def test_a_drawing_of_curves_is_set_aside_as_a_picture_is():
+    # An old book's ornament: thin curves, sparse like a form's frame, but no straight runs.
+    # Taken for rules, its small pieces went back to the text and read as noise.
+    img = text_page(rectangle=False)
+    for k in range(12):
+        angle = np.pi * k / 6
+        centre = (int(720 + 50 * np.cos(angle)), int(200 + 50 * np.sin(angle)))
+        cv2.circle(img, centre, 70, 0, 3)
+    for dx, dy in ((0, 0), (-20, 30), (25, -25)):
+        cv2.circle(img, (720 + dx, 200 + dy), 4, 0, -1)  # its dots, apart from the curves
+    layout = analyse_layout(img < 128)
+    assert [r.kind for r in layout.regions] == ["image"]
+    assert not layout.text[:, 600:].any()
+    assert len(segment(layout.text).lines) == len(LINES)
 
 
 def test_a_frame_is_no_table():
@@ -181,6 +197,45 @@ def test_pipeline_reads_a_table_row_by_row_inside_a_table_block():
     assert [b.kind for b in page.blocks] == ["table"]
     assert page.blocks[0].box == (40, 40, 888, 348)
     assert [(l.box[0], l.box[2]) for l in page.lines] == [(60, 834)] * 3  # each row one line, all 8 cells
+
+
+def thin_table_page() -> np.ndarray:
+    """The table of :func:`table_page` ruled 2 pixels thick, as a clean PDF's grid is."""
+    img = np.full((400, 900), 255, np.uint8)
+    cell_text(img)
+    for y in (40, 140, 240, 340):
+        img[y:y + 2, 40:882] = 0
+    for x in range(40, 890, 105):
+        img[40:342, x:x + 2] = 0
+    return img
+
+
+def test_a_thin_grid_taken_off_as_rules_is_still_a_table():
+    # Preprocessing takes a thin grid off the page as rules, before the layout sees it: the
+    # table is found among the rules taken off, and its cells are still read row by row.
+    img = thin_table_page()
+    pre = pp.preprocess(img, deskew_pages=False)
+    assert not pre.binary[40:42, 40:882].any()  # the rules are gone from the text's mask
+    assert len(pre.tables) == 1 and np.abs(np.subtract(pre.tables[0], (40, 40, 882, 342))).max() <= 2
+    page = Predictor(recognizer=LineBoxes(), deskew=False).read_page(PageImage("p", 0, img))
+    assert [b.kind for b in page.blocks] == ["table"]
+    assert [(l.box[0], l.box[2]) for l in page.lines] == [(60, 834)] * 3  # each row one line
+    # Without the rules' judgement the same cells were read column by column.
+    columns = segment(pre.binary).lines
+    assert len(columns) > 3
+
+
+def test_rules_that_make_no_grid_are_no_table():
+    frame = np.zeros((400, 900), bool)
+    frame[40:42, 30:880], frame[370:372, 30:880], frame[40:372, 30:32], frame[40:372, 878:880] = 1, 1, 1, 1
+    assert ruled_tables(frame, 24) == []
+    frame[200:202, 30:880] = 1  # one rule across: a form's two sections, no cells
+    assert ruled_tables(frame, 24) == []
+    frame[40:372, 450:452] = 1  # and one down: four cells, not yet a table (TABLE_RULES)
+    assert ruled_tables(frame, 24) == []
+    frame[40:372, 650:652] = 1  # six cells
+    assert ruled_tables(frame, 24) == [(30, 40, 880, 372)]
+    assert ruled_tables(np.zeros((400, 900), bool), 24) == []
 
 
 def test_one_bit_scans_keep_solid_black_areas():

@@ -305,3 +305,48 @@ def test_a_line_image_reads_a_tall_letter_that_a_page_would_split_off():
     assert sorted(len(l.glyphs) for l in sg.without_split_off(layout).lines) == [3, 12]
     assert sg.is_one_line(layout)
     assert len(sg.as_one_line(layout).lines[0].glyphs) == 13
+
+
+def book_lines(ink: np.ndarray, tops: list[int], x0: int = 10, n: int = 24) -> None:
+    """Lines of book print on ``ink``: x-height letters with an ascender and an i (a dot above
+    its stem) now and then, 20 px x-height, 26 px apart."""
+    for top in tops:
+        x = x0
+        for k in range(n):
+            if k % 4 == 1:
+                ink[top - 10:top + 20, x:x + 6] = True          # an ascender
+            elif k % 4 == 3:
+                ink[top:top + 20, x:x + 6] = True               # the stem of an i ...
+                ink[top - 9:top - 4, x:x + 6] = True            # ... and its dot
+            else:
+                ink[top:top + 20, x:x + 14] = True
+            x += 26
+
+
+def test_quotation_marks_beside_a_line_end_are_of_that_line():
+    # An old book's closing quotes after a line's last word: marks over half the x-height tall,
+    # at its top, beyond the line's ink. They chained apart from the letters; alone, they read "9 9".
+    ink = np.zeros((200, 800), bool)
+    book_lines(ink, [40, 90, 140])
+    for top in (40, 140):
+        for x in (622, 632):
+            ink[top - 8:top + 6, x:x + 5] = True                # ” after the last word (ends at 614)
+    ink[82:96, 0:5] = True                                      # “ before the middle line's first
+    layout = sg.without_split_off(sg.segment(ink))
+    assert len(layout.lines) == 3, [l.box for l in layout.lines]
+    assert [l.box[2] for l in layout.lines] == [637, 614, 637]
+    assert layout.lines[1].box[0] == 0
+
+
+def test_a_drop_cap_beside_three_lines_leaves_them_lines():
+    # A drop cap three lines tall before the first three lines of a chapter. Chained into the
+    # middle line, it spanned the two others, whose i dots and then whole lines joined it and
+    # were taken off again as pieces off its band: two lines of the page were never read.
+    ink = np.zeros((260, 900), bool)
+    ink[40:150, 10:80] = True                                   # the drop cap, level with the middle line
+    book_lines(ink, [40, 90, 140], x0=100, n=28)
+    book_lines(ink, [200], x0=10, n=32)
+    layout = sg.without_split_off(sg.segment(ink))
+    text = [l for l in layout.lines if l.box[2] - l.box[0] > 300]
+    assert len(text) == 4, [l.box for l in layout.lines]
+    assert [sum(len(w) for w in l.words) for l in text] == [28, 28, 28, 32]
