@@ -7,7 +7,7 @@ gaps (:func:`ocr.segment.gap_scale`). Real print defeats any one threshold:
 an old book's ``f`` overhangs the next word ("ofthe"), a monospaced URL's
 periods and slashes stand a full cell apart ("http: / /www. rro. ch"), a
 low-resolution newspaper sets its letters one pixel apart and its words two
-("c onditions"). Tesseract settles such "fuzzy spaces" with its dictionary;
+("c onditions"). A monospaced line is measured by its glyphs' cells (:func:`monospaced`). Tesseract settles such "fuzzy spaces" with its dictionary;
 here a character n-gram counted with spaces scores the text read on both
 sides of each unsure gap with and without a space, and that log-odds is
 added to the gap's own evidence (its width on the line's scale, where 0 is
@@ -49,12 +49,55 @@ RECLAIM_MARGIN = 3.0
 DASHES = frozenset("-\u2013\u2014")
 
 
+#: A line is monospaced when at least this share of the distances between neighbouring glyphs'
+#: centres lie within :data:`PITCH_TOLERANCE` of a whole number of pitches (the median
+#: distance), on a line of :data:`PITCH_MIN_GLYPHS` glyphs or more, with at least
+#: :data:`PITCH_NARROW` narrow glyphs (under :data:`NARROW_INK` of the pitch wide: a period, an
+#: i, a slash) one pitch from both neighbours: only then does the pitch tell more than the ink.
+PITCH_SHARE = 0.9
+PITCH_TOLERANCE = 0.15
+PITCH_MIN_GLYPHS = 8
+PITCH_NARROW = 1
+NARROW_INK = 0.45
+#: A monospaced glyph is measured as this share of the pitch wide, centred on its ink.
+CELL_INK = 0.7
+
+
+def monospaced(glyphs: Sequence[Glyph]) -> Sequence[Glyph]:
+    """The glyphs (left to right) of a monospaced line as cells of one width about their
+    centres (see :data:`PITCH_SHARE`); any other line's as they are.
+
+    Why: a typewriter's or a URL's period and slash stand in a cell as wide as an m, so the
+    gaps on either side of them are as wide as the line's word spaces, and "http://www.rro.ch"
+    was parted "http: / /www. rro. ch" (docbank dev page 247). Measured by their cells, its
+    letters stand a fixed gap apart and its words that gap plus a pitch.
+    """
+    if len(glyphs) < PITCH_MIN_GLYPHS:
+        return glyphs
+    centres = np.array([(g.box[0] + g.box[2]) / 2.0 for g in glyphs])
+    widths = np.array([g.box[2] - g.box[0] for g in glyphs], dtype=np.float64)
+    steps = np.diff(centres)
+    pitch = float(np.median(steps))
+    if pitch <= 0:
+        return glyphs
+    pitches = np.round(steps / pitch)
+    whole = (pitches >= 1) & (np.abs(steps / pitch - pitches) <= PITCH_TOLERANCE)
+    one = whole & (pitches == 1)
+    narrow = (widths[1:-1] < NARROW_INK * pitch) & one[:-1] & one[1:]
+    if whole.mean() < PITCH_SHARE or narrow.sum() < PITCH_NARROW:
+        return glyphs
+    half = CELL_INK * pitch / 2.0
+    return [Glyph((int(round(c - half)), g.box[1], int(round(c + half)), g.box[3]), g.parts)
+            for c, g in zip(centres, glyphs)]
+
+
 def cells_of(glyphs: Sequence[Glyph], line_height: float) -> tuple[np.ndarray, float, float]:
     """The line's glyphs (left to right) cut at every gap that might be a space: the columns
-    (x0, x1) of each piece's ink, one row per piece, with the line's letter spacing and word
-    threshold (:func:`ocr.segment.gap_scale`)."""
+    (x0, x1) of each piece's ink (of its cells, on a :func:`monospaced` line), one row per
+    piece, with the line's letter spacing and word threshold (:func:`ocr.segment.gap_scale`)."""
     if not glyphs:
         return np.zeros((0, 2)), 0.0, 1.0
+    glyphs = monospaced(glyphs)
     gaps = glyph_gaps(list(glyphs))
     intra, threshold = gap_scale(gaps, line_height)
     unit = max(threshold - intra, 1.0)

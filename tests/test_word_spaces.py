@@ -3,7 +3,7 @@
 from ocr.language import CharNgram
 from ocr.postprocess import RecognizedChar
 from ocr.segment import Glyph, LineLayout
-from ocr.word_spaces import GAP_WEIGHT, SURE_SPACE, UNSURE_FROM, cells_of, into_words
+from ocr.word_spaces import GAP_WEIGHT, SURE_SPACE, UNSURE_FROM, cells_of, into_words, monospaced
 
 HEIGHT = 20.0
 
@@ -109,3 +109,48 @@ def test_a_dash_is_spaced_as_its_gaps_say_not_as_the_language_model_has_seen_it(
     # Gaps of 5 px beside the dash: unsure (scale 0.5), under the threshold.
     line, chars = layout("England\u2014Thexxxyyyzzz", {7: 5, 8: 5, 11: WORD, 14: WORD, 17: WORD})
     assert words(into_words(chars, line, lm)) == ["England\u2014The", "xxx", "yyy", "zzz"]
+
+
+NARROW = set(".:/il")
+
+
+def typewritten(text: str, pitch: int = 12):
+    """A monospaced line: one glyph per character of ``text`` in a cell ``pitch`` wide, its ink
+    2 px wide for . : / i l and 10 px for the others, centred; a space is an empty cell."""
+    glyphs, chars = [], []
+    for k, ch in enumerate(text):
+        if ch == " ":
+            continue
+        ink = 2 if ch in NARROW else 10
+        x = k * pitch + (pitch - ink) // 2
+        box = (x, 0, x + ink, int(HEIGHT))
+        glyphs.append(Glyph(box, [k]))
+        chars.append(RecognizedChar(ch, box, 0.9, [(ch, 0.9)]))
+    return LineLayout((0, 0, len(text) * pitch, int(HEIGHT)), [glyphs], 0, HEIGHT), chars
+
+
+def test_a_monospaced_line_is_parted_by_its_cells_not_its_ink():
+    # A URL's periods and slashes stand in cells as wide as an m: their ink gaps are as wide as
+    # the word space, and by ink alone "http://www.rro.ch" came apart at every one of them.
+    line, chars = typewritten("4www.idiap.ch/dataset/wallis")
+    assert monospaced(line.glyphs) != line.glyphs
+    assert words(into_words(chars, line)) == ["4www.idiap.ch/dataset/wallis"]
+    assert words(into_words(chars, line, english())) == ["4www.idiap.ch/dataset/wallis"]
+    line, chars = typewritten("see http://www.rro.ch for it")
+    assert words(into_words(chars, line, english())) == ["see", "http://www.rro.ch", "for", "it"]
+
+
+def test_a_proportional_line_is_measured_by_its_ink():
+    # Print whose letters are as wide as their ink: narrow letters stand closer, no pitch.
+    text, glyphs, x = "millions of little things", [], 0
+    for k, ch in enumerate(text):
+        if ch == " ":
+            x += 8
+            continue
+        ink = 3 if ch in NARROW else 9
+        glyphs.append(Glyph((x, 0, x + ink, int(HEIGHT)), [k]))
+        x += ink + 2
+    assert monospaced(glyphs) is glyphs
+    # Too few glyphs to tell a pitch from chance: left as they are.
+    short = typewritten("a.b.c")[0].glyphs
+    assert monospaced(short) is short
