@@ -370,6 +370,9 @@ def train_language(model, texts, order, alpha, beta, seed, force, data_dir) -> N
     the model (MODEL.lm.json.gz): `ocr read` then reads that model's lines with it. For a
     model that reads no spaces (textline, digitline) the same text with its spaces is
     counted too (MODEL.spaces.lm.json.gz): it settles the gaps that could part words or not.
+    For textline without --text, its word list is written again too (MODEL.lexicon.txt.gz,
+    from Debian's wamerican, wbritish and wfrench): a word read that is none is spelt as
+    the word its letters' second readings make.
 
     \b
     Examples:
@@ -554,8 +557,9 @@ def _overlay_path(base: str, page: int, several: bool) -> str:
               "line model (--model lenet: glyph by glyph with LeNet).")
 @click.option("--charset", help="Only output these characters (a whitelist), e.g. '0123456789.,'.")
 @click.option("--no-language-model", is_flag=True,
-              help="Decode line models by best path, without the language model beside them "
-                   "(handline's is French testaments: turn it off for other text).")
+              help="Decode line models by best path, without the language model, word-space model "
+                   "and word list beside them (handline's is French testaments: turn it off for "
+                   "other text; textline's word list is English and French words).")
 @click.option("--binarize", "binarization", type=click.Choice(["auto", "otsu", "otsu3", "sauvola"]),
               default="auto", show_default=True)
 @click.option("--no-deskew", is_flag=True,

@@ -25,7 +25,7 @@ import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -171,15 +171,15 @@ def language_model_path(model_path: str | os.PathLike, suffix: str = LM_SUFFIX) 
     return path.with_name(path.name.removesuffix(".keras").removesuffix(".onnx") + suffix)
 
 
-#: Language models loaded so far, by (path, size, modification time): a rewritten file is read
-#: again. Shared by every thread (a model is only read from once loaded).
-_LOADED: dict[tuple[str, int, int], CharNgram] = {}
+#: Models loaded so far (language models, word lists), by (path, size, modification time): a
+#: rewritten file is read again. Shared by every thread (a model is only read from once loaded).
+_LOADED: dict[tuple[str, int, int], Any] = {}
 _LOADED_LOCK = threading.Lock()
 
 
-def language_model_for(model_path: str | os.PathLike | None, suffix: str = LM_SUFFIX) -> CharNgram | None:
-    """The language model beside a line model file (with :data:`SPACES_SUFFIX`: its
-    word-space model), or None when it has none."""
+def loaded_beside(model_path: str | os.PathLike | None, suffix: str, loader: Callable[[Path], Any]) -> Any:
+    """The file beside a line model file named by ``suffix`` (:func:`language_model_path`), read
+    by ``loader`` once per file and process, or None when there is none."""
     if model_path is None:
         return None
     path = language_model_path(model_path, suffix)
@@ -191,14 +191,20 @@ def language_model_for(model_path: str | os.PathLike | None, suffix: str = LM_SU
     # page's worth of n-grams from JSON takes longer than reading a small page.
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     with _LOADED_LOCK:
-        lm = _LOADED.get(key)
-        if lm is None:
-            lm = CharNgram.load(path)
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            loaded = loader(path)
             for stale in [k for k in _LOADED if k[0] == key[0]]:  # the file was rewritten
                 del _LOADED[stale]
-            _LOADED[key] = lm
-            log.info("language model %s: %d-gram", path.name, lm.order)
-    return lm
+            _LOADED[key] = loaded
+            log.info("%s read", path.name)
+    return loaded
+
+
+def language_model_for(model_path: str | os.PathLike | None, suffix: str = LM_SUFFIX) -> CharNgram | None:
+    """The language model beside a line model file (with :data:`SPACES_SUFFIX`: its
+    word-space model), or None when it has none."""
+    return loaded_beside(model_path, suffix, CharNgram.load)
 
 
 def _logsumexp(a: float, b: float) -> float:

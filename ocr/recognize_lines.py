@@ -28,6 +28,7 @@ from ocr.word_spaces import into_words
 
 if TYPE_CHECKING:
     from ocr.language import CharNgram
+    from ocr.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
@@ -196,13 +197,17 @@ class LineRecognizer:
 
     def __init__(self, model: BatchModel, charset: str | None = None, batch_size: int = 64,
                  name: str | None = None, language: "CharNgram | None" = None,
-                 deslant: DeslantRule | None = None, word_spaces: "CharNgram | None" = None) -> None:
+                 deslant: DeslantRule | None = None, word_spaces: "CharNgram | None" = None,
+                 lexicon: "Lexicon | None" = None) -> None:
         self.model = model
         #: A character n-gram to decode with (beam search); None: best path.
         self.language = language
         #: For a model that reads no spaces: an n-gram with spaces that settles the gaps that
         #: could be a letter's or a word's (:func:`ocr.word_spaces.into_words`); None: gaps alone.
         self.word_spaces = word_spaces
+        #: The words of the model's language (:mod:`ocr.lexicon`): a word read that is none is
+        #: spelt as one its letters' other readings make; None: words stay as read.
+        self.lexicon = lexicon
         #: How each line's ink is sheared upright before it is read: ``deslant``, else the
         #: model card's ``input.deslant``; None reads the ink as it is.
         self.deslant = deslant if deslant is not None else getattr(getattr(model, "card", None), "deslant", None)
@@ -228,12 +233,14 @@ class LineRecognizer:
 
         The model's language model (``NAME.lm.json.gz`` beside it) decodes its
         lines when there is one, and for a model that reads no spaces its
-        word-space model (``NAME.spaces.lm.json.gz``) settles unsure word gaps;
-        ``language_model=False`` reads by best path and splits words by their
-        gaps alone instead, for text the language models were not made for
+        word-space model (``NAME.spaces.lm.json.gz``) settles unsure word gaps, and
+        its word list (``NAME.lexicon.txt.gz``) spells the words read;
+        ``language_model=False`` reads by best path, splits words by their
+        gaps alone and leaves them as read instead, for text the language models were not made for
         (another language, codes, lists of names).
         """
         from ocr.language import SPACES_SUFFIX, language_model_for
+        from ocr.lexicon import lexicon_for
         from ocr.models import load
 
         loaded = load(model, kind="line")
@@ -241,7 +248,8 @@ class LineRecognizer:
         language = language_model_for(path) if language_model else None
         spaces = (language_model_for(path, SPACES_SUFFIX)
                   if language_model and " " not in loaded.labels else None)
-        return cls(loaded, charset, name=str(model), language=language, word_spaces=spaces)
+        lexicon = lexicon_for(path) if language_model else None
+        return cls(loaded, charset, name=str(model), language=language, word_spaces=spaces, lexicon=lexicon)
 
     def decode(self, probs: np.ndarray) -> list[DecodedChar]:
         """The characters of one line's frame probabilities: beam search with the language
@@ -275,8 +283,19 @@ class LineRecognizer:
 
     def recognize_lines(self, components: Components,
                         lines: Sequence[LineLayout]) -> list[Words]:
-        """Recognize every line of a page: returns lines -> words -> characters."""
-        return self.recognize_and_rate(components, lines)[0]
+        """Recognize every line of a page: returns lines -> words -> characters, spelt with
+        the model's word list where it has one (:meth:`spelled`)."""
+        return self.spelled(self.recognize_and_rate(components, lines)[0])
+
+    def spelled(self, lines: Sequence[Words], only: Sequence[int] | None = None) -> list[Words]:
+        """Lines read by this model (in reading order), each word that is no word spelt as
+        the nearest word its letters' other readings make (:func:`ocr.lexicon.spelled`); only
+        the lines ``only`` names when given. Unchanged without a word list."""
+        if self.lexicon is None:
+            return list(lines)
+        from ocr.lexicon import spelled
+
+        return spelled(lines, self.lexicon, only)
 
     def recognize_and_rate(self, components: Components, lines: Sequence[LineLayout]
                            ) -> tuple[list[Words], list[float]]:

@@ -305,20 +305,28 @@ class MixedRecognizer:
             return self._cursive
 
     def recognize_lines(self, components: Components, lines: Sequence[LineLayout]) -> list[Words]:
-        """Recognize every line of a page: returns lines -> words -> characters."""
+        """Recognize every line of a page: returns lines -> words -> characters. The lines the
+        print model's reading stays for are spelt with its word list (:func:`ocr.lexicon.spelled`)."""
         results, ratings = self.printed.recognize_and_rate(components, lines)
         unsure = [i for i, rating in enumerate(ratings) if rating < self.threshold]
-        if not unsure:
-            return results
+        taken = self._read_unsure(components, lines, results, ratings, unsure) if unsure else set()
+        return self.printed.spelled(results, [i for i in range(len(lines)) if i not in taken])
+
+    def _read_unsure(self, components: Components, lines: Sequence[LineLayout], results: list[Words],
+                     ratings: Sequence[float], unsure: list[int]) -> set[int]:
+        """Read the ``unsure`` lines again with the other models, replacing ``results`` where
+        they are chosen; returns the lines whose print reading was replaced."""
         cursive = self.cursive
         if self.route is not None and cursive is not None:
             return self._route_unsure(components, lines, results, ratings, unsure, cursive)
+        taken: set[int] = set()
         if cursive is not None:
             joined = cursive.recognize_lines(components, [lines[i] for i in unsure])
             left = []
             for i, words in zip(unsure, joined):
                 if is_cursive(words, len(lines[i].glyphs), self.cursive_confidence):
                     results[i] = words
+                    taken.add(i)
                 else:
                     left.append(i)
             log.debug("%d of %d lines read as cursive", len(unsure) - len(left), len(lines))
@@ -328,24 +336,28 @@ class MixedRecognizer:
             for i, words in zip(unsure, self.hand.recognize_lines(components, [lines[i] for i in unsure])):
                 if is_hand_print(words, ratings[i], self.hand_margin):
                     results[i] = words
+                    taken.add(i)
                     hand_read += 1
             log.debug("%d of %d lines read as hand print", hand_read, len(lines))
-        return results
+        return taken
 
     def _route_unsure(self, components: Components, lines: Sequence[LineLayout], results: list[Words],
-                      ratings: Sequence[float], unsure: list[int], cursive) -> list[Words]:
+                      ratings: Sequence[float], unsure: list[int], cursive) -> set[int]:
         """The learnt route: every unsure line read by the cursive and glyph models, then each
-        line's reading chosen from the three models' confidences and characters per glyph."""
+        line's reading chosen from the three models' confidences and characters per glyph.
+        Returns the lines whose print reading was replaced (or dropped as noise)."""
         asked = [lines[i] for i in unsure]
         joined = cursive.recognize_lines(components, asked)
         glyphed = self.hand.recognize_lines(components, asked)
         chosen = {"print": 0, "cursive": 0, "hand": 0, "noise": 0}
+        taken: set[int] = set()
         for i, c_words, h_words in zip(unsure, joined, glyphed):
             features = route_features(ratings[i], results[i], c_words, h_words, len(lines[i].glyphs),
                                       self.route_language)
             if is_noise((results[i], c_words, h_words), features[:len(READERS)]):
                 chosen["noise"] += 1
                 results[i] = []
+                taken.add(i)
                 continue
             reader = self.route.choose(features)
             chosen[reader] += 1
@@ -353,5 +365,7 @@ class MixedRecognizer:
                 results[i] = c_words
             else:
                 results[i] = sure_words(h_words if reader == "hand" else results[i])
+            if reader != "print":
+                taken.add(i)
         log.debug("unsure lines of %d: %s", len(lines), chosen)
-        return results
+        return taken

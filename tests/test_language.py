@@ -179,18 +179,27 @@ def test_the_bundled_print_model_reads_with_its_language_model():
                                                             PRINT_RECIPE.beta, PRINT_RECIPE.sure_frame)
 
 
-def test_training_the_print_model_writes_its_language_model_beside_it(tmp_path):
+def test_training_the_print_model_writes_its_language_model_beside_it(tmp_path, monkeypatch):
+    from ocr.lexicon import lexicon_for, lexicon_path
     from ocr.models.registry import get_spec
+    from training import language
     from training.config import TrainConfig
     from training.kinds.line import LineTrainer
     from training.language import PRINT_RECIPE, print_prose
 
+    words = tmp_path / "words"
+    words.write_text("snatch\ncourse\ncourse's\nwell-being\n\u00e9crit\nna\u00efve\nZ\u00fcrich\n", encoding="utf-8")
+    monkeypatch.setattr(language, "WORD_LISTS", (tmp_path / "not-installed", words))
     out = tmp_path / "t.keras"
     spec = get_spec("textline")
     written = LineTrainer().companions(spec, TrainConfig(model="textline", out=str(out), limit=5), out)
     lm = language_model_for(out)
     prose = len(print_prose("".join(spec.labels), 50))  # as many prose lines, where fortunes is installed
-    assert written == [str(language_model_path(out)), str(language_model_path(out, SPACES_SUFFIX))]
+    assert written == [str(language_model_path(out)), str(language_model_path(out, SPACES_SUFFIX)),
+                       str(lexicon_path(out))]
+    lexicon = lexicon_for(out)  # the words in the model's letters, lower case; no possessive, no hyphen
+    assert len(lexicon) == 5 and "Course" in lexicon and "\u00e9crit" in lexicon and "zürich" in lexicon
+    assert "course's" not in lexicon and "well-being" not in lexicon and str(words) in lexicon.about
     assert lm.about["lines"] == 50 + prose  # 10 per smoke line
     spaces = language_model_for(out, SPACES_SUFFIX)
     assert spaces.about["lines"] == 50 + prose and " " in spaces.counts[0][""] and " " not in lm.counts[0][""]

@@ -1,5 +1,7 @@
 """Choosing the recognizer line by line (ocr/recognize_mixed.py)."""
 
+from dataclasses import replace
+
 from ocr.postprocess import RecognizedChar
 from ocr.recognize_mixed import MixedRecognizer
 
@@ -20,6 +22,17 @@ class _Stub:
         words = self.recognize_lines(components, lines)
         return words, [line_confidence(w) for w in words]
 
+    def spelled(self, lines, only=None):
+        """As a word list would: the lines it may spell upper-cased."""
+        self.spelt = list(only)
+        return [[[replace(c, text=c.text.upper()) for c in w] for w in words] if k in self.spelt else words
+                for k, words in enumerate(lines)]
+
+
+def as_read(self, lines, only=None):
+    """A print reader without a word list."""
+    return list(lines)
+
 
 def line_confidence(words):
     values = [c.confidence for word in words for c in word]
@@ -31,14 +44,15 @@ def test_unsure_lines_go_to_the_handwriting_model():
     hand = _Stub({1: _line("712", 0.8), 2: _line("ab", 0.7)})
     mixed = MixedRecognizer(printed, hand, threshold=0.95)
     out = mixed.recognize_lines(None, [0, 1, 2])
-    assert ["".join(c.text for w in words for c in w) for words in out] == ["Invoice", "712", "ab"]
+    assert ["".join(c.text for w in words for c in w) for words in out] == ["INVOICE", "712", "ab"]
     assert hand.calls == [[1, 2]]  # only the unsure and the empty line, in one batch
+    assert printed.spelt == [0]  # the print model's word list spells the lines it read, no other
 
 
 def test_print_only_pages_never_need_the_handwriting_model():
     made = []
     mixed = MixedRecognizer(_Stub({0: _line("Total", 0.999)}), lambda: made.append(1), threshold=0.95)
-    assert mixed.recognize_lines(None, [0])[0][0][0].text == "T"
+    assert mixed.recognize_lines(None, [0])[0][0][0].text == "T"  # "TOTAL", spelt
     assert not mixed.hand_loaded and made == []
 
 
@@ -52,6 +66,8 @@ def test_joined_up_lines_go_to_the_cursive_model_hand_print_to_the_glyph_model()
     cursive_line, print_line = line(2), line(5)  # "souvenir" in 2 strokes; "12345" in 5 glyphs
 
     class ById:
+        spelled = as_read
+
         def __init__(self, texts, confidence):
             self.texts, self.confidence, self.calls = texts, confidence, 0
 
@@ -78,6 +94,8 @@ def _fake_reader(name: dict):
     was asked to read."""
 
     class Reads:
+        spelled = as_read
+
         def __init__(self, readings):
             self.readings, self.calls = readings, []
 

@@ -25,6 +25,7 @@ import numpy as np
 from ocr.deslant import upright
 from ocr.errors import DataError, OcrError
 from ocr.language import SPACES_SUFFIX, language_model_for, language_model_path
+from ocr.lexicon import Lexicon, lexicon_path
 from ocr.models import load
 from ocr.models.store import save_model
 from ocr.normalize import LINE_HEIGHT, stack_lines, to_line_input
@@ -263,6 +264,12 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
                                            f"{os.path.abspath(config.glyphs)} ({len(train_idx)} lines)"
                                            ).save(language_model_path(path, SPACES_SUFFIX))
         report.append(f"word-space model: {spaces_path.name}")
+    if lexicon_path(base_path).is_file():  # the base's words, and the user's
+        words, about = Lexicon.words_of(lexicon_path(base_path))
+        own = [w for i in train_idx for w in samples.spaced[i].split() if w.isalpha()]
+        written = Lexicon.save(words + own, lexicon_path(path),
+                               f"{about}\nand the words of {os.path.abspath(config.glyphs)} ({len(train_idx)} lines)")
+        report.append(f"word list: {written.name}")
     if n_test:
         report.append(f"held-out CER on {n_test} lines: {cer_before:.2%} -> {cer_after:.2%}")
     return FinetuneResult(path, metadata, n_train=int(len(train_idx)), n_heldout=int(n_test),

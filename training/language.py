@@ -35,6 +35,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ocr.language import SPACES_SUFFIX, CharNgram, language_model_path
+from ocr.lexicon import Lexicon, lexicon_path
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +140,9 @@ def print_prose(alphabet: str, lines: int, seed: int = 0, folder: Path | None = 
 def write_print_language_model(model_path, alphabet: str, lines: int = PRINT_CORPUS_LINES, seed: int = 0,
                                recipe: LanguageRecipe = PRINT_RECIPE) -> list[Path]:
     """The print model's language model, from :func:`print_corpus` and as many lines of
-    :func:`print_prose`, beside the model at ``model_path``, and its word-space model: the
-    same text with its spaces (:func:`write_space_model`). Returns both paths."""
+    :func:`print_prose`, beside the model at ``model_path``, its word-space model: the
+    same text with its spaces (:func:`write_space_model`), and its word list
+    (:func:`write_lexicon`, when one is installed). Returns the paths written."""
     rendered, prose = print_corpus(alphabet, lines, seed), print_prose(alphabet, lines, seed)
     spaced = rendered + prose
     source = f"{lines} lines of training.textlines.random_text"
@@ -149,9 +151,39 @@ def write_print_language_model(model_path, alphabet: str, lines: int = PRINT_COR
     else:
         log.warning("no English prose found (apt-get install fortunes): the print language model is "
                     "the renders' text alone")
-    return [write_language_model(model_path, [t.replace(" ", "") for t in spaced], source + ", spaces removed",
-                                 recipe),
-            write_space_model(model_path, spaced, source)]
+    written = [write_language_model(model_path, [t.replace(" ", "") for t in spaced], source + ", spaces removed",
+                                    recipe),
+               write_space_model(model_path, spaced, source)]
+    lexicon = write_lexicon(model_path, alphabet)
+    return written + ([lexicon] if lexicon is not None else [])
+
+
+#: Debian's word lists (``wamerican``, ``wbritish``, ``wfrench``): the print model's word list
+#: (:mod:`ocr.lexicon`). French as well as English, so that a French page's words are words
+#: and stay as read.
+WORD_LISTS = (Path("/usr/share/dict/american-english"), Path("/usr/share/dict/british-english"),
+              Path("/usr/share/dict/french"))
+
+
+def write_lexicon(model_path, alphabet: str, word_lists: Sequence[Path] | None = None) -> Path | None:
+    """The word list beside the line model at ``model_path`` (``NAME.lexicon.txt.gz``): the
+    words of those ``word_lists`` (default :data:`WORD_LISTS`) installed that are letters of
+    ``alphabet`` only (no possessives, no hyphenated words). None, with a warning, when none is
+    installed."""
+    from training.datasets.textfiles import read_utf8
+
+    found = [Path(p) for p in (WORD_LISTS if word_lists is None else word_lists) if Path(p).is_file()]
+    if not found:
+        log.warning("no word list found (apt-get install wamerican wbritish wfrench): the print model "
+                    "gets no word list, and its words are read as the letters say")
+        return None
+    letters = {c for c in alphabet if c.isalpha()}
+    words = [w for path in found for w in read_utf8(path, MAX_TEXT_BYTES).split()
+             if w.isalpha() and set(w) <= letters]
+    about = (f"words of {', '.join(str(p) for p in found)} written in the model's letters\n"
+             "use: spelling of the words read (ocr.lexicon)")
+    log.info("word list: %d words of %s", len(words), ", ".join(p.name for p in found))
+    return Lexicon.save(words, lexicon_path(model_path), about)
 
 
 #: How the word-space model of a model that reads no spaces is counted (:mod:`ocr.word_spaces`).
@@ -222,7 +254,8 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
                          alpha: float | None = None, beta: float | None = None, seed: int = 0,
                          force: bool = False, data_dir: str | Path | None = None) -> list[Path]:
     """``ocr train language``: count a line model's language model and write it beside the model;
-    for a model that reads no spaces, its word-space model too (the same text, spaces kept).
+    for a model that reads no spaces, its word-space model too (the same text, spaces kept), and
+    for ``textline`` without ``texts``, its word list (:func:`write_lexicon`).
 
     ``texts`` are text files to count; without them the model's own training
     text is drawn again: the print model's renders' text (:func:`print_corpus`),
@@ -265,6 +298,8 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
         corpus, source = handwriting_corpus(transcripts, alphabet, seed)
         source = f"testaments-de-poilus:train: {source}"
     targets = [language_model_path(path)] + ([] if reads_spaces else [language_model_path(path, SPACES_SUFFIX)])
+    if not corpus:  # textline's own text drawn again: its word list too
+        targets.append(lexicon_path(path))
     for target in targets:
         if target.exists() and not force:
             raise OutputExistsError(f"{target} already exists")

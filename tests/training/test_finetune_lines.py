@@ -76,6 +76,7 @@ def test_load_line_folder_names_a_transcript_that_is_not_utf8(tmp_path):
 @pytest.mark.slow
 def test_adapt_line_model_through_the_cli(tmp_path, line_base):
     from ocr.language import SPACES_SUFFIX, CharNgram, language_model_for, language_model_path
+    from ocr.lexicon import Lexicon, lexicon_for, lexicon_path
 
     folder = _write_lines(tmp_path / "lines", n=10)
     for k in range(10):  # the user's transcripts part their numbers with spaces
@@ -83,6 +84,7 @@ def test_adapt_line_model_through_the_cli(tmp_path, line_base):
         gt.write_text(gt.read_text()[:2] + " " + gt.read_text()[2:])
     base_spaces = CharNgram.from_texts(["12.50 7", "1,250.00"], order=3)
     base_spaces.save(language_model_path(line_base, SPACES_SUFFIX))
+    Lexicon.save(["total", "amount"], lexicon_path(line_base), "two words")
     before = hashlib.sha256(line_base.read_bytes()).hexdigest()
     out = tmp_path / "adapted.keras"
     result = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "2",
@@ -97,6 +99,8 @@ def test_adapt_line_model_through_the_cli(tmp_path, line_base):
     assert "word-space model" in result.output and spaces.about["added"]
     assert spaces.counts[0][""][" "] == base_spaces.counts[0][""][" "] + 7  # one per training line
     assert language_model_for(out) is None  # the base has no language model to carry
+    words = lexicon_for(out)  # the base's word list carried over (the user's numbers are no words)
+    assert "word list" in result.output and len(words) == 2 and "Total" in words
     again = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "1",
                 "--replay-per-class", "0")
     assert_one_line_error(again, "--force")

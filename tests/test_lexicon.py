@@ -1,0 +1,90 @@
+"""The print model's word list: a word read that is none is spelt from the model's own choices."""
+
+import gzip
+
+import pytest
+
+from ocr.errors import ModelError
+from ocr.lexicon import LEXICON_SUFFIX, MIN_CHOICE, Lexicon, lexicon_for, spell_word, spelled
+from ocr.postprocess import RecognizedChar
+from ocr.recognize_lines import LineRecognizer
+
+WORDS = Lexicon(["snatch", "course", "Powers", "the", "snitch", "scratch", "coolly", "ten", "dots"])
+
+
+def read(text: str, others: dict[int, list[tuple[str, float]]] | None = None) -> list[RecognizedChar]:
+    """Characters as the model read ``text``: sure of each letter, but at the positions in
+    ``others``, whose alternatives (after the letter read) are given."""
+    chars = []
+    for k, ch in enumerate(text):
+        rest = (others or {}).get(k, [])
+        p = 1.0 - sum(q for _, q in rest)
+        chars.append(RecognizedChar(ch, (10 * k, 0, 10 * k + 8, 20), p, [(ch, p), *rest]))
+    return chars
+
+
+def text(chars) -> str:
+    return "".join(c.text for c in chars)
+
+
+def test_a_word_list_is_read_in_lower_case_and_round_trips(tmp_path):
+    assert "SNATCH" in WORDS and "Snatch" in WORDS and "snateh" not in WORDS and len(WORDS) == 9
+    path = Lexicon.save(["Zebra", "zebra", "naïve", "", "apple"], tmp_path / f"m{LEXICON_SUFFIX}",
+                        "three words\nfor a test")
+    loaded = Lexicon.load(path)
+    assert len(loaded) == 3 and "naïve" in loaded and "Zebra" in loaded and loaded.about == "three words\nfor a test"
+    assert gzip.decompress(path.read_bytes()).decode() == "# three words\n# for a test\napple\nnaïve\nzebra\n"
+    assert lexicon_for(tmp_path / "m.keras") is not None and lexicon_for(tmp_path / "x.keras") is None
+    (tmp_path / f"bad{LEXICON_SUFFIX}").write_bytes(b"not gzip")
+    with pytest.raises(ModelError, match="not a readable word list"):
+        Lexicon.load(tmp_path / f"bad{LEXICON_SUFFIX}")
+
+
+def test_a_word_that_is_none_is_spelt_from_the_models_second_choice():
+    # An old book's c with its ball terminal, read e at 0.74, c at 0.26.
+    word = read("snateh,", {4: [("c", 0.26)]})
+    assert text(spell_word(word, WORDS)) == "snatch,"  # the comma stays
+    fixed = spell_word(word, WORDS)[4]
+    assert fixed.confidence == pytest.approx(0.26) and fixed.box == word[4].box
+    # A choice far less likely still makes the word, where the read one makes none.
+    assert text(spell_word(read("eoolly", {0: [("c", 0.004)]}), WORDS)) == "coolly"
+    assert spell_word(read("eoolly", {0: [("c", MIN_CHOICE / 2)]}), WORDS) is None
+    # Of two words the choices make, the likelier: "snitch" needs a letter less likely.
+    assert text(spell_word(read("snateh", {2: [("i", 0.01)], 4: [("c", 0.26)]}), WORDS)) == "snatch"
+
+
+def test_words_and_what_is_no_misspelling_stay_as_read():
+    assert spell_word(read("course", {0: [("e", 0.3)]}), WORDS) is None  # a word already
+    assert spell_word(read("snateh"), WORDS) is None  # no other reading makes a word
+    assert spell_word(read("snat-", {}), WORDS) is None  # half a word, hyphenated across lines
+    assert spell_word(read("tcn", {1: [("e", 0.3)]}), WORDS) is not None
+    assert spell_word(read("TCN", {1: [("E", 0.3)]}), WORDS) is None  # a short code in capitals
+    assert spell_word(read("ab", {0: [("c", 0.3)]}), WORDS) is None  # too short to tell
+    assert spell_word(read("d0ts", {1: [("o", 0.3)]}), WORDS) is None  # a digit in it: a code
+    # Only letters of the case read: the model's "W" under a small "v" makes no "Powers".
+    assert spell_word(read("Povers", {2: [("W", 0.2)]}), WORDS) is None
+    assert text(spell_word(read("Povers", {2: [("w", 0.2)]}), WORDS)) == "Powers"
+    # Two letters change only in a word of five or more.
+    assert text(spell_word(read("seratoh", {1: [("c", 0.2)], 5: [("c", 0.2)]}), WORDS)) == "scratch"
+    assert spell_word(read("tcu", {1: [("e", 0.3)], 2: [("n", 0.3)]}), WORDS) is None
+
+
+def test_lines_are_spelt_in_reading_order_and_a_hyphenated_word_is_left_whole():
+    line1 = [read("the"), read("snat-")]
+    line2 = [read("eourse", {0: [("c", 0.2)]}), read("tcn", {1: [("e", 0.3)]})]
+    out = spelled([line1, line2], WORDS)
+    # "eourse" ends the word begun with "snat-": not a word of its own to spell.
+    assert [[text(w) for w in line] for line in out] == [["the", "snat-"], ["eourse", "ten"]]
+    out = spelled([[read("the")], line2], WORDS)
+    assert [text(w) for w in out[1]] == ["course", "ten"]
+    assert [text(w) for w in spelled([[read("the")], line2], WORDS, only=[0])[1]] == ["eourse", "tcn"]
+    assert spelled([line2], None)[0] is line2
+
+
+def test_the_bundled_print_model_spells_with_its_word_list_unless_told_not_to():
+    reader = LineRecognizer.load("textline")
+    assert reader.lexicon is not None and "snatch" in reader.lexicon and "conditions" in reader.lexicon
+    assert "écrit" in reader.lexicon  # French words are words, and stay as read
+    assert [text(w) for w in reader.spelled([[read("snateh", {4: [("c", 0.26)]})]])[0]] == ["snatch"]
+    assert LineRecognizer.load("textline", language_model=False).lexicon is None
+    assert LineRecognizer.load("handline").lexicon is None  # the cursive model has none
