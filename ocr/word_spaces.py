@@ -45,6 +45,9 @@ GAP_WEIGHT = 8.0
 #: the moved reading by this many nats.
 RECLAIM_INK = 0.25
 RECLAIM_MARGIN = 3.0
+#: A piece of ink no character went to, at least this share of the line's height tall, is part
+#: of a letter (of the nearer word), not a speck in the gap.
+LETTER_PIECE = 0.5
 #: Hyphen, en and em dash: spaced or not as the document sets them (see :func:`into_words`).
 DASHES = frozenset("-\u2013\u2014")
 
@@ -93,20 +96,23 @@ def monospaced(glyphs: Sequence[Glyph]) -> Sequence[Glyph]:
 
 def cells_of(glyphs: Sequence[Glyph], line_height: float) -> tuple[np.ndarray, float, float]:
     """The line's glyphs (left to right) cut at every gap that might be a space: the columns
-    (x0, x1) of each piece's ink (of its cells, on a :func:`monospaced` line), one row per
-    piece, with the line's letter spacing and word threshold (:func:`ocr.segment.gap_scale`)."""
+    (x0, x1) of each piece's ink (of its cells, on a :func:`monospaced` line) and the height
+    of its tallest glyph, one row per piece, with the line's letter spacing and word
+    threshold (:func:`ocr.segment.gap_scale`)."""
     if not glyphs:
-        return np.zeros((0, 2)), 0.0, 1.0
+        return np.zeros((0, 3)), 0.0, 1.0
     glyphs = monospaced(glyphs)
     gaps = glyph_gaps(list(glyphs))
     intra, threshold = gap_scale(gaps, line_height)
     unit = max(threshold - intra, 1.0)
-    cells = [[glyphs[0].box[0], glyphs[0].box[2]]]
+    first = glyphs[0].box
+    cells = [[first[0], first[2], first[3] - first[1]]]
     for gap, g in zip(gaps, glyphs[1:]):
         if (gap - intra) / unit >= UNSURE_FROM:
-            cells.append([g.box[0], g.box[2]])
+            cells.append([g.box[0], g.box[2], g.box[3] - g.box[1]])
         else:
             cells[-1][1] = max(cells[-1][1], g.box[2])
+            cells[-1][2] = max(cells[-1][2], g.box[3] - g.box[1])
     return np.array(cells, dtype=np.float64), intra, threshold
 
 
@@ -136,9 +142,11 @@ def into_words(chars: list[RecognizedChar], line: LineLayout,
         members[int(distance.argmin())].append(ch)
     filled = [k for k in range(len(spans)) if members[k]]
     # A cell no character went to, under half a character's box, is that character's ink: a
-    # letter in two pieces ("h" as a stem and an arch) is no gap. Any other is a speck no
-    # model read, part of the gap.
-    reach = spans.copy()
+    # letter in two pieces ("h" as a stem and an arch) is no gap. So is one as tall as a
+    # letter's body, of the nearer word: the model placed its letter on the other piece (an
+    # "n" broken into its stem and arch, its box on the arch: "evaporatio n"). Any other is
+    # a speck no model read, part of the gap.
+    reach = spans[:, :2].copy()
     empty = np.array([e for e in range(len(spans)) if not members[e]], dtype=int)
     if len(empty):
         widths = spans[empty, 1] - spans[empty, 0]
@@ -151,6 +159,14 @@ def into_words(chars: list[RecognizedChar], line: LineLayout,
                     owned |= mine
                     reach[k, 0] = min(reach[k, 0], spans[empty[mine], 0].min())
                     reach[k, 1] = max(reach[k, 1], spans[empty[mine], 1].max())
+        for e in empty[~owned & (spans[empty, 2] >= LETTER_PIECE * line.height)]:
+            left = [k for k in filled if k < e]
+            right = [k for k in filled if k > e]
+            sides = [(spans[e, 0] - reach[left[-1], 1], left[-1])] if left else []
+            sides += [(reach[right[0], 0] - spans[e, 1], right[0])] if right else []
+            if sides:
+                k = min(sides)[1]
+                reach[k, 0], reach[k, 1] = min(reach[k, 0], spans[e, 0]), max(reach[k, 1], spans[e, 1])
     unit = max(threshold - intra, 1.0)
     words = [list(members[filled[0]])]
     ends = [float(reach[filled[0], 1])]  # the last word's ink end

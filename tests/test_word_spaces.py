@@ -49,7 +49,8 @@ def test_cells_cut_at_every_gap_that_might_be_a_space():
     assert (intra, threshold) == (2, 8)
     assert UNSURE_FROM <= (UNSURE - intra) / (threshold - intra) < 1
     # cut at the word gaps and the unsure one, not at the letters' 2 px
-    assert cells.tolist() == [[0, 34], [48, 82], [89, 123], [137, 159], [173, 195]]
+    assert cells[:, :2].tolist() == [[0, 34], [48, 82], [89, 123], [137, 159], [173, 195]]
+    assert (cells[:, 2] == HEIGHT).all()  # each piece's tallest glyph
 
 
 def test_without_a_language_model_the_threshold_decides():
@@ -82,9 +83,19 @@ def test_sure_gaps_are_never_overruled():
 def test_a_speck_no_model_read_is_part_of_the_gap():
     # "abcd . efgh": the speck's glyph has no character; each gap beside it is under the threshold.
     line, chars = layout("abcd.efghxxxxyyyy", {4: 5, 5: 5, 9: WORD, 13: WORD})
+    speck = line.words[0][4]
+    line.words[0][4] = Glyph((speck.box[0], 8, speck.box[2], 12), speck.parts)  # a dot, not a letter
     assert len(cells_of(line.glyphs, line.height)[0]) == 5  # the speck is a cell of its own
     del chars[4]
     assert words(into_words(chars, line)) == ["abcd", "efgh", "xxxx", "yyyy"]
+
+
+def test_a_letter_in_two_pieces_whose_box_is_on_one_is_no_gap():
+    # An "n" broken into its stem and arch, the letter's box on the arch: the stem is no speck
+    # in a gap ("evaporatio n"), it is ink of the nearer word.
+    line, chars = layout("evaporatioNnxxxx", {10: 3, 11: 4, 12: WORD})
+    del chars[10]  # the stem no character went to
+    assert words(into_words(chars, line)) == ["evaporation", "xxxx"]
 
 
 def test_a_letter_fired_over_the_wrong_word_moves_back_with_a_language_model():
