@@ -12,9 +12,12 @@ character at any text size on the page, so they are removed from the mask
 and reported as ``image`` (or ``rule``, for long solid bars) regions; ink
 fragments clinging to them (the ragged edge of a scan border) go with them.
 Halftones made of many small dots are set aside later, by texture, in
-:func:`ocr.segment.set_aside_texture`. A sparse blob is rules (a table's grid, a
+:func:`ocr.segment.set_aside_texture`. A sparse blob of straight runs is rules (a table's grid, a
 form's frame): the characters touching them are given back to the text, and one
 with rules inside its outline both ways is a ``table``, whose text is read row by row.
+A sparse blob of curves (an ornament) is a drawing, set aside as a picture is. A clean
+table's thin grid is taken off with the rules in preprocessing: :func:`ruled_tables`
+finds it among them.
 """
 
 from __future__ import annotations

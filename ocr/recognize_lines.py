@@ -236,8 +236,8 @@ class LineRecognizer:
         word-space model (``NAME.spaces.lm.json.gz``) settles unsure word gaps, and
         its word list (``NAME.lexicon.txt.gz``) spells the words read;
         ``language_model=False`` reads by best path, splits words by their
-        gaps alone and leaves them as read instead, for text the language models were not made for
-        (another language, codes, lists of names).
+        gaps alone and leaves them as read instead, for text the language
+        models were not made for (another language, codes, lists of names).
         """
         from ocr.language import SPACES_SUFFIX, language_model_for
         from ocr.lexicon import lexicon_for

@@ -273,7 +273,7 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
     by0, by1 = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
     for k, l in enumerate(lines):
         ly0[k], ly1[k] = boxes[l, 1].min(), boxes[l, 3].max()
-        within = within_band(boxes, l, h)
+        within = without_drop_cap(boxes, l, h)
         by0[k], by1[k] = boxes[within, 1].min(), boxes[within, 3].max()
         lx0[k], lx1[k] = boxes[l, 0].min(), boxes[l, 2].max()
     for i in small:
@@ -283,7 +283,7 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
         # Vertical distance to the line band, ties broken by horizontal distance.
         dv = np.maximum(np.maximum(ly0[:n] - y1, y0 - ly1[:n]), 0)
         dh = np.maximum(np.maximum(lx0[:n] - cx, cx - lx1[:n]), 0.0)
-        # Ties go to the line whose own band is nearer, a drop cap's aside (:func:`within_band`).
+        # Ties go to the line whose own band is nearer, a drop cap's aside (:func:`without_drop_cap`).
         d = dv + 0.1 * dh + 0.001 * np.maximum(np.maximum(by0[:n] - y1, y0 - by1[:n]), 0)
         k = int(np.argmin(d)) if n else -1
         if k < 0 or d[k] > 1.5 * h:
@@ -297,9 +297,9 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
     return sorted(lines, key=lambda l: float(np.median((boxes[l, 1] + boxes[l, 3]) / 2.0)))
 
 
-def within_band(boxes: np.ndarray, line: list[int], char_height: float) -> list[int]:
+def without_drop_cap(boxes: np.ndarray, line: list[int], char_height: float) -> list[int]:
     """A line's components but a drop cap: one taller than :data:`OFF_LINE_TALL` character
-    heights that opens the line. Chained into the line beside it, it spans the lines above
+    heights that opens the line, which its band and typical height are measured without. Chained into the line beside it, it spans the lines above
     and below too, and that line's measures then said the i dots of the line above, and then
     that whole line, belonged to it (oldbooks dev d015 lost two lines). A tall stroke inside
     a line (a map's coast, a bracket) is measured with it, and taken off it later
@@ -360,7 +360,7 @@ def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, block
     centre = np.array([np.median((boxes[l, 1] + boxes[l, 3]) / 2.0) for l in lines])
     # A drop cap's box would outweigh its line's letters.
     typical = np.array([typical_height(boxes[c], (boxes[c, 2] - boxes[c, 0]) * (boxes[c, 3] - boxes[c, 1]))
-                        for c in (within_band(boxes, l, h) for l in lines)])
+                        for c in (without_drop_cap(boxes, l, h) for l in lines)])
     text_line = (typical >= 0.5 * h) & (typical <= 2.0 * h)
     block = np.zeros(len(lines), np.int64) if blocks is None else np.asarray(blocks)
     same = block[:, None] == block[None, :]

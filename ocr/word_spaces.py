@@ -7,11 +7,12 @@ gaps (:func:`ocr.segment.gap_scale`). Real print defeats any one threshold:
 an old book's ``f`` overhangs the next word ("ofthe"), a monospaced URL's
 periods and slashes stand a full cell apart ("http: / /www. rro. ch"), a
 low-resolution newspaper sets its letters one pixel apart and its words two
-("c onditions"). A monospaced line is measured by its glyphs' cells (:func:`monospaced`). Tesseract settles such "fuzzy spaces" with its dictionary;
+("c onditions"). Tesseract settles such "fuzzy spaces" with its dictionary;
 here a character n-gram counted with spaces scores the text read on both
 sides of each unsure gap with and without a space, and that log-odds is
 added to the gap's own evidence (its width on the line's scale, where 0 is
-the letter spacing and 1 the threshold).
+the letter spacing and 1 the threshold). A monospaced line is measured by
+its glyphs' cells, not their ink (:func:`monospaced`).
 
 Pure functions over placed characters and the line's glyphs; no model here.
 """
