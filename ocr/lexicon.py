@@ -30,7 +30,7 @@ import math
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -52,68 +52,83 @@ TWO_FROM = 5
 CODE_LETTERS = 4
 #: Lines longer than this are no words (a word list file has one word per line).
 MAX_WORD = 64
+#: A word list file larger than this, unpacked, is refused (the bundled one is 4.5 MB).
+MAX_LEXICON_BYTES = 64 << 20
 
 
 class Lexicon:
-    """A set of words (compared in lower case), held as 64-bit hashes.
+    """A set of words (compared in lower case): their UTF-8 bytes, sorted, one per line, in
+    one buffer, looked up by binary search.
 
-    Why hashes: the bundled list has about half a million English and French
-    words, some 40 MB as Python strings and 4 MB as a sorted array of their
-    hashes (Python's own string hash, stable within a process).
+    Why so: the bundled list has about 400,000 English and French words. As Python
+    strings they take some 40 MB, and even read one at a time into hashes their
+    allocations left a reading process 30 MB larger at its peak; as one buffer and its
+    line offsets they take 6 MB.
     """
 
     def __init__(self, words: Iterable[str], about: str = "") -> None:
-        hashes = np.fromiter((hash(w.strip().lower()) for w in words if w.strip()), dtype=np.int64)
-        self.hashes = np.unique(hashes)
+        unique = sorted({w.strip().lower() for w in words if w.strip() and len(w.strip()) <= MAX_WORD})
+        self._set_buffer("".join(w + "\n" for w in unique).encode("utf-8"))
         self.about = about
 
+    def _set_buffer(self, data: bytes) -> None:
+        """Take ``data``, sorted lower-case words each ending in a newline, as the words."""
+        self._data = data
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10).astype(np.int64)
+        self._starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if len(ends) else ends
+        self._ends = ends
+
     def __len__(self) -> int:
-        return len(self.hashes)
+        return len(self._ends)
 
     def __contains__(self, word: str) -> bool:
-        h = hash(word.lower())
-        i = int(np.searchsorted(self.hashes, h))
-        return i < len(self.hashes) and int(self.hashes[i]) == h
+        key = word.lower().encode("utf-8")
+        data, starts, ends = self._data, self._starts, self._ends
+        lo, hi = 0, len(ends)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if data[starts[mid]:ends[mid]] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo < len(ends) and data[starts[lo]:ends[lo]] == key
 
-    @staticmethod
-    def save(words: Iterable[str], path: str | os.PathLike, about: str) -> Path:
-        """Write ``words`` (lower-cased, sorted, once each) atomically as the word list file."""
+    def words(self) -> list[str]:
+        """The words, in order (to write a longer list)."""
+        return self._data.decode("utf-8").split()
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the word list file atomically: ``#`` lines with :attr:`about`, then the words."""
         from ocr.fileio import write_bytes_atomic
 
-        unique = sorted({w.strip().lower() for w in words if w.strip() and len(w.strip()) <= MAX_WORD})
-        text = "".join(f"# {line}\n" for line in about.splitlines()) + "".join(w + "\n" for w in unique)
-        write_bytes_atomic(path, gzip.compress(text.encode("utf-8"), 9, mtime=0))
+        head = "".join(f"# {line}\n" for line in self.about.splitlines()).encode("utf-8")
+        write_bytes_atomic(path, gzip.compress(head + self._data, 9, mtime=0))
         return Path(path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Lexicon":
-        """Read a word list file: ``#`` lines say where it came from, the others are words."""
+        """Read a word list file: ``#`` lines say where it came from, the others are words, sorted,
+        in lower case (as :meth:`save` writes them)."""
+        try:
+            with gzip.open(path, "rb") as fh:
+                raw = fh.read(MAX_LEXICON_BYTES + 1)
+        except (OSError, EOFError) as exc:
+            raise ModelError(f"{path}: not a readable word list ({exc}); delete it or write it again "
+                             "with ocr train language") from None
+        if len(raw) > MAX_LEXICON_BYTES:
+            raise ModelError(f"{path}: a word list over {MAX_LEXICON_BYTES >> 20} MB; write a shorter one")
         about: list[str] = []
-        lexicon = cls(_words_in(path, about))
+        body = 0
+        while raw.startswith(b"#", body):
+            line_end = raw.find(b"\n", body)
+            line_end = len(raw) if line_end < 0 else line_end
+            about.append(raw[body + 1:line_end].decode("utf-8", "replace").strip())
+            body = line_end + 1
+        lexicon = cls.__new__(cls)
+        data = raw[body:]
+        lexicon._set_buffer(data if not data or data.endswith(b"\n") else data + b"\n")
         lexicon.about = "\n".join(about)
         return lexicon
-
-    @staticmethod
-    def words_of(path: str | os.PathLike) -> tuple[list[str], str]:
-        """The words of a word list file and where they came from (to write a longer one)."""
-        about: list[str] = []
-        words = [w.strip() for w in _words_in(path, about)]
-        return words, "\n".join(about)
-
-
-def _words_in(path: str | os.PathLike, about: list[str]) -> Iterator[str]:
-    """The word lines of a word list file, one at a time (half a million of them as one list
-    of strings would take ten times the memory of the lexicon); its ``#`` lines go to ``about``."""
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("#"):
-                    about.append(line[1:].strip())
-                elif len(line) <= MAX_WORD + 1:
-                    yield line
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
-        raise ModelError(f"{path}: not a readable word list ({exc}); delete it or write it again "
-                         "with ocr train language") from None
 
 
 def lexicon_for(model_path: str | os.PathLike | None) -> Lexicon | None:

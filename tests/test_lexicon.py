@@ -29,11 +29,14 @@ def text(chars) -> str:
 
 def test_a_word_list_is_read_in_lower_case_and_round_trips(tmp_path):
     assert "SNATCH" in WORDS and "Snatch" in WORDS and "snateh" not in WORDS and len(WORDS) == 9
-    path = Lexicon.save(["Zebra", "zebra", "naïve", "", "apple"], tmp_path / f"m{LEXICON_SUFFIX}",
-                        "three words\nfor a test")
+    path = Lexicon(["Zebra", "zebra", "naïve", "", "apple"], "three words\nfor a test").save(
+        tmp_path / f"m{LEXICON_SUFFIX}")
     loaded = Lexicon.load(path)
     assert len(loaded) == 3 and "naïve" in loaded and "Zebra" in loaded and loaded.about == "three words\nfor a test"
     assert gzip.decompress(path.read_bytes()).decode() == "# three words\n# for a test\napple\nnaïve\nzebra\n"
+    assert loaded.words() == ["apple", "naïve", "zebra"]
+    assert "appl" not in loaded and "apples" not in loaded and "" not in loaded and "a" not in loaded
+    assert len(Lexicon([])) == 0 and "word" not in Lexicon([])
     assert lexicon_for(tmp_path / "m.keras") is not None and lexicon_for(tmp_path / "x.keras") is None
     (tmp_path / f"bad{LEXICON_SUFFIX}").write_bytes(b"not gzip")
     with pytest.raises(ModelError, match="not a readable word list"):

@@ -265,10 +265,10 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
                                            ).save(language_model_path(path, SPACES_SUFFIX))
         report.append(f"word-space model: {spaces_path.name}")
     if lexicon_path(base_path).is_file():  # the base's words, and the user's
-        words, about = Lexicon.words_of(lexicon_path(base_path))
+        base = Lexicon.load(lexicon_path(base_path))
         own = [w for i in train_idx for w in samples.spaced[i].split() if w.isalpha()]
-        written = Lexicon.save(words + own, lexicon_path(path),
-                               f"{about}\nand the words of {os.path.abspath(config.glyphs)} ({len(train_idx)} lines)")
+        written = Lexicon(base.words() + own, f"{base.about}\nand the words of "
+                          f"{os.path.abspath(config.glyphs)} ({len(train_idx)} lines)").save(lexicon_path(path))
         report.append(f"word list: {written.name}")
     if n_test:
         report.append(f"held-out CER on {n_test} lines: {cer_before:.2%} -> {cer_after:.2%}")

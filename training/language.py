@@ -183,7 +183,7 @@ def write_lexicon(model_path, alphabet: str, word_lists: Sequence[Path] | None =
     about = (f"words of {', '.join(str(p) for p in found)} written in the model's letters\n"
              "use: spelling of the words read (ocr.lexicon)")
     log.info("word list: %d words of %s", len(words), ", ".join(p.name for p in found))
-    return Lexicon.save(words, lexicon_path(model_path), about)
+    return Lexicon(words, about).save(lexicon_path(model_path))
 
 
 #: How the word-space model of a model that reads no spaces is counted (:mod:`ocr.word_spaces`).

@@ -84,7 +84,7 @@ def test_adapt_line_model_through_the_cli(tmp_path, line_base):
         gt.write_text(gt.read_text()[:2] + " " + gt.read_text()[2:])
     base_spaces = CharNgram.from_texts(["12.50 7", "1,250.00"], order=3)
     base_spaces.save(language_model_path(line_base, SPACES_SUFFIX))
-    Lexicon.save(["total", "amount"], lexicon_path(line_base), "two words")
+    Lexicon(["total", "amount"], "two words").save(lexicon_path(line_base))
     before = hashlib.sha256(line_base.read_bytes()).hexdigest()
     out = tmp_path / "adapted.keras"
     result = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "2",
