@@ -297,17 +297,25 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
     return sorted(lines, key=lambda l: float(np.median((boxes[l, 1] + boxes[l, 3]) / 2.0)))
 
 
+#: A drop cap spans at least this many times the rows of the line it opens (its own letters).
+DROP_CAP_LINES = 2.0
+
+
 def without_drop_cap(boxes: np.ndarray, line: list[int], char_height: float) -> list[int]:
     """A line's components but a drop cap: one taller than :data:`OFF_LINE_TALL` character
-    heights that opens the line, which its band and typical height are measured without. Chained into the line beside it, it spans the lines above
+    heights and :data:`DROP_CAP_LINES` times the rest of the line that opens the line, which
+    its band and typical height are measured without. Chained into the line beside it, it spans the lines above
     and below too, and that line's measures then said the i dots of the line above, and then
     that whole line, belonged to it (oldbooks dev d015 lost two lines). A tall stroke inside
     a line (a map's coast, a bracket) is measured with it, and taken off it later
     (:func:`off_line`)."""
     first = min(line, key=lambda i: boxes[i, 0])
-    if len(line) < 2 or boxes[first, 3] - boxes[first, 1] <= OFF_LINE_TALL * char_height:
+    tall = boxes[first, 3] - boxes[first, 1]
+    if len(line) < 2 or tall <= OFF_LINE_TALL * char_height:
         return list(line)
-    return [i for i in line if i != first]
+    rest = [i for i in line if i != first]
+    # Twice as tall as the rest of its line spans: a cursive capital's flourish is not.
+    return rest if tall >= DROP_CAP_LINES * (boxes[rest, 3].max() - boxes[rest, 1].min()) else list(line)
 
 
 #: Below this character height (pixels; small print at 100 dpi) a quarter of it

@@ -350,3 +350,13 @@ def test_a_drop_cap_beside_three_lines_leaves_them_lines():
     text = [l for l in layout.lines if l.box[2] - l.box[0] > 300]
     assert len(text) == 4, [l.box for l in layout.lines]
     assert [sum(len(w) for w in l.words) for l in text] == [28, 28, 28, 32]
+
+
+def test_a_cursive_capitals_flourish_is_no_drop_cap():
+    # A will's line opens with a "G" whose loops span the cut-out line (75 of its 80 rows); the
+    # rest of the line, ascenders and descenders, spans 70 of them. A drop cap spans the rows
+    # of two lines or more.
+    cursive = np.array([[0, 2, 40, 77], [45, 5, 200, 75], [210, 20, 300, 60]])
+    assert sg.without_drop_cap(cursive, [0, 1, 2], 20.0) == [0, 1, 2]
+    drop_cap = np.array([[0, 0, 70, 137], [80, 45, 300, 85], [310, 47, 500, 85]])
+    assert sg.without_drop_cap(drop_cap, [0, 1, 2], 20.0) == [1, 2]
