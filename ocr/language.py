@@ -22,6 +22,7 @@ import logging
 import math
 import os
 import threading
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,11 +150,8 @@ class CharNgram:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "CharNgram":
         path = Path(path)
+        raw = read_gzip(path, MAX_LM_BYTES, "language model")
         try:
-            with gzip.open(path, "rb") as fh:
-                raw = fh.read(MAX_LM_BYTES + 1)
-            if len(raw) > MAX_LM_BYTES:
-                raise ModelError(f"{path}: language model larger than {MAX_LM_BYTES >> 20} MiB")
             data = json.loads(raw)
             if data.get("format") != "ocr-char-ngram/1":
                 raise ValueError("not an ocr character n-gram")
@@ -162,6 +160,20 @@ class CharNgram:
                        data.get("about", {}), None if sure is None else float(sure))
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise ModelError(f"{path}: not a readable language model ({exc}); delete it or retrain") from None
+
+
+def read_gzip(path: str | os.PathLike, max_bytes: int, what: str) -> bytes:
+    """The unpacked bytes of a gzip'd model file beside a line model, at most ``max_bytes``;
+    a damaged or oversized file is a :class:`ModelError` naming it (a damaged deflate stream
+    raises zlib.error, which is no OSError)."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ModelError(f"{path}: not a readable {what} ({exc}); delete it or write it again") from None
+    if len(raw) > max_bytes:
+        raise ModelError(f"{path}: {what} larger than {max_bytes >> 20} MiB")
+    return raw
 
 
 def language_model_path(model_path: str | os.PathLike, suffix: str = LM_SUFFIX) -> Path:

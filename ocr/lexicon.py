@@ -34,8 +34,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ocr.errors import ModelError
-from ocr.language import language_model_path, loaded_beside
+from ocr.language import language_model_path, loaded_beside, read_gzip
 from ocr.postprocess import RecognizedChar
 
 log = logging.getLogger(__name__)
@@ -50,6 +49,8 @@ MIN_LETTERS = 3
 TWO_FROM = 5
 #: A word in capitals this short is a code or an abbreviation ("BLM", "RJR"), not a misspelling.
 CODE_LETTERS = 4
+#: A word ending in one of these is the first half of a word hyphenated across lines.
+HYPHENS = frozenset("-\u00ad")
 #: Lines longer than this are no words (a word list file has one word per line).
 MAX_WORD = 64
 #: A word list file larger than this, unpacked, is refused (the bundled one is 4.5 MB).
@@ -109,14 +110,7 @@ class Lexicon:
     def load(cls, path: str | os.PathLike) -> "Lexicon":
         """Read a word list file: ``#`` lines say where it came from, the others are words, sorted,
         in lower case (as :meth:`save` writes them)."""
-        try:
-            with gzip.open(path, "rb") as fh:
-                raw = fh.read(MAX_LEXICON_BYTES + 1)
-        except (OSError, EOFError) as exc:
-            raise ModelError(f"{path}: not a readable word list ({exc}); delete it or write it again "
-                             "with ocr train language") from None
-        if len(raw) > MAX_LEXICON_BYTES:
-            raise ModelError(f"{path}: a word list over {MAX_LEXICON_BYTES >> 20} MB; write a shorter one")
+        raw = read_gzip(path, MAX_LEXICON_BYTES, "word list")
         about: list[str] = []
         body = 0
         while raw.startswith(b"#", body):
@@ -154,7 +148,7 @@ def spell_word(chars: Sequence[RecognizedChar], lexicon: Lexicon) -> list[Recogn
     while end > start and not chars[end - 1].text.isalpha():
         end -= 1
     core = chars[start:end]
-    if len(core) < MIN_LETTERS or chars[-1].text in "-\u00ad":
+    if len(core) < MIN_LETTERS or chars[-1].text in HYPHENS:
         return None
     word = "".join(c.text for c in core)
     if not word.isalpha() or len(word) != len(core) or word in lexicon:
@@ -207,7 +201,7 @@ def spelled(lines: Sequence[list[list[RecognizedChar]]], lexicon: Lexicon | None
                 if spelt is not None:
                     new_words[j] = spelt
                     changed += 1
-        hyphen = bool(words) and bool(words[-1]) and words[-1][-1].text in "-\u00ad"
+        hyphen = bool(words) and bool(words[-1]) and words[-1][-1].text in HYPHENS
         out.append(new_words)
     if changed:
         log.debug("word list: %d words spelt as words", changed)

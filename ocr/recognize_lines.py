@@ -24,11 +24,11 @@ from ocr.deslant import DeslantRule, Sheared
 from ocr.normalize import LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, stack_lines, to_line_input
 from ocr.postprocess import RecognizedChar, Words
 from ocr.segment import Components, Glyph, LineLayout
+from ocr.lexicon import Lexicon, lexicon_for, spelled
 from ocr.word_spaces import into_words
 
 if TYPE_CHECKING:
     from ocr.language import CharNgram
-    from ocr.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ class LineRecognizer:
     def __init__(self, model: BatchModel, charset: str | None = None, batch_size: int = 64,
                  name: str | None = None, language: "CharNgram | None" = None,
                  deslant: DeslantRule | None = None, word_spaces: "CharNgram | None" = None,
-                 lexicon: "Lexicon | None" = None) -> None:
+                 lexicon: Lexicon | None = None) -> None:
         self.model = model
         #: A character n-gram to decode with (beam search); None: best path.
         self.language = language
@@ -240,7 +240,6 @@ class LineRecognizer:
         models were not made for (another language, codes, lists of names).
         """
         from ocr.language import SPACES_SUFFIX, language_model_for
-        from ocr.lexicon import lexicon_for
         from ocr.models import load
 
         loaded = load(model, kind="line")
@@ -291,10 +290,6 @@ class LineRecognizer:
         """Lines read by this model (in reading order), each word that is no word spelt as
         the nearest word its letters' other readings make (:func:`ocr.lexicon.spelled`); only
         the lines ``only`` names when given. Unchanged without a word list."""
-        if self.lexicon is None:
-            return list(lines)
-        from ocr.lexicon import spelled
-
         return spelled(lines, self.lexicon, only)
 
     def recognize_and_rate(self, components: Components, lines: Sequence[LineLayout]

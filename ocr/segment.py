@@ -270,11 +270,9 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
     cap = len(lines) + len(small)
     ly0, ly1 = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
     lx0, lx1 = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
-    by0, by1 = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
     for k, l in enumerate(lines):
-        ly0[k], ly1[k] = boxes[l, 1].min(), boxes[l, 3].max()
-        within = without_drop_cap(boxes, l, h)
-        by0[k], by1[k] = boxes[within, 1].min(), boxes[within, 3].max()
+        band = without_drop_cap(boxes, l, h)  # a drop cap's rows are its neighbours' too
+        ly0[k], ly1[k] = boxes[band, 1].min(), boxes[band, 3].max()
         lx0[k], lx1[k] = boxes[l, 0].min(), boxes[l, 2].max()
     for i in small:
         y0, y1 = boxes[i, 1], boxes[i, 3]
@@ -283,12 +281,11 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
         # Vertical distance to the line band, ties broken by horizontal distance.
         dv = np.maximum(np.maximum(ly0[:n] - y1, y0 - ly1[:n]), 0)
         dh = np.maximum(np.maximum(lx0[:n] - cx, cx - lx1[:n]), 0.0)
-        # Ties go to the line whose own band is nearer, a drop cap's aside (:func:`without_drop_cap`).
-        d = dv + 0.1 * dh + 0.001 * np.maximum(np.maximum(by0[:n] - y1, y0 - by1[:n]), 0)
+        d = dv + 0.1 * dh
         k = int(np.argmin(d)) if n else -1
         if k < 0 or d[k] > 1.5 * h:
             lines.append([int(i)])
-            ly0[n], ly1[n] = by0[n], by1[n] = y0, y1
+            ly0[n], ly1[n] = y0, y1
             lx0[n], lx1[n] = boxes[i, 0], boxes[i, 2]
         else:
             lines[k].append(int(i))
@@ -302,13 +299,15 @@ DROP_CAP_LINES = 2.0
 
 
 def without_drop_cap(boxes: np.ndarray, line: list[int], char_height: float) -> list[int]:
-    """A line's components but a drop cap: one taller than :data:`OFF_LINE_TALL` character
-    heights and :data:`DROP_CAP_LINES` times the rest of the line that opens the line, which
-    its band and typical height are measured without. Chained into the line beside it, it spans the lines above
-    and below too, and that line's measures then said the i dots of the line above, and then
-    that whole line, belonged to it (oldbooks dev d015 lost two lines). A tall stroke inside
-    a line (a map's coast, a bracket) is measured with it, and taken off it later
-    (:func:`off_line`)."""
+    """A line's components but a drop cap, which its band and typical height are measured
+    without: the first, taller than :data:`OFF_LINE_TALL` character heights and
+    :data:`DROP_CAP_LINES` times the rows of the rest of the line.
+
+    Why: chained into the line beside it, a drop cap spans the lines above and below too,
+    and that line's measures then said the i dots of the line above, and then that whole
+    line, belonged to it (oldbooks dev d015 lost two lines). A tall stroke inside a line (a
+    map's coast, a bracket) is measured with it, and taken off it later (:func:`off_line`).
+    """
     first = min(line, key=lambda i: boxes[i, 0])
     tall = boxes[first, 3] - boxes[first, 1]
     if len(line) < 2 or tall <= OFF_LINE_TALL * char_height:

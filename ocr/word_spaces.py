@@ -19,6 +19,7 @@ Pure functions over placed characters and the line's glyphs; no model here.
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -123,8 +124,8 @@ def into_words(chars: list[RecognizedChar], line: LineLayout,
 
     Each character goes to the nearest cell of :func:`cells_of`; two
     neighbouring cells that received characters are one word or two by the
-    gap between their ink (a cell no character went to, a speck no model
-    read, is part of the gap), and, for a gap that could be either, by
+    gap between their ink (:func:`_ink_of_words`: a cell no character went to
+    is a letter's piece or a speck in the gap), and, for a gap that could be either, by
     ``language`` (a character n-gram that counts spaces) weighing the text on
     both sides. With ``language``, a letter may also cross the break
     (:data:`RECLAIM_INK`). Without it the gap alone decides, at the word
@@ -142,32 +143,7 @@ def into_words(chars: list[RecognizedChar], line: LineLayout,
         distance = np.maximum(spans[:, 0] - centre, 0) + np.maximum(centre - spans[:, 1], 0)
         members[int(distance.argmin())].append(ch)
     filled = [k for k in range(len(spans)) if members[k]]
-    # A cell no character went to, under half a character's box, is that character's ink: a
-    # letter in two pieces ("h" as a stem and an arch) is no gap. So is one as tall as a
-    # letter's body, of the nearer word: the model placed its letter on the other piece (an
-    # "n" broken into its stem and arch, its box on the arch: "evaporatio n"). Any other is
-    # a speck no model read, part of the gap.
-    reach = spans[:, :2].copy()
-    empty = np.array([e for e in range(len(spans)) if not members[e]], dtype=int)
-    if len(empty):
-        widths = spans[empty, 1] - spans[empty, 0]
-        owned = np.zeros(len(empty), bool)
-        for k in filled:
-            for ch in members[k]:
-                under = np.minimum(ch.box[2], spans[empty, 1]) - np.maximum(ch.box[0], spans[empty, 0])
-                mine = (under >= 0.5 * widths) & ~owned
-                if mine.any():
-                    owned |= mine
-                    reach[k, 0] = min(reach[k, 0], spans[empty[mine], 0].min())
-                    reach[k, 1] = max(reach[k, 1], spans[empty[mine], 1].max())
-        for e in empty[~owned & (spans[empty, 2] >= LETTER_PIECE * line.height)]:
-            left = [k for k in filled if k < e]
-            right = [k for k in filled if k > e]
-            sides = [(spans[e, 0] - reach[left[-1], 1], left[-1])] if left else []
-            sides += [(reach[right[0], 0] - spans[e, 1], right[0])] if right else []
-            if sides:
-                k = min(sides)[1]
-                reach[k, 0], reach[k, 1] = min(reach[k, 0], spans[e, 0]), max(reach[k, 1], spans[e, 1])
+    reach = _ink_of_words(spans, members, filled, line.height)
     unit = max(threshold - intra, 1.0)
     words = [list(members[filled[0]])]
     ends = [float(reach[filled[0], 1])]  # the last word's ink end
@@ -196,6 +172,39 @@ def into_words(chars: list[RecognizedChar], line: LineLayout,
         words.append(b)
         ends.append(float(reach[k, 1]))
     return words
+
+
+def _ink_of_words(spans: np.ndarray, members: list[list[RecognizedChar]], filled: list[int],
+                  line_height: float) -> np.ndarray:
+    """The columns (x0, x1) of each cell's ink, grown over the cells no character went to that
+    are its letters' ink.
+
+    An empty cell half under a character's box is that character's (a letter in two pieces,
+    an "h" as stem and arch). One as tall as :data:`LETTER_PIECE` of the line is a letter's
+    too, of the nearer neighbour: the model placed its letter on the other piece (an "n"
+    broken into stem and arch, its box on the arch: "evaporatio n"). Any other is a speck no
+    model read, part of the gap.
+    """
+    reach = spans[:, :2].copy()
+
+    def grow(k: int, e: int) -> None:
+        reach[k, 0], reach[k, 1] = min(reach[k, 0], spans[e, 0]), max(reach[k, 1], spans[e, 1])
+
+    loose = []
+    for e in (e for e, chars in enumerate(members) if not chars):
+        x0, x1, height = spans[e]
+        owner = next((k for k in filled
+                      if any(min(ch.box[2], x1) - max(ch.box[0], x0) >= 0.5 * (x1 - x0) for ch in members[k])), None)
+        if owner is not None:
+            grow(owner, e)
+        elif height >= LETTER_PIECE * line_height:
+            loose.append(e)
+    for e in loose:  # measured from the neighbours' ink as grown above
+        i = bisect.bisect(filled, e)
+        sides = ([(spans[e, 0] - reach[filled[i - 1], 1], filled[i - 1])] if i else []) + \
+                ([(reach[filled[i], 0] - spans[e, 1], filled[i])] if i < len(filled) else [])
+        grow(min(sides)[1], e)
+    return reach
 
 
 def _best_break(lm: "CharNgram", done: str, a: list[RecognizedChar], b: list[RecognizedChar], scale: float,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 
 import numpy as np
@@ -79,6 +80,12 @@ def test_a_damaged_language_model_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="not a readable language model"):
         CharNgram.load(path)
     path.write_bytes(gzip.compress(b'{"format": "other"}'))
+    with pytest.raises(ModelError, match="not a readable language model"):
+        CharNgram.load(path)
+    # A gzip header with a damaged stream behind it: zlib's own error, no OSError.
+    packed = bytearray(gzip.compress(json.dumps({"counts": list(range(5000))}).encode()))
+    packed[20:40] = bytes(20)
+    path.write_bytes(bytes(packed))
     with pytest.raises(ModelError, match="not a readable language model"):
         CharNgram.load(path)
 

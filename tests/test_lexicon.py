@@ -41,6 +41,11 @@ def test_a_word_list_is_read_in_lower_case_and_round_trips(tmp_path):
     (tmp_path / f"bad{LEXICON_SUFFIX}").write_bytes(b"not gzip")
     with pytest.raises(ModelError, match="not a readable word list"):
         Lexicon.load(tmp_path / f"bad{LEXICON_SUFFIX}")
+    damaged = bytearray(gzip.compress("".join(f"w{k}\n" for k in range(5000)).encode()))
+    damaged[20:40] = bytes(20)  # a damaged stream: zlib's own error, no OSError
+    (tmp_path / f"bad{LEXICON_SUFFIX}").write_bytes(bytes(damaged))
+    with pytest.raises(ModelError, match="not a readable word list"):
+        Lexicon.load(tmp_path / f"bad{LEXICON_SUFFIX}")
 
 
 def test_a_word_that_is_none_is_spelt_from_the_models_second_choice():

@@ -25,7 +25,7 @@ import numpy as np
 from ocr.deslant import upright
 from ocr.errors import DataError, OcrError
 from ocr.language import SPACES_SUFFIX, language_model_for, language_model_path
-from ocr.lexicon import Lexicon, lexicon_path
+from ocr.lexicon import Lexicon, lexicon_for, lexicon_path
 from ocr.models import load
 from ocr.models.store import save_model
 from ocr.normalize import LINE_HEIGHT, stack_lines, to_line_input
@@ -252,24 +252,22 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
     metadata["scores"] = {}
     path = save_model(net, config.out, metadata, force=config.force)
     report = [f"adapted on {len(train_idx)} lines"]
+    source = f"{os.path.abspath(config.glyphs)} ({len(train_idx)} lines)"
     base_lm = language_model_for(base_path)
     if base_lm is not None:  # the base's language, with the user's own lines counted in
-        lm_path = base_lm.extended([samples.texts[i] for i in train_idx],
-                                   f"{os.path.abspath(config.glyphs)} ({len(train_idx)} lines)"
-                                   ).save(language_model_path(path))
+        lm_path = base_lm.extended([samples.texts[i] for i in train_idx], source).save(language_model_path(path))
         report.append(f"language model: {lm_path.name}")
     base_spaces = language_model_for(base_path, SPACES_SUFFIX)
     if base_spaces is not None:  # where the user's words part, counted in too
-        spaces_path = base_spaces.extended([samples.spaced[i] for i in train_idx],
-                                           f"{os.path.abspath(config.glyphs)} ({len(train_idx)} lines)"
+        spaces_path = base_spaces.extended([samples.spaced[i] for i in train_idx], source
                                            ).save(language_model_path(path, SPACES_SUFFIX))
         report.append(f"word-space model: {spaces_path.name}")
-    if lexicon_path(base_path).is_file():  # the base's words, and the user's
-        base = Lexicon.load(lexicon_path(base_path))
+    base_words = lexicon_for(base_path)
+    if base_words is not None:  # the base's words, and the user's
         own = [w for i in train_idx for w in samples.spaced[i].split() if w.isalpha()]
-        written = Lexicon(base.words() + own, f"{base.about}\nand the words of "
-                          f"{os.path.abspath(config.glyphs)} ({len(train_idx)} lines)").save(lexicon_path(path))
-        report.append(f"word list: {written.name}")
+        words_path = Lexicon(base_words.words() + own, f"{base_words.about}\nand the words of {source}"
+                             ).save(lexicon_path(path))
+        report.append(f"word list: {words_path.name}")
     if n_test:
         report.append(f"held-out CER on {n_test} lines: {cer_before:.2%} -> {cer_after:.2%}")
     return FinetuneResult(path, metadata, n_train=int(len(train_idx)), n_heldout=int(n_test),
