@@ -270,9 +270,11 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
     cap = len(lines) + len(small)
     ly0, ly1 = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
     lx0, lx1 = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
+    by0, by1 = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
     for k, l in enumerate(lines):
-        band = without_drop_cap(boxes, l, h)  # a drop cap's rows are its neighbours' too
-        ly0[k], ly1[k] = boxes[band, 1].min(), boxes[band, 3].max()
+        ly0[k], ly1[k] = boxes[l, 1].min(), boxes[l, 3].max()
+        band = without_drop_cap(boxes, l, h)
+        by0[k], by1[k] = boxes[band, 1].min(), boxes[band, 3].max()
         lx0[k], lx1[k] = boxes[l, 0].min(), boxes[l, 2].max()
     for i in small:
         y0, y1 = boxes[i, 1], boxes[i, 3]
@@ -281,11 +283,14 @@ def group_lines(boxes: np.ndarray, idx: np.ndarray, char_height: float) -> list[
         # Vertical distance to the line band, ties broken by horizontal distance.
         dv = np.maximum(np.maximum(ly0[:n] - y1, y0 - ly1[:n]), 0)
         dh = np.maximum(np.maximum(lx0[:n] - cx, cx - lx1[:n]), 0.0)
-        d = dv + 0.1 * dh
+        # Ties go to the line whose band without its drop cap is nearer (:func:`without_drop_cap`).
+        # Measured by that band alone, the wills' accents and dots left their cut-out lines,
+        # which then read as two (validation writers, --model handline: 19.47 -> 20.26% CER).
+        d = dv + 0.1 * dh + 0.001 * np.maximum(np.maximum(by0[:n] - y1, y0 - by1[:n]), 0)
         k = int(np.argmin(d)) if n else -1
         if k < 0 or d[k] > 1.5 * h:
             lines.append([int(i)])
-            ly0[n], ly1[n] = y0, y1
+            ly0[n], ly1[n] = by0[n], by1[n] = y0, y1
             lx0[n], lx1[n] = boxes[i, 0], boxes[i, 2]
         else:
             lines[k].append(int(i))
