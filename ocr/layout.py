@@ -23,6 +23,7 @@ finds it among them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -95,6 +96,17 @@ TABLE_RULE_SPAN = 0.5
 #: above each value, is read box by box (FUNSD dev form 71341634's two rows of boxes, 5.8
 #: heights tall, read row by row: word-box CER 56.2 -> 61.4%; docbank dev's tables: 7.3 to 23.3).
 RULED_TABLE_HEIGHT = 7.0
+#: A frame taken off with the rules (:func:`ruled_boxes`): rules along at least this many sides
+#: of a box (a scanned frame's side may break) at least :data:`FRAME_SIZE` character heights
+#: each way (a form's small boxes hold a tick or a signature).
+FRAME_SIDES = 3
+FRAME_SIZE = 10.0
+#: A frame holds a drawing when this share of the ink inside it lies in at least
+#: :data:`DRAWING_STROKES` strokes no character makes (:func:`framed_drawings`). On the dev
+#: pages: oldbooks a014's map 0.53 (51 strokes); framed text (book pages' borders, docbank's
+#: boxes, FUNSD's sections) 0.00-0.17.
+DRAWING_STROKES_SHARE = 0.3
+DRAWING_STROKES = 5
 
 
 @dataclass
@@ -120,11 +132,14 @@ class PageLayout:
         return [r.box for r in self.regions if r.kind == "table"]
 
 
-def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> PageLayout:
+def analyse_layout(binary: np.ndarray, char_height: float | None = None,
+                   frames: Sequence[Box] = ()) -> PageLayout:
     """Split an ink mask into text candidates and non-text regions (see the module's doc).
 
     ``char_height`` is the typical character height (:func:`ocr.preprocess.text_height`,
-    an unweighted median that one huge component cannot move) when known.
+    an unweighted median that one huge component cannot move) when known; ``frames`` are the
+    boxes of frames preprocessing took off with the rules (:func:`ruled_boxes`), whose content
+    is set aside when it is a drawing (:func:`framed_drawings`).
     """
     binary = np.asarray(binary, dtype=bool)
     if min(binary.shape) < MIN_PAGE_SIDE:
@@ -142,10 +157,14 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
     blob = (w_ >= BLOB_SIZE * h) & (h_ >= BLOB_SIZE * h) & (area >= BLOB_AREA * h * h)
     blob[0] = False  # the background
     bar = (np.maximum(w_, h_) >= BAR_LENGTH * h) & (np.minimum(w_, h_) >= 0.3 * h) & (fill >= BAR_FILL)
+    drawn, drawings = framed_drawings(labels, stats, frames, h)
+    blob &= ~drawn
+    bar &= ~drawn
     aside = blob | bar
     aside[0] = False
     pieces, columns = broken_rules(labels, stats, h)
-    if not aside.any() and not columns:
+    pieces &= ~drawn
+    if not aside.any() and not columns and not drawings:
         return PageLayout(binary, [], h)
     picture = blob & (fill >= PICTURE_FILL)
     # A sparse blob of straight runs is rules: the characters touching them go back to the
@@ -162,8 +181,9 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None) -> Page
         on_rules[i], table[i] = text_on_rules(grid, h, across, down)
     regions = [Region("table" if table[i] else "image" if blob[i] else "rule",
                       (int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 0] + w_[i]), int(stats[i, 1] + h_[i])))
-               for i in np.nonzero(aside)[0]] + [Region("rule", box) for box in columns]
-    aside |= pieces
+               for i in np.nonzero(aside)[0]] + [Region("rule", box) for box in columns] \
+        + [Region("image", box) for box in drawings]
+    aside |= pieces | drawn
     mask = aside[labels]
     # Fragments clinging to a region (a scan border's ragged edge, a photo's
     # stray dots) go with it: components mostly within half a character height of it.
@@ -216,35 +236,85 @@ def makes_a_table(across: np.ndarray, down: np.ndarray, char_height: float) -> b
     return min(inner) >= 1 and sum(inner) >= TABLE_RULES
 
 
-def ruled_tables(rules: np.ndarray, char_height: float) -> list[Box]:
-    """The boxes of the ruled tables among the rules preprocessing took off a page
-    (:func:`ocr.preprocess.remove_rules`).
+def ruled_boxes(rules: np.ndarray, char_height: float) -> tuple[list[Box], list[Box]]:
+    """The boxes of the ruled tables and of the frames among the rules preprocessing took off
+    a page (:func:`ocr.preprocess.remove_rules`): ``(tables, frames)``.
 
-    Why: a clean table's grid is thin enough to be taken off as rules before the layout
-    sees it, and without it each column of cells was read as a column of text, top to
-    bottom (docbank dev page 247, a 9-row grid of figures, came out column by column).
-    A grid joined into one piece, at least :data:`BLOB_SIZE` character heights wide and
+    Why tables: a clean table's grid is thin enough to be taken off as rules before the layout
+    sees it, and without it each column of cells was read as a column of text, top to bottom
+    (docbank dev page 247, a 9-row grid of figures, came out column by column). A grid joined
+    into one piece, at least :data:`BLOB_SIZE` character heights wide and
     :data:`RULED_TABLE_HEIGHT` tall, whose rules make a table (:func:`makes_a_table`) is one.
+
+    Why frames: a book's map or engraving is printed in a ruled box; once the box is taken
+    off, its coastlines and hatching are loose curves that read as lines of noise
+    (:func:`framed_drawings` judges what a frame holds). A frame is rules along at least
+    :data:`FRAME_SIDES` sides of a box at least :data:`FRAME_SIZE` character heights each way,
+    with no table inside.
     """
     rules = np.asarray(rules, dtype=bool)
     if min(rules.shape) < MIN_PAGE_SIDE or not rules.any():
-        return []
+        return [], []
     h = max(float(char_height), 4.0)
     # A scanned or compressed grid breaks at a crossing by a pixel or two.
     joined = cv2.dilate(as_u8(rules), np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    boxes: list[Box] = []
+    tables: list[Box] = []
+    frames: list[Box] = []
     for i in range(1, n):
         x, y, w, hh = (int(v) for v in stats[i, :4])
-        if w < BLOB_SIZE * h or hh < RULED_TABLE_HEIGHT * h:
+        if w < BLOB_SIZE * h or hh < min(RULED_TABLE_HEIGHT, FRAME_SIZE) * h:
             continue
         grid = (labels[y:y + hh, x:x + w] == i) & rules[y:y + hh, x:x + w]
-        if makes_a_table(*rule_runs(grid, h), h):
-            rows, cols = np.nonzero(grid.any(axis=1))[0], np.nonzero(grid.any(axis=0))[0]
-            boxes.append((x + int(cols[0]), y + int(rows[0]), x + int(cols[-1]) + 1, y + int(rows[-1]) + 1))
-    if boxes:
-        log.info("layout: %d ruled tables among the rules taken off the page", len(boxes))
-    return boxes
+        across, down = rule_runs(grid, h)
+        rows, cols = np.nonzero(grid.any(axis=1))[0], np.nonzero(grid.any(axis=0))[0]
+        box = (x + int(cols[0]), y + int(rows[0]), x + int(cols[-1]) + 1, y + int(rows[-1]) + 1)
+        if makes_a_table(across, down, h):
+            if hh >= RULED_TABLE_HEIGHT * h:
+                tables.append(box)
+        elif min(w, hh) >= FRAME_SIZE * h and framed_sides(across, down, h) >= FRAME_SIDES:
+            frames.append(box)
+    if tables or frames:
+        log.info("layout: %d ruled tables and %d frames among the rules taken off the page",
+                 len(tables), len(frames))
+    return tables, frames
+
+
+def framed_sides(across: np.ndarray, down: np.ndarray, char_height: float) -> int:
+    """On how many sides of a box of rules (``across`` and ``down``: its straight runs) a rule
+    runs along at least half the side, within a character height of the edge."""
+    edge = max(2, int(round(char_height)))
+    height, width = across.shape
+    return int(across[:edge].sum(axis=1).max() >= width / 2) + int(across[-edge:].sum(axis=1).max() >= width / 2) \
+        + int(down[:, :edge].sum(axis=0).max() >= height / 2) + int(down[:, -edge:].sum(axis=0).max() >= height / 2)
+
+
+def framed_drawings(labels: np.ndarray, stats: np.ndarray, frames: Sequence[Box],
+                    char_height: float) -> tuple[np.ndarray, list[Box]]:
+    """Which components lie in a frame that holds a drawing (a map, an engraving), and those
+    frames' boxes.
+
+    A frame holds a drawing when at least :data:`DRAWING_STROKES_SHARE` of the ink inside it
+    lies in :data:`DRAWING_STROKES` or more strokes no character makes (over 2.5 character
+    heights tall or 4 wide: coastlines, rivers, hatching). A framed text box, a form's section
+    or a page's border holds letters, words at most; the lettering of a map goes with it, as
+    the ground truth of a book page leaves it out and Tesseract's layout sets it aside.
+    """
+    flag = np.zeros(len(stats), bool)
+    boxes: list[Box] = []
+    h = char_height
+    x, y, w, hh, area = (stats[:, k] for k in range(5))
+    cx, cy = x + w / 2, y + hh / 2
+    stroke = (hh > 2.5 * h) | (w > 4 * h)
+    for x0, y0, x1, y1 in frames:
+        inside = (cx > x0) & (cx < x1) & (cy > y0) & (cy < y1)
+        inside[0] = False
+        ink = area[inside].sum()
+        strokes = inside & stroke
+        if ink and np.count_nonzero(strokes) >= DRAWING_STROKES and area[strokes].sum() >= DRAWING_STROKES_SHARE * ink:
+            flag |= inside
+            boxes.append((int(x0), int(y0), int(x1), int(y1)))
+    return flag, boxes
 
 
 def interior_rules(runs: np.ndarray, char_height: float) -> int:

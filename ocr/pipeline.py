@@ -167,7 +167,7 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
             return Analysis(page, pre, as_one_line(segment(pre.binary)))
         if layout == "word":
             return Analysis(page, pre, as_one_word(segment(pre.binary)))
-        found = analyse_layout(pre.binary)  # non-text regions set aside before segmentation
+        found = analyse_layout(pre.binary, frames=pre.frames)  # non-text regions set aside before segmentation
         found.regions += [Region("table", box) for box in pre.tables]  # grids taken off as rules
         lines = segment(found.text, tables=found.tables)
         if not found.regions and layout == "auto" and is_one_line(lines):

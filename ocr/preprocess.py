@@ -14,7 +14,7 @@ import numpy as np
 
 from ocr.ink import (MIN_RULE_LENGTH, as_u8, find_boxes, find_rules, stroke_width,  # noqa: F401 (re-exported)
                      text_height, typical_component_height)
-from ocr.layout import Box, ruled_tables
+from ocr.layout import Box, ruled_boxes
 from ocr.orientation import detect_orientation, turn_upright
 
 log = logging.getLogger(__name__)
@@ -490,6 +490,7 @@ class Preprocessed:
     work_shape: tuple[int, int] | None = None  # (h, w) the page was scaled to first, if it was
     orientation: int = 0  # the text lay turned by this (0/90/180/270, counter-clockwise); turned upright
     tables: list[Box] = field(default_factory=list)  # ruled tables whose rules were taken off (x0, y0, x1, y1)
+    frames: list[Box] = field(default_factory=list)  # frames (not tables) taken off with the rules
 
 
 def small_text_scale(gray: np.ndarray, max_pixels: int) -> int:
@@ -577,12 +578,13 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
             # Rule removal's length scale must come from the straightened page.
             char_height = text_height(binary)
     tables: list[Box] = []
+    frames: list[Box] = []
     if remove_lines:
         binary, rules = remove_rules(binary, char_height, min_length=MIN_RULE_LENGTH * scale)
-        tables = ruled_tables(rules, char_height)
+        tables, frames = ruled_boxes(rules, char_height)
         del rules
     if not holds_a_glyph(binary):
         binary = np.zeros_like(binary)
     blank = not binary.any()
     return Preprocessed(gray, binary, angle, inverted, method, blank, shape, work_shape, orientation,
-                        [] if blank else tables)
+                        [] if blank else tables, [] if blank else frames)

@@ -8,7 +8,7 @@ import pytest
 
 from ocr import preprocess as pp
 from ocr.io import PageImage
-from ocr.layout import analyse_layout, ruled_tables
+from ocr.layout import analyse_layout, ruled_boxes
 from ocr.pipeline import Predictor
 from ocr.postprocess import RecognizedChar
 from ocr.segment import segment
@@ -228,14 +228,62 @@ def test_a_thin_grid_taken_off_as_rules_is_still_a_table():
 def test_rules_that_make_no_grid_are_no_table():
     frame = np.zeros((400, 900), bool)
     frame[40:42, 30:880], frame[370:372, 30:880], frame[40:372, 30:32], frame[40:372, 878:880] = 1, 1, 1, 1
-    assert ruled_tables(frame, 24) == []
+    assert ruled_boxes(frame, 24) == ([], [(30, 40, 880, 372)])  # a frame
     frame[200:202, 30:880] = 1  # one rule across: a form's two sections, no cells
-    assert ruled_tables(frame, 24) == []
+    assert ruled_boxes(frame, 24)[0] == []
     frame[40:372, 450:452] = 1  # and one down: four cells, not yet a table (TABLE_RULES)
-    assert ruled_tables(frame, 24) == []
+    assert ruled_boxes(frame, 24)[0] == []
     frame[40:372, 650:652] = 1  # six cells
-    assert ruled_tables(frame, 24) == [(30, 40, 880, 372)]
-    assert ruled_tables(np.zeros((400, 900), bool), 24) == []
+    assert ruled_boxes(frame, 24) == ([(30, 40, 880, 372)], [])
+    assert ruled_boxes(np.zeros((400, 900), bool), 24) == ([], [])
+
+
+def test_two_sides_or_a_small_box_are_no_frame():
+    rules = np.zeros((400, 900), bool)
+    rules[40:42, 30:880], rules[370:372, 30:880] = 1, 1  # a rule above and below: no frame
+    assert ruled_boxes(rules, 24) == ([], [])
+    rules[40:372, 30:32] = 1  # three sides: a frame whose fourth side broke in the scan
+    assert ruled_boxes(rules, 24)[1] == [(30, 40, 880, 372)]
+    box = np.zeros((400, 900), bool)
+    box[40:42, 30:200], box[200:202, 30:200], box[40:202, 30:32], box[40:202, 198:200] = 1, 1, 1, 1
+    assert ruled_boxes(box, 24) == ([], [])  # under FRAME_SIZE heights: a form's box
+
+
+def map_page(drawing: bool) -> np.ndarray:
+    """Three lines of text above a thin frame holding a map (curves and a few place names) or,
+    with ``drawing`` False, three more lines of text."""
+    img = np.full((720, 900), 255, np.uint8)
+    for k, line in enumerate(LINES):
+        cv2.putText(img, line, (40, 60 + 50 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    img[220:222, 40:860], img[660:662, 40:860], img[220:662, 40:42], img[220:662, 858:860] = 0, 0, 0, 0
+    if not drawing:
+        for k, line in enumerate(LINES):
+            cv2.putText(img, line, (80, 300 + 50 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+        return img
+    x = np.arange(70, 830, 4)
+    for k in range(7):  # coastlines and rivers
+        y = 260 + 55 * k + 25 * np.sin(x / (40 + 7 * k) + k)
+        cv2.polylines(img, [np.stack([x, y], 1).astype(np.int32)], False, 0, 2)
+    for k, name in enumerate(["ALEPPO", "SIVAS", "ADANA"]):
+        cv2.putText(img, name, (120 + 230 * k, 300 + 110 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
+    return img
+
+
+def test_a_framed_map_is_set_aside_with_its_lettering():
+    # A book's map in a ruled box: the box is taken off with the rules, and its coastlines and
+    # place names read as lines of noise (oldbooks dev a014: 28% CER, the page's text right).
+    pre = pp.preprocess(map_page(drawing=True), deskew_pages=False)
+    assert len(pre.frames) == 1 and np.abs(np.subtract(pre.frames[0], (40, 220, 860, 662))).max() <= 2
+    page = Predictor(recognizer=LineBoxes(), deskew=False).read_page(PageImage("p", 0, map_page(True)))
+    images = [b.box for b in page.blocks if b.kind == "image"]
+    assert len(images) == 1 and np.abs(np.subtract(images[0], (40, 220, 860, 662))).max() <= 2
+    assert len(page.lines) == len(LINES) and all(l.box[3] < 220 for l in page.lines)
+
+
+def test_a_frame_around_text_keeps_its_text():
+    page = Predictor(recognizer=LineBoxes(), deskew=False).read_page(PageImage("p", 0, map_page(False)))
+    assert not [b for b in page.blocks if b.kind == "image"]
+    assert len(page.lines) == 2 * len(LINES)
 
 
 def test_one_bit_scans_keep_solid_black_areas():
