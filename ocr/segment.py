@@ -466,6 +466,21 @@ def merge_parts(boxes: np.ndarray, comps: list[int], line_height: float) -> list
 
 #: A gap this many line heights wide separates fields or columns, not words.
 FIELD_GAP = 3.0
+#: A break this many line heights wide between a line's sorted gaps parts its letter gaps from
+#: its word gaps (:func:`gap_scale`).
+GAP_HOLE = 0.15
+#: Loose letter gaps (:func:`loose_letters_end`) reach at most this many line heights beyond
+#: the letter spacing: on the dev pages 0.21 (oldbooks a056) and 0.15 (docbank's wcci page);
+#: where a justified line's word gaps run on unbroken from its letters' and a wider gap
+#: follows, their run ends 0.38-0.8 line heights beyond it ("Do you remember" came together).
+LOOSE_LETTERS = 0.3
+#: ... on a line with at least this many gaps from the letter spacing to the break: a short
+#: line's few gaps make no run (FUNSD dev 93380187's "TOTAL PHLADELPISA", 9 gaps, came together).
+LOOSE_MIN_GAPS = 12
+#: ... and at least this many gaps beyond the break: two wide gaps beyond a run are a form's
+#: field gaps, and its words' own gaps are the run (FUNSD dev 0060262650's "than 1 November"
+#: came together).
+LOOSE_MIN_WORDS = 3
 
 
 def gap_scale(gaps: np.ndarray, line_height: float) -> tuple[float, float]:
@@ -479,19 +494,45 @@ def gap_scale(gaps: np.ndarray, line_height: float) -> tuple[float, float]:
     inflate that median, so they count only when there is no other. With no
     candidates, only a gap of 0.45 line heights counts as a space. The
     threshold is clamped to [0.15, 0.8] line heights.
+
+    Loosely set print (a justified line's letters, a low-resolution scan's) has letter gaps
+    that run on past that mark with no break, and they outnumbered the line's few word
+    spaces: the threshold fell among them, and "revolting" was read "revol t i n g"
+    (oldbooks dev a056; docbank dev's "feasibi l it y"). The candidates are then the gaps
+    beyond the loose letters' (:func:`loose_letters_end`).
     """
     h = max(line_height, 1.0)
     g = np.asarray(gaps, dtype=np.float64)
     if len(g) == 0:
         return 0.0, 0.45 * h
     intra = float(np.median(g)) if len(g) >= 3 else min(float(g.min()), 0.1 * h)
-    wide = g[g > intra + 0.15 * h]
+    wide = g[g > max(intra + 0.15 * h, loose_letters_end(g, intra, h))]
     spaces = wide[wide <= FIELD_GAP * h]
     if len(spaces):
         wide = spaces
     if len(wide) == 0:
         return intra, float(max(0.45 * h, intra + 0.15 * h))
     return intra, float(np.clip((intra + float(np.median(wide))) / 2.0, 0.15 * h, 0.8 * h))
+
+
+def loose_letters_end(gaps: np.ndarray, intra: float, line_height: float) -> float:
+    """The widest of a line's loose letter gaps (see :func:`gap_scale`), or 0 when its letter
+    gaps stop short of the letter spacing + 0.15 line heights, as most lines' do.
+
+    Loose letter gaps: the line's gaps from the letter spacing ``intra`` up, sorted, run on
+    with no break of :data:`GAP_HOLE` line heights for at least :data:`LOOSE_MIN_GAPS` gaps,
+    beyond that mark but within :data:`LOOSE_LETTERS` line heights of ``intra``, with
+    :data:`LOOSE_MIN_WORDS` gaps or more beyond the break.
+    """
+    h = line_height
+    above = np.sort(gaps[(gaps >= intra) & (gaps <= FIELD_GAP * h)])
+    holes = np.nonzero(np.diff(above) >= GAP_HOLE * h)[0]
+    if not len(holes) or holes[0] + 1 < LOOSE_MIN_GAPS:
+        return 0.0
+    end = float(above[holes[0]])
+    if not intra + 0.15 * h <= end <= intra + LOOSE_LETTERS * h:
+        return 0.0
+    return end if len(above) - holes[0] - 1 >= LOOSE_MIN_WORDS else 0.0
 
 
 def glyph_gaps(glyphs: list[Glyph]) -> np.ndarray:
@@ -676,6 +717,42 @@ def off_line(lb: np.ndarray, char_height: float, line_height: float) -> np.ndarr
     return tall | (lb[:, 3] < mid - reach) | (lb[:, 1] > mid + reach)
 
 
+#: A flat stroke (over 2 character heights long, under 0.3 tall) is a dash, not an underline,
+#: when at most :data:`DASH_LENGTH` character heights long, with no ink within
+#: :data:`DASH_CLEARANCE` heights right above or below it, and a character-sized neighbour
+#: within a character height left or right whose box spans the stroke's middle row.
+DASH_LENGTH = 4.0
+DASH_CLEARANCE = 0.6
+
+
+def dashes(boxes: np.ndarray, flat: np.ndarray, binary: np.ndarray, char_height: float) -> np.ndarray:
+    """Which of the flat strokes ``flat`` (indices into ``boxes``, the page's components) are
+    dashes (:data:`DASH_LENGTH`).
+
+    Why: an old book's em dash is two character heights long and as thin as an underline;
+    taken for one, it was dropped ("brows—sometimes" read "brows sometimes": 34 of the 40
+    oldbooks dev pages' errors). An underline lies under letters, a dash beside them at
+    their middle.
+    """
+    h = char_height
+    heights = boxes[:, 3] - boxes[:, 1]
+    letter = (heights >= 0.5 * h) & (heights <= 2.5 * h)
+    reach = int(round(DASH_CLEARANCE * h))
+    out = np.zeros(len(flat), bool)
+    for k, i in enumerate(flat):
+        x0, y0, x1, y1 = (int(v) for v in boxes[i])
+        if x1 - x0 > DASH_LENGTH * h:
+            continue
+        if binary[max(0, y0 - reach):y0, x0:x1].any() or binary[y1:y1 + reach, x0:x1].any():
+            continue
+        middle = (y0 + y1) / 2.0
+        beside = letter & (((boxes[:, 2] <= x0 + 2) & (boxes[:, 2] >= x0 - h))
+                           | ((boxes[:, 0] >= x1 - 2) & (boxes[:, 0] <= x1 + h)))
+        inset = 0.2 * heights
+        out[k] = bool(np.any(beside & (boxes[:, 1] + inset <= middle) & (boxes[:, 3] - inset >= middle)))
+    return out
+
+
 def segment(binary: np.ndarray, min_area: int = 2,
             max_components: int | None = None, tables: Sequence[Box] = ()) -> Layout:
     """Segment an ink mask into lines (reading order), words and glyphs.
@@ -707,8 +784,10 @@ def segment(binary: np.ndarray, min_area: int = 2,
     sizes = boxes[keep, 2:] - boxes[keep, :2]
     side = speck_side(h, stroke_width(binary))
     speck = (comps.areas[keep] < side ** 2) & (sizes.max(axis=1) < 2 * side)
-    # Long flat strokes (underlines, wavy background lines, strike-outs) are no character.
+    # Long flat strokes (underlines, wavy background lines, strike-outs) are no character;
+    # an em dash between two words is one (:func:`dashes`).
     flat = (sizes[:, 1] < 0.3 * h) & (sizes[:, 0] > 2.0 * h)
+    flat[flat] = ~dashes(boxes[keep], np.nonzero(flat)[0], binary, h)
     keep = keep[~(speck | flat)]
     if len(keep) == 0:
         return layout

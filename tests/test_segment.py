@@ -45,6 +45,18 @@ def test_a_stray_mark_alone_is_no_line_but_a_dash_or_a_letter_is():
     assert len(sg.segment(page).lines) == 4
 
 
+def test_an_em_dash_between_words_is_a_glyph_and_an_underline_is_not():
+    # "brows—sometimes": 16-row letters, a 36 x 3 px dash at their middle, two px from each.
+    boxes = [(10 + 13 * i, 20) for i in range(4)] + [(99 + 13 * i, 20) for i in range(4)]
+    page = blob_page(boxes)
+    page[27:30, 61:97] = True
+    assert words_of(sg.segment(page)) == [[9]]  # four letters, the dash, four letters
+    # The same stroke under the letters is an underline: no glyph.
+    page[27:30, 61:97] = False
+    page[38:41, 10:46] = True
+    assert words_of(sg.segment(page)) == [[4, 4]]
+
+
 def test_skewed_handwritten_line_stays_whole():
     # A line drifting 12 px over its length, overlapping its neighbour's band.
     boxes = [(10 + 14 * i, 40 + i) for i in range(14)] + [(10 + 14 * i, 75 + i) for i in range(14)]
@@ -162,6 +174,21 @@ def test_label_to_field_gap_does_not_hide_word_spaces():
     assert 3 < t < 8
     # A label and comb boxes: only field gaps, which still split.
     assert sg.gap_scale(np.array([2, 3, 2, 75, 45, 45, 45, 45, 45, 45, 45], dtype=float), 20)[1] <= 16
+
+
+def test_loose_letter_gaps_are_no_word_spaces():
+    # A justified line of an old book ("Constantinople, was a revolting illustration", line
+    # height 19): letter gaps of 0-7 px that run on past the letter spacing + 0.15 heights,
+    # five of them wider than that, and four word gaps of 18-24 px.
+    gaps = np.array([0, 2, 0, 1, 3, 4, 5, 4, 5, 1, 5, 3, 6, 6, 5, 2, 3, 4, 3, 2, 4, 0, 3, 24, 1, 0, 5, 3, 5,
+                     22, 3, 24, 2, 2, 3, 0, 3, 3, 6, 6, 7, 3, 6, 0, 18, 5, 5, 5, 3, 3, 3, 6, 1, 3, 3, 5], float)
+    intra, t = sg.gap_scale(gaps, 19)
+    assert intra == 3 and 10 < t < 15  # it was 4.5: a 6 px letter gap parted "revol t i n g"
+    # A justified line whose word gaps run on unbroken from the letters' (3-12 px, one
+    # gap of 37 beyond them): the word gaps stay the candidates.
+    gaps = np.array([3, 0, 11, 0, 2, 3, 8, 2, 3, 1, 3, 3, 2, 2, 2, 3, 11, 3, 0, 0, 0, 10, 4, 5, 3, 6, 3, 11, 2,
+                     6, 3, 3, 0, 11, 12, 2, 2, 0, 11, 0, 0, 0, 1, 11, 2, 3, 37, 3, 3, 0, 3, 11, 0, 3, 8], float)
+    assert 5 < sg.gap_scale(gaps, 22.75)[1] < 8
 
 
 def test_descenders_and_commas_stay_on_their_line():
