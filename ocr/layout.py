@@ -16,8 +16,9 @@ Halftones made of many small dots are set aside later, by texture, in
 form's frame): the characters touching them are given back to the text, and one
 with rules inside its outline both ways is a ``table``, whose text is read row by row.
 A sparse blob of curves (an ornament) is a drawing, set aside as a picture is. A clean
-table's thin grid is taken off with the rules in preprocessing: :func:`ruled_tables`
-finds it among them.
+table's thin grid is taken off with the rules in preprocessing: :func:`ruled_boxes`
+finds it among them, and the frames there; a frame that holds a drawing (a book's map) is
+set aside with its content (:func:`framed_drawings`).
 """
 
 from __future__ import annotations
@@ -285,8 +286,9 @@ def framed_sides(across: np.ndarray, down: np.ndarray, char_height: float) -> in
     runs along at least half the side, within a character height of the edge."""
     edge = max(2, int(round(char_height)))
     height, width = across.shape
-    return int(across[:edge].sum(axis=1).max() >= width / 2) + int(across[-edge:].sum(axis=1).max() >= width / 2) \
-        + int(down[:, :edge].sum(axis=0).max() >= height / 2) + int(down[:, -edge:].sum(axis=0).max() >= height / 2)
+    spans = (across[:edge].sum(axis=1).max() / width, across[-edge:].sum(axis=1).max() / width,
+             down[:, :edge].sum(axis=0).max() / height, down[:, -edge:].sum(axis=0).max() / height)
+    return sum(span >= 0.5 for span in spans)
 
 
 def framed_drawings(labels: np.ndarray, stats: np.ndarray, frames: Sequence[Box],
