@@ -120,6 +120,10 @@ MAX_LINE_INPUT_WIDTH = 8192
 #: wide, about 4 Mpx of input or 0.8 GB of activations. Normal pages' batches
 #: are narrower; only a batch of many very long lines is cut smaller.
 MAX_BATCH_COLUMNS = 64 * 2048
+#: Most blank columns a line is padded with on the right to share a batch with wider lines.
+MAX_BATCH_PAD = 64
+#: Blank columns after every line at the model's input.
+LINE_MARGIN = 64
 #: Most input pixels in one forward pass. A batch (lines of similar width,
 #: padded to its widest, which fixes what each line's input is) goes through
 #: the model a few lines at a time: the runtime's activations, which it keeps
@@ -131,13 +135,14 @@ MAX_FORWARD_PIXELS = 8 * 32 * 1536
 
 
 def _batches(widths: Sequence[int], batch_size: int,
-             max_columns: int = MAX_BATCH_COLUMNS) -> Iterator[range]:
+             max_columns: int = MAX_BATCH_COLUMNS, max_pad: int = MAX_BATCH_PAD) -> Iterator[range]:
     """Consecutive ranges of ``widths`` (sorted ascending) with at most ``batch_size`` lines
-    and, once padded to their widest, at most ``max_columns`` columns (one line at least)."""
+    and, once padded to their widest, at most ``max_columns`` columns (one line at least),
+    none padded by more than ``max_pad`` columns."""
     start = 0
     while start < len(widths):
         end = start + 1
-        while end < len(widths) and end - start < batch_size and \
+        while end < len(widths) and end - start < batch_size and widths[end] - widths[start] <= max_pad and \
                 (end + 1 - start) * max(widths[end], LINE_MIN_WIDTH) <= max_columns:
             end += 1
         yield range(start, end)
@@ -266,18 +271,27 @@ class LineRecognizer:
         return decoded_at(probs, beam_decode(probs, self.labels, self.language))
 
     def frame_probabilities(self, inputs: Sequence[LineInput]) -> list[np.ndarray]:
-        """Per-frame probabilities of each line input, batched by similar width."""
+        """Per-frame probabilities of each line input, batched by similar width.
+
+        A line's reading must not depend on the other lines of its page: the model's recurrent
+        layers read a batch's right padding as part of the line, and a paragraph's last word,
+        padded to a full line's width, lost its period (docbank dev "behaviour."). So a line
+        shares a batch only with lines at most :data:`MAX_BATCH_PAD` columns wider, and every
+        line is read with :data:`LINE_MARGIN` blank columns after it (the training lines have
+        blank on their right), whose frames are kept: CTC may fire a line's last mark there.
+        """
         order = sorted(range(len(inputs)), key=lambda i: inputs[i].image.shape[1])
         out: list[np.ndarray | None] = [None] * len(inputs)
         for chunk in _batches([inputs[i].image.shape[1] for i in order], self.batch_size):
             chunk = [order[k] for k in chunk]
-            batch = stack_lines([inputs[i].image for i in chunk])
+            widest = max(inputs[i].image.shape[1] for i in chunk)
+            batch = stack_lines([inputs[i].image for i in chunk], width=widest + LINE_MARGIN)
             step = max(1, MAX_FORWARD_PIXELS // max(batch.shape[1] * batch.shape[2], 1))
             for start in range(0, len(chunk), step):
                 probs = np.asarray(self.model.predict(batch[start:start + step].astype(np.float32)),
                                    dtype=np.float64)
                 for row, i in enumerate(chunk[start:start + step]):
-                    out[i] = probs[row, :inputs[i].image.shape[1] // LINE_STRIDE]
+                    out[i] = probs[row, :(inputs[i].image.shape[1] + LINE_MARGIN) // LINE_STRIDE]
         return out  # type: ignore[return-value]
 
     def recognize_lines(self, components: Components,

@@ -191,3 +191,31 @@ def test_deslanted_reading_places_every_box_inside_its_line():
     lx0, ly0, lx1, ly1 = layout.lines[0].box
     for ch in chars:
         assert lx0 <= ch.box[0] < ch.box[2] <= lx1 and ly0 <= ch.box[1] < ch.box[3] <= ly1
+
+
+def test_lines_share_a_batch_only_with_lines_about_as_wide():
+    from ocr.recognize_lines import _batches
+
+    widths = [160, 160, 200, 400, 420, 1000]
+    assert [list(r) for r in _batches(widths, 64, max_pad=64)] == [[0, 1, 2], [3, 4], [5]]
+    assert [list(r) for r in _batches(widths, 2, max_pad=64)] == [[0, 1], [2], [3, 4], [5]]
+
+
+def test_a_short_line_reads_the_same_beside_a_long_one():
+    # The print model's recurrent layers read a batch's padding as part of the line: a word
+    # ending a paragraph, padded to the width of a full line, lost its period (docbank dev
+    # "behaviour." read "behaviour").
+    import cv2
+
+    from ocr.recognize_lines import LineRecognizer
+
+    def line(text: str) -> np.ndarray:
+        img = np.zeros((40, 30 * len(text)), np.uint8)
+        cv2.putText(img, text, (4, 30), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 255, 2)
+        return to_line_input(img > 0)
+
+    reader = LineRecognizer.load("textline")
+    short, long = line("behaviour."), line("the long-range behaviour of certain well-chosen correlators")
+    alone = reader.frame_probabilities([short])[0]
+    beside = reader.frame_probabilities([short, long])[0]
+    assert np.allclose(alone, beside, atol=1e-4)
