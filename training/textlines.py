@@ -157,7 +157,11 @@ def _punctuated(word: str, rng: np.random.Generator) -> str:
              f"{word}{rng.choice(list('!?'))}", f"{word}'s", f"#{int(rng.integers(1, 99))}",
              f"\u201c{word}\u201d", f"\u2018{word}\u2019", f"{word}\u2019s", f"\u2013 {word}",
              f"{word} \u2014", f"[{word}]", f"{word}-", f"\u00a7 {int(rng.integers(1, 40))}",
-             f"{int(rng.integers(1, 40))}\u00b0", f"*{word}", f"<{word}>", f"{word}/"]
+             f"{int(rng.integers(1, 40))}\u00b0", f"*{word}", f"<{word}>", f"{word}/",
+             # A quotation's end after its stop, as books set it: oldbooks dev read "bladders.\u201d"
+             # as "bladders." (the quote kerned over the period was never seen after one).
+             f"{word}.\u201d", f"{word},\u201d", f"{word}.\u2019", f"{word},\u2019",
+             f"{word}{rng.choice(list('?!;:'))}\u201d", f"\u2014{word}"]
     return forms[int(rng.integers(len(forms)))]
 
 

@@ -31,6 +31,12 @@ def test_random_text_draws_on_the_word_lists_when_present(tmp_path, monkeypatch)
         textlines.word_lists.cache_clear()
 
 
+def test_random_text_ends_quotations_after_their_stop_as_books_do():
+    rng = np.random.default_rng(2)
+    text = " ".join(random_text(rng, alphabet=charsets.PRINT) for _ in range(2000))
+    assert ".\u201d" in text and ",\u201d" in text and ".\u2019" in text
+
+
 def test_rendered_line_is_a_scan_sized_ink_mask():
     caps = []
     for seed in range(12):
@@ -44,6 +50,7 @@ def test_rendered_line_is_a_scan_sized_ink_mask():
 
 def test_small_print_is_binarized_at_twice_its_scan_resolution_as_reading_does(monkeypatch):
     monkeypatch.setattr(textlines, "CAP_RANGE", (7.0, 7.0))  # 100 dpi fax print
+    monkeypatch.setattr(textlines, "NEIGHBOUR_SHARE", 0.0)  # a cut neighbouring line moves the text height
     mask, cap = render_line("Total 12.50", None, 64, np.random.default_rng(0))
     assert 12 <= cap <= 17  # the cap height in the mask's (enlarged) pixels
     monkeypatch.setattr(textlines, "CAP_RANGE", (30.0, 30.0))

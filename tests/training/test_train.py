@@ -85,3 +85,15 @@ def test_a_warm_start_from_a_model_that_deslants_otherwise_is_said(tmp_path, cap
         assert not caplog.records
         _warn_if_init_reads_otherwise(str(path), None)
     assert len(caplog.records) == 1 and '{"shear": 0.5}' in caplog.records[0].getMessage()
+
+
+def test_the_print_line_models_card_says_its_lines_are_rendered_print():
+    from types import SimpleNamespace
+
+    from training.kinds.line import RENDERED_PRINT_LINES
+
+    from ocr.models import registry
+
+    textline, digitline = registry.get_spec("textline"), registry.get_spec("digitline")
+    assert textline.trainer()().augmentation(textline, SimpleNamespace(dataset=None)) == {"kind": RENDERED_PRINT_LINES}
+    assert "composed strings" in digitline.trainer()().augmentation(digitline, SimpleNamespace(dataset=None))["kind"]

@@ -33,6 +33,13 @@ LINE_INPUT = {"shape": [32, None], "dtype": "uint8", "ink": "white on black", "r
               "output": "per 4-column frame: probabilities of [CTC blank] + labels"}
 
 
+#: How the print line model's rendered lines vary, for its card (training/textlines.py).
+RENDERED_PRINT_LINES = ("scan-like print lines (training/textlines.py): Debian font families, 6-40 px capitals, "
+                        "paper, bleed-through, blur, noise, JPEG, fax, Otsu/Sauvola/hard thresholds, cut-off "
+                        "pieces of neighbouring lines (30%), box sides (8%); words of the word lists, numbers, "
+                        "punctuation as print sets it (quotations ended after their stop)")
+
+
 class LineTrainer(Trainer):
     """Builds, trains, scores, evaluates and fine-tunes line (CTC) models."""
 
@@ -45,6 +52,9 @@ class LineTrainer(Trainer):
     deslant = None
 
     def augmentation(self, spec: ModelSpec, config) -> dict[str, Any]:
+        names = {name for name, _ in parse_dataset_list(config.dataset, spec.train_datasets, "train")}
+        if "printed-lines" in names:
+            return {"kind": RENDERED_PRINT_LINES}
         return {"kind": "composed strings (training/strings.py StringStyle)"}
 
     def arrays(self, spec: ModelSpec, config, rng: np.random.Generator):
