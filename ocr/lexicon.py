@@ -68,7 +68,7 @@ class Lexicon:
     """
 
     def __init__(self, words: Iterable[str], about: str = "") -> None:
-        unique = sorted({w.strip().lower() for w in words if w.strip() and len(w.strip()) <= MAX_WORD})
+        unique = sorted({w for w in (w.strip().lower() for w in words) if 0 < len(w) <= MAX_WORD})
         self._set_buffer("".join(w + "\n" for w in unique).encode("utf-8"))
         self.about = about
 

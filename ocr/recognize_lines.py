@@ -21,10 +21,10 @@ import numpy as np
 from ocr.errors import OcrError
 from ocr.classify import BatchModel
 from ocr.deslant import DeslantRule, Sheared
+from ocr.lexicon import Lexicon, lexicon_for, spelled
 from ocr.normalize import LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, stack_lines, to_line_input
 from ocr.postprocess import RecognizedChar, Words
 from ocr.segment import Components, Glyph, LineLayout
-from ocr.lexicon import Lexicon, lexicon_for, spelled
 from ocr.word_spaces import into_words
 
 if TYPE_CHECKING:
