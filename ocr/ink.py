@@ -17,14 +17,29 @@ def as_u8(mask: np.ndarray) -> np.ndarray:
     return mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)
 
 
+#: A component this close to the top or bottom row may be a piece of a line the crop cut.
+CUT_EDGE_ROWS = 2
+
+
 def text_height(binary: np.ndarray) -> float:
     """Typical height of the connected components of an ink mask (0 if none).
 
     The median ignores the few huge components (rules, boxes) and, taken again
-    over components at least half as tall, the dots and specks.
+    over components at least half as tall, the dots and specks. Components at
+    the top or bottom edge that are shorter than the others' typical height
+    are pieces of the lines a crop cut through (descenders, feet of letters):
+    a field cut from a form has dozens of them and a few words, and counted,
+    they made its text 5 pixels high where its letters were 16, so that bold
+    letters ("m", "tt") passed for boxes and were taken off with the rules.
     """
     n, _, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
-    return typical_component_height(stats[1:, cv2.CC_STAT_HEIGHT])
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    tops = stats[1:, cv2.CC_STAT_TOP]
+    at_edge = (tops <= CUT_EDGE_ROWS) | (tops + heights >= binary.shape[0] - CUT_EDGE_ROWS)
+    if at_edge.any() and np.count_nonzero(heights[~at_edge] >= 3) >= 3:
+        inner = typical_component_height(heights[~at_edge])
+        heights = heights[~at_edge | (heights >= inner)]
+    return typical_component_height(heights)
 
 
 def typical_component_height(heights: np.ndarray) -> float:

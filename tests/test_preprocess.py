@@ -115,6 +115,20 @@ def test_small_text_is_binarized_at_twice_the_resolution_and_read_in_input_pixel
     assert pp.preprocess(big, deskew_pages=False).work_shape is None
 
 
+def test_the_stops_of_small_print_are_no_specks():
+    # 100 dpi fax labels: letters 9 px high, a colon of two-pixel dots after each word.
+    # Enlarged 2x, each dot is 4 pixels: as one scan pixel's worth of area (12) they went.
+    page = np.full((60, 300), 255, np.uint8)
+    for x in range(20, 260, 24):
+        page[20:29, x:x + 2] = page[20:29, x + 6:x + 8] = 0
+        page[22:24, x + 12] = page[27:29, x + 12] = 0
+    pre = pp.preprocess(page, deskew_pages=False)
+    assert pre.work_shape == (120, 600)
+    for x in range(20, 260, 24):
+        assert pre.binary[42:50, 2 * x + 22:2 * x + 28].sum() >= 6
+    assert pp.speck_area(1) == pp.MIN_SPECK_AREA  # print at its scan resolution as before
+
+
 def test_box_borders_removed():
     img = np.full((100, 300), 255, np.uint8)
     for x in range(20, 260, 40):
