@@ -17,8 +17,9 @@ def as_u8(mask: np.ndarray) -> np.ndarray:
     return mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)
 
 
-#: A component this close to the top or bottom row may be a piece of a line the crop cut.
-CUT_EDGE_ROWS = 2
+#: A component this close to the top or bottom row of an image may be a piece of a line the
+#: crop cut through (the text height and :func:`ocr.segment.is_one_line` judge such pieces).
+EDGE_ROWS = 2
 
 
 def text_height(binary: np.ndarray) -> float:
@@ -35,7 +36,7 @@ def text_height(binary: np.ndarray) -> float:
     n, _, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     tops = stats[1:, cv2.CC_STAT_TOP]
-    at_edge = (tops <= CUT_EDGE_ROWS) | (tops + heights >= binary.shape[0] - CUT_EDGE_ROWS)
+    at_edge = (tops <= EDGE_ROWS) | (tops + heights >= binary.shape[0] - EDGE_ROWS)
     if at_edge.any() and np.count_nonzero(heights[~at_edge] >= 3) >= 3:
         inner = typical_component_height(heights[~at_edge])
         heights = heights[~at_edge | (heights >= inner)]

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from ocr.errors import ImageError
-from ocr.ink import as_u8, stroke_width
+from ocr.ink import EDGE_ROWS, as_u8, stroke_width
 
 log = logging.getLogger(__name__)
 
@@ -842,8 +842,6 @@ def segment(binary: np.ndarray, min_area: int = 2,
 #: A line against the top or bottom edge lower than this many core heights is a piece of a
 #: line the crop cut through (descenders, tops of capitals); a whole line is taller.
 PIECE_HEIGHT = 1.2
-#: A glyph this close to the top or bottom row of a line image was cut by the crop.
-EDGE_ROWS = 2
 #: The main line's band, around its glyphs' median top and bottom, in shares of that height.
 BAND_MARGIN = 0.25
 #: Another line level with the main line's core is the main line's own continuation when the
