@@ -154,6 +154,49 @@ def detect_orientation(binary: np.ndarray, char_height: float, seed: int = 0) ->
     return Orientation(0, share, up, down)
 
 
+#: A line image whose glyphs stand one below the other at least this many deep ...
+MIN_STACKED = 3
+#: ... holding at least this share of its ink, in a column this many times taller than wide,
+#: may be a line printed sideways (a form's document number up its margin).
+STACKED_INK_SHARE = 0.5
+STACKED_ASPECT = 2.0
+#: More components than this is no single line (the chain search is quadratic in them).
+MAX_STACKED_COMPONENTS = 300
+
+
+def runs_down(binary: np.ndarray) -> bool:
+    """Whether a line image's glyphs stand one below the other (a line turned a quarter):
+    the longest chain of components, each wholly below the last and overlapping its
+    columns, is :data:`MIN_STACKED` deep or more, holds :data:`STACKED_INK_SHARE` of the ink,
+    and its box is :data:`STACKED_ASPECT` times taller than wide. Which way it is turned
+    the geometry of digits does not say; reading it both ways does."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(binary.view(np.uint8) if binary.dtype == bool
+                                                      else binary.astype(np.uint8), connectivity=8)
+    boxes = stats[1:]
+    boxes = boxes[boxes[:, cv2.CC_STAT_HEIGHT] >= 3]
+    if not MIN_STACKED <= len(boxes) <= MAX_STACKED_COMPONENTS:
+        return False
+    boxes = boxes[np.argsort(boxes[:, cv2.CC_STAT_TOP])]
+    x0, y0 = boxes[:, 0], boxes[:, 1]
+    x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
+    best: list[int] = []
+    chains: list[list[int]] = []
+    for i in range(len(boxes)):  # the longest chain ending at each component
+        chain = [i]
+        for j in range(i):
+            if y0[i] >= y1[j] - 1 and min(x1[i], x1[j]) > max(x0[i], x0[j]) and len(chains[j]) + 1 > len(chain):
+                chain = chains[j] + [i]
+        chains.append(chain)
+        if len(chain) > len(best):
+            best = chain
+    if len(best) < MIN_STACKED:
+        return False
+    ink = boxes[best, cv2.CC_STAT_AREA].sum()
+    height = y1[best].max() - y0[best].min()
+    width = x1[best].max() - x0[best].min()
+    return bool(ink >= STACKED_INK_SHARE * boxes[:, cv2.CC_STAT_AREA].sum() and height >= STACKED_ASPECT * width)
+
+
 def turn_upright(image: np.ndarray, angle: int) -> np.ndarray:
     """The image turned so that text lying at ``angle`` (counter-clockwise) is upright."""
     return np.ascontiguousarray(np.rot90(image, -(angle // 90)))

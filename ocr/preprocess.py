@@ -528,13 +528,16 @@ def speck_area(scale: int = 1) -> int:
 
 def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool = True,
                max_angle: float = 20.0, remove_lines: bool = True, denoise_size: int = 3,
-               max_pixels: int | None = None, upscale_small_text: bool = True) -> Preprocessed:
+               max_pixels: int | None = None, upscale_small_text: bool = True,
+               turn: int | None = None) -> Preprocessed:
     """Grayscale, polarity, noise removal, binarization, deskew and rule removal.
 
     A page over ``max_pixels`` (default :data:`MAX_WORK_PIXELS`) is first
     scaled down to it; a page of small text (:data:`SMALL_TEXT_HEIGHT`) is
     enlarged (``upscale_small_text``). ``work_shape`` then says to what, and
-    the images returned are in that frame.
+    the images returned are in that frame. ``turn`` (0/90/180/270, the text's
+    counter-clockwise turn) turns the page upright by it instead of detecting
+    how its text lies.
     """
     max_pixels = MAX_WORK_PIXELS if max_pixels is None else max_pixels
     gray = to_gray(image)
@@ -575,11 +578,16 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
     char_height = text_height(binary) if deskew_pages or remove_lines else 0.0
     # A single short line (a field, a cheque amount) has too little text for a
     # projection profile: slanted handwriting would be read as skew.
+    if turn:
+        orientation = turn % 360
+        gray, binary = turn_upright(gray, orientation), turn_upright(binary, orientation)
+        char_height = text_height(binary) if deskew_pages or remove_lines else 0.0
     if deskew_pages and binary.shape[0] >= 3 * max(char_height, 1.0):
-        orientation = detect_orientation(binary, char_height).angle
-        if orientation:
-            log.info("page text lies turned by %d degrees: turning it upright", orientation)
-            gray, binary = turn_upright(gray, orientation), turn_upright(binary, orientation)
+        if turn is None:
+            orientation = detect_orientation(binary, char_height).angle
+            if orientation:
+                log.info("page text lies turned by %d degrees: turning it upright", orientation)
+                gray, binary = turn_upright(gray, orientation), turn_upright(binary, orientation)
         gray, binary, angle = deskew(gray, binary, max_angle, max_pixels=max_pixels)
         if angle:
             # Rule removal's length scale must come from the straightened page.

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ocr.orientation import detect_orientation, to_input_points, turn_upright
+from ocr.orientation import detect_orientation, runs_down, to_input_points, turn_upright
 from ocr.preprocess import text_height
 from tests.conftest import prose_page
 
@@ -36,3 +36,14 @@ def test_points_of_the_upright_frame_map_back_to_the_same_pixels(turn):
     back = to_input_points(centres, turn, turned.shape)
     cols, rows = np.floor(back[:, 0]).astype(int), np.floor(back[:, 1]).astype(int)
     assert np.array_equal(turned[rows, cols], upright[ys.ravel(), xs.ravel()])
+
+
+def test_glyphs_standing_one_below_the_other_run_down():
+    column = np.zeros((260, 60), bool)
+    for y in range(10, 240, 28):
+        column[y:y + 20, 15:45] = True  # digits printed up a margin: wider than tall, stacked
+    assert runs_down(column)
+    assert not runs_down(np.ascontiguousarray(column.T))  # the same glyphs side by side
+    one = np.zeros((60, 30), bool)
+    one[5:55, 12:18] = True  # a lone "1" is taller than wide, but stacks nothing
+    assert not runs_down(one)

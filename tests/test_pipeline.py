@@ -223,6 +223,31 @@ def test_layout_line_keeps_a_tall_letter_that_reaches_the_top_edge():
     assert min(g.box[1] for g in line.glyphs) <= 2
 
 
+class ReadsOnlyRows:
+    """A stand-in recognizer sure of lines wider than tall, and unsure of the others."""
+
+    model_name = "stub"
+
+    def recognize_lines(self, components, lines):
+        return [[[RecognizedChar("x", line.box, 0.9 if line.box[2] - line.box[0] > line.box[3] - line.box[1]
+                                 else 0.3, [])]] for line in lines]
+
+
+def test_a_line_image_printed_sideways_is_read_turned_the_surer_way():
+    img = np.full((60, 330), 255, np.uint8)
+    for x in range(10, 300, 36):
+        img[15:45, x:x + 24] = 0  # glyphs in a row
+    sideways = PageImage("margin.png", 0, np.ascontiguousarray(np.rot90(img, -1)))
+    predictor = Predictor(recognizer=ReadsOnlyRows(), layout="line")
+    page = predictor.recognize(predictor.analyse(sideways))
+    assert page.orientation in (90, 270) and page.confidence == pytest.approx(0.9)
+    assert page.width == 60 and page.height == 330  # the input's own frame
+    upright = Predictor(recognizer=ReadsOnlyRows(), layout="line")
+    assert upright.recognize(upright.analyse(PageImage("row.png", 0, img))).orientation == 0
+    auto = Predictor(recognizer=ReadsOnlyRows())  # only line images are turned
+    assert auto.recognize(auto.analyse(sideways)).orientation == 0
+
+
 def test_layout_word_and_block_modes():
     from ocr.pipeline import analyse_page
 

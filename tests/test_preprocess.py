@@ -129,6 +129,14 @@ def test_the_stops_of_small_print_are_no_specks():
     assert pp.speck_area(1) == pp.MIN_SPECK_AREA  # print at its scan resolution as before
 
 
+def test_a_page_is_turned_as_asked_instead_of_detected():
+    img = np.full((300, 60), 255, np.uint8)
+    img[20:280, 25:35] = 0
+    pre = pp.preprocess(img, turn=90)
+    assert pre.orientation == 90 and pre.binary.shape == (60, 300)
+    assert pp.preprocess(img, turn=0).binary.shape == (300, 60)
+
+
 def test_box_borders_removed():
     img = np.full((100, 300), 255, np.uint8)
     for x in range(20, 260, 40):

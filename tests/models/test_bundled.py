@@ -146,6 +146,20 @@ def test_bundled_default_model_on_real_faxed_lines():
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
 
+def test_a_number_printed_up_a_margin_is_read_with_the_default_model():
+    import cv2
+    import numpy as np
+
+    import ocr
+
+    img = np.full((60, 330), 255, np.uint8)
+    cv2.putText(img, "80718412", (10, 45), cv2.FONT_HERSHEY_DUPLEX, 1.2, 0, 2)
+    for turn in (-1, 1):  # reading down and reading up
+        page = ocr.read(np.ascontiguousarray(np.rot90(img, turn)), layout="line").pages[0]
+        assert page.orientation in (90, 270)
+        assert "807184" in page.text.replace(".", "")
+
+
 @pytest.mark.parametrize("sample, text", [
     # The account number's digits stand in comb boxes, their gaps at the line's word threshold:
     # the word-space model reads them as the one number they are (session 28).
