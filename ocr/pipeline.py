@@ -261,18 +261,19 @@ class Predictor:
 
         A line image (``layout="line"``) whose glyphs stand one below the other
         (:func:`ocr.orientation.runs_down`: a number printed up a form's margin)
-        is also read turned a quarter each way, and the reading surer by
-        :data:`TURNED_MARGIN` in mean confidence is kept: no cue of the ink
-        tells which way a column of digits is turned.
+        is also read turned a quarter each way, and the surer of the two is kept
+        when it is surer than the image as it lies by :data:`TURNED_MARGIN` in
+        mean confidence: no cue of the ink tells which way a column of digits
+        is turned.
         """
         result = self._recognized(analysis)
         if (self.layout == "line" and analysis.layout is not None and analysis.pre.orientation == 0
                 and runs_down(analysis.pre.binary)):
-            for turn in (90, 270):
-                turned = self._recognized(analyse_page(analysis.page, self.binarization, self.deskew,
-                                                       self.remove_lines, self.layout, turn=turn))
-                if turned.confidence > result.confidence + TURNED_MARGIN:
-                    result = turned
+            turned = max((self._recognized(analyse_page(analysis.page, self.binarization, self.deskew,
+                                                        self.remove_lines, self.layout, turn=turn))
+                          for turn in (90, 270)), key=lambda page: page.confidence)
+            if turned.confidence > result.confidence + TURNED_MARGIN:
+                result = turned
         return result
 
     def _recognized(self, analysis: Analysis) -> Page:
