@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.ink import find_rules, text_height
+from ocr.ink import as_u8, find_rules, text_height
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +170,7 @@ def runs_down(binary: np.ndarray) -> bool:
     columns, is :data:`MIN_STACKED` deep or more, holds :data:`STACKED_INK_SHARE` of the ink,
     and its box is :data:`STACKED_ASPECT` times taller than wide. Which way it is turned
     the geometry of digits does not say; reading it both ways does."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(binary.view(np.uint8) if binary.dtype == bool
-                                                      else binary.astype(np.uint8), connectivity=8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(as_u8(binary), connectivity=8)
     boxes = stats[1:]
     boxes = boxes[boxes[:, cv2.CC_STAT_HEIGHT] >= 3]
     if not MIN_STACKED <= len(boxes) <= MAX_STACKED_COMPONENTS:
@@ -179,18 +178,19 @@ def runs_down(binary: np.ndarray) -> bool:
     boxes = boxes[np.argsort(boxes[:, cv2.CC_STAT_TOP])]
     x0, y0 = boxes[:, 0], boxes[:, 1]
     x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
-    best: list[int] = []
-    chains: list[list[int]] = []
-    for i in range(len(boxes)):  # the longest chain ending at each component
-        chain = [i]
-        for j in range(i):
-            if y0[i] >= y1[j] - 1 and min(x1[i], x1[j]) > max(x0[i], x0[j]) and len(chains[j]) + 1 > len(chain):
-                chain = chains[j] + [i]
-        chains.append(chain)
-        if len(chain) > len(best):
-            best = chain
-    if len(best) < MIN_STACKED:
+    depth = np.ones(len(boxes), int)        # the longest chain ending at each component ...
+    below = np.full(len(boxes), -1)         # ... and the component it follows
+    for i in range(len(boxes)):
+        above = np.nonzero((y0[i] >= y1[:i] - 1) & (np.minimum(x1[i], x1[:i]) > np.maximum(x0[i], x0[:i])))[0]
+        if len(above):
+            j = above[np.argmax(depth[above])]
+            depth[i], below[i] = depth[j] + 1, j
+    if depth.max() < MIN_STACKED:
         return False
+    best, i = [], int(np.argmax(depth))
+    while i >= 0:
+        best.append(i)
+        i = int(below[i])
     ink = boxes[best, cv2.CC_STAT_AREA].sum()
     height = y1[best].max() - y0[best].min()
     width = x1[best].max() - x0[best].min()

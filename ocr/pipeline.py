@@ -252,9 +252,9 @@ class Predictor:
             self._recognizer = self._loading.result()
         return self._recognizer
 
-    def analyse(self, page: PageImage) -> Analysis:
-        """Preprocess and segment one page (no model needed)."""
-        return analyse_page(page, self.binarization, self.deskew, self.remove_lines, self.layout)
+    def analyse(self, page: PageImage, turn: int | None = None) -> Analysis:
+        """Preprocess and segment one page (no model needed); ``turn`` as :func:`analyse_page`."""
+        return analyse_page(page, self.binarization, self.deskew, self.remove_lines, self.layout, turn)
 
     def recognize(self, analysis: Analysis) -> Page:
         """Recognize the lines of an analysed page and build its result tree in input-image pixels.
@@ -269,9 +269,8 @@ class Predictor:
         result = self._recognized(analysis)
         if (self.layout == "line" and analysis.layout is not None and analysis.pre.orientation == 0
                 and runs_down(analysis.pre.binary)):
-            turned = max((self._recognized(analyse_page(analysis.page, self.binarization, self.deskew,
-                                                        self.remove_lines, self.layout, turn=turn))
-                          for turn in (90, 270)), key=lambda page: page.confidence)
+            turned = max((self._recognized(self.analyse(analysis.page, turn)) for turn in (90, 270)),
+                         key=lambda page: page.confidence)
             if turned.confidence > result.confidence + TURNED_MARGIN:
                 result = turned
         return result

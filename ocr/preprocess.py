@@ -575,13 +575,12 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
     binary = drop_paper_grain(remove_specks(binary, speck_area(scale)), gray)
     angle = 0.0
     orientation = 0
-    char_height = text_height(binary) if deskew_pages or remove_lines else 0.0
-    # A single short line (a field, a cheque amount) has too little text for a
-    # projection profile: slanted handwriting would be read as skew.
     if turn:
         orientation = turn % 360
         gray, binary = turn_upright(gray, orientation), turn_upright(binary, orientation)
-        char_height = text_height(binary) if deskew_pages or remove_lines else 0.0
+    char_height = text_height(binary) if deskew_pages or remove_lines else 0.0
+    # A single short line (a field, a cheque amount) has too little text for a
+    # projection profile: slanted handwriting would be read as skew.
     if deskew_pages and binary.shape[0] >= 3 * max(char_height, 1.0):
         if turn is None:
             orientation = detect_orientation(binary, char_height).angle
