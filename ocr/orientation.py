@@ -197,6 +197,59 @@ def runs_down(binary: np.ndarray) -> bool:
     return bool(ink >= STACKED_INK_SHARE * boxes[:, cv2.CC_STAT_AREA].sum() and height >= STACKED_ASPECT * width)
 
 
+#: A line printed sideways on a page is a column of glyphs on their side, one below the
+#: other: its width (its glyphs' height) is at least this share of the page's text height
+#: and at most :data:`SIDEWAYS_MAX_WIDTH` of it (a form's document number is set larger
+#: than its text) ...
+SIDEWAYS_MIN_WIDTH = 0.8
+SIDEWAYS_MAX_WIDTH = 4.0
+#: ... its glyphs at most this many text heights apart (letter spacing; faxed glyphs
+#: break into pieces, bold ones touch) ...
+SIDEWAYS_GAP = 0.9
+#: ... in a column this many times taller than wide, inked at most this densely (a bar) ...
+SIDEWAYS_COLUMN_ASPECT = 3.0
+SIDEWAYS_MAX_DENSITY = 0.75
+#: ... with no more than this share of its ink again in other ink beside it, within
+#: :data:`SIDEWAYS_REACH` of its width on either side (a letter of each line of a
+#: paragraph is no such column; a table's rule beside a form's number is no text).
+SIDEWAYS_CROWDING = 0.1
+SIDEWAYS_REACH = 0.5
+
+
+def sideways_lines(binary: np.ndarray, char_height: float) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of the lines on a page printed a quarter turn from its text: a
+    form's document number up its margin, a spine title, a rotated table heading.
+
+    Each is a narrow column of ink whose glyphs join into one piece when grown down by
+    their spacing, with little other ink beside it (the constants above). Upright text
+    can pass (two letters of a typewritten paragraph, one above the other; a column of
+    short numbers): the reader reads each both ways and keeps the turned reading only
+    when it is surer than the same ink read as it lies. ``char_height`` is the page's
+    text height.
+    """
+    ch = max(char_height, 4.0)
+    ink = as_u8(binary)
+    gap = max(3, int(round(SIDEWAYS_GAP * ch)))
+    # Grown by the spacing (and a little sideways: round glyphs meet at other columns),
+    # the glyphs of a column join into one piece; its box is then taken from its ink.
+    grown = cv2.dilate(ink, np.ones((gap + 1, 3), np.uint8))
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    found: list[tuple[int, int, int, int]] = []
+    for label, (x, y, w, h, _) in enumerate(stats[1:], start=1):
+        if not (SIDEWAYS_MIN_WIDTH * ch <= w and h >= SIDEWAYS_COLUMN_ASPECT * SIDEWAYS_MIN_WIDTH * ch):
+            continue
+        rows, cols = np.nonzero((labels[y:y + h, x:x + w] == label) & (ink[y:y + h, x:x + w] > 0))
+        x, y, w, h = x + int(cols.min()), y + int(rows.min()), int(np.ptp(cols)) + 1, int(np.ptp(rows)) + 1
+        if not (SIDEWAYS_MIN_WIDTH * ch <= w <= SIDEWAYS_MAX_WIDTH * ch and h >= SIDEWAYS_COLUMN_ASPECT * w):
+            continue
+        inside = len(rows)
+        reach = int(np.ceil(SIDEWAYS_REACH * w))
+        around = int(np.count_nonzero(binary[y:y + h, max(0, x - reach):x + w + reach]))
+        if inside <= SIDEWAYS_MAX_DENSITY * w * h and around - inside <= SIDEWAYS_CROWDING * inside:
+            found.append((x, y, x + w, y + h))
+    return found
+
+
 def turn_upright(image: np.ndarray, angle: int) -> np.ndarray:
     """The image turned so that text lying at ``angle`` (counter-clockwise) is upright."""
     return np.ascontiguousarray(np.rot90(image, -(angle // 90)))

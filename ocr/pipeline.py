@@ -12,7 +12,7 @@ import logging
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Callable, Iterable, Iterator
 
@@ -25,12 +25,13 @@ from ocr.document import (Block, Box, Char, Document, Failure, Glyph, Line, Page
                           Word, nest_in_tables, text_blocks, union)
 from ocr.errors import ImageError, OcrError
 from ocr.io import PageImage, expand_inputs, from_pil, is_pil_image, load
+from ocr.ink import text_height
 from ocr.layout import Region, analyse_layout
 from ocr.normalize import LineMetrics, line_metrics
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
 from ocr.models import get_kind, read_card
-from ocr.orientation import runs_down, to_input_points
-from ocr.postprocess import RecognizedChar, apply_steps, plain_letters_where_accents_are_rare
+from ocr.orientation import runs_down, sideways_lines, to_input_points, turn_upright
+from ocr.postprocess import RecognizedChar, Words, apply_steps, plain_letters_where_accents_are_rare
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer
 from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, is_one_line, segment,
@@ -141,10 +142,33 @@ class Analysis:
     pre: Preprocessed
     layout: Layout | None  # None for a blank page
     regions: list[Region] = field(default_factory=list)  # non-text regions set aside (ocr.layout)
+    #: Columns that may hold a line printed a quarter turn from the page's text
+    #: (:func:`ocr.orientation.sideways_lines`), in the frame of ``pre.binary``.
+    sideways: list[Box] = field(default_factory=list)
 
 
 #: A line image read turned a quarter keeps that reading when its mean confidence is higher by this.
 TURNED_MARGIN = 0.1
+#: Pixels of margin around a column read turned (:meth:`Predictor._read_turned`).
+TURNED_PAD = 2
+#: A column read turned is kept only when it reads this many characters at least (a form's
+#: document number has 6 to 10; a column of two or three letters is likelier a table's).
+MIN_TURNED_CHARS = 4
+
+
+def centre_in(inner: Box, outer: Box) -> bool:
+    """Whether the centre of box ``inner`` lies in box ``outer``."""
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+
+
+def _turned_back(box: Box, turn: int, shape: tuple[int, int], offset: tuple[int, int]) -> Box:
+    """A box of a crop turned upright by ``turn`` (:func:`ocr.orientation.turn_upright`) in the
+    frame the crop, of ``shape``, was taken from at ``offset``."""
+    x0, y0, x1, y1 = box
+    xy = to_input_points(np.array([[x0, y0], [x1, y1]], dtype=np.float64), turn, shape)
+    (a, b), (c, d) = xy.min(axis=0), xy.max(axis=0)
+    return (int(a) + offset[0], int(b) + offset[1], int(c) + offset[0], int(d) + offset[1])
 
 
 def check_layout_mode(layout: str) -> None:
@@ -177,12 +201,13 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
         found.regions += [Region("table", box) for box in pre.tables]  # grids taken off as rules
         lines = segment(found.text, tables=found.tables)
         if not found.regions and layout == "auto" and is_one_line(lines):
-            lines = as_one_line(lines)  # a line image: its drifting end, its cut neighbours
-        else:
-            lines = without_split_off(lines)
-            if layout == "block":
-                lines = as_one_block(lines)
-        return Analysis(page, pre, lines, found.regions)
+            return Analysis(page, pre, as_one_line(lines))  # a line image: its drifting end, its cut neighbours
+        lines = without_split_off(lines)
+        if layout == "block":
+            lines = as_one_block(lines)
+        return Analysis(page, pre, lines, found.regions, [
+            box for box in sideways_lines(pre.binary, text_height(pre.binary))
+            if not any(r.kind == "image" and centre_in(box, r.box) for r in found.regions)])
     except ImageError as exc:
         where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"
         raise ImageError(f"{where}: {exc}") from None
@@ -275,6 +300,23 @@ class Predictor:
                 result = turned
         return result
 
+    def _read_turned(self, binary: np.ndarray, box: Box) -> tuple[float, Words]:
+        """A column of ``binary`` read as one line turned a quarter each way: the surer reading's
+        mean confidence and its words, with boxes in the frame of ``binary``."""
+        x0, y0, x1, y1 = box
+        x0, y0 = max(0, x0 - TURNED_PAD), max(0, y0 - TURNED_PAD)
+        column = binary[y0:y1 + TURNED_PAD, x0:x1 + TURNED_PAD]
+        best: tuple[float, Words] = (0.0, [])
+        for turn in (90, 270):
+            seg = as_one_line(segment(turn_upright(column, turn)))
+            words = apply_steps(self.recognizer.recognize_lines(seg.components, seg.lines)[0]) if seg.lines else []
+            chars = [c for w in words for c in w]
+            confidence = float(np.mean([c.confidence for c in chars])) if chars else 0.0
+            if confidence > best[0]:
+                best = (confidence, [[replace(c, box=_turned_back(c.box, turn, column.shape, (x0, y0)))
+                                      for c in w] for w in words])
+        return best
+
     def _recognized(self, analysis: Analysis) -> Page:
         """The result tree of one analysis, as :meth:`recognize` describes it.
 
@@ -297,6 +339,19 @@ class Predictor:
         if self.check_boxes:
             recognized = [with_check_boxes(layout.components, line, words)
                           for line, words in zip(layout.lines, recognized)]
+        # Columns that may hold a line printed sideways: read turned, that reading replaces
+        # what was read of the column's ink as it lies (the characters centred in it, of
+        # whatever lines the segmenter chained them into) when it is surer by TURNED_MARGIN.
+        turned: list[Words] = []
+        for box in analysis.sideways:
+            upright = [c.confidence for words in recognized for w in words for c in w if centre_in(c.box, box)]
+            confidence, words = self._read_turned(pre.binary, box)
+            read = sum(len(c.text.strip()) for w in words for c in w)
+            if read >= MIN_TURNED_CHARS and confidence > (float(np.mean(upright)) if upright else 0.0) + TURNED_MARGIN:
+                log.info("%s page %d: a line printed sideways at %s", page.source, page.index + 1, box)
+                recognized = [[kept for kept in ([c for c in w if not centre_in(c.box, box)] for w in line_words)
+                               if kept] for line_words in recognized]
+                turned.append(words)
         mapper = _BoxMapper(pre)
         flat = [c for words in recognized for chars in words for c in chars]
         boxes = iter(mapper.many(np.array([c.box for c in flat])).tolist()) if flat else iter(())
@@ -310,6 +365,14 @@ class Predictor:
             if out_words:
                 lines.append(_line(out_words, line_layout, mapper))
                 block_ids.append(line_layout.block)
+        last_block = max(block_ids, default=0)
+        for words in turned:  # a block each, after the page's text (no baseline: it runs down)
+            mapped = [[_char(c, tuple(b)) for c, b in zip(w, mapper.many(np.array([c.box for c in w])).tolist())]
+                      for w in words]
+            out_words = [Word(cs, _union(c.box for c in cs)) for cs in mapped]
+            lines.append(Line(out_words, _union(w.box for w in out_words)))
+            last_block += 1
+            block_ids.append(last_block)
         result.blocks = text_blocks(lines, block_ids)
         if analysis.regions:
             mapped = [tuple(b) for b in mapper.many(np.array([r.box for r in analysis.regions])).tolist()]

@@ -248,6 +248,46 @@ def test_a_line_image_printed_sideways_is_read_turned_the_surer_way():
     assert auto.recognize(auto.analyse(sideways)).orientation == 0
 
 
+class ReadsOnlyLongRows:
+    """A stand-in recognizer sure of lines over three times wider than tall, of no others."""
+
+    model_name = "stub"
+
+    def recognize_lines(self, components, lines):
+        def sure(line):
+            return 0.9 if line.box[2] - line.box[0] > 3 * (line.box[3] - line.box[1]) else 0.3
+        return [[[RecognizedChar("x", g.box, sure(line), []) for g in line.glyphs]] for line in lines]
+
+
+def _page_with_a_number_up_its_margin() -> np.ndarray:
+    img = np.full((420, 700), 255, np.uint8)
+    for y in (40, 120, 200):
+        for x in range(20, 500, 40):  # rows of upright glyphs
+            cv2.ellipse(img, (x + 12, y + 16), (12, 16), 0, 0, 360, 0, -1)
+    for y in range(60, 380, 36):  # glyphs on their side, one below the other, up the margin
+        cv2.ellipse(img, (636, y + 13), (16, 13), 0, 0, 360, 0, -1)
+    return img
+
+
+def test_a_number_printed_up_a_pages_margin_is_read_turned():
+    predictor = Predictor(recognizer=ReadsOnlyLongRows())
+    page = predictor.recognize(predictor.analyse(PageImage("form.png", 0, _page_with_a_number_up_its_margin())))
+    lines = page.lines
+    assert len(lines) == 4 and all(line.confidence == pytest.approx(0.9) for line in lines)
+    x0, y0, x1, y1 = lines[-1].box  # its own block, after the page's text, in input pixels
+    assert x0 <= 620 and x1 >= 653 and y0 <= 60 and y1 >= 374 and x1 - x0 < 50
+    assert [b.box for b in page.blocks][-1] == lines[-1].box
+
+
+def test_a_column_read_no_surer_turned_keeps_its_upright_reading():
+    predictor = Predictor(recognizer=ReadsOnlyRows())  # sure of its pieces as they lie, of nothing turned
+    analysis = predictor.analyse(PageImage("form.png", 0, _page_with_a_number_up_its_margin()))
+    assert len(analysis.sideways) == 1
+    page = predictor.recognize(analysis)
+    assert all(line.box[2] - line.box[0] > 100 or line.box[0] >= 600 for line in page.lines)
+    assert not any(line.box[3] - line.box[1] > 300 for line in page.lines)
+
+
 def test_layout_word_and_block_modes():
     from ocr.pipeline import analyse_page
 
