@@ -249,13 +249,16 @@ def test_a_line_image_printed_sideways_is_read_turned_the_surer_way():
 
 
 class ReadsOnlyLongRows:
-    """A stand-in recognizer sure of lines over three times wider than tall, of no others."""
+    """A stand-in recognizer sure of lines over three times wider than tall, less of others."""
 
     model_name = "stub"
 
+    def __init__(self, sure: float = 0.9, unsure: float = 0.3) -> None:
+        self.sure, self.unsure = sure, unsure
+
     def recognize_lines(self, components, lines):
         def sure(line):
-            return 0.9 if line.box[2] - line.box[0] > 3 * (line.box[3] - line.box[1]) else 0.3
+            return self.sure if line.box[2] - line.box[0] > 3 * (line.box[3] - line.box[1]) else self.unsure
         return [[[RecognizedChar("x", g.box, sure(line), []) for g in line.glyphs]] for line in lines]
 
 
@@ -277,6 +280,13 @@ def test_a_number_printed_up_a_pages_margin_is_read_turned():
     x0, y0, x1, y1 = lines[-1].box  # its own block, after the page's text, in input pixels
     assert x0 <= 620 and x1 >= 653 and y0 <= 60 and y1 >= 374 and x1 - x0 < 50
     assert [b.box for b in page.blocks][-1] == lines[-1].box
+
+
+@pytest.mark.parametrize("turned, as_it_lies, kept", [(0.97, 0.92, True), (0.93, 0.88, False), (0.8, 0.65, True)])
+def test_a_column_read_turned_must_be_surer_by_a_margin_or_nearly_sure(turned, as_it_lies, kept):
+    predictor = Predictor(recognizer=ReadsOnlyLongRows(turned, as_it_lies))
+    page = predictor.recognize(predictor.analyse(PageImage("form.png", 0, _page_with_a_number_up_its_margin())))
+    assert (len(page.lines) == 4) == kept
 
 
 def test_a_column_read_no_surer_turned_keeps_its_upright_reading():
