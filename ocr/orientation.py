@@ -206,14 +206,18 @@ SIDEWAYS_MAX_WIDTH = 4.0
 #: ... its glyphs at most this many text heights apart (letter spacing; faxed glyphs
 #: break into pieces, bold ones touch) ...
 SIDEWAYS_GAP = 0.9
-#: ... in a column this many times taller than wide, inked at most this densely (a bar) ...
+#: ... in a column this many times taller than wide and this many text heights tall (four
+#: characters or so), inked at most this densely (a bar) ...
 SIDEWAYS_COLUMN_ASPECT = 3.0
+SIDEWAYS_MIN_LENGTH = 3.0
 SIDEWAYS_MAX_DENSITY = 0.75
 #: ... with no more than this share of its ink again in other ink beside it, within
 #: :data:`SIDEWAYS_REACH` of its width on either side (a letter of each line of a
 #: paragraph is no such column; a table's rule beside a form's number is no text).
 SIDEWAYS_CROWDING = 0.1
 SIDEWAYS_REACH = 0.5
+#: At most this many per page (each is read twice, a quarter turn each way).
+MAX_SIDEWAYS_LINES = 6
 
 
 def sideways_lines(binary: np.ndarray, char_height: float) -> list[tuple[int, int, int, int]]:
@@ -240,14 +244,17 @@ def sideways_lines(binary: np.ndarray, char_height: float) -> list[tuple[int, in
             continue
         rows, cols = np.nonzero((labels[y:y + h, x:x + w] == label) & (ink[y:y + h, x:x + w] > 0))
         x, y, w, h = x + int(cols.min()), y + int(rows.min()), int(np.ptp(cols)) + 1, int(np.ptp(rows)) + 1
-        if not (SIDEWAYS_MIN_WIDTH * ch <= w <= SIDEWAYS_MAX_WIDTH * ch and h >= SIDEWAYS_COLUMN_ASPECT * w):
+        if not (SIDEWAYS_MIN_WIDTH * ch <= w <= SIDEWAYS_MAX_WIDTH * ch
+                and h >= max(SIDEWAYS_COLUMN_ASPECT * w, SIDEWAYS_MIN_LENGTH * ch)):
             continue
         inside = len(rows)
         reach = int(np.ceil(SIDEWAYS_REACH * w))
         around = int(np.count_nonzero(binary[y:y + h, max(0, x - reach):x + w + reach]))
         if inside <= SIDEWAYS_MAX_DENSITY * w * h and around - inside <= SIDEWAYS_CROWDING * inside:
             found.append((x, y, x + w, y + h))
-    return found
+    # Each is read twice: on a page of many, the most drawn-out ones.
+    found.sort(key=lambda b: (b[1] - b[3]) / (b[2] - b[0]))
+    return found[:MAX_SIDEWAYS_LINES]
 
 
 def turn_upright(image: np.ndarray, angle: int) -> np.ndarray:
