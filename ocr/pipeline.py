@@ -293,7 +293,8 @@ class Predictor:
         is also read turned a quarter each way, and the surer of the two is kept
         when it is surer than the image as it lies by :data:`TURNED_MARGIN` in
         mean confidence: no cue of the ink tells which way a column of digits
-        is turned.
+        is turned. On a page, such columns (``analysis.sideways``) are read so too
+        (:meth:`_recognized`).
         """
         result = self._recognized(analysis)
         if (self.layout == "line" and analysis.layout is not None and analysis.pre.orientation == 0
@@ -325,7 +326,8 @@ class Predictor:
         """The result tree of one analysis, as :meth:`recognize` describes it.
 
         Lines are grouped into text blocks by the segmenter's block index, one
-        paragraph per block (the layout stage will refine both). Each line
+        paragraph per block (the layout stage will refine both); a column read
+        turned (:meth:`_read_turned`) is a block of its own after them. Each line
         gets a straight baseline and its x-height from the segmenter's glyph
         boxes (:func:`ocr.normalize.line_metrics`), mapped back like the boxes.
         """
