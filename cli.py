@@ -220,6 +220,9 @@ def _training_options(func):
                      "copied, and the output layer row by row for the labels both have, so the label set "
                      "may grow."),
         click.option("--seed", type=int, default=default(TrainConfig, "seed"), show_default=True),
+        click.option("--average", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                     metavar="MOMENTUM", help="Save a moving average of the weights, updated every "
+                     "step with this momentum (e.g. 0.998), instead of the last step's weights."),
         click.option("--force", is_flag=True, help="Overwrite an existing --out file."),
         click.option("--devices", type=click.IntRange(1), help="Train on N devices in data parallel "
                      "(JAX backend: KERAS_BACKEND=jax): the global batch is N x --batch-size, the learning "

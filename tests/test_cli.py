@@ -57,6 +57,28 @@ def test_smoke_training_writes_model_with_metadata(trained):
     assert not list(out.parent.glob("*.ckpt.*"))  # checkpoint removed after success
 
 
+def test_an_averaged_run_saves_weights_near_where_it_started(trained, tmp_path):
+    """--average keeps a moving average of the weights: with a momentum next to 1 it barely
+    leaves the first step's, while the last step's weights have travelled (batch-norm
+    statistics are moving averages of their own and are not compared)."""
+    from ocr.models.store import load_keras
+
+    data, start, _ = trained
+
+    def moved(*options):
+        out = tmp_path / f"{len(options)}.keras"
+        result = run("train", "lenet", "--data-dir", data, "--epochs", "2", "--batch-size", "32",
+                     "--learning-rate", "0.01", "--init", start, *options, "--out", out)
+        assert result.exit_code == 0, result.output
+        before, after = ([np.asarray(w) for w in load_keras(path).trainable_weights] for path in (start, out))
+        return sum(float(np.abs(a - b).sum()) for a, b in zip(before, after)), read_metadata(out)
+
+    last, _ = moved()
+    averaged, meta = moved("--average", "0.99999")
+    assert averaged < 0.2 * last
+    assert "moving average, momentum 0.99999" in meta["training"]["schedule"]
+
+
 def test_training_refuses_to_overwrite_without_force(trained):
     data, out, _ = trained
     before = out.read_bytes()

@@ -54,6 +54,10 @@ class TrainConfig:
     #: ``{"estimate_factor": F}`` or ``{"shear": S}``; None: no deslanting; :data:`RECIPE`: the
     #: registry recipe's rule (``ModelSpec.deslant``; handline's bundled card's).
     deslant: dict[str, float] | None | str = RECIPE
+    #: Save an exponential moving average of the weights, updated every step with this momentum
+    #: (e.g. 0.998), instead of the last step's weights; None: the last step's. A fine-tune of a
+    #: small real set ends where its last batches pushed it; the average sits amid the epochs.
+    average: float | None = None
 
 
 @dataclass

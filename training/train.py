@@ -94,7 +94,9 @@ def _build_training_model(spec: registry.ModelSpec, trainer: Trainer, config: Tr
         initial_learning_rate=config.learning_rate / 10, decay_steps=total - warmup,
         warmup_target=config.learning_rate, warmup_steps=warmup, alpha=0.01)
     # Clipping guards CTC's occasional huge gradients early in training.
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4, clipnorm=5.0),
+    # With an average, fit() ends by writing the averaged weights into the network.
+    average = {"use_ema": True, "ema_momentum": config.average} if config.average else {}
+    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4, clipnorm=5.0, **average),
                   loss=loss, metrics=metrics)
     return model
 
@@ -297,7 +299,9 @@ def train(config: TrainConfig) -> TrainResult:
             "batch_size": run.batch_size,
             "learning_rate": run.learning_rate,
             "devices": devices,
-            "schedule": "linear warm-up then cosine decay, AdamW",
+            "schedule": "linear warm-up then cosine decay, AdamW"
+                        + (f"; weights saved as their moving average, momentum {config.average}"
+                           if config.average else ""),
             "initialized_from": config.init,
             "augmentation": trainer.augmentation(spec, config),
             **({"deslant": config.deslant} if trainer.deslants else {}),
