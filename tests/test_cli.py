@@ -79,6 +79,34 @@ def test_an_averaged_run_saves_weights_near_where_it_started(trained, tmp_path):
     assert "moving average, momentum 0.99999" in meta["training"]["schedule"]
 
 
+def test_an_averaged_run_stopped_after_its_last_checkpoint_saves_the_average(trained, tmp_path, monkeypatch):
+    import training.train as loop
+    from ocr.models.store import load_keras
+
+    data, start, _ = trained
+    out = tmp_path / "stopped.keras"
+    args = ("train", "lenet", "--data-dir", data, "--epochs", "2", "--batch-size", "32", "--learning-rate", "0.01",
+            "--init", start, "--average", "0.99999", "--out", out)
+    saving = loop.save_model
+
+    def killed_at_the_end(model, path, metadata=None, **kwargs):
+        if metadata is not None:  # the final save, after every epoch's checkpoint
+            raise KeyboardInterrupt
+        return saving(model, path, metadata, **kwargs)
+
+    monkeypatch.setattr(loop, "save_model", killed_at_the_end)
+    run(*args)
+    assert not out.exists() and loop.checkpoint_paths(out)[1].exists()
+    last = [np.asarray(w) for w in load_keras(loop.checkpoint_paths(out)[0]).trainable_weights]
+    monkeypatch.setattr(loop, "save_model", saving)
+    result = run(*args, "--resume")  # nothing left to fit
+    assert result.exit_code == 0, result.output
+    before, after = ([np.asarray(w) for w in load_keras(path).trainable_weights] for path in (start, out))
+    assert [a.shape for a in last] == [a.shape for a in after]
+    moved = sum(float(np.abs(a - b).sum()) for a, b in zip(before, last))
+    assert sum(float(np.abs(a - b).sum()) for a, b in zip(before, after)) < 0.2 * moved
+
+
 def test_training_refuses_to_overwrite_without_force(trained):
     data, out, _ = trained
     before = out.read_bytes()

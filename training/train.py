@@ -275,6 +275,9 @@ def train(config: TrainConfig) -> TrainResult:
     if initial_epoch < config.epochs:
         model.fit(**fit_inputs, epochs=config.epochs, initial_epoch=initial_epoch,
                   callbacks=_make_callbacks(config, state, started, test_sets), verbose=1)
+    elif getattr(model.optimizer, "use_ema", False):
+        # Stopped after its last checkpoint: no fit() is left to write the average in.
+        model.optimizer.finalize_variable_values(model.trainable_weights)
     elapsed = state.get("elapsed_before_s", 0.0) + time.time() - started
     if devices > 1:  # scoring reads test sets of any size, on one device
         keras.distribution.set_distribution(None)
