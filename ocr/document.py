@@ -241,6 +241,12 @@ class Document:
         return render(self, fmt, **options)
 
 
+def centre_in(inner: Box, outer: Box) -> bool:
+    """Whether the centre of box ``inner`` lies in box ``outer`` (edges included)."""
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+
+
 def text_blocks(lines: Sequence[Line], block_ids: Sequence[int]) -> list[Block]:
     """Group lines (in reading order) into text blocks of one paragraph each.
 
@@ -270,9 +276,7 @@ def nest_in_tables(blocks: list[Block], tables: Sequence[Box]) -> list[Block]:
     out: list[Block] = list(blocks)
     empty: list[Block] = []
     for box in tables:
-        x0, y0, x1, y1 = box
-        inside = [b for b in out if b.kind == "text"
-                  and x0 <= (b.box[0] + b.box[2]) / 2 <= x1 and y0 <= (b.box[1] + b.box[3]) / 2 <= y1]
+        inside = [b for b in out if b.kind == "text" and centre_in(b.box, box)]
         table = Block(tuple(box), [p for b in inside for p in b.paragraphs], kind="table")
         if not inside:
             empty.append(table)

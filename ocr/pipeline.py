@@ -22,10 +22,9 @@ import numpy as np
 from ocr import charsets
 from ocr.checkbox import CHECK_BOXES, with_check_boxes
 from ocr.document import (Block, Box, Char, Document, Failure, Glyph, Line, Page, Paragraph,  # noqa: F401
-                          Word, nest_in_tables, text_blocks, union)
+                          Word, centre_in, nest_in_tables, text_blocks, union)
 from ocr.errors import ImageError, OcrError
 from ocr.io import PageImage, expand_inputs, from_pil, is_pil_image, load
-from ocr.ink import text_height
 from ocr.layout import Region, analyse_layout
 from ocr.normalize import LineMetrics, line_metrics
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
@@ -160,12 +159,6 @@ TURNED_PAD = 2
 MIN_TURNED_CHARS = 4
 
 
-def centre_in(inner: Box, outer: Box) -> bool:
-    """Whether the centre of box ``inner`` lies in box ``outer``."""
-    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
-    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
-
-
 def _turned_back(box: Box, turn: int, shape: tuple[int, int], offset: tuple[int, int]) -> Box:
     """A box of a crop turned upright by ``turn`` (:func:`ocr.orientation.turn_upright`) in the
     frame the crop, of ``shape``, was taken from at ``offset``."""
@@ -210,7 +203,7 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
         if layout == "block":
             lines = as_one_block(lines)
         return Analysis(page, pre, lines, found.regions, [
-            box for box in sideways_lines(pre.binary, text_height(pre.binary))
+            box for box in sideways_lines(pre.binary, found.char_height)
             if not any(r.kind == "image" and centre_in(box, r.box) for r in found.regions)])
     except ImageError as exc:
         where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"
