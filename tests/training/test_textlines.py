@@ -1,5 +1,6 @@
 """Rendered text lines for the print line model, degraded like scans."""
 
+import re
 import numpy as np
 import pytest
 
@@ -35,6 +36,14 @@ def test_random_text_ends_quotations_after_their_stop_as_books_do():
     rng = np.random.default_rng(2)
     text = " ".join(random_text(rng, alphabet=charsets.PRINT) for _ in range(2000))
     assert ".\u201d" in text and ",\u201d" in text and ".\u2019" in text
+
+
+def test_random_text_sets_stops_inside_and_before_other_marks_as_abbreviations_do():
+    rng = np.random.default_rng(3)
+    text = " ".join(random_text(rng, alphabet=charsets.PRINT) for _ in range(3000))
+    assert re.search(r"\b[a-z]\.[a-z]\.", text)  # i.e., e.g., a.m.
+    assert re.search(r"[A-Za-z]\.[,;:)\]]", text)  # "et al.," "Inc.)"
+    assert re.search(r"\b[A-Z][a-z]+\. \d", text)  # "Fig. 3", "Vol. 89"
 
 
 def test_rendered_line_is_a_scan_sized_ink_mask():
