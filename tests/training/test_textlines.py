@@ -44,6 +44,9 @@ def test_random_text_sets_stops_inside_and_before_other_marks_as_abbreviations_d
     assert re.search(r"\b[a-z]\.[a-z]\.", text)  # i.e., e.g., a.m.
     assert re.search(r"[A-Za-z]\.[,;:)\]]", text)  # "et al.," "Inc.)"
     assert re.search(r"\b[A-Z][a-z]+\. \d", text)  # "Fig. 3", "Vol. 89"
+    # ... without making a stop after a word far more common than a comma there, as prose has them
+    stops, commas = len(re.findall(r"[A-Za-z]\.", text)), len(re.findall(r"[A-Za-z],", text))
+    assert 0.5 < commas / stops < 2
 
 
 def test_rendered_line_is_a_scan_sized_ink_mask():
