@@ -25,6 +25,7 @@ from ocr.document import (Block, Box, Char, Document, Failure, Glyph, Line, Page
                           Word, centre_in, nest_in_tables, text_blocks, union)
 from ocr.errors import ImageError, OcrError
 from ocr.io import PageImage, expand_inputs, from_pil, is_pil_image, load
+from ocr.ink import text_height
 from ocr.layout import Region, analyse_layout
 from ocr.normalize import LineMetrics, line_metrics
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
@@ -202,8 +203,10 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
         lines = without_split_off(lines)
         if layout == "block":
             lines = as_one_block(lines)
+        # The ink mask's own text height, not found.char_height: analyse_layout leaves that 0 on
+        # an image under MIN_PAGE_SIDE (a line crop), and counts the pieces a crop cut through.
         return Analysis(page, pre, lines, found.regions, [
-            box for box in sideways_lines(pre.binary, found.char_height)
+            box for box in sideways_lines(pre.binary, text_height(pre.binary))
             if not any(r.kind == "image" and centre_in(box, r.box) for r in found.regions)])
     except ImageError as exc:
         where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"

@@ -210,6 +210,22 @@ def test_auto_layout_keeps_two_whole_lines_apart_even_in_a_tight_crop():
     assert len(analyse_page(PageImage("two.png", 0, img), deskew=False).layout.lines) == 2
 
 
+def test_a_small_image_looks_for_sideways_columns_at_its_own_text_height(monkeypatch):
+    """Two lines in an image under the layout's minimum page side: the column search gets the
+    ink's text height, not the layout's 0 (with 0, the cut edges of the Testaments line crops
+    passed for columns and were read turned)."""
+    import ocr.pipeline as pipeline
+    from ocr.ink import text_height
+
+    heights = []
+    monkeypatch.setattr(pipeline, "sideways_lines", lambda binary, height: heights.append(height) or [])
+    img = np.full((66, 300), 255, np.uint8)
+    cv2.putText(img, "Hold the", (6, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    cv2.putText(img, "light by", (6, 58), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    analysis = pipeline.analyse_page(PageImage("two.png", 0, img), deskew=False)
+    assert heights == [text_height(analysis.pre.binary)] and heights[0] > 10
+
+
 def test_layout_line_keeps_a_tall_letter_that_reaches_the_top_edge():
     """A cursive word whose ascender touches the crop's top row covers the line's core: kept,
     though its centre lies above the core."""
