@@ -18,7 +18,8 @@ The text is real language where the machine has it: Debian's word lists
 (``wamerican``, ``wbritish``, ``wfrench``, ``wngerman``, ``wspanish``,
 ``witalian``; :func:`word_lists` says which it found), mixed with common
 English words, random letter strings (so shapes are learned, not a
-vocabulary), numbers, dates and amounts, punctuation and symbols. Spaces are
+vocabulary), numbers, dates and amounts, punctuation and symbols, and
+abbreviations as print sets them ("et al.,", "i.e.", "Fig. 3", initials). Spaces are
 not labelled: a word gap is read as blank frames, and words come from the
 segmenter's gap statistics, as for every other model.
 """
@@ -203,7 +204,8 @@ def _abbreviated(rng: np.random.Generator, alphabet: str) -> str:
         return f"{initials} {_word(rng, alphabet).capitalize()}{rng.choice(['', ',', '.'])}"
     if kind == 3:  # addresses and file names: "www.die-bibel.de", "bibel.htm"
         name = ".".join(_word(rng, alphabet).lower() for _ in range(int(rng.integers(1, 3))))
-        return f"{rng.choice(['www.', '', ''])}{name}.{rng.choice(['de', 'com', 'org', 'fr', 'ch', 'gov', 'htm', 'pdf'])}"
+        prefix = rng.choice(["www.", "", ""])  # drawn before the ending: the renders' text stays as trained on
+        return f"{prefix}{name}.{rng.choice(['de', 'com', 'org', 'fr', 'ch', 'gov', 'htm', 'pdf'])}"
     section = ".".join(str(int(rng.integers(1, 13))) for _ in range(int(rng.integers(2, 4))))
     return f"{rng.choice(['', '(', '§ '])}{section}{rng.choice(['', '.', ',', ')', ').'])}"
 

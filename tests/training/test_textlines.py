@@ -1,6 +1,7 @@
 """Rendered text lines for the print line model, degraded like scans."""
 
 import re
+
 import numpy as np
 import pytest
 
