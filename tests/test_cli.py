@@ -57,12 +57,19 @@ def test_smoke_training_writes_model_with_metadata(trained):
     assert not list(out.parent.glob("*.ckpt.*"))  # checkpoint removed after success
 
 
+def _distance(path_a, path_b) -> float:
+    """How far apart two saved models' trainable weights are (sum of absolute differences)."""
+    from ocr.models.store import load_keras
+
+    a, b = ([np.asarray(w) for w in load_keras(p).trainable_weights] for p in (path_a, path_b))
+    assert [w.shape for w in a] == [w.shape for w in b]
+    return sum(float(np.abs(x - y).sum()) for x, y in zip(a, b))
+
+
 def test_an_averaged_run_saves_weights_near_where_it_started(trained, tmp_path):
     """--average keeps a moving average of the weights: with a momentum next to 1 it barely
     leaves the first step's, while the last step's weights have travelled (batch-norm
     statistics are moving averages of their own and are not compared)."""
-    from ocr.models.store import load_keras
-
     data, start, _ = trained
 
     def moved(*options):
@@ -70,8 +77,7 @@ def test_an_averaged_run_saves_weights_near_where_it_started(trained, tmp_path):
         result = run("train", "lenet", "--data-dir", data, "--epochs", "2", "--batch-size", "32",
                      "--learning-rate", "0.01", "--init", start, *options, "--out", out)
         assert result.exit_code == 0, result.output
-        before, after = ([np.asarray(w) for w in load_keras(path).trainable_weights] for path in (start, out))
-        return sum(float(np.abs(a - b).sum()) for a, b in zip(before, after)), read_metadata(out)
+        return _distance(start, out), read_metadata(out)
 
     last, _ = moved()
     averaged, meta = moved("--average", "0.99999")
@@ -81,7 +87,6 @@ def test_an_averaged_run_saves_weights_near_where_it_started(trained, tmp_path):
 
 def test_an_averaged_run_stopped_after_its_last_checkpoint_saves_the_average(trained, tmp_path, monkeypatch):
     import training.train as loop
-    from ocr.models.store import load_keras
 
     data, start, _ = trained
     out = tmp_path / "stopped.keras"
@@ -97,14 +102,11 @@ def test_an_averaged_run_stopped_after_its_last_checkpoint_saves_the_average(tra
     monkeypatch.setattr(loop, "save_model", killed_at_the_end)
     run(*args)
     assert not out.exists() and loop.checkpoint_paths(out)[1].exists()
-    last = [np.asarray(w) for w in load_keras(loop.checkpoint_paths(out)[0]).trainable_weights]
+    moved = _distance(start, loop.checkpoint_paths(out)[0])  # the last step's weights
     monkeypatch.setattr(loop, "save_model", saving)
     result = run(*args, "--resume")  # nothing left to fit
     assert result.exit_code == 0, result.output
-    before, after = ([np.asarray(w) for w in load_keras(path).trainable_weights] for path in (start, out))
-    assert [a.shape for a in last] == [a.shape for a in after]
-    moved = sum(float(np.abs(a - b).sum()) for a, b in zip(before, last))
-    assert sum(float(np.abs(a - b).sum()) for a, b in zip(before, after)) < 0.2 * moved
+    assert _distance(start, out) < 0.2 * moved
 
 
 def test_training_refuses_to_overwrite_without_force(trained):

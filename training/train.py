@@ -36,6 +36,11 @@ class TrainResult:
     metadata: dict[str, Any]
 
 
+#: Settings a resumed run must share with the run it continues: the deslant rule shapes the
+#: inputs, and the checkpoint's optimizer keeps a moving average or not (the card says which).
+KEPT_ON_RESUME = ("deslant", "average")
+
+
 def checkpoint_paths(out: str | os.PathLike) -> tuple[Path, Path]:
     """Where the per-epoch checkpoint and its state file live for ``out``."""
     out = Path(out)
@@ -233,10 +238,11 @@ def train(config: TrainConfig) -> TrainResult:
         raise OcrError(f"nothing to resume: {ckpt_state} not found")
     resumed = _read_state(ckpt_state) if config.resume else None  # checked before any work
     before = resumed.get("config") if resumed is not None else None
-    if isinstance(before, dict) and "deslant" in before and before["deslant"] != config.deslant:
-        raise OcrError(f"{ckpt_state}: the run being resumed trains with deslant "
-                       f"{json.dumps(before['deslant'])}, not {json.dumps(config.deslant)}; "
-                       "pass the same --deslant")
+    for setting in KEPT_ON_RESUME:  # the checkpoint's optimizer and inputs were built with them
+        if isinstance(before, dict) and setting in before and before[setting] != getattr(config, setting):
+            raise OcrError(f"{ckpt_state}: the run being resumed trains with {setting} "
+                           f"{json.dumps(before[setting])}, not {json.dumps(getattr(config, setting))}; "
+                           f"pass the same --{setting}")
     if config.init and trainer.deslants:
         _warn_if_init_reads_otherwise(config.init, config.deslant)
     devices = data_parallel(config.devices)  # before the data: a wrong backend fails at once
@@ -275,7 +281,7 @@ def train(config: TrainConfig) -> TrainResult:
     if initial_epoch < config.epochs:
         model.fit(**fit_inputs, epochs=config.epochs, initial_epoch=initial_epoch,
                   callbacks=_make_callbacks(config, state, started, test_sets), verbose=1)
-    elif getattr(model.optimizer, "use_ema", False):
+    elif config.average:
         # Stopped after its last checkpoint: no fit() is left to write the average in.
         model.optimizer.finalize_variable_values(model.trainable_weights)
     elapsed = state.get("elapsed_before_s", 0.0) + time.time() - started

@@ -59,7 +59,9 @@ def test_deslant_defaults_to_the_recipe_of_handwriting_line_models_only():
         resolve_deslant(textline, textline.trainer()(), {"shear": 0.5})
 
 
-def test_a_run_resumes_only_with_the_deslant_rule_it_started_with(tmp_path):
+@pytest.mark.parametrize("started, option", [({"deslant": {"shear": 0.5}}, "deslant"),  # recipe: estimate x 0.3
+                                              ({"average": 0.998}, "average")])  # this run: none
+def test_a_run_resumes_only_with_the_settings_it_started_with(tmp_path, started, option):
     import json
 
     from ocr.errors import OcrError
@@ -68,9 +70,9 @@ def test_a_run_resumes_only_with_the_deslant_rule_it_started_with(tmp_path):
 
     out = tmp_path / "handline.keras"
     state = checkpoint_paths(out)[1]
-    state.write_text(json.dumps({"epoch": 1, "history": [{}], "config": {"deslant": {"shear": 0.5}}}))
-    with pytest.raises(OcrError, match="pass the same --deslant"):
-        train(TrainConfig(model="handline", out=str(out), resume=True))  # the recipe: estimate x 0.3
+    state.write_text(json.dumps({"epoch": 1, "history": [{}], "config": started}))
+    with pytest.raises(OcrError, match=f"pass the same --{option}"):
+        train(TrainConfig(model="handline", out=str(out), resume=True))
 
 
 def test_a_warm_start_from_a_model_that_deslants_otherwise_is_said(tmp_path, caplog):
