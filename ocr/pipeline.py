@@ -198,10 +198,8 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
         found = analyse_layout(pre.binary, frames=pre.frames)  # non-text regions set aside before segmentation
         found.regions += [Region("table", box) for box in pre.tables]  # grids taken off as rules
         lines = segment(found.text, tables=found.tables)
-        if not found.regions and layout == "auto" and (len(lines.lines) == 1 or is_one_line(lines)):
-            # A line image: its drifting end, its cut neighbours. Found as one line too, its band
-            # still holds the descenders of the line above that the crop cut through.
-            return Analysis(page, pre, as_one_line(lines))
+        if not found.regions and layout == "auto" and is_one_line(lines):
+            return Analysis(page, pre, as_one_line(lines))  # a line image: its drifting end, its cut neighbours
         lines = without_split_off(lines)
         if layout == "block":
             lines = as_one_block(lines)

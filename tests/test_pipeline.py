@@ -200,25 +200,6 @@ def test_layout_line_keeps_the_end_of_a_line_that_drifts_down_to_the_edge():
     assert len(auto.lines) == 1 and len(auto.lines[0].glyphs) == 11
 
 
-def test_auto_layout_leaves_out_cut_pieces_that_the_segmenter_joined_to_a_line_image():
-    """The tips of the next line's ascenders, cut by the bottom edge, joined the one line found
-    as marks of its letters: auto reads the image as ``--layout line`` does, without them
-    (in a Testaments line such a speck under a "t" made "trois" read "tion")."""
-    from ocr.pipeline import analyse_page
-
-    img = np.full((52, 300), 255, np.uint8)
-    cv2.putText(img, "abc def", (10, 36), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
-    img[47:, 30:34] = 0
-    img[47:, 120:124] = 0
-    page = PageImage("field.png", 0, img)
-    auto = analyse_page(page, deskew=False)
-    assert len(segment(auto.pre.binary).lines) == 1  # one line, the pieces in it
-    line = auto.layout.lines[0]
-    assert len(auto.layout.lines) == 1 and len(line.glyphs) == 6
-    assert line.box[3] < 40
-    assert line.box == analyse_page(page, deskew=False, layout="line").layout.lines[0].box
-
-
 def test_auto_layout_keeps_two_whole_lines_apart_even_in_a_tight_crop():
     """Two lines, the second against the bottom edge: whole lines, not pieces of a cut one."""
     from ocr.pipeline import analyse_page
