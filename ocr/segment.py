@@ -860,6 +860,8 @@ MARK_SIZE = 1.2
 #: ... and at most this many core heights above or below the main line's core is a mark
 #: of it (an accent, the dot of an i).
 MARK_GAP = 0.5
+#: A line of several marks (:func:`are_marks_of`) covers at most this share of its width.
+MARKS_COVER = 0.35
 
 
 def main_line(layout: Layout) -> LineLayout | None:
@@ -918,9 +920,25 @@ def is_one_line(layout: Layout) -> bool:
     for line in chained_lines(layout):
         _, y0, _, y1 = line.box
         piece = (y0 <= EDGE_ROWS or y1 >= rows - EDGE_ROWS) and y1 - y0 < PIECE_HEIGHT * core
-        if not (level_with(line.box, core_top, core_bottom) or piece or is_mark_of(line.box, core_top, core_bottom)):
+        if not (level_with(line.box, core_top, core_bottom) or piece or is_mark_of(line.box, core_top, core_bottom)
+                or are_marks_of(line, core_top, core_bottom)):
             return False
     return True
+
+
+def are_marks_of(line: LineLayout, core_top: float, core_bottom: float) -> bool:
+    """Whether a line is a row of a main line's marks: each of its glyphs one
+    (:func:`is_mark_of`), spread along it (together at most :data:`MARKS_COVER` of its width).
+
+    Why: the segmenter gathers the dots and accents over a cursive line's words into a line
+    of their own as wide as the words ("d'infanterie, lègue"), too wide for one mark, and
+    that line was read on its own as "A pr". A line of text is its letters side by side."""
+    glyphs = line.glyphs
+    if not glyphs:
+        return False
+    width = max(line.box[2] - line.box[0], 1)
+    covered = sum(g.box[2] - g.box[0] for g in glyphs)
+    return covered <= MARKS_COVER * width and all(is_mark_of(g.box, core_top, core_bottom) for g in glyphs)
 
 
 def is_mark_of(box: tuple[int, int, int, int], core_top: float, core_bottom: float) -> bool:

@@ -200,6 +200,25 @@ def test_layout_line_keeps_the_end_of_a_line_that_drifts_down_to_the_edge():
     assert len(auto.lines) == 1 and len(auto.lines[0].glyphs) == 11
 
 
+def test_auto_layout_reads_a_row_of_accents_over_a_line_image_with_its_line():
+    """The segmenter put the accents over three words on a line of their own, as wide as the
+    words (too wide for one mark): they are the line's marks, not a line to read apart."""
+    from ocr.pipeline import analyse_page
+
+    def page(rise: int) -> PageImage:
+        img = np.full((64, 420), 255, np.uint8)
+        cv2.putText(img, "mum non vum", (10, 52), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+        for x in (60, 150, 260):
+            cv2.line(img, (x, 30 - rise), (x + 8, 25 - rise), 0, 3)
+        return PageImage("accents.png", 0, img)
+
+    near = analyse_page(page(8), deskew=False)
+    assert len(segment(near.pre.binary).lines) == 2
+    assert [len(line.glyphs) for line in near.layout.lines] == [12]
+    # Further up than a mark sits (MARK_GAP), the same strokes are a line of their own.
+    assert len(analyse_page(page(16), deskew=False).layout.lines) == 2
+
+
 def test_auto_layout_keeps_two_whole_lines_apart_even_in_a_tight_crop():
     """Two lines, the second against the bottom edge: whole lines, not pieces of a cut one."""
     from ocr.pipeline import analyse_page
