@@ -26,7 +26,7 @@ from ocr.document import (Block, Box, Char, Document, Failure, Glyph, Line, Page
 from ocr.errors import ImageError, OcrError
 from ocr.io import PageImage, expand_inputs, from_pil, is_pil_image, load
 from ocr.ink import text_height
-from ocr.layout import Region, analyse_layout
+from ocr.layout import MIN_PAGE_SIDE, Region, analyse_layout
 from ocr.normalize import LineMetrics, line_metrics
 from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
 from ocr.models import get_kind, read_card
@@ -158,6 +158,33 @@ TURNED_PAD = 2
 #: A column read turned is kept only when it reads this many characters at least (a form's
 #: document number has 6 to 10; a column of two or three letters is likelier a table's).
 MIN_TURNED_CHARS = 4
+
+#: On a crop under MIN_PAGE_SIDE rows (a line image) where several lines were found, a line
+#: read with a mean confidence under this share of the surest line's is a piece of a line
+#: the crop cut through, a row of marks or an underline, and is left out
+#: (:func:`without_unsure_pieces`). Chosen on the Testaments validation writers and 500
+#: training-writer lines (bench/RESULTS.md, handwriting session 34).
+PIECE_CONFIDENCE_SHARE = 0.6
+
+
+def line_confidence(words: Words) -> float:
+    """The mean confidence of a line's characters (0 when none was read)."""
+    values = [c.confidence for word in words for c in word]
+    return float(np.mean(values)) if values else 0.0
+
+
+def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDENCE_SHARE) -> list[Words]:
+    """The lines of a line image with those read under ``share`` of the surest line's mean
+    confidence emptied.
+
+    Why: a cursive line's crop holds descenders of the line above, a flourish or an
+    underline that the segmenter leaves on lines of their own when they are too big for
+    marks; each was read as a line of its own ("Bordeaux 12 Août 14" then "P Marg",
+    "leur donnant l'instruction" after "en"), at a third of the line's confidence."""
+    if len(recognized) < 2:
+        return recognized
+    surest = max(line_confidence(words) for words in recognized)
+    return [words if line_confidence(words) >= share * surest else [] for words in recognized]
 
 
 def _turned_back(box: Box, turn: int, shape: tuple[int, int], offset: tuple[int, int]) -> Box:
@@ -341,6 +368,8 @@ class Predictor:
         if self.check_boxes:
             recognized = [with_check_boxes(layout.components, line, words)
                           for line, words in zip(layout.lines, recognized)]
+        if self.layout == "auto" and pre.input_shape[0] < MIN_PAGE_SIDE:
+            recognized = without_unsure_pieces(recognized)
         # Columns that may hold a line printed sideways: read turned, that reading replaces
         # what was read of the column's ink as it lies (the characters centred in it, of
         # whatever lines the segmenter chained them into) when it is surer by TURNED_MARGIN,

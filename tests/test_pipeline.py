@@ -219,6 +219,41 @@ def test_auto_layout_reads_a_row_of_accents_over_a_line_image_with_its_line():
     assert len(analyse_page(page(16), deskew=False).layout.lines) == 2
 
 
+class SureOfWideLines:
+    """A stand-in recognizer: a line reads as 'x', surely when it is wide (a line of text),
+    at a third of that when it is narrow (a piece of a line the crop cut through)."""
+
+    model_name = "stub"
+
+    def recognize_lines(self, components, lines):
+        return [[[RecognizedChar("x", line.box, 0.9 if line.box[2] - line.box[0] > 100 else 0.3,
+                                 [("x", 0.9)])]] for line in lines]
+
+
+def test_a_line_image_leaves_out_a_line_read_far_less_surely_than_its_line_and_a_page_does_not():
+    from ocr.pipeline import PIECE_CONFIDENCE_SHARE, without_unsure_pieces
+
+    def image(rows: int) -> PageImage:
+        img = np.full((rows, 400), 255, np.uint8)
+        for x in range(20, 380, 24):
+            img[20:40, x:x + 16] = 0        # the line: sixteen glyphs
+        img[80:96, 30:46] = img[80:96, 60:76] = 0  # two glyphs of the next line, cut off
+        return PageImage("crop.png", 0, img)
+
+    crop = Predictor(recognizer=SureOfWideLines(), deskew=False).read_page(image(120))
+    assert [line.box[1] for line in crop.lines] == [20]
+    page = Predictor(recognizer=SureOfWideLines(), deskew=False).read_page(image(300))
+    assert len(page.lines) == 2             # a page's lines are its own, however unsure
+    block = Predictor(recognizer=SureOfWideLines(), deskew=False, layout="block").read_page(image(120))
+    assert len(block.lines) == 2            # so are the lines of a block the user asked for
+    # The share is of the surest line: a line a little less sure stays.
+    sure, less = [[RecognizedChar("a", (0, 0, 1, 1), 0.8, [])]], [[RecognizedChar("b", (0, 0, 1, 1), 0.6, [])]]
+    assert without_unsure_pieces([sure, less]) == [sure, less]
+    unsure = [[RecognizedChar("c", (0, 0, 1, 1), 0.8 * PIECE_CONFIDENCE_SHARE - 0.01, [])]]
+    assert without_unsure_pieces([unsure, sure]) == [[], sure]
+    assert without_unsure_pieces([unsure]) == [unsure]
+
+
 def test_auto_layout_keeps_two_whole_lines_apart_even_in_a_tight_crop():
     """Two lines, the second against the bottom edge: whole lines, not pieces of a cut one."""
     from ocr.pipeline import analyse_page
