@@ -862,6 +862,9 @@ MARK_SIZE = 1.2
 MARK_GAP = 0.5
 #: A line of several marks (:func:`are_marks_of`) covers at most this share of its width.
 MARKS_COVER = 0.35
+#: A line image's main line with this many core heights of rows above and below its core
+#: has room for cut pieces of its neighbours on its edge rows (:func:`has_room_at_edges`).
+EDGE_ROOM = 0.5
 
 
 def main_line(layout: Layout) -> LineLayout | None:
@@ -924,6 +927,20 @@ def is_one_line(layout: Layout) -> bool:
                 or are_marks_of(line, core_top, core_bottom)):
             return False
     return True
+
+
+def has_room_at_edges(layout: Layout) -> bool:
+    """Whether the main line's core lies at least :data:`EDGE_ROOM` core heights from the
+    image's top and bottom rows: room for pieces of the lines above and below that a crop
+    cut through. A line that fills its crop (a cheque amount's digits, cut tight) has none:
+    the ink on its edge rows is its own (a digit's top)."""
+    main = main_line(layout)
+    if main is None or not main.glyphs:
+        return False
+    core_top, core_bottom = core_rows(layout, main)
+    core = max(core_bottom - core_top, 1.0)
+    rows = layout.components.labels.shape[0]
+    return min(core_top, rows - core_bottom) >= EDGE_ROOM * core
 
 
 def are_marks_of(line: LineLayout, core_top: float, core_bottom: float) -> bool:

@@ -219,6 +219,33 @@ def test_auto_layout_reads_a_row_of_accents_over_a_line_image_with_its_line():
     assert len(analyse_page(page(16), deskew=False).layout.lines) == 2
 
 
+def test_auto_layout_leaves_out_cut_pieces_that_the_segmenter_joined_to_a_line_image():
+    """The tips of the next line's ascenders, cut by the bottom edge, joined the one line found
+    as marks of its letters: with room above and below its line, auto reads the image as
+    ``--layout line`` does, without them (in a FUNSD field the descender of the line above
+    joined to the "y" of "By City:" made it "By Cuy")."""
+    from ocr.pipeline import analyse_page
+    from ocr.segment import has_room_at_edges
+
+    img = np.full((52, 300), 255, np.uint8)
+    cv2.putText(img, "abc def", (10, 36), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    img[47:, 30:34] = 0
+    img[47:, 120:124] = 0
+    page = PageImage("field.png", 0, img)
+    auto = analyse_page(page, deskew=False)
+    assert len(segment(auto.pre.binary).lines) == 1  # one line, the pieces in it
+    assert has_room_at_edges(segment(auto.pre.binary))
+    line = auto.layout.lines[0]
+    assert len(auto.layout.lines) == 1 and len(line.glyphs) == 6
+    assert line.box[3] < 40
+    assert line.box == analyse_page(page, deskew=False, layout="line").layout.lines[0].box
+    # Cut tight about its line (a cheque amount's digits), a crop's edge rows are the line's own.
+    tight = np.full((40, 300), 255, np.uint8)
+    cv2.putText(tight, "2400", (10, 34), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 0, 3)
+    one = segment(analyse_page(PageImage("amount.png", 0, tight), deskew=False).pre.binary)
+    assert len(one.lines) == 1 and not has_room_at_edges(one)
+
+
 class SureOfWideLines:
     """A stand-in recognizer: a line reads as 'x', surely when it is wide (a line of text),
     at a third of that when it is narrow (a piece of a line the crop cut through)."""
