@@ -33,7 +33,7 @@ from ocr.models import get_kind, read_card
 from ocr.orientation import runs_down, sideways_lines, to_input_points, turn_upright
 from ocr.postprocess import RecognizedChar, Words, apply_steps, plain_letters_where_accents_are_rare
 from ocr.recognize import LineReader
-from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer
+from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer, mean_confidence
 from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, has_room_at_edges,
                          is_one_line, segment, without_split_off)
 
@@ -167,12 +167,6 @@ MIN_TURNED_CHARS = 4
 PIECE_CONFIDENCE_SHARE = 0.6
 
 
-def line_confidence(words: Words) -> float:
-    """The mean confidence of a line's characters (0 when none was read)."""
-    values = [c.confidence for word in words for c in word]
-    return float(np.mean(values)) if values else 0.0
-
-
 def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDENCE_SHARE) -> list[Words]:
     """The lines of a line image with those read under ``share`` of the surest line's mean
     confidence emptied.
@@ -183,8 +177,8 @@ def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDEN
     "leur donnant l'instruction" after "en"), at a third of the line's confidence."""
     if len(recognized) < 2:
         return recognized
-    surest = max(line_confidence(words) for words in recognized)
-    return [words if line_confidence(words) >= share * surest else [] for words in recognized]
+    surest = max(mean_confidence(words) for words in recognized)
+    return [words if mean_confidence(words) >= share * surest else [] for words in recognized]
 
 
 def _turned_back(box: Box, turn: int, shape: tuple[int, int], offset: tuple[int, int]) -> Box:
