@@ -345,6 +345,44 @@ def attach_punctuation(words: list[list[RecognizedChar]]) -> list[list[Recognize
     return out
 
 
+#: A word that starts one of these (in lower case, after opening punctuation) starts a web address ...
+WEB_ADDRESS_STARTS = ("http:", "https:", "ftp:", "www.")
+#: ... which goes on into the next word when it ends in one of these (and the word is no
+#: sentence's start), or when the word starts with "/" or ".".
+WEB_ADDRESS_JOINERS = set(":/.-_~=&?#%")
+
+
+def join_web_addresses(words: list[list[RecognizedChar]]) -> list[list[RecognizedChar]]:
+    """Join the pieces of a web address that its gaps parted ("https: / / als .wikipedia. org"
+    -> "https://als.wikipedia.org").
+
+    A URL's colon, slashes and stops stand in cells of their own, and the gaps beside them
+    are as wide as the line's word spaces (docbank dev page 247: 32 spaces inserted, the
+    commonest error on the clean pages). No space belongs inside an address: from a word
+    that starts one (:data:`WEB_ADDRESS_STARTS`), each next word near it (within
+    :data:`MAX_PUNCTUATION_GAP` character heights) is joined on while the address ends in
+    one of :data:`WEB_ADDRESS_JOINERS` and the word does not start with a capital (the next
+    sentence: "www.rro.ch. GSW"), or while the word starts with "/" or ".".
+    """
+    heights = [c.box[3] - c.box[1] for w in words for c in w if c.text.isalnum()]
+    if not heights or not any(start in "".join(c.text for c in w).lower() for w in words
+                              for start in WEB_ADDRESS_STARTS):
+        return words
+    reach = MAX_PUNCTUATION_GAP * float(np.median(heights))
+    out: list[list[RecognizedChar]] = []
+    in_address = False
+    for word in words:
+        text = "".join(c.text for c in word)
+        if in_address and text and word[0].box[0] - out[-1][-1].box[2] <= reach:
+            last = out[-1][-1].text
+            if text[0] in "/." or (last in WEB_ADDRESS_JOINERS and not text[0].isupper()):
+                out[-1] = out[-1] + list(word)
+                continue
+        out.append(list(word))
+        in_address = text.lstrip("([{\"'\u201c\u2018").lower().startswith(WEB_ADDRESS_STARTS)
+    return out
+
+
 #: A line is set in capitals when at least this share of its letters are read as capitals.
 CAPITALS_LINE_SHARE = 0.7
 
@@ -376,7 +414,7 @@ def settle_case_of_capitals_lines(words: list[list[RecognizedChar]]) -> list[lis
 #: Steps applied to every recognized line, in order, whatever the recognizer.
 LINE_STEPS: tuple[Callable[[Words], Words], ...] = (join_split_numbers, settle_isolated_lookalikes,
                                                     settle_lookalike_runs, attach_punctuation,
-                                                    settle_case_of_capitals_lines)
+                                                    join_web_addresses, settle_case_of_capitals_lines)
 
 
 def apply_steps(words: Words, steps: Sequence[Callable[[Words], Words]] = LINE_STEPS) -> Words:

@@ -9,7 +9,7 @@ import pytest
 from ocr import classify as rz
 from ocr.classify import GlyphClassifier
 from ocr.errors import OcrError
-from ocr.postprocess import (RecognizedChar, attach_punctuation, join_split_numbers, name_mark,
+from ocr.postprocess import (RecognizedChar, attach_punctuation, join_split_numbers, join_web_addresses, name_mark,
                              plain_letters_where_accents_are_rare, resolve_case, settle_case_of_capitals_lines,
                              settle_isolated_lookalikes, settle_lookalike_runs)
 from ocr.recognize import Recognizer
@@ -186,6 +186,29 @@ def test_curly_quotes_join_the_word_they_open_or_close_and_straight_ones_stay():
     # A dollar sign the segmenter found apart stays apart, as the form prints it.
     out = ["".join(c.text for c in w) for w in attach_punctuation([at("$", 0), at("212,475", 16)])]
     assert out == ["$", "212,475"]
+
+
+def test_the_pieces_of_a_web_address_join_and_the_next_sentence_stays_apart():
+    def line(text):
+        words, x = [], 0
+        for piece in text.split(" "):
+            words.append([RecognizedChar(t, (x + 10 * i, 0, x + 10 * i + 8, 20), 0.9, [(t, 0.9)])
+                          for i, t in enumerate(piece)])
+            x += 10 * len(piece) + 12
+        return words
+
+    def joined(text):
+        return " ".join("".join(c.text for c in w) for w in join_web_addresses(line(text)))
+
+    assert joined("see https: / / als .wikipedia. org/wiki/ Hans") == "see https://als.wikipedia.org/wiki/ Hans"
+    assert joined("at http: / /www. rro. ch. GSW dialects") == "at http://www.rro.ch. GSW dialects"
+    assert joined("(www. idiap. ch/dataset) and") == "(www.idiap.ch/dataset) and"
+    # No address, nothing joined: a stop and a slash between words stay as read.
+    assert joined("the end. of it and / or") == "the end. of it and / or"
+    # A piece far along the line (a field of its own) is not part of the address.
+    far = line("www. rro.")
+    far[1] = [RecognizedChar(c.text, (c.box[0] + 300, 0, c.box[2] + 300, 20), 0.9, []) for c in far[1]]
+    assert len(join_web_addresses(far)) == 2
 
 
 def test_lookalike_runs_take_the_kind_of_their_word():
