@@ -9,8 +9,10 @@ spaces where the model emits none. Order and weights are chosen on each
 model's validation material and stored in the file, so a model and its
 language model travel together:
 
-- ``handline``: 7-gram, alpha 0.3, beta 0.5 (Testaments validation writers,
-  ``bench/RESULTS.md``: 26.29% -> 21.88% CER);
+- ``handline``: 7-gram, alpha 0.4, beta 1.0 (Testaments validation writers,
+  ``bench/RESULTS.md``: 26.29% -> 21.88% CER at alpha 0.3, beta 0.5 in session 12; for the
+  session 32 model 18.32% -> 17.91%, and English tuning lines written in the training
+  faces 19.00% -> 18.43%, with alpha 0.4, beta 1.0, handwriting session 34);
 - ``textline``: 4-gram of 50,000 lines, alpha 0.3, beta 0.5, and lines whose
   every frame is 0.8 sure read by best path (FUNSD dev: line crops 14.26% ->
   13.80% CER, forms' bag-of-words F1 56.4% -> 57.8%; synthetic printed pages
@@ -52,7 +54,8 @@ class LanguageRecipe:
     sure_frame: float | None = None
 
 
-HANDWRITING_RECIPE = LanguageRecipe(7, 0.3, 0.5, "testaments-de-poilus:val writers")
+HANDWRITING_RECIPE = LanguageRecipe(7, 0.4, 1.0, "testaments-de-poilus:val writers; English tuning lines "
+                                                  "in the training faces (common-licenses prose)")
 PRINT_RECIPE = LanguageRecipe(4, 0.3, 0.5, "FUNSD dev line crops (bench/real_lines.py --split dev --limit 400)",
                               sure_frame=0.8)
 #: Lines of the print renders' text counted into the print language model (1.3 MB at order 4).
