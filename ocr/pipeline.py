@@ -34,8 +34,8 @@ from ocr.orientation import runs_down, sideways_lines, to_input_points, turn_upr
 from ocr.postprocess import RecognizedChar, Words, apply_steps, plain_letters_where_accents_are_rare
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer, mean_confidence
-from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, has_room_at_edges,
-                         is_one_line, segment, without_split_off)
+from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, is_line_image, segment,
+                         without_split_off)
 
 log = logging.getLogger(__name__)
 
@@ -219,10 +219,8 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
         found = analyse_layout(pre.binary, frames=pre.frames)  # non-text regions set aside before segmentation
         found.regions += [Region("table", box) for box in pre.tables]  # grids taken off as rules
         lines = segment(found.text, tables=found.tables)
-        if not found.regions and layout == "auto" and ((len(lines.lines) == 1 and has_room_at_edges(lines)) or is_one_line(lines)):
-            # A line image: its drifting end, its cut neighbours. Found as one line with room
-            # above and below it, its band may still hold the descenders of the line above.
-            return Analysis(page, pre, as_one_line(lines))
+        if not found.regions and layout == "auto" and is_line_image(lines):
+            return Analysis(page, pre, as_one_line(lines))  # a line image: its drifting end, its cut neighbours
         lines = without_split_off(lines)
         if layout == "block":
             lines = as_one_block(lines)

@@ -929,6 +929,14 @@ def is_one_line(layout: Layout) -> bool:
     return True
 
 
+def is_line_image(layout: Layout) -> bool:
+    """Whether auto layout reads an image as one line (:func:`as_one_line`): segmented as
+    several lines that are one (:func:`is_one_line`), or found as one line with room above
+    and below it (:func:`has_room_at_edges`), where its band may hold the descenders of the
+    line above that the crop cut through, joined to its letters."""
+    return (len(layout.lines) == 1 and has_room_at_edges(layout)) or is_one_line(layout)
+
+
 def has_room_at_edges(layout: Layout) -> bool:
     """Whether the main line's core lies at least :data:`EDGE_ROOM` core heights from the
     image's top and bottom rows: room for pieces of the lines above and below that a crop
