@@ -129,6 +129,20 @@ def sure_words(words: Words, confidence: float = WORD_CONFIDENCE, short_chars: i
             if mean_confidence([w]) >= (short_confidence if len(w) <= short_chars else confidence)]
 
 
+#: An unsure line read by the glyph or print model as at least :data:`SPECKS_CHARS` characters,
+#: this share of them neither letters nor digits, is specks (a cut-out's edge, paper grain).
+SPECKS_SHARE = 0.6
+SPECKS_CHARS = 8
+
+
+def is_specks(words: Words) -> bool:
+    """Whether a reading is mostly marks: what the glyph model makes of a crop's ragged
+    edge or grain ("6 ' .-. '.15 \"7,.2"), not text."""
+    chars = [c.text for word in words for c in word]
+    marks = sum(not ch.isalnum() for ch in chars)
+    return len(chars) >= SPECKS_CHARS and marks >= SPECKS_SHARE * len(chars)
+
+
 def is_hand_print(words: Words, print_rating: float, margin: float = HAND_MARGIN) -> bool:
     """Whether the glyph model's reading ``words`` of an unsure line is kept: it is surer of
     it than the print model was (``print_rating``) by ``margin``."""
@@ -365,6 +379,9 @@ class MixedRecognizer:
                 results[i] = c_words
             else:
                 results[i] = sure_words(h_words if reader == "hand" else results[i])
+                if is_specks(results[i]):
+                    chosen["noise"] += 1
+                    results[i] = []
             if reader != "print":
                 taken.add(i)
         log.debug("unsure lines of %d: %s", len(lines), chosen)

@@ -308,3 +308,20 @@ def test_the_default_pairing_routes_by_the_print_language_model_even_when_it_doe
     assert mixed.printed.language is None
     assert (mixed.route is not None) == (bundled_route() is not None)
     assert (mixed.route_language is not None) == (mixed.route is not None)
+
+
+def test_an_unsure_line_read_as_mostly_marks_is_specks_under_the_learnt_route():
+    """A cut-out crop's ragged edge, which the glyph model reads as a row of stops, quotes and
+    a digit or two, is no text; an amount with its stop and a short reading are kept."""
+    from ocr.recognize_mixed import is_specks
+
+    edge, amount = _glyph_line(10), _glyph_line(5)
+    Reads = _fake_reader({id(edge): "edge", id(amount): "amount"})
+    printed = Reads({"edge": ("l1", 0.3), "amount": ("l2.5O", 0.5)})
+    cursive = Reads({"edge": ("e", 0.2), "amount": ("de", 0.2)})
+    hand = Reads({"edge": ("6'.-.'.15\"", 0.8), "amount": ("12.50", 0.9)})
+    out = MixedRecognizer(printed, hand, threshold=0.85, cursive=cursive, route=_route_by_chars_per_glyph(),
+                          route_language=_language()).recognize_lines(None, [edge, amount])
+    assert out[0] == [] and _texts(out[1]) == ["12.50"]
+    assert is_specks(_words((".,'-.1'.,", 0.9))) and not is_specks(_words(("- - -", 0.9)))
+    assert not is_specks(_words(("J.-P.", 0.9), ("R.", 0.9))) and not is_specks([])
