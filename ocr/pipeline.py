@@ -34,8 +34,8 @@ from ocr.orientation import runs_down, sideways_lines, to_input_points, turn_upr
 from ocr.postprocess import RecognizedChar, Words, apply_steps, plain_letters_where_accents_are_rare
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer, mean_confidence
-from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, is_line_image, segment,
-                         without_split_off)
+from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, is_line_crop, is_line_image,
+                         segment, without_split_off)
 
 log = logging.getLogger(__name__)
 
@@ -159,9 +159,10 @@ TURNED_PAD = 2
 #: document number has 6 to 10; a column of two or three letters is likelier a table's).
 MIN_TURNED_CHARS = 4
 
-#: On a crop under MIN_PAGE_SIDE rows (a line image) where several lines were found, a line
-#: read with a mean confidence under this share of the surest line's is a piece of a line
-#: the crop cut through, a row of marks or an underline, and is left out
+#: On a crop of one line (under MIN_PAGE_SIDE rows, :func:`ocr.segment.is_line_crop`) where
+#: several lines were found, a line read with a mean confidence under this share of the
+#: surest line's is a piece of a line the crop cut through, a row of marks or an underline,
+#: and is left out
 #: (:func:`without_unsure_pieces`). Chosen on the Testaments validation writers and 500
 #: training-writer lines (bench/RESULTS.md, handwriting session 34).
 PIECE_CONFIDENCE_SHARE = 0.6
@@ -362,7 +363,7 @@ class Predictor:
         if self.check_boxes:
             recognized = [with_check_boxes(layout.components, line, words)
                           for line, words in zip(layout.lines, recognized)]
-        if self.layout == "auto" and pre.input_shape[0] < MIN_PAGE_SIDE:
+        if self.layout == "auto" and pre.input_shape[0] < MIN_PAGE_SIDE and is_line_crop(layout):
             recognized = without_unsure_pieces(recognized)
         # Columns that may hold a line printed sideways: read turned, that reading replaces
         # what was read of the column's ink as it lies (the characters centred in it, of

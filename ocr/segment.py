@@ -875,6 +875,23 @@ def main_line(layout: Layout) -> LineLayout | None:
                                            for g in line.glyphs)) if lines else None
 
 
+#: An image under this many times as tall as its main line's box holds that line and the pieces
+#: of its neighbours, not a paragraph (:func:`is_line_crop`).
+LINE_CROP_HEIGHTS = 4.0
+
+
+def is_line_crop(layout: Layout) -> bool:
+    """Whether an image is a crop of one line, with whatever of its neighbours the crop cut
+    through: under :data:`LINE_CROP_HEIGHTS` times as tall as its main line. A low-resolution
+    paragraph of four lines or more is 5-9 times as tall as its main line (the English
+    paragraphs of bench/handwriting.py), a cursive line's crop 1.1-4 times, a form field's
+    1.7-3.1 times (bench/RESULTS.md, handwriting session 34)."""
+    main = main_line(layout)
+    if main is None:
+        return False
+    return layout.components.labels.shape[0] < LINE_CROP_HEIGHTS * max(main.box[3] - main.box[1], 1)
+
+
 def chained_lines(layout: Layout) -> list[LineLayout]:
     """The lines as :func:`group_lines` chained them, without the pieces split off their bands."""
     return [line for line in layout.lines if not line.split_off]

@@ -263,15 +263,18 @@ def test_a_line_image_leaves_out_a_line_read_far_less_surely_than_its_line_and_a
     def image(rows: int) -> PageImage:
         img = np.full((rows, 400), 255, np.uint8)
         for x in range(20, 380, 24):
-            img[20:40, x:x + 16] = 0        # the line: sixteen glyphs
-        img[80:96, 30:46] = img[80:96, 60:76] = 0  # two glyphs of the next line, cut off
+            img[10:34, x:x + 16] = 0        # the line: sixteen glyphs
+        img[60:76, 30:46] = img[60:76, 60:76] = 0  # two glyphs of the next line, cut off
         return PageImage("crop.png", 0, img)
 
-    crop = Predictor(recognizer=SureOfWideLines(), deskew=False).read_page(image(120))
-    assert [line.box[1] for line in crop.lines] == [20]
+    crop = Predictor(recognizer=SureOfWideLines(), deskew=False).read_page(image(80))
+    assert [line.box[1] for line in crop.lines] == [10]
+    # Five times as tall as its line, the same ink is a paragraph's (low resolution), not a crop's.
+    short = Predictor(recognizer=SureOfWideLines(), deskew=False).read_page(image(130))
+    assert len(short.lines) == 2
     page = Predictor(recognizer=SureOfWideLines(), deskew=False).read_page(image(300))
     assert len(page.lines) == 2             # a page's lines are its own, however unsure
-    block = Predictor(recognizer=SureOfWideLines(), deskew=False, layout="block").read_page(image(120))
+    block = Predictor(recognizer=SureOfWideLines(), deskew=False, layout="block").read_page(image(80))
     assert len(block.lines) == 2            # so are the lines of a block the user asked for
     # The share is of the surest line: a line a little less sure stays.
     sure, less = [[RecognizedChar("a", (0, 0, 1, 1), 0.8, [])]], [[RecognizedChar("b", (0, 0, 1, 1), 0.6, [])]]
