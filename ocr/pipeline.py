@@ -162,15 +162,14 @@ MIN_TURNED_CHARS = 4
 #: On a crop of one line (under MIN_PAGE_SIDE rows, :func:`ocr.segment.is_line_crop`) where
 #: several lines were found, a line read with a mean confidence under this share of the
 #: surest line's is a piece of a line the crop cut through, a row of marks or an underline,
-#: and is left out
-#: (:func:`without_unsure_pieces`). Chosen on the Testaments validation writers and 500
-#: training-writer lines (bench/RESULTS.md, handwriting session 34).
+#: and is left out (:func:`without_unsure_pieces`). Chosen on the Testaments validation
+#: writers and 500 training-writer lines (bench/RESULTS.md, handwriting session 34).
 PIECE_CONFIDENCE_SHARE = 0.6
 
 
 def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDENCE_SHARE) -> list[Words]:
-    """The lines of a line image with those read under ``share`` of the surest line's mean
-    confidence emptied.
+    """The lines read on a line crop, those read under ``share`` of the surest line's mean
+    confidence emptied (the caller decides that the image is a crop of one line).
 
     Why: a cursive line's crop holds descenders of the line above, a flourish or an
     underline that the segmenter leaves on lines of their own when they are too big for

@@ -884,8 +884,9 @@ def is_line_crop(layout: Layout) -> bool:
     """Whether an image is a crop of one line, with whatever of its neighbours the crop cut
     through: under :data:`LINE_CROP_HEIGHTS` times as tall as its main line. A low-resolution
     paragraph of four lines or more is 5-9 times as tall as its main line (the English
-    paragraphs of bench/handwriting.py), a cursive line's crop 1.1-4 times, a form field's
-    1.7-3.1 times (bench/RESULTS.md, handwriting session 34)."""
+    paragraphs of bench/handwriting.py), a cursive line's crop 1.1-4.7 times (more only
+    where faint ink left no line whole), a form field's 1.7-3.1 times (bench/RESULTS.md,
+    handwriting session 34)."""
     main = main_line(layout)
     if main is None:
         return False
