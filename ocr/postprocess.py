@@ -319,6 +319,13 @@ OPENING_PUNCTUATION = set("([{\u201c\u2018")
 MAX_PUNCTUATION_GAP = 1.0
 
 
+def _punctuation_reach(words: list[list[RecognizedChar]]) -> float | None:
+    """How far (:data:`MAX_PUNCTUATION_GAP` character heights, by the line's letters and
+    digits) a mark may stand from the word it belongs to; None on a line with neither."""
+    heights = [c.box[3] - c.box[1] for w in words for c in w if c.text.isalnum()]
+    return MAX_PUNCTUATION_GAP * float(np.median(heights)) if heights else None
+
+
 def attach_punctuation(words: list[list[RecognizedChar]]) -> list[list[RecognizedChar]]:
     """Join a word of closing punctuation to the word before it, and one of opening punctuation
     to the word after it ("Brand :" -> "Brand:", "( s)" -> "(s)", "\u201c Anatomy" -> "\u201cAnatomy";
@@ -329,10 +336,9 @@ def attach_punctuation(words: list[list[RecognizedChar]]) -> list[list[Recognize
     as does an opening quote before a capital in a book. English sets no space
     there; dashes, straight quotes and guillemets are left as read.
     """
-    heights = [c.box[3] - c.box[1] for w in words for c in w if c.text.isalnum()]
-    if not heights:
+    reach = _punctuation_reach(words)
+    if reach is None:
         return words
-    reach = MAX_PUNCTUATION_GAP * float(np.median(heights))
     out: list[list[RecognizedChar]] = []
     for word in words:
         text = "".join(c.text for c in word)
@@ -364,11 +370,10 @@ def join_web_addresses(words: list[list[RecognizedChar]]) -> list[list[Recognize
     one of :data:`WEB_ADDRESS_JOINERS` and the word does not start with a capital (the next
     sentence: "www.rro.ch. GSW"), or while the word starts with "/" or ".".
     """
-    heights = [c.box[3] - c.box[1] for w in words for c in w if c.text.isalnum()]
-    if not heights or not any(start in "".join(c.text for c in w).lower() for w in words
-                              for start in WEB_ADDRESS_STARTS):
+    reach = _punctuation_reach(words)
+    if reach is None or not any(start in "".join(c.text for c in w).lower() for w in words
+                                for start in WEB_ADDRESS_STARTS):
         return words
-    reach = MAX_PUNCTUATION_GAP * float(np.median(heights))
     out: list[list[RecognizedChar]] = []
     in_address = False
     for word in words:

@@ -238,8 +238,8 @@ def train(config: TrainConfig) -> TrainResult:
         raise OcrError(f"nothing to resume: {ckpt_state} not found")
     resumed = _read_state(ckpt_state) if config.resume else None  # checked before any work
     before = resumed.get("config") if resumed is not None else None
-    for setting in KEPT_ON_RESUME:  # the checkpoint's optimizer and inputs were built with them
-        if isinstance(before, dict) and setting in before and before[setting] != getattr(config, setting):
+    for setting in KEPT_ON_RESUME if isinstance(before, dict) else ():  # the checkpoint was built with them
+        if setting in before and before[setting] != getattr(config, setting):
             raise OcrError(f"{ckpt_state}: the run being resumed trains with {setting} "
                            f"{json.dumps(before[setting])}, not {json.dumps(getattr(config, setting))}; "
                            f"pass the same --{setting}")
