@@ -114,10 +114,12 @@ def is_cursive(words: Words, glyphs: int, min_confidence: float = CURSIVE_CONFID
 
 def is_noise(readings: Sequence[Words], confidences: Sequence[float]) -> bool:
     """Whether an unsure line holds no text: no model reads more than :data:`NOISE_CHARS`
-    characters in it, nor any with a mean confidence of :data:`NOISE_CONFIDENCE`
-    (``confidences``: the readings' mean confidences, the print model's its rating)."""
+    characters in it in words it is at all sure of (:func:`sure_words`: a language model spells
+    "de ses" out of a rule's crumb at a tenth of a confidence), nor any with a mean confidence
+    of :data:`NOISE_CONFIDENCE` (``confidences``: the readings' mean confidences, the print
+    model's its rating)."""
     return (max(confidences) < NOISE_CONFIDENCE
-            and max(sum(len(w) for w in words) for words in readings) <= NOISE_CHARS)
+            and max(sum(len(w) for w in sure_words(words)) for words in readings) <= NOISE_CHARS)
 
 
 def sure_words(words: Words, confidence: float = WORD_CONFIDENCE, short_chars: int = SHORT_WORD_CHARS,

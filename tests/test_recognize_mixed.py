@@ -193,6 +193,22 @@ def test_a_line_no_model_reads_as_text_is_noise_under_the_learnt_route():
     assert out[0] == [] and out[1] and out[2]
 
 
+def test_words_a_language_model_makes_up_on_a_sliver_do_not_make_it_text():
+    """A rule's crumb, 3 pixels wide: the cursive model's language model spells "de ses" out of
+    it, each word at a tenth of a confidence (oldbooks dev e037). Counted as read, those six
+    characters kept the line; the words it is at all sure of are none. The same words read
+    surely keep their line."""
+    crumb, note = _glyph_line(1), _glyph_line(1)
+    Reads = _fake_reader({id(crumb): "crumb", id(note): "note"})
+    printed = Reads({"crumb": ("", 0.0), "note": ("", 0.0)})
+    cursive = Reads({"crumb": ("de ses", 0.1), "note": ("de ses", 0.55)})
+    hand = Reads({"crumb": ("l", 0.3), "note": ("l", 0.3)})
+    mixed = MixedRecognizer(printed, hand, threshold=0.85, cursive=cursive, route=_route_by_chars_per_glyph(),
+                            route_language=_language())
+    out = mixed.recognize_lines(None, [crumb, note])
+    assert out[0] == [] and out[1]
+
+
 def test_a_route_file_round_trips_and_a_broken_one_is_a_model_error(tmp_path):
     import json
 
