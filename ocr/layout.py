@@ -66,6 +66,9 @@ RULE_PIECES = 3
 SLIVER_WIDTH = 0.25
 SLIVER_CLEARANCE = 1.5
 BROKEN_RULE_SPAN = 10.0
+#: Along such a rule, an isolated piece at most this many character heights wide is a crumb of
+#: it, whatever its height.
+RULE_CRUMB_WIDTH = 0.25
 #: Ink in a hole of an image region (a medal on a portrait's coat, the white of a face with
 #: its eye) is part of the picture, not text, when the region is a picture, its ink filling at
 #: least :data:`PICTURE_FILL` of its box (photos on the dev pages: 0.5-0.97; a form's table
@@ -108,6 +111,13 @@ FRAME_SIZE = 10.0
 #: boxes, FUNSD's sections) 0.00-0.17.
 DRAWING_STROKES_SHARE = 0.3
 DRAWING_STROKES = 5
+#: The ink inside a drawing's box (a blob of curves set aside as a picture) is the drawing's
+#: when at least :data:`DRAWING_COVER` of the box lies within :data:`DRAWING_REACH` character
+#: heights of the drawing's strokes: an ornament's leaves and scrolls its strokes do not join,
+#: read as "9" and "4.,244." (oldbooks dev e037). A border of curves around a page's text
+#: leaves most of its box far from its strokes, and the text there stays.
+DRAWING_REACH = 3.0
+DRAWING_COVER = 0.5
 
 
 @dataclass
@@ -172,12 +182,13 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None,
     # text, and it may be a table. One of curves is a drawing, set aside as a picture is.
     on_rules: dict[int, np.ndarray] = {}
     table = np.zeros(n, bool)
+    drawing = np.zeros(n, bool)
     for i in np.nonzero(blob & ~picture)[0]:
         x, y, w, hh = (int(v) for v in stats[i, :4])
         grid = labels[y:y + hh, x:x + w] == i
         across, down = rule_runs(grid, h)
         if np.count_nonzero(across | down) < RULES_SHARE * area[i]:
-            picture[i] = True
+            picture[i] = drawing[i] = True
             continue
         on_rules[i], table[i] = text_on_rules(grid, h, across, down)
     regions = [Region("table" if table[i] else "image" if blob[i] else "rule",
@@ -193,6 +204,7 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None,
     inside = np.bincount(labels[near], minlength=n)
     clinging = (inside >= 0.5 * area) & ~aside
     clinging |= in_picture_holes(labels, stats, np.nonzero(picture)[0])
+    clinging |= in_drawings(labels, stats, np.nonzero(drawing)[0], h)
     clinging[0] = False
     drop = aside | clinging
     text = binary & ~drop[labels]
@@ -352,6 +364,24 @@ def in_picture_holes(labels: np.ndarray, stats: np.ndarray, pictures: np.ndarray
     return held >= 0.5 * stats[:, cv2.CC_STAT_AREA]
 
 
+def in_drawings(labels: np.ndarray, stats: np.ndarray, drawings: np.ndarray, char_height: float,
+                reach: float = DRAWING_REACH, cover: float = DRAWING_COVER) -> np.ndarray:
+    """Which components lie inside the box of one of the ``drawings`` (component ids of blobs
+    of curves) whose strokes spread over that box: at least ``cover`` of it within ``reach``
+    character heights of them (see :data:`DRAWING_COVER`)."""
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    right, bottom = x + stats[:, cv2.CC_STAT_WIDTH], y + stats[:, cv2.CC_STAT_HEIGHT]
+    inside = np.zeros(len(stats), bool)
+    for i in drawings:
+        away = cv2.distanceTransform(as_u8(labels[y[i]:bottom[i], x[i]:right[i]] != i), cv2.DIST_L2, 3)
+        spread = float(np.mean(away <= reach * char_height))
+        log.debug("drawing at %s: %.2f of its box near its strokes", tuple(stats[i, :4]), spread)
+        if spread >= cover:
+            inside |= (x >= x[i]) & (y >= y[i]) & (right <= right[i]) & (bottom <= bottom[i])
+    inside[drawings] = False
+    return inside
+
+
 def broken_rules(labels: np.ndarray, stats: np.ndarray, char_height: float) -> tuple[np.ndarray, list[Box]]:
     """The pieces of broken vertical rules (see :data:`RULE_PIECES`).
 
@@ -370,12 +400,13 @@ def broken_rules(labels: np.ndarray, stats: np.ndarray, char_height: float) -> t
     frame_like = sliver | ((hh <= SLIVER_WIDTH * w) & (hh <= 0.5 * h)) | ((w <= 0.25 * h) & (hh <= 0.25 * h))
     reach = int(round(SLIVER_CLEARANCE * h))
     width = labels.shape[1]
-    isolated = []
-    for i in np.nonzero(sliver)[0]:
+
+    def alone(i: int, company: np.ndarray) -> bool:
         band = labels[y[i]:y[i] + hh[i], max(0, x[i] - reach):min(width, x[i] + w[i] + reach)]
         near = np.unique(band)
-        if frame_like[near[near != 0]].all():
-            isolated.append(int(i))
+        return bool(company[near[near != 0]].all())
+
+    isolated = [int(i) for i in np.nonzero(sliver)[0] if alone(i, frame_like)]
     if len(isolated) < RULE_PIECES:
         return flag, []
     isolated.sort(key=lambda i: x[i] + w[i] / 2)
@@ -398,6 +429,14 @@ def broken_rules(labels: np.ndarray, stats: np.ndarray, char_height: float) -> t
             continue
         flag[col] = True
         boxes.append((int(min(x[i] for i in col)), int(top), int(max(x[i] + w[i] for i in col)), int(bottom)))
+    # The rule's crumbs: pieces as thin as it, but too short or too thick for slivers (a 3x11
+    # stroke, a 4x14 blot), alone on its column, read as "de ses" and "Par" (oldbooks dev e037).
+    thin = (w <= max(2.0, RULE_CRUMB_WIDTH * h)) & ~flag
+    thin[0] = False
+    for left, top, right, bottom in boxes:
+        on = thin & (x >= left - drift) & (x + w <= right + drift) & (y >= top - h) & (y + hh <= bottom + h)
+        for i in np.nonzero(on)[0]:
+            flag[i] = alone(int(i), frame_like | thin)
     if boxes:
         log.info("layout: %d broken vertical rules (%d pieces)", len(boxes), int(flag.sum()))
     return flag, boxes

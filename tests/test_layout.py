@@ -359,6 +359,42 @@ def test_small_fields_are_never_laid_out():
     assert layout.regions == [] and np.array_equal(layout.text, field)
 
 
+def ornament_page() -> np.ndarray:
+    """The text page and, right of it, an ornament: a ring of curves and, inside its box but away
+    from its strokes, scrolls they do not join."""
+    img = text_page(rectangle=False)
+    for k in range(12):
+        angle = np.pi * k / 6
+        cv2.circle(img, (int(720 + 50 * np.cos(angle)), int(200 + 50 * np.sin(angle))), 70, 0, 3)
+    for x, y in ((615, 95), (825, 95), (615, 305), (825, 305)):
+        cv2.ellipse(img, (x, y), (14, 9), 30, 0, 300, 0, 3)  # in the box's corners
+    return img
+
+
+def test_the_scrolls_inside_an_ornament_go_with_it():
+    layout = analyse_layout(ornament_page() < 128)
+    assert [r.kind for r in layout.regions] == ["image"]
+    assert not layout.text[:, 600:].any()
+    assert len(segment(layout.text).lines) == len(LINES)
+
+
+def test_a_border_of_curves_keeps_the_text_it_surrounds():
+    """Its box holds the page, most of it far from its strokes: the text inside stays."""
+    img = np.full((700, 1300), 255, np.uint8)
+    for k, line in enumerate(LINES * 3):
+        cv2.putText(img, line, (120, 160 + 50 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    for x in range(40, 1261, 30):
+        cv2.circle(img, (x, 40), 20, 0, 3)
+        cv2.circle(img, (x, 660), 20, 0, 3)
+    for y in range(40, 661, 30):
+        cv2.circle(img, (40, y), 20, 0, 3)
+        cv2.circle(img, (1260, y), 20, 0, 3)
+    ink = img < 128
+    layout = analyse_layout(ink)
+    assert [r.kind for r in layout.regions] == ["image"]
+    assert (layout.text[100:600, 100:1200] == ink[100:600, 100:1200]).all()
+
+
 def framed_page(frame: bool = True) -> np.ndarray:
     """Eight lines of Hershey text, each starting "I ", and a frame line left of them printed in pieces."""
     img = np.full((560, 900), 255, np.uint8)
@@ -380,6 +416,17 @@ def test_a_frame_line_in_pieces_is_a_rule_and_the_lines_starting_with_I_stay():
     assert x0 >= 19 and x1 <= 25 and y0 == 20 and y1 >= 500
     assert not layout.text[:, :40].any()
     assert (layout.text[:, 40:] == ink[:, 40:]).all()   # the column of "I"s is text
+    assert len(segment(layout.text).lines) == 8
+
+
+def test_the_crumbs_of_a_frame_line_in_pieces_go_with_it():
+    """Pieces as thin as the frame line, in its gaps, too short or too thick to be slivers."""
+    img = framed_page()
+    img[64:75, 20:23] = 0     # 3 x 11
+    img[205:219, 19:23] = 0   # 4 x 14
+    layout = analyse_layout(img < 128)
+    assert [r.kind for r in layout.regions] == ["rule"]
+    assert not layout.text[:, :40].any()
     assert len(segment(layout.text).lines) == 8
 
 
