@@ -333,13 +333,15 @@ FOLD_MIN_HEIGHT = 10.0
 #: (handwriting). A mark or two, and rows of figure hatching (no text line), fold as before.
 FOLD_MAX_SHIFT = 1.0
 FOLD_ROW_PARTS = 3
-#: A row of fewer parts, none of full height, lying within a line's band (at least
-#: :data:`BESIDE_SHARE` of its height) and at most :data:`BESIDE_REACH` character heights
-#: beyond its first or last glyph, is a mark of that line: an old book's quotation marks are
-#: over half the x-height tall, so they chain apart from the letters, and at a line's end
-#: nothing overlaps them; on lines of their own they read "9 9" and "6 6" (oldbooks dev c046).
+#: A row of at most :data:`BESIDE_PARTS` parts, none of full height, lying within a line's band
+#: (at least :data:`BESIDE_SHARE` of its height) and at most :data:`BESIDE_REACH` character
+#: heights beyond its first or last glyph, is a mark of that line: an old book's quotation
+#: marks are over half the x-height tall, so they chain apart from the letters, and at a line's
+#: end nothing overlaps them; on lines of their own they read "9 9" and "6 6" (oldbooks dev
+#: c046), and a single and a double quote closing together (’”, three parts) "7 99" (e037).
 BESIDE_REACH = 1.0
 BESIDE_SHARE = 0.8
+BESIDE_PARTS = 3
 
 
 def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks: list[int] | None = None,
@@ -388,7 +390,7 @@ def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, block
         ok |= (shared >= 0.5 * np.minimum(band, y1 - y0)) & (overlap > 0) & (size > size[k]) & same[k]
         # A mark or two beside a line's end, within its band: a quotation mark after a
         # line's last word or before its first, high and apart from the letters.
-        if size[k] < FOLD_ROW_PARTS and short[k]:
+        if size[k] <= BESIDE_PARTS and short[k]:
             beside = np.maximum(ext[:, 0] - x1, x0 - ext[:, 2])
             ok |= ((beside <= BESIDE_REACH * h) & (shared >= BESIDE_SHARE * (y1 - y0))
                    & (size > size[k]) & same[k])

@@ -355,13 +355,14 @@ def test_quotation_marks_beside_a_line_end_are_of_that_line():
     # at its top, beyond the line's ink. They chained apart from the letters; alone, they read "9 9".
     ink = np.zeros((200, 800), bool)
     book_lines(ink, [40, 90, 140])
-    for top in (40, 140):
-        for x in (622, 632):
-            ink[top - 8:top + 6, x:x + 5] = True                # ” after the last word (ends at 614)
+    for x in (622, 632):
+        ink[32:46, x:x + 5] = True                              # ” after the first line's last word (ends at 614)
+    for x in (622, 634, 644):
+        ink[132:146, x:x + 5] = True                            # ’” after the last line's: three parts
     ink[82:96, 0:5] = True                                      # “ before the middle line's first
     layout = sg.without_split_off(sg.segment(ink))
     assert len(layout.lines) == 3, [l.box for l in layout.lines]
-    assert [l.box[2] for l in layout.lines] == [637, 614, 637]
+    assert [l.box[2] for l in layout.lines] == [637, 614, 649]
     assert layout.lines[1].box[0] == 0
 
 
