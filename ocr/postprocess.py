@@ -12,6 +12,7 @@ post-processor apart from its predictor.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -21,7 +22,9 @@ from typing import Callable, Container, Sequence
 import numpy as np
 
 from ocr.classify import SMALL_MARKS
-from ocr.normalize import Geometry, glyph_geometry, line_metrics
+from ocr.normalize import Geometry, LineMetrics, glyph_geometry, line_metrics
+
+log = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]
 #: Letters whose capital and lowercase differ only in size (decided by height).
@@ -72,6 +75,49 @@ def name_mark(box: Box, g: Geometry, known: Container[str]) -> RecognizedChar | 
     conf = [0.9, 0.07, 0.03]
     alts = [(c, conf[i]) for i, c in enumerate(allowed)]
     return RecognizedChar(allowed[0], box, alts[0][1], alts)
+
+
+#: A stop or comma read by a print line model is named by its ink when the model is less sure
+#: than :data:`MARK_SURE`: a comma at least :data:`COMMA_ROWS` rows tall, reaching at least
+#: :data:`COMMA_BELOW` cap heights below the baseline and at least :data:`COMMA_ASPECT` times as
+#: tall as wide; a stop at least :data:`STOP_ROWS` rows tall, ending within :data:`STOP_BELOW`
+#: below and :data:`STOP_ABOVE` above the baseline, at most :data:`STOP_ASPECT` times as tall as
+#: wide. On 24 dev pages (oldbooks, docbank; the marks' ink against the truth) 543 of 564
+#: commas reached 0.12 below, 1 of 342 stops did; the model read 30 commas as stops
+#: ("However. the") and 11 stops as commas (an old book's square stop, "achieving,"). A
+#: smaller stop is left as read: on small print binarization loses a comma's faint tail, and
+#: what is left (3 x 4 pixels) is a stop's shape (docbank dev astroph: 9 commas made stops).
+MARK_SURE = 0.99
+COMMA_ROWS = 3
+COMMA_BELOW = 0.12
+COMMA_ASPECT = 1.3
+STOP_ROWS = 6
+STOP_BELOW = 0.06
+STOP_ABOVE = 0.1
+STOP_ASPECT = 1.45
+
+
+def stop_or_comma(ch: RecognizedChar, ink: Box, metrics: LineMetrics) -> RecognizedChar:
+    """``ch`` (a print model's ``.`` or ``,``) named by the shape and place of its own ``ink``
+    on a line with ``metrics``: the model tells a stop from a comma by a few pixels it sees
+    through a 32-row input, where the mark's tail below the baseline is plain at full size."""
+    if ch.text not in ".," or ch.confidence >= MARK_SURE:
+        return ch
+    g = glyph_geometry(ink, metrics)
+    aspect = g.height / max(g.width, 1e-6)
+    rows = ink[3] - ink[1]
+    if rows >= COMMA_ROWS and g.bottom <= -COMMA_BELOW and aspect >= COMMA_ASPECT:
+        text = ","
+    elif rows >= STOP_ROWS and -STOP_BELOW <= g.bottom <= STOP_ABOVE and aspect <= STOP_ASPECT:
+        text = "."
+    else:
+        return ch
+    if text == ch.text:
+        return ch
+    log.debug("%r at %s read as %r: its ink ends %.2f cap heights from the baseline, %.1f times as tall as wide",
+              ch.text, ink, text, g.bottom, aspect)
+    alternatives = [(text, ch.confidence)] + [(c, p) for c, p in ch.alternatives if c != text]
+    return replace(ch, text=text, alternatives=alternatives[:3])
 
 
 def settle_by_word_context(chars: list[RecognizedChar]) -> list[RecognizedChar]:

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Iterator, Sequence
 
+import cv2
 import numpy as np
 
 from ocr.errors import OcrError
 from ocr.classify import BatchModel
 from ocr.deslant import DeslantRule, Sheared
 from ocr.lexicon import Lexicon, lexicon_for, spelled
-from ocr.normalize import LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, stack_lines, to_line_input
-from ocr.postprocess import RecognizedChar, Words
+from ocr.normalize import (LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, line_metrics, stack_lines,
+                           to_line_input)
+from ocr.postprocess import RecognizedChar, Words, stop_or_comma
 from ocr.segment import Components, Glyph, LineLayout
 from ocr.word_spaces import into_words
 
@@ -103,6 +105,28 @@ def line_input_height(model) -> int:
     if net is not None and len(getattr(net, "input_shape", ())) == 3 and net.input_shape[1]:
         return int(net.input_shape[1])
     return LINE_HEIGHT
+
+
+def mark_ink(mask: np.ndarray, a: int, b: int) -> tuple[int, int, int, int] | None:
+    """The box of a mark's own ink in columns ``a`` to ``b`` of a line mask (None without
+    any): the components lying wholly between them (a letter reaching in from either side is
+    not the mark's), the rightmost and those above or under it (a comma's tail cut off its head)."""
+    sub = np.ascontiguousarray(mask[:, a:b], dtype=np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
+    inside = []
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        if x == 0 and a > 0 and mask[y:y + h, a - 1].any():
+            continue  # goes on left of the columns
+        if x + w == b - a and b < mask.shape[1] and mask[y:y + h, b].any():
+            continue  # goes on right of them
+        inside.append((x, y, x + w, y + h))
+    if not inside:
+        return None
+    last = max(inside, key=lambda box: box[2])
+    mark = [box for box in inside if box[0] < last[2] and box[2] > last[0]]
+    return (a + min(m[0] for m in mark), min(m[1] for m in mark),
+            a + max(m[2] for m in mark), max(m[3] for m in mark))
 
 
 def line_mask(components: Components, line: LineLayout) -> np.ndarray:
@@ -223,6 +247,10 @@ class LineRecognizer:
         #: A model with the word space among its classes places word breaks itself
         #: (cursive: the gaps inside a word can be as wide as between words).
         self.reads_spaces = " " in self.labels
+        #: A print text model (letters, word breaks found from the gaps) has its stops and
+        #: commas named by their ink (:func:`ocr.postprocess.stop_or_comma`); a cursive model's
+        #: dots and a digit model's separators are pen strokes of no set shape.
+        self.marks_by_shape = not self.reads_spaces and any(c.isalpha() for c in self.labels)
         self.allowed = None
         if charset is not None:
             allowed = set(charset.replace("\n", "")) | ({" "} if self.reads_spaces else set())
@@ -366,6 +394,8 @@ class LineRecognizer:
         centres = [inp.to_source_x((c.peak + 0.5) * LINE_STRIDE) for c in decoded]
         half = 0.6 * max(line.height, 1.0)
         columns = mask.any(axis=0)
+        metrics = (line_metrics([g.box for g in line.glyphs])
+                   if self.marks_by_shape and sheared is None and line.glyphs else None)
         out = []
         for k, ch in enumerate(decoded):
             left = (centres[k - 1] + centres[k]) / 2 if k else -np.inf
@@ -373,6 +403,7 @@ class LineRecognizer:
             a = int(np.floor(max(left, centres[k] - half, 0)))
             b = int(np.ceil(min(right, centres[k] + half, mask.shape[1])))
             b = max(b, a + 1)
+            span = (a, b)
             ink_cols = np.nonzero(columns[a:b])[0]
             if len(ink_cols):
                 a, b = a + int(ink_cols[0]), a + int(ink_cols[-1]) + 1
@@ -386,8 +417,13 @@ class LineRecognizer:
                 else:
                     a, y0, b, y1 = box
             alts = [(self.labels[i], p) for i, p in ch.alternatives]
-            out.append(RecognizedChar(self.labels[ch.label], (lx0 + a, ly0 + y0, lx0 + b, ly0 + y1),
-                                      ch.confidence, alts))
+            char = RecognizedChar(self.labels[ch.label], (lx0 + a, ly0 + y0, lx0 + b, ly0 + y1),
+                                  ch.confidence, alts)
+            if metrics is not None and char.text in ".,":
+                ink = mark_ink(mask, *span)
+                if ink is not None:
+                    char = stop_or_comma(char, (lx0 + ink[0], ly0 + ink[1], lx0 + ink[2], ly0 + ink[3]), metrics)
+            out.append(char)
         return out
 
     @staticmethod

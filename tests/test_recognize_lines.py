@@ -219,3 +219,60 @@ def test_a_short_line_reads_the_same_beside_a_long_one():
     alone = reader.frame_probabilities([short])[0]
     beside = reader.frame_probabilities([short, long])[0]
     assert np.allclose(alone, beside, atol=1e-4)
+
+
+def test_a_print_model_s_stops_and_commas_are_named_by_their_ink():
+    """An old book's square stop read as a comma, a comma read as a stop: the mark's own ink
+    says which (a comma reaches below the baseline, a stop sits on it). A mark the model is
+    all but sure of stays as read; a cursive model's are left alone."""
+    from ocr.recognize_lines import DecodedChar, LineRecognizer
+
+    page = np.zeros((100, 400), bool)
+    page[30:70, 60:80] = page[30:70, 95:115] = True      # two letters on the baseline (row 70)
+    page[63:70, 120:127] = True                          # a square stop, 7 rows
+    page[30:70, 250:270] = page[30:70, 285:305] = True
+    page[62:76, 311:316] = True                          # a comma, below the baseline
+    layout = segment(page)
+    line = layout.lines[0]
+    mask = line_mask(layout.components, line)
+    inp = to_line_input(mask, line_height=line.height)
+    peaks = [int(round((inp.pad + (cx - line.box[0] - inp.x0) * inp.scale) / LINE_STRIDE))
+             for cx in (70, 105, 124, 260, 295, 313)]
+
+    def read(labels, marks, confidence):
+        reader = LineRecognizer(FrameModel(labels, np.zeros((1, len(labels) + 1))))
+        classes = [0, 1, labels.index(marks[0]), 0, 1, labels.index(marks[1])]
+        decoded = [DecodedChar(k, t, confidence if labels[k] in ".," else 0.9, [(k, confidence)])
+                   for k, t in zip(classes, peaks)]
+        return "".join(c.text for c in reader._place(decoded, line, mask, inp))
+
+    assert read("ab.,", ",.", 0.8) == "ab.ab,"
+    assert read("ab.,", ".,", 0.8) == "ab.ab,"
+    assert read("ab.,", ",.", 0.995) == "ab,ab."            # sure: as read
+    assert read("ab., ", ",.", 0.8) == "ab,ab."             # reads its own spaces: cursive
+
+
+def test_a_mark_s_ink_leaves_out_the_letters_reaching_into_its_columns():
+    from ocr.recognize_lines import mark_ink
+
+    mask = np.zeros((40, 60), bool)
+    mask[5:35, 0:22] = True         # a letter reaching into the mark's columns (from 15)
+    mask[28:34, 26:31] = True       # a comma's head ...
+    mask[34:38, 25:28] = True       # ... and its tail, cut off it
+    assert mark_ink(mask, 15, 40) == (25, 28, 31, 38)
+    assert mark_ink(mask, 32, 40) is None
+
+
+def test_a_small_mark_on_the_baseline_stays_a_comma():
+    """On small print binarization can lose a comma's faint tail: 3 x 4 pixels on the baseline
+    are a stop's shape and a comma's head alike, and stay as the model read them."""
+    from ocr.normalize import LineMetrics
+    from ocr.postprocess import RecognizedChar, stop_or_comma
+
+    metrics = LineMetrics(baseline=100.0, cap_height=22.0, x_height=14.0)
+    comma = RecognizedChar(",", (50, 96, 53, 100), 0.6, [(",", 0.6), (".", 0.3)])
+    assert stop_or_comma(comma, (50, 96, 53, 100), metrics).text == ","
+    assert stop_or_comma(comma, (50, 93, 57, 100), metrics).text == "."      # 7 x 7: a stop
+    stop = RecognizedChar(".", (50, 96, 53, 100), 0.6, [(".", 0.6), (",", 0.3)])
+    tailed = stop_or_comma(stop, (50, 95, 53, 104), metrics)
+    assert tailed.text == "," and tailed.alternatives[0][0] == ","
