@@ -63,6 +63,24 @@ def test_auto_binarization_uses_sauvola_on_uneven_light():
     assert pp.binarize(noisy, "auto")[1] == "otsu"
 
 
+def test_a_sheet_of_paper_on_a_lighter_background_is_not_ink():
+    """Grey sheets with writing on white (cut-out lines pasted on a page, a note photographed
+    on a white desk): Otsu splits white from grey and takes the sheets for ink, in two blots;
+    their strokes are the ink."""
+    rng = np.random.default_rng(0)
+    img = np.full((400, 900), 255, np.uint8)
+    for top, left in ((30, 30), (200, 60)):
+        img[top:top + 70, left:left + 760] = 195 + rng.integers(-6, 7, (70, 760))
+        for k, word in enumerate(("Ceci est mon", "testament")):
+            cv2.putText(img, word, (left + 20 + 380 * k, top + 45), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.4, 40, 3)
+    otsu = pp.binarize_otsu(img)
+    assert pp.PAPER_INK < otsu.mean() < 0.35 and otsu[35, 600]      # the sheets as ink
+    ink, used = pp.binarize(img, "auto")
+    assert used == "otsu3"
+    assert ink.mean() < 0.1 and ink[40:80, 40:800].any() and not ink[35, 600]
+    assert pp.binarize(text_page(), "auto")[1] == "bilevel"           # ink pages as before
+
+
 @pytest.mark.parametrize("angle", [-12.0, -3.0, 4.5, 17.0])
 def test_skew_estimate_within_half_a_degree(angle):
     page = text_page(300, 400)
