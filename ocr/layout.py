@@ -375,7 +375,7 @@ def in_drawings(labels: np.ndarray, stats: np.ndarray, drawings: np.ndarray, cha
     for i in drawings:
         away = cv2.distanceTransform(as_u8(labels[y[i]:bottom[i], x[i]:right[i]] != i), cv2.DIST_L2, 3)
         spread = float(np.mean(away <= reach * char_height))
-        log.debug("drawing at %s: %.2f of its box near its strokes", tuple(stats[i, :4]), spread)
+        log.debug("drawing at %s: %.2f of its box near its strokes", tuple(int(v) for v in stats[i, :4]), spread)
         if spread >= cover:
             inside |= (x >= x[i]) & (y >= y[i]) & (right <= right[i]) & (bottom <= bottom[i])
     inside[drawings] = False

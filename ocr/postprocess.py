@@ -116,6 +116,7 @@ def stop_or_comma(ch: RecognizedChar, ink: Box, metrics: LineMetrics) -> Recogni
         return ch
     log.debug("%r at %s read as %r: its ink ends %.2f cap heights from the baseline, %.1f times as tall as wide",
               ch.text, ink, text, g.bottom, aspect)
+    # The confidence stays the model's, for the mark it saw: the ink names it, not surer.
     alternatives = [(text, ch.confidence)] + [(c, p) for c, p in ch.alternatives if c != text]
     return replace(ch, text=text, alternatives=alternatives[:3])
 

@@ -388,7 +388,7 @@ def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, block
         # a few glyphs within the band of a longer line, among its glyphs.
         shared = np.minimum(y1, ext[:, 3]) - np.maximum(y0, ext[:, 1])
         ok |= (shared >= 0.5 * np.minimum(band, y1 - y0)) & (overlap > 0) & (size > size[k]) & same[k]
-        # A mark or two beside a line's end, within its band: a quotation mark after a
+        # Up to three marks beside a line's end, within its band: quotation marks after a
         # line's last word or before its first, high and apart from the letters.
         if size[k] <= BESIDE_PARTS and short[k]:
             beside = np.maximum(ext[:, 0] - x1, x0 - ext[:, 2])
