@@ -145,6 +145,23 @@ def is_specks(words: Words) -> bool:
     return len(chars) >= SPECKS_CHARS and marks >= SPECKS_SHARE * len(chars)
 
 
+#: A glyph reading with at least this share of its words of :data:`MIXED_WORD_CHARS` characters or
+#: more mixing digits and letters ("P2583562R", "161.2'022'6a15"), of a line the print model
+#: rated at least :data:`MISREAD_PRINT_RATING`, is how the glyph model misreads print it cannot
+#: cut into glyphs (an old italic, a line of capitals in a hand face).
+MIXED_WORDS_SHARE = 0.3
+MIXED_WORD_CHARS = 3
+MISREAD_PRINT_RATING = 0.8
+
+
+def is_misread_print(words: Words, print_rating: float) -> bool:
+    """Whether a glyph reading of a line the print model nearly read mixes digits and letters in
+    too many of its words (see :data:`MIXED_WORDS_SHARE`)."""
+    long = ["".join(c.text for c in word) for word in words if len(word) >= MIXED_WORD_CHARS]
+    mixed = sum(any(ch.isdigit() for ch in w) and any(ch.isalpha() for ch in w) for w in long)
+    return print_rating >= MISREAD_PRINT_RATING and bool(long) and mixed >= MIXED_WORDS_SHARE * len(long)
+
+
 def is_hand_print(words: Words, print_rating: float, margin: float = HAND_MARGIN) -> bool:
     """Whether the glyph model's reading ``words`` of an unsure line is kept: it is surer of
     it than the print model was (``print_rating``) by ``margin``."""
@@ -201,6 +218,12 @@ class LearnedRoute:
         """The reader (one of :data:`READERS`) for a line's :func:`route_features`."""
         x = np.concatenate([[1.0], (features - self.mean) / self.scale])
         return READERS[int(np.argmax(self.weights @ x))]
+
+    def choose_among(self, features: np.ndarray, readers: Sequence[str]) -> str:
+        """The best-weighed of ``readers`` for a line's :func:`route_features`."""
+        x = np.concatenate([[1.0], (features - self.mean) / self.scale])
+        scores = self.weights @ x
+        return max(readers, key=lambda r: scores[READERS.index(r)])
 
     def to_json(self) -> dict[str, Any]:
         return {"format": "ocr-route/1", "readers": list(READERS), "features": list(ROUTE_FEATURES),
@@ -376,6 +399,8 @@ class MixedRecognizer:
                 taken.add(i)
                 continue
             reader = self.route.choose(features)
+            if reader == "hand" and is_misread_print(h_words, ratings[i]):
+                reader = self.route.choose_among(features, ("print", "cursive"))
             chosen[reader] += 1
             if reader == "cursive":
                 results[i] = c_words
