@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-import cv2
 import numpy as np
 
 from ocr.errors import OcrError
@@ -26,7 +25,7 @@ from ocr.lexicon import Lexicon, lexicon_for, spelled
 from ocr.normalize import (LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, line_metrics, stack_lines,
                            to_line_input)
 from ocr.postprocess import RecognizedChar, Words, stop_or_comma
-from ocr.segment import Components, Glyph, LineLayout
+from ocr.segment import Box, Components, Glyph, LineLayout
 from ocr.word_spaces import into_words
 
 if TYPE_CHECKING:
@@ -107,26 +106,12 @@ def line_input_height(model) -> int:
     return LINE_HEIGHT
 
 
-def mark_ink(mask: np.ndarray, a: int, b: int) -> tuple[int, int, int, int] | None:
-    """The box of a mark's own ink in columns ``a`` to ``b`` of a line mask (None without
-    any): the components lying wholly between them (a letter reaching in from either side is
-    not the mark's), the rightmost and those above or under it (a comma's tail cut off its head)."""
-    sub = np.ascontiguousarray(mask[:, a:b], dtype=np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
-    inside = []
-    for i in range(1, n):
-        x, y, w, h = (int(v) for v in stats[i, :4])
-        if x == 0 and a > 0 and mask[y:y + h, a - 1].any():
-            continue  # goes on left of the columns
-        if x + w == b - a and b < mask.shape[1] and mask[y:y + h, b].any():
-            continue  # goes on right of them
-        inside.append((x, y, x + w, y + h))
-    if not inside:
-        return None
-    last = max(inside, key=lambda box: box[2])
-    mark = [box for box in inside if box[0] < last[2] and box[2] > last[0]]
-    return (a + min(m[0] for m in mark), min(m[1] for m in mark),
-            a + max(m[2] for m in mark), max(m[3] for m in mark))
+def mark_ink(line: LineLayout, left: int, right: int) -> Box | None:
+    """The box of a mark's own ink between page columns ``left`` and ``right``: the line's
+    rightmost glyph lying wholly between them (a letter reaching in from either side is not the
+    mark's; segmentation already merged a comma's tail cut off its head), None without one."""
+    inside = [g.box for g in line.glyphs if g.box[0] >= left and g.box[2] <= right]
+    return max(inside, key=lambda box: box[2]) if inside else None
 
 
 def line_mask(components: Components, line: LineLayout) -> np.ndarray:
@@ -420,9 +405,9 @@ class LineRecognizer:
             char = RecognizedChar(self.labels[ch.label], (lx0 + a, ly0 + y0, lx0 + b, ly0 + y1),
                                   ch.confidence, alts)
             if metrics is not None and char.text in ".,":
-                ink = mark_ink(mask, *span)
+                ink = mark_ink(line, lx0 + span[0], lx0 + span[1])
                 if ink is not None:
-                    char = stop_or_comma(char, (lx0 + ink[0], ly0 + ink[1], lx0 + ink[2], ly0 + ink[3]), metrics)
+                    char = stop_or_comma(char, ink, metrics)
             out.append(char)
         return out
 

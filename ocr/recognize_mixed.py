@@ -214,15 +214,10 @@ class LearnedRoute:
     weights: np.ndarray   # (readers, features + 1): a bias, then one weight per feature
     about: dict[str, Any] = field(default_factory=dict)
 
-    def choose(self, features: np.ndarray) -> str:
-        """The reader (one of :data:`READERS`) for a line's :func:`route_features`."""
-        x = np.concatenate([[1.0], (features - self.mean) / self.scale])
-        return READERS[int(np.argmax(self.weights @ x))]
-
-    def choose_among(self, features: np.ndarray, readers: Sequence[str]) -> str:
-        """The best-weighed of ``readers`` for a line's :func:`route_features`."""
-        x = np.concatenate([[1.0], (features - self.mean) / self.scale])
-        scores = self.weights @ x
+    def choose(self, features: np.ndarray, readers: Sequence[str] = READERS) -> str:
+        """The best-weighed of ``readers`` (all of :data:`READERS` by default) for a line's
+        :func:`route_features`."""
+        scores = self.weights @ np.concatenate([[1.0], (features - self.mean) / self.scale])
         return max(readers, key=lambda r: scores[READERS.index(r)])
 
     def to_json(self) -> dict[str, Any]:
@@ -400,7 +395,7 @@ class MixedRecognizer:
                 continue
             reader = self.route.choose(features)
             if reader == "hand" and is_misread_print(h_words, ratings[i]):
-                reader = self.route.choose_among(features, ("print", "cursive"))
+                reader = self.route.choose(features, ("print", "cursive"))
             chosen[reader] += 1
             if reader == "cursive":
                 results[i] = c_words

@@ -255,12 +255,14 @@ def test_a_print_model_s_stops_and_commas_are_named_by_their_ink():
 def test_a_mark_s_ink_leaves_out_the_letters_reaching_into_its_columns():
     from ocr.recognize_lines import mark_ink
 
-    mask = np.zeros((40, 60), bool)
-    mask[5:35, 0:22] = True         # a letter reaching into the mark's columns (from 15)
-    mask[28:34, 26:31] = True       # a comma's head ...
-    mask[34:38, 25:28] = True       # ... and its tail, cut off it
-    assert mark_ink(mask, 15, 40) == (25, 28, 31, 38)
-    assert mark_ink(mask, 32, 40) is None
+    page = np.zeros((60, 120), bool)
+    page[15:45, 20:30] = True       # a letter ...
+    page[15:45, 40:62] = True       # ... and one reaching into the mark's columns (from 55)
+    page[38:44, 66:71] = True       # a comma's head ...
+    page[45:48, 65:68] = True       # ... and its tail, cut off it by a blank row
+    line = segment(page).lines[0]
+    assert mark_ink(line, 55, 80) == (65, 38, 71, 48)
+    assert mark_ink(line, 72, 80) is None
 
 
 def test_a_small_mark_on_the_baseline_stays_a_comma():
