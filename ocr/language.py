@@ -225,6 +225,21 @@ def _logsumexp(a: float, b: float) -> float:
     return a if b <= _NEG else a + math.log1p(math.exp(b - a))
 
 
+class _Prefix:
+    """One reading in the beam search's tree of prefixes: its last label, the prefix it
+    extends, the frame it was first emitted at and its language-model score.
+
+    A prefix is its parent and one label, not a tuple of all its labels: a tuple's copy
+    and hash grow with the prefix, and over a long line of noise (thousands of frames,
+    each emitting something) the search became quadratic in the line's length.
+    """
+
+    __slots__ = ("parent", "label", "frame", "score", "context")
+
+    def __init__(self, parent: "_Prefix | None", label: int, frame: int, score: float, context: str) -> None:
+        self.parent, self.label, self.frame, self.score, self.context = parent, label, frame, score, context
+
+
 def beam_decode(probs: np.ndarray, labels: list[str], lm: CharNgram, width: int = BEAM_WIDTH
                 ) -> list[tuple[int, int]]:
     """CTC prefix beam search over (frames, 1 + labels) probabilities, blank at column 0.
@@ -234,35 +249,42 @@ def beam_decode(probs: np.ndarray, labels: list[str], lm: CharNgram, width: int 
     frames let callers place each character on the line and rate it.
     """
     logp = np.log(np.maximum(probs, 1e-12))
-    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, _NEG)}  # prefix -> (ends blank, not)
-    lm_score: dict[tuple[int, ...], float] = {(): 0.0}
-    text: dict[tuple[int, ...], str] = {(): ""}
-    first_frame: dict[tuple[int, ...], tuple[int, ...]] = {(): ()}
+    keep = max(lm.order - 1, 0)  # the characters the n-gram's next context needs
+    root = _Prefix(None, 0, -1, 0.0, "")
+    beams: dict[_Prefix, tuple[float, float]] = {root: (0.0, _NEG)}  # prefix -> (ends blank, not)
     for t in range(len(logp)):
         row = logp[t]
         candidates = (np.nonzero(probs[t, 1:] > PRUNE)[0] + 1).tolist()
-        grown: dict[tuple[int, ...], list[float]] = {}
+        grown: dict[_Prefix, list[float]] = {}
+        # An extension that is already in the beam is that prefix: both paths add up. Only
+        # the beam's prefixes are remembered, so memory follows the beam, not the line.
+        made = {(prefix.parent, prefix.label): prefix for prefix in beams}
         for prefix, (blank, label) in beams.items():
             total = _logsumexp(blank, label)
             entry = grown.setdefault(prefix, [_NEG, _NEG])
             entry[0] = _logsumexp(entry[0], total + row[0])
-            if prefix:  # the last label held over another frame
-                entry[1] = _logsumexp(entry[1], label + row[prefix[-1]])
+            if prefix is not root:  # the last label held over another frame
+                entry[1] = _logsumexp(entry[1], label + row[prefix.label])
             for c in candidates:
-                new = prefix + (c,)
-                if new not in lm_score:
+                new = made.get((prefix, c))
+                if new is None:
                     char = labels[c - 1]
-                    lm_score[new] = lm_score[prefix] + lm.alpha * lm.logprob(text[prefix], char) + lm.beta
-                    text[new] = text[prefix] + char
-                    first_frame[new] = first_frame[prefix] + (t,)
+                    score = prefix.score + lm.alpha * lm.logprob(prefix.context, char) + lm.beta
+                    context = (prefix.context + char)[-keep:] if keep else ""
+                    new = _Prefix(prefix, c, t, score, context)
                 out = grown.setdefault(new, [_NEG, _NEG])
                 # A repeat needs a blank between; without one it is the held label above.
-                out[1] = _logsumexp(out[1], (blank if prefix and c == prefix[-1] else total) + row[c])
-        ranked = sorted(grown.items(), key=lambda kv: -(_logsumexp(*kv[1]) + lm_score[kv[0]]))[:width]
+                out[1] = _logsumexp(out[1], (blank if prefix is not root and c == prefix.label else total) + row[c])
+        ranked = sorted(grown.items(), key=lambda kv: -(_logsumexp(*kv[1]) + kv[0].score))[:width]
         beams = {prefix: (v[0], v[1]) for prefix, v in ranked}
-    best = max(beams, key=lambda p: _logsumexp(*beams[p]) + lm_score[p])
+    best = max(beams, key=lambda p: _logsumexp(*beams[p]) + p.score)
+    path: list[_Prefix] = []
+    while best is not root:
+        path.append(best)
+        best = best.parent
+    path.reverse()
     # Each character at its most probable frame between its first emission and the next
     # character's, as best path reports a run's peak (the router rates lines by it).
-    starts = list(first_frame[best]) + [len(probs)]
-    return [(c - 1, starts[k] + int(np.argmax(probs[starts[k]:max(starts[k + 1], starts[k] + 1), c])))
-            for k, c in enumerate(best)]
+    starts = [p.frame for p in path] + [len(probs)]
+    return [(p.label - 1, starts[k] + int(np.argmax(probs[starts[k]:max(starts[k + 1], starts[k] + 1), p.label])))
+            for k, p in enumerate(path)]
