@@ -28,7 +28,7 @@ from ocr.io import PageImage, expand_inputs, from_pil, is_pil_image, load
 from ocr.ink import text_height
 from ocr.layout import MIN_PAGE_SIDE, Region, analyse_layout
 from ocr.normalize import LineMetrics, line_metrics
-from ocr.preprocess import Preprocessed, preprocess, rotation_matrix
+from ocr.preprocess import LINE_MIN_SKEW, MIN_SKEW, Preprocessed, preprocess, rotation_matrix
 from ocr.models import get_kind, read_card
 from ocr.orientation import runs_down, sideways_lines, to_input_points, turn_upright
 from ocr.postprocess import RecognizedChar, Words, apply_steps, plain_letters_where_accents_are_rare
@@ -197,18 +197,23 @@ def check_layout_mode(layout: str) -> None:
 
 
 def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = True,
-                 remove_lines: bool = True, layout: str = "auto", turn: int | None = None) -> Analysis:
+                 remove_lines: bool = True, layout: str = "auto", turn: int | None = None,
+                 min_skew: float | None = None) -> Analysis:
     """Preprocess and segment one page, as ``ocr read`` does before recognition.
 
     ``layout`` is one of :data:`LAYOUT_MODES`: ``auto`` finds non-text regions,
     blocks and lines; ``block`` keeps the regions and lines but reads them as
     one block, top to bottom; ``line`` reads the whole image as one text line,
     ``word`` as one word. ``turn`` turns the page upright by that many degrees instead of
-    detecting how its text lies (:func:`ocr.preprocess.preprocess`).
+    detecting how its text lies (:func:`ocr.preprocess.preprocess`). A skew under ``min_skew``
+    degrees is left as it is (default: :data:`ocr.preprocess.LINE_MIN_SKEW` for a line, else
+    :data:`ocr.preprocess.MIN_SKEW`); so is a line image's under ``LINE_MIN_SKEW``.
     """
     check_layout_mode(layout)
+    if min_skew is None:
+        min_skew = LINE_MIN_SKEW if layout == "line" else MIN_SKEW
     pre = preprocess(page.image, binarization=binarization, deskew_pages=deskew, remove_lines=remove_lines,
-                     turn=turn)
+                     turn=turn, min_skew=min_skew)
     if pre.blank:
         return Analysis(page, pre, None)
     try:
@@ -220,6 +225,9 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
         found.regions += [Region("table", box) for box in pre.tables]  # grids taken off as rules
         lines = segment(found.text, tables=found.tables)
         if not found.regions and layout == "auto" and is_line_image(lines):
+            if 0 < abs(pre.angle) < LINE_MIN_SKEW:  # one line's small skew estimate: noise
+                return analyse_page(page, binarization, deskew, remove_lines, layout, pre.orientation,
+                                    LINE_MIN_SKEW)
             return Analysis(page, pre, as_one_line(lines))  # a line image: its drifting end, its cut neighbours
         lines = without_split_off(lines)
         if layout == "block":

@@ -423,3 +423,28 @@ def test_unknown_layout_mode_is_an_error():
 
     with pytest.raises(OcrError, match="unknown layout mode 'page'"):
         Predictor(recognizer=object(), layout="page")
+
+
+@pytest.mark.parametrize("angle", [1.2, 5.0])
+def test_a_line_image_is_straightened_only_when_its_skew_is_clear(angle):
+    """One line's projection profile is a poor skew estimate (slanted cursive tilts it): a line
+    image is left as it is under 2 degrees, by auto layout and by --layout line, while a page
+    of lines at the same small skew is straightened."""
+    from ocr.pipeline import analyse_page
+    from ocr.preprocess import rotate
+
+    line = np.full((160, 900), 255, np.uint8)
+    cv2.putText(line, "the quick brown fox jumps", (20, 95), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
+    line = rotate(line, angle, fill=255)
+    for layout in ("auto", "line"):
+        found = analyse_page(PageImage("line.png", 0, line), layout=layout)
+        assert len(found.layout.lines) == 1
+        if angle < 2:
+            assert found.pre.angle == 0.0
+        else:
+            assert abs(found.pre.angle - angle) < 0.5
+    page = np.full((700, 900), 255, np.uint8)
+    for row in range(6):
+        cv2.putText(page, "the quick brown fox jumps", (20, 90 + 100 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
+    page = rotate(page, angle, fill=255)
+    assert abs(analyse_page(PageImage("page.png", 0, page)).pre.angle - angle) < 0.5
