@@ -121,6 +121,32 @@ def stop_or_comma(ch: RecognizedChar, ink: Box, metrics: LineMetrics) -> Recogni
     return replace(ch, text=text, alternatives=alternatives[:3])
 
 
+#: What a print model may read for an opening quote or apostrophe, whose ink it sees through
+#: a 32-row input without the line around it: "“ampo”" read "<ampo”", "“Their" read "cTheir".
+RAISED_LOOKALIKES = "<c"
+#: Marks that lie wholly above the x-height.
+RAISED_MARKS = "“”‘’\"'`"
+#: A glyph whose ink ends at least this many cap heights above the baseline (over the middle of
+#: the x-height) lies above the letters' bodies: where "<" and "c" never do.
+RAISED_BOTTOM = 0.35
+
+
+def raised_mark(ch: RecognizedChar, ink: Box, metrics: LineMetrics) -> RecognizedChar:
+    """``ch`` (a print model's ``<`` or ``c``) made the likeliest raised mark among the
+    model's alternatives when its own ``ink`` lies above the x-height on a line with
+    ``metrics``; as read without such an alternative."""
+    if ch.text not in RAISED_LOOKALIKES or glyph_geometry(ink, metrics).bottom < RAISED_BOTTOM:
+        return ch
+    raised = [(c, p) for c, p in ch.alternatives if c in RAISED_MARKS]
+    if not raised:
+        return ch
+    text = raised[0][0]
+    log.debug("%r at %s read as %r: its ink lies above the x-height", ch.text, ink, text)
+    # The confidence stays the model's, for the mark it saw: the ink names it, not surer.
+    alternatives = [(text, ch.confidence)] + [(c, p) for c, p in ch.alternatives if c != text]
+    return replace(ch, text=text, alternatives=alternatives[:3])
+
+
 def settle_by_word_context(chars: list[RecognizedChar]) -> list[RecognizedChar]:
     """Settle letter/digit lookalikes (0/o, 1/l, 5/s, 8/B) by the rest of the word.
 

@@ -24,7 +24,7 @@ from ocr.deslant import DeslantRule, Sheared
 from ocr.lexicon import Lexicon, lexicon_for, spelled
 from ocr.normalize import (LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, line_metrics, stack_lines,
                            to_line_input)
-from ocr.postprocess import RecognizedChar, Words, stop_or_comma
+from ocr.postprocess import RAISED_LOOKALIKES, RecognizedChar, Words, raised_mark, stop_or_comma
 from ocr.segment import Box, Components, Glyph, LineLayout
 from ocr.word_spaces import into_words
 
@@ -404,10 +404,10 @@ class LineRecognizer:
             alts = [(self.labels[i], p) for i, p in ch.alternatives]
             char = RecognizedChar(self.labels[ch.label], (lx0 + a, ly0 + y0, lx0 + b, ly0 + y1),
                                   ch.confidence, alts)
-            if metrics is not None and char.text in ".,":
+            if metrics is not None and char.text in ".," + RAISED_LOOKALIKES:
                 ink = mark_ink(line, lx0 + span[0], lx0 + span[1])
                 if ink is not None:
-                    char = stop_or_comma(char, ink, metrics)
+                    char = raised_mark(stop_or_comma(char, ink, metrics), ink, metrics)
             out.append(char)
         return out
 

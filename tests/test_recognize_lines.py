@@ -278,3 +278,19 @@ def test_a_small_mark_on_the_baseline_stays_a_comma():
     stop = RecognizedChar(".", (50, 96, 53, 100), 0.6, [(".", 0.6), (",", 0.3)])
     tailed = stop_or_comma(stop, (50, 95, 53, 104), metrics)
     assert tailed.text == "," and tailed.alternatives[0][0] == ","
+
+
+def test_a_quote_read_as_a_lookalike_is_named_by_its_place_above_the_x_height():
+    """An old book's opening quote reads "<" or "c" to a model that sees it without its line:
+    raised over the x-height it is the likeliest quote among the model's alternatives; on the
+    letters' bodies, or without such an alternative, it stays as read."""
+    from ocr.normalize import LineMetrics
+    from ocr.postprocess import RecognizedChar, raised_mark
+
+    metrics = LineMetrics(baseline=100.0, cap_height=28.0, x_height=20.0)
+    quote = RecognizedChar("<", (50, 72, 60, 88), 0.8, [("<", 0.8), ("€", 0.08), ("“", 0.04)])
+    named = raised_mark(quote, (50, 72, 60, 88), metrics)   # ends 12 rows above the baseline
+    assert named.text == "“" and named.confidence == 0.8 and named.alternatives[0] == ("“", 0.8)
+    assert raised_mark(quote, (50, 84, 60, 99), metrics).text == "<"           # across the body
+    letter = RecognizedChar("c", (50, 72, 60, 88), 0.7, [("c", 0.7), ("e", 0.2), ("o", 0.05)])
+    assert raised_mark(letter, (50, 72, 60, 88), metrics).text == "c"          # no quote to be
