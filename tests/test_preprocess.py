@@ -133,6 +133,18 @@ def test_small_text_is_binarized_at_twice_the_resolution_and_read_in_input_pixel
     assert pp.preprocess(big, deskew_pages=False).work_shape is None
 
 
+def test_text_of_14_pixels_is_enlarged_on_a_page_of_lines_but_not_in_a_line_crop():
+    """A crop of one line of it is read at its size: enlarged, the pieces of its neighbours that
+    the crop cut through come apart into lines of their own."""
+    page = np.full((300, 500), 255, np.uint8)
+    for row in range(8):
+        cv2.putText(page, "a page of print", (5, 30 + 34 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 1)
+    height = pp.text_height(pp.binarize_otsu(page))
+    assert pp.SMALL_TEXT_HEIGHT <= height < pp.SMALL_PAGE_TEXT_HEIGHT
+    assert pp.small_text_scale(page, pp.MAX_WORK_PIXELS) == 2
+    assert pp.small_text_scale(page[10:50], pp.MAX_WORK_PIXELS) == 1   # one of its lines
+
+
 def test_the_stops_of_small_print_are_no_specks():
     # 100 dpi fax labels: letters 9 px high, a colon of two-pixel dots after each word.
     # Enlarged 2x, each dot is 4 pixels: as one scan pixel's worth of area (12) they went.
@@ -227,7 +239,7 @@ def test_small_print_is_not_median_filtered():
     rng = np.random.default_rng(0)
     noisy = np.clip(page + rng.normal(0, 10, page.shape), 0, 255).astype(np.uint8)
     assert pp.impulse_fraction(noisy) < 2e-4
-    result = pp.preprocess(noisy, deskew_pages=False)
+    result = pp.preprocess(noisy, deskew_pages=False, upscale_small_text=False)  # the dots at scan size
     assert result.binary[36:38].sum() >= 0.8 * 4 * 22
 
 
@@ -243,7 +255,7 @@ def test_impulse_noise_on_small_print_is_removed_pixel_by_pixel():
     ys, xs = rng.integers(60, 120, 200), rng.integers(0, 300, 200)
     noisy[ys, xs] = 0
     assert pp.impulse_fraction(noisy) > 2e-4
-    result = pp.preprocess(noisy, deskew_pages=False)
+    result = pp.preprocess(noisy, deskew_pages=False, upscale_small_text=False)  # the dots at scan size
     assert result.binary[36:38].sum() >= 0.8 * 4 * 22
     assert result.binary[60:].sum() <= 10  # the specks are gone
     cleaned = pp.remove_impulses(noisy)
