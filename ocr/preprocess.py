@@ -39,6 +39,9 @@ SMALL_TEXT_HEIGHT = 12.0
 #: 12.5% for 1.2%). A crop of one line is left at its size: enlarged, the pieces of its
 #: neighbours that the crop cut through come apart into lines of their own (the wills'
 #: validation lines 18.44 -> 19.49% with every image's 12-18 px text enlarged).
+#: Not a 1-bit scan: it has no grey edges to threshold anew, and an engraving's hatching that
+#: passes for 14 px text (oldbooks a086) had the page enlarged and its letters' stems taken
+#: off as rules.
 SMALL_PAGE_TEXT_HEIGHT = 18.0
 PAGE_TEXT_HEIGHTS = 7.5
 SMALL_TEXT_UPSCALE = 2
@@ -66,6 +69,11 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 def histogram(gray: np.ndarray) -> np.ndarray:
     """Pixel counts of the 256 gray levels of a uint8 image."""
     return cv2.calcHist([np.ascontiguousarray(gray)], [0], None, [256], [0, 256]).ravel().astype(np.float64)
+
+
+def is_bilevel(gray: np.ndarray) -> bool:
+    """Whether a uint8 image holds exactly two gray levels (a 1-bit scan)."""
+    return int(np.count_nonzero(histogram(gray))) == 2
 
 
 def gray_percentiles(gray: np.ndarray, q: tuple[float, ...]) -> tuple[int, ...]:
@@ -549,7 +557,8 @@ def small_text_scale(gray: np.ndarray, max_pixels: int) -> int:
     if gray.size * SMALL_TEXT_UPSCALE ** 2 > max_pixels:
         return 1
     height = text_height(binarize_otsu(gray))  # components under 3 px tall (specks) are not counted
-    small = SMALL_PAGE_TEXT_HEIGHT if gray.shape[0] >= PAGE_TEXT_HEIGHTS * height else SMALL_TEXT_HEIGHT
+    on_page = gray.shape[0] >= PAGE_TEXT_HEIGHTS * height and not is_bilevel(gray)
+    small = SMALL_PAGE_TEXT_HEIGHT if on_page else SMALL_TEXT_HEIGHT
     return SMALL_TEXT_UPSCALE if SMALL_TEXT_MIN_HEIGHT <= height < small else 1
 
 
