@@ -227,7 +227,8 @@ def _logsumexp(a: float, b: float) -> float:
 
 class _Prefix:
     """One reading in the beam search's tree of prefixes: its last label, the prefix it
-    extends, the frame it was first emitted at and its language-model score.
+    extends, the frame that label was emitted at as it entered the beam, and its
+    language-model score.
 
     A prefix is its parent and one label, not a tuple of all its labels: a tuple's copy
     and hash grow with the prefix, and over a long line of noise (thousands of frames,

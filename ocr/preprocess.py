@@ -413,7 +413,7 @@ def remove_specks(binary: np.ndarray, min_area: int = MIN_SPECK_AREA) -> np.ndar
 
 #: Degrees of skew below which a page is left as it is.
 MIN_SKEW = 0.2
-#: The same for an image of one line (:data:`ocr.pipeline.analyse_page`): its projection
+#: The same for an image of one line (:func:`ocr.pipeline.analyse_page`): its projection
 #: profile is one line's, and slanted cursive tilts it. On the Testaments validation lines
 #: read as one line, straightening those estimated under 2 degrees cost 29 more errors than
 #: leaving them; those estimated between 2 and 19 degrees gained 16.

@@ -143,6 +143,9 @@ def test_text_of_14_pixels_is_enlarged_on_a_page_of_lines_but_not_in_a_line_crop
     assert pp.SMALL_TEXT_HEIGHT <= height < pp.SMALL_PAGE_TEXT_HEIGHT
     assert pp.small_text_scale(page, pp.MAX_WORK_PIXELS) == 2
     assert pp.small_text_scale(page[10:50], pp.MAX_WORK_PIXELS) == 1   # one of its lines
+    one_bit = np.where(page < 128, 0, 255).astype(np.uint8)  # a 1-bit scan: no grey edges to redo
+    assert pp.is_bilevel(one_bit) and not pp.is_bilevel(page)
+    assert pp.small_text_scale(one_bit, pp.MAX_WORK_PIXELS) == 1
 
 
 def test_the_stops_of_small_print_are_no_specks():
