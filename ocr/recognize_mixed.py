@@ -131,6 +131,16 @@ def sure_words(words: Words, confidence: float = WORD_CONFIDENCE, short_chars: i
             if mean_confidence([w]) >= (short_confidence if len(w) <= short_chars else confidence)]
 
 
+def is_made_up(cursive_words: Words, glyph_words: Words) -> bool:
+    """Whether a cursive reading is the language model's alone: not one word the model is at
+    all sure of (:func:`sure_words`), on ink the glyph model reads as at most
+    :data:`NOISE_CHARS` characters it is sure of. The glyph model is sure of a scan border's
+    fragment or a frame's corner as one mark, so the line is not noise to :func:`is_noise`,
+    while the cursive model writes "de ses" into it at a tenth of a confidence (oldbooks dev
+    a006, e018)."""
+    return not sure_words(cursive_words) and sum(len(w) for w in sure_words(glyph_words)) <= NOISE_CHARS
+
+
 #: An unsure line read by the glyph or print model as at least :data:`SPECKS_CHARS` characters,
 #: this share of them neither letters nor digits, is specks (a cut-out's edge, paper grain).
 SPECKS_SHARE = 0.6
@@ -396,6 +406,11 @@ class MixedRecognizer:
             reader = self.route.choose(features)
             if reader == "hand" and is_misread_print(h_words, ratings[i]):
                 reader = self.route.choose(features, ("print", "cursive"))
+            if reader == "cursive" and is_made_up(c_words, h_words):
+                chosen["noise"] += 1
+                results[i] = []
+                taken.add(i)
+                continue
             chosen[reader] += 1
             if reader == "cursive":
                 results[i] = c_words

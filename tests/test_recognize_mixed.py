@@ -209,6 +209,23 @@ def test_words_a_language_model_makes_up_on_a_sliver_do_not_make_it_text():
     assert out[0] == [] and out[1]
 
 
+def test_a_cursive_reading_only_the_language_model_made_is_not_text():
+    """A fragment beyond a scan border: the glyph model is sure it is one mark, so the line is
+    not noise, and the route picks the cursive reading, words its language model spelt at a
+    tenth of a confidence (oldbooks dev a006). The same words read surely are kept, and so is
+    an unsure cursive reading of ink the glyph model reads as several characters."""
+    fragment, note, scrawl = _glyph_line(1), _glyph_line(1), _glyph_line(2)
+    Reads = _fake_reader({id(fragment): "fragment", id(note): "note", id(scrawl): "scrawl"})
+    printed = Reads({"fragment": ("", 0.0), "note": ("", 0.0), "scrawl": ("", 0.0)})
+    cursive = Reads({"fragment": ("de ses en", 0.1), "note": ("de ses en", 0.6),
+                     "scrawl": ("de ses en", 0.1)})
+    hand = Reads({"fragment": ("l", 0.95), "note": ("l", 0.95), "scrawl": ("dcsesen", 0.9)})
+    mixed = MixedRecognizer(printed, hand, threshold=0.85, cursive=cursive, route=_route_by_chars_per_glyph(),
+                            route_language=_language())
+    out = mixed.recognize_lines(None, [fragment, note, scrawl])
+    assert out[0] == [] and _texts(out[1]) == _texts(out[2]) == ["de ses en"]
+
+
 def test_a_route_file_round_trips_and_a_broken_one_is_a_model_error(tmp_path):
     import json
 
