@@ -342,11 +342,10 @@ def binarize(gray: np.ndarray, method: str = "auto") -> tuple[np.ndarray, str]:
         return binarize_sauvola(gray, window=_sauvola_window(gray)), "sauvola"
     if method != "auto":
         raise ValueError(f"unknown binarization method {method!r}")
-    levels = np.nonzero(histogram(gray))[0]
-    if len(levels) == 2:
+    if is_bilevel(gray):
         # Already binary (a 1-bit scan): its dark level is the ink. Sauvola would
         # hollow out every solid black area (a scan border, a figure) into an outline.
-        return gray == levels[0], "bilevel"
+        return gray == gray.min(), "bilevel"
     # Each method fails differently: Otsu under shading (a dark blob), Otsu
     # and Sauvola on patterned paper (the pattern breaks into many pieces).
     # Text is a moderate amount of ink in few pieces, so the candidate with

@@ -398,15 +398,11 @@ class MixedRecognizer:
         for i, c_words, h_words in zip(unsure, joined, glyphed):
             features = route_features(ratings[i], results[i], c_words, h_words, len(lines[i].glyphs),
                                       self.route_language)
-            if is_noise((results[i], c_words, h_words), features[:len(READERS)]):
-                chosen["noise"] += 1
-                results[i] = []
-                taken.add(i)
-                continue
             reader = self.route.choose(features)
             if reader == "hand" and is_misread_print(h_words, ratings[i]):
                 reader = self.route.choose(features, ("print", "cursive"))
-            if reader == "cursive" and is_made_up(c_words, h_words):
+            if (is_noise((results[i], c_words, h_words), features[:len(READERS)])
+                    or reader == "cursive" and is_made_up(c_words, h_words)):
                 chosen["noise"] += 1
                 results[i] = []
                 taken.add(i)
