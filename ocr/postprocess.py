@@ -173,19 +173,101 @@ def settle_by_word_context(chars: list[RecognizedChar]) -> list[RecognizedChar]:
     return chars
 
 
+#: A single quote mark and the double one that is two of them side by side. Why: books set a
+#: double quote as two single ones with a gap ("anything,’’ said"); a line model reads the pair
+#: as one mark (CTC merges a label repeated with no blank between), or as two.
+DOUBLED_MARKS = {"'": '"', "’": "”", "‘": "“", "`": "“"}
+DOUBLE_MARKS = frozenset('"“”„«»')
+#: One mark of a double quote is at most this many cap heights wide (a quote's tick is about
+#: 0.23 in oldbooks' faces; a superscript digit is wider), and the two lie at most
+#: :data:`QUOTE_GAP` cap heights apart, and a quote as near its word.
+QUOTE_TICK_WIDTH = 0.35
+#: ... and at least this many times as tall as it is wide (a speck is as wide as tall).
+QUOTE_TICK_SHAPE = 1.2
+QUOTE_GAP = 0.6
+#: The two marks of a double quote are alike: their tops within this many cap heights, the
+#: taller at most this many times as tall as the other.
+QUOTE_TOPS = 0.15
+QUOTE_HEIGHTS = 1.5
+#: The confidence of a double quote put where the model read nothing: its ink names it.
+QUOTE_BY_INK = 0.5
+
+
 def merge_quotes(chars: list[RecognizedChar], allowed: Container[str]) -> list[RecognizedChar]:
-    """Two apostrophes side by side are one double quote, when the output allows it."""
-    if '"' not in allowed:
-        return chars
+    """Two single quote marks of one kind side by side are one double quote, when the output allows it."""
     out: list[RecognizedChar] = []
     for ch in chars:
-        if out and ch.text == "'" and out[-1].text == "'" and \
+        double = DOUBLED_MARKS.get(ch.text)
+        if out and double is not None and double in allowed and out[-1].text == ch.text and \
                 ch.box[0] - out[-1].box[2] <= 1.5 * (ch.box[2] - ch.box[0]) + 2:
             a = out.pop()
             box = (a.box[0], min(a.box[1], ch.box[1]), ch.box[2], max(a.box[3], ch.box[3]))
-            out.append(RecognizedChar('"', box, min(a.confidence, ch.confidence), [('"', 0.9), ("'", 0.1)]))
+            out.append(RecognizedChar(double, box, min(a.confidence, ch.confidence),
+                                      [(double, 0.9), (ch.text, 0.1)]))
         else:
             out.append(ch)
+    return out
+
+
+def doubled_marks(chars: list[RecognizedChar], glyphs: Sequence[Box], metrics: LineMetrics,
+                  allowed: Container[str]) -> list[RecognizedChar]:
+    """Double quotes named by their ink: two like marks side by side above the x-height (a run
+    of two in the line's ``glyphs``, each at most :data:`QUOTE_TICK_WIDTH` wide).
+
+    The one character read mostly over such a pair is a double quote: a single mark is made
+    the double one of its side, anything else ("<", "c", "€": the model sees the marks without
+    the line around them) the quote its place says, opening before a word, closing after
+    one. Where nothing was read over the pair, that quote is put there. A pair two
+    characters were read over ("’”" over three marks is no pair) stays as read.
+    """
+    cap = max(metrics.cap_height, 1.0)
+    ordered = sorted(glyphs)
+    runs: list[list[int]] = []
+    previous_tick = False
+    for k, box in enumerate(ordered):
+        g = glyph_geometry(box, metrics)
+        tick = (g.bottom >= RAISED_BOTTOM and g.height < 0.7 and g.width < QUOTE_TICK_WIDTH
+                and g.height >= QUOTE_TICK_SHAPE * g.width)
+        if tick and previous_tick and box[0] - ordered[runs[-1][-1]][2] <= QUOTE_GAP * cap:
+            runs[-1].append(k)
+        elif tick:
+            runs.append([k])
+        previous_tick = tick
+    out = list(chars)
+    for run in (r for r in runs if len(r) == 2):
+        (x0, top0, _, bottom0), (_, top1, x1, bottom1) = ordered[run[0]], ordered[run[1]]
+        if abs(top0 - top1) > QUOTE_TOPS * cap or max(bottom0 - top0, bottom1 - top1) > \
+                QUOTE_HEIGHTS * min(bottom0 - top0, bottom1 - top1):
+            continue  # not a pair: a broken letter's piece beside an apostrophe ("r’" of "Tiger’s")
+        y0, y1 = min(top0, top1), max(bottom0, bottom1)
+        # Read over the pair: most of the character's box lies on it (a neighbour's box, cut
+        # between CTC peaks, may reach into the first mark).
+        over = [k for k, c in enumerate(out) if c.text != " " and
+                2 * (min(c.box[2], x1) - max(c.box[0], x0)) >= c.box[2] - c.box[0]]
+        if len(over) > 1 or (over and out[over[0]].text in DOUBLE_MARKS):
+            continue
+        if not over and any(c.text in RAISED_MARKS and c.box[0] < x1 and c.box[2] > x0 for c in out):
+            continue  # a quote was read there, its box reaching on into the word
+        # A quote sits against the word it opens or closes (its stop or comma included), a
+        # word space from the next.
+        before = x0 - ordered[run[0] - 1][2] if run[0] > 0 else np.inf
+        after = ordered[run[1] + 1][0] - x1 if run[1] + 1 < len(ordered) else np.inf
+        side = None if min(before, after) > QUOTE_GAP * cap else "“" if after < before else "”"
+        if over and out[over[0]].text in DOUBLED_MARKS:
+            side = DOUBLED_MARKS[out[over[0]].text]
+        text = side if side in allowed else '"' if side and '"' in allowed else None
+        if text is None:
+            continue
+        if over:
+            ch = out[over[0]]
+            log.debug("%r at %s read as %r: its ink is two marks side by side", ch.text, ch.box, text)
+            alternatives = [(text, ch.confidence)] + [(c, p) for c, p in ch.alternatives if c != text]
+            out[over[0]] = replace(ch, text=text, alternatives=alternatives[:3],
+                                   box=(min(x0, ch.box[0]), ch.box[1], max(x1, ch.box[2]), ch.box[3]))
+        else:
+            log.debug("two raised marks at %s read as nothing: %r", (x0, y0, x1, y1), text)
+            at = sum(c.box[0] < x0 for c in out)
+            out.insert(at, RecognizedChar(text, (x0, y0, x1, y1), QUOTE_BY_INK, [(text, QUOTE_BY_INK)]))
     return out
 
 

@@ -24,7 +24,8 @@ from ocr.deslant import DeslantRule, Sheared
 from ocr.lexicon import Lexicon, lexicon_for, spelled
 from ocr.normalize import (LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, line_metrics, stack_lines,
                            to_line_input)
-from ocr.postprocess import RAISED_LOOKALIKES, RecognizedChar, Words, raised_mark, stop_or_comma
+from ocr.postprocess import (RAISED_LOOKALIKES, RecognizedChar, Words, doubled_marks, merge_quotes, raised_mark,
+                             stop_or_comma)
 from ocr.segment import Box, Components, Glyph, LineLayout
 from ocr.word_spaces import into_words
 
@@ -243,6 +244,8 @@ class LineRecognizer:
             if not self.allowed.any():
                 raise OcrError(f"the character whitelist {charset!r} shares no character with the "
                                f"model's classes ({''.join(self.labels)})")
+        #: The characters this recognizer may output: the model's classes the whitelist keeps.
+        self.output = {c for k, c in enumerate(self.labels) if self.allowed is None or self.allowed[k]}
 
     @classmethod
     def load(cls, model: str | os.PathLike = "digitline", charset: str | None = None,
@@ -409,7 +412,9 @@ class LineRecognizer:
                 if ink is not None:
                     char = raised_mark(stop_or_comma(char, ink, metrics), ink, metrics)
             out.append(char)
-        return out
+        if metrics is None:
+            return out
+        return merge_quotes(doubled_marks(out, [g.box for g in line.glyphs], metrics, self.output), self.output)
 
     @staticmethod
     def _at_spaces(chars: list[RecognizedChar]) -> list[list[RecognizedChar]]:

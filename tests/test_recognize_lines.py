@@ -294,3 +294,55 @@ def test_a_quote_read_as_a_lookalike_is_named_by_its_place_above_the_x_height():
     assert raised_mark(quote, (50, 84, 60, 99), metrics).text == "<"           # across the body
     letter = RecognizedChar("c", (50, 72, 60, 88), 0.7, [("c", 0.7), ("e", 0.2), ("o", 0.05)])
     assert raised_mark(letter, (50, 72, 60, 88), metrics).text == "c"          # no quote to be
+
+
+def test_a_double_quote_set_as_two_single_marks_is_read_double():
+    """Books set a closing quote as two single marks with a gap ("anything,’’ said"); CTC reads
+    the pair as one "’". A single mark read over two raised marks is the double one, even when
+    its box (cut between CTC peaks) misses part of the first; one mark over one tick, two reads
+    over three ticks ("’”") and an output without the double stay as read."""
+    from ocr.normalize import LineMetrics
+    from dataclasses import replace
+
+    from ocr.postprocess import RecognizedChar, doubled_marks, merge_quotes
+
+    metrics = LineMetrics(baseline=100.0, cap_height=28.0, x_height=20.0)
+    glyphs = [(20, 80, 36, 100), (40, 95, 44, 106), (50, 72, 56, 86), (62, 72, 68, 86), (80, 80, 95, 100)]
+    comma = RecognizedChar(",", (40, 95, 44, 106), 0.9, [(",", 0.9)])
+    quote = RecognizedChar("’", (54, 72, 68, 86), 0.6, [("’", 0.6), ("”", 0.38)])
+    letters = [RecognizedChar("o", (20, 80, 36, 100), 0.9, [("o", 0.9)]),
+               RecognizedChar("s", (80, 80, 95, 100), 0.9, [("s", 0.9)])]
+    line = [letters[0], comma, quote, letters[1]]
+    allowed = set("os,‘’“”\"'")
+    read = doubled_marks(line, glyphs, metrics, allowed)
+    assert [c.text for c in read] == ["o", ",", "”", "s"] and read[2].box[0] == 50
+    assert read[2].alternatives[0] == ("”", 0.6)
+    assert [c.text for c in doubled_marks(line, glyphs, metrics, set("os,’"))] == ["o", ",", "’", "s"]
+    apostrophe = [letters[0], RecognizedChar("’", (50, 72, 56, 86), 0.9, [("’", 0.9)]), letters[1]]
+    one_tick = [g for g in glyphs if g[0] != 62]
+    assert doubled_marks(apostrophe, one_tick, metrics, allowed)[1].text == "’"
+    three = glyphs[:4] + [(74, 72, 80, 86), (90, 80, 105, 100)]
+    two_reads = [letters[0], comma, RecognizedChar("’", (50, 72, 56, 86), 0.9, [("’", 0.9)]),
+                 RecognizedChar("”", (62, 72, 80, 86), 0.9, [("”", 0.9)])]
+    assert [c.text for c in doubled_marks(two_reads, three, metrics, allowed)] == ["o", ",", "’", "”"]
+    # Read as nothing: a double quote put there, opening before a word, closing after one.
+    opening = doubled_marks([letters[1]], [(50, 72, 56, 86), (62, 72, 68, 86), (74, 80, 90, 100)], metrics, allowed)
+    assert [c.text for c in opening] == ["“", "s"] and opening[0].box == (50, 72, 68, 86)
+    closing = doubled_marks([letters[0]], [(20, 80, 36, 100), (40, 72, 46, 86), (52, 72, 58, 86)], metrics, allowed)
+    assert [c.text for c in closing] == ["o", "”"]
+    # Read as a lookalike ("<" with no quote among its alternatives): the quote its place says.
+    pair_then_s = [(50, 72, 56, 86), (62, 72, 68, 86), (74, 80, 90, 100)]
+    lookalike = RecognizedChar("<", (50, 72, 68, 86), 0.8, [("<", 0.8), ("c", 0.1)])
+    assert [c.text for c in doubled_marks([lookalike, letters[1]], pair_then_s, metrics, allowed)] == ["“", "s"]
+    # A neighbour's box reaching into the first mark does not hide the pair.
+    reaching = replace(comma, box=(40, 72, 53, 106))
+    assert doubled_marks([letters[0], reaching, quote, letters[1]], glyphs, metrics, allowed)[2].text == "”"
+    # A broken letter's raised piece beside an apostrophe is no pair ("Tiger’s").
+    piece = [(20, 80, 36, 100), (40, 83, 46, 88), (48, 72, 54, 86), (60, 80, 75, 100)]
+    assert doubled_marks([letters[0], apostrophe[1], letters[1]], piece, metrics, allowed)[1].text == "’"
+    # Read as two marks: merged into one.
+    pair = [RecognizedChar("’", (50, 72, 56, 86), 0.8, [("’", 0.8)]),
+            RecognizedChar("’", (62, 72, 68, 86), 0.7, [("’", 0.7)])]
+    merged = merge_quotes(pair, allowed)
+    assert [c.text for c in merged] == ["”"] and merged[0].box == (50, 72, 68, 86)
+    assert [c.text for c in merge_quotes(pair, set("’"))] == ["’", "’"]
