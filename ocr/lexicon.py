@@ -12,8 +12,8 @@ and third choices the model gave each letter (each at least
 :data:`TWO_FROM` letters or more, and keeps the most likely spelling
 that is a word. A word that is one already, a fragment of a word hyphenated
 across lines, a short capitals code ("BLM") and anything with a digit are
-left as read: only the model's own choices are taken, never a letter it did
-not see.
+left as read: only the model's own choices are taken, and "c" for an "e" (the
+one lookalike it reads wrong sure of itself, :data:`LOOKALIKE_LETTERS`).
 
 The list is a gzip'd text file of lower-case words beside the line model
 (``NAME.keras`` -> ``NAME.lexicon.txt.gz``, :func:`lexicon_for`), written by
@@ -44,6 +44,17 @@ LEXICON_SUFFIX = ".lexicon.txt.gz"
 #: A letter's other readings are tried when the model gave them at least this probability.
 #: Chosen on the dev pages and forms (bench/RESULTS.md, real print session 29).
 MIN_CHOICE = 0.001
+#: A letter the print model reads for another whatever its probabilities say, and that other:
+#: on old books' 1-bit scans it read "c" as "e" 27 times in the oldbooks dev pages, often with no
+#: "c" among its choices ("charaeter", "diseovery"), and "e" as "c" 4 times. The other is tried
+#: as if the model gave it :data:`MIN_CHOICE`; one way only: both ways, French words spelt
+#: English ones ("ethnographic" -> "ethnographie").
+LOOKALIKE_LETTERS = {"e": "c"}
+#: Ligatures and the letter the print model reads for each: old books and TeX set "ﬁ", "ﬂ",
+#: "ﬀ", "ﬃ" and "ﬄ" as one glyph, and the model reads the first letter alone ("confne",
+#: "wildfre", "bafling", "scufle" on the oldbooks dev pages). A word that no choice of the
+#: model makes a word is tried with each (:func:`spell_word`).
+LIGATURES = {"f": ("fi", "fl", "ff", "ffi", "ffl")}
 #: Words are spelt from this many letters; two letters may change in a word this long or longer.
 MIN_LETTERS = 3
 TWO_FROM = 5
@@ -158,6 +169,10 @@ def spell_word(chars: Sequence[RecognizedChar], lexicon: Lexicon) -> list[Recogn
     choices = [[(a, p) for a, p in c.alternatives
                 if a != c.text and len(a) == 1 and a.isalpha() and a.isupper() == c.text.isupper()
                 and p >= MIN_CHOICE] for c in core]
+    for c, own_choices in zip(core, choices):
+        lookalike = LOOKALIKE_LETTERS.get(c.text)
+        if lookalike is not None and all(a != lookalike for a, _ in own_choices):
+            own_choices.append((lookalike, MIN_CHOICE))
     own = [math.log(max(dict(c.alternatives).get(c.text, c.confidence), 1e-9)) for c in core]
     best: tuple[float, str, list[tuple[int, str, float]]] | None = None
     open_at = [i for i, c in enumerate(choices) if c]
@@ -173,11 +188,31 @@ def spell_word(chars: Sequence[RecognizedChar], lexicon: Lexicon) -> list[Recogn
                 if (best is None or score > best[0]) and spelt in lexicon:
                     best = (score, spelt, [(i, a, p) for i, (a, p) in zip(where, picked)])
     if best is None:
-        return None
+        return _with_ligature(chars, start, end, lexicon)
     out = list(chars)
     for i, a, p in best[2]:
         out[start + i] = replace(core[i], text=a, confidence=p)
     return out
+
+
+def _with_ligature(chars: Sequence[RecognizedChar], start: int, end: int, lexicon: Lexicon
+                   ) -> list[RecognizedChar] | None:
+    """``chars`` with one letter read for a ligature (:data:`LIGATURES`) given its other
+    letters, when that makes the only word of ``lexicon`` such a change makes; else None.
+    The letters added share the ligature's box."""
+    word = "".join(c.text for c in chars[start:end])
+    found: dict[str, tuple[int, str]] = {}
+    for i in range(start, end):
+        for ligature in LIGATURES.get(chars[i].text, ()):
+            spelt = word[:i - start] + ligature + word[i - start + 1:]
+            if spelt in lexicon:
+                found.setdefault(spelt.lower(), (i, ligature))
+    if len(found) != 1:
+        return None
+    i, ligature = next(iter(found.values()))
+    read = chars[i]
+    added = [replace(read, text=letter, alternatives=[(letter, read.confidence)]) for letter in ligature[1:]]
+    return list(chars[:i + 1]) + added + list(chars[i + 1:])
 
 
 def spelled(lines: Sequence[list[list[RecognizedChar]]], lexicon: Lexicon | None,
