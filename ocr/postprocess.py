@@ -209,17 +209,10 @@ def merge_quotes(chars: list[RecognizedChar], allowed: Container[str]) -> list[R
     return out
 
 
-def doubled_marks(chars: list[RecognizedChar], glyphs: Sequence[Box], metrics: LineMetrics,
-                  allowed: Container[str]) -> list[RecognizedChar]:
-    """Double quotes named by their ink: two like marks side by side above the x-height (a run
-    of two in the line's ``glyphs``, each at most :data:`QUOTE_TICK_WIDTH` wide).
-
-    The one character read mostly over such a pair is a double quote: a single mark is made
-    the double one of its side, anything else ("<", "c", "€": the model sees the marks without
-    the line around them) the quote its place says, opening before a word, closing after
-    one. Where nothing was read over the pair, that quote is put there. A pair two
-    characters were read over ("’”" over three marks is no pair) stays as read.
-    """
+def _tick_runs(glyphs: Sequence[Box], metrics: LineMetrics) -> tuple[list[Box], list[list[int]]]:
+    """The line's glyph boxes left to right, and the runs of quote marks among them: raised
+    above the x-height, at most :data:`QUOTE_TICK_WIDTH` wide and :data:`QUOTE_TICK_SHAPE`
+    times as tall as wide, neighbours at most :data:`QUOTE_GAP` apart (indices into the boxes)."""
     cap = max(metrics.cap_height, 1.0)
     ordered = sorted(glyphs)
     runs: list[list[int]] = []
@@ -233,6 +226,23 @@ def doubled_marks(chars: list[RecognizedChar], glyphs: Sequence[Box], metrics: L
         elif tick:
             runs.append([k])
         previous_tick = tick
+    return ordered, runs
+
+
+def doubled_marks(chars: list[RecognizedChar], glyphs: Sequence[Box], metrics: LineMetrics,
+                  allowed: Container[str]) -> list[RecognizedChar]:
+    """Double quotes named by their ink: two like marks side by side above the x-height (a run
+    of two in the line's ``glyphs``, each at most :data:`QUOTE_TICK_WIDTH` wide).
+
+    The one character read mostly over such a pair is a double quote: a single mark is made
+    the double one of its side, anything else ("<", "c", "€": the model sees the marks without
+    the line around them) the quote its place says, opening before a word, closing after
+    one. Where nothing was read over the pair, that quote is put there; two quote marks
+    read over it ("’”", a mark for each half) are one double quote. Three marks side by side
+    ("’”" closing a quote in a quote) are no pair, and stay as read.
+    """
+    cap = max(metrics.cap_height, 1.0)
+    ordered, runs = _tick_runs(glyphs, metrics)
     out = list(chars)
     for run in (r for r in runs if len(r) == 2):
         (x0, top0, _, bottom0), (_, top1, x1, bottom1) = ordered[run[0]], ordered[run[1]]
@@ -244,6 +254,20 @@ def doubled_marks(chars: list[RecognizedChar], glyphs: Sequence[Box], metrics: L
         # between CTC peaks, may reach into the first mark).
         over = [k for k, c in enumerate(out) if c.text != " " and
                 2 * (min(c.box[2], x1) - max(c.box[0], x0)) >= c.box[2] - c.box[0]]
+        if len(over) == 2 and all(out[k].text in RAISED_MARKS for k in over):
+            # Two marks read over one pair ("’”": the model's single and double for its two
+            # halves): one double quote, as the model named it where it read one.
+            first, second = out[over[0]], out[over[1]]
+            text = next((c.text for c in (first, second) if c.text in DOUBLE_MARKS),
+                        DOUBLED_MARKS.get(first.text, first.text))
+            if text in allowed:
+                log.debug("%r and %r at %s read as %r: two marks side by side", first.text, second.text,
+                          (x0, y0, x1, y1), text)
+                out[over[0]] = RecognizedChar(text, (min(x0, first.box[0]), y0, max(x1, second.box[2]), y1),
+                                              min(first.confidence, second.confidence),
+                                              [(text, min(first.confidence, second.confidence))])
+                del out[over[1]]
+            continue
         if len(over) > 1 or (over and out[over[0]].text in DOUBLE_MARKS):
             continue
         if not over and any(c.text in RAISED_MARKS and c.box[0] < x1 and c.box[2] > x0 for c in out):

@@ -346,7 +346,7 @@ class LineRecognizer:
                 confidences.extend(c.confidence for c in free)
                 placed = self._place(decoded, line, mask, inp, shear)
                 words_out.extend(self._at_spaces(placed) if self.reads_spaces
-                                 else into_words(placed, line, self.word_spaces))
+                                 else into_words(placed, line, self.word_spaces, self.lexicon))
             ratings.append(float(np.mean(confidences)) if confidences else 0.0)
             results.append(words_out)
         return results, ratings
@@ -414,7 +414,8 @@ class LineRecognizer:
             out.append(char)
         if metrics is None:
             return out
-        return merge_quotes(doubled_marks(out, [g.box for g in line.glyphs], metrics, self.output), self.output)
+        glyphs = [g.box for g in line.glyphs]
+        return merge_quotes(doubled_marks(out, glyphs, metrics, self.output), self.output)
 
     @staticmethod
     def _at_spaces(chars: list[RecognizedChar]) -> list[list[RecognizedChar]]:

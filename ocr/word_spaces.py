@@ -29,6 +29,7 @@ from ocr.segment import Glyph, LineLayout, gap_scale, glyph_gaps
 
 if TYPE_CHECKING:
     from ocr.language import CharNgram
+    from ocr.lexicon import Lexicon
 
 #: Gaps narrower than this (on the line's scale: 0 letter spacing, 1 the word threshold) join
 #: letters whatever the text; wider than :data:`SURE_SPACE` they part words whatever the text.
@@ -50,6 +51,16 @@ RECLAIM_MARGIN = 3.0
 #: A piece of ink no character went to, at least this share of the line's height tall, is part
 #: of a letter (of the nearer word), not a speck in the gap.
 LETTER_PIECE = 0.5
+#: A gap at least this wide (the word threshold) that the language model joined is parted
+#: again when the join is no word and both halves are (:func:`parted_by_lexicon`). On oldbooks
+#: dev pages the joins "charge lies", "greater number", "both in", "After dinner" were 1.2-1.4
+#: wide, while joins of a name's or a misread word's pieces ("Arme man", "Ha mid",
+#: "Patriarch ate", "eon eluded") were at most 0.7.
+LEXICON_SPACE = 1.0
+#: What may stand before or after a word's letters (:func:`parted_by_lexicon`).
+WORD_PUNCTUATION = ".,;:!?\"'()[]\u2018\u2019\u201c\u201d"
+#: The words of one letter a word may be parted into.
+ONE_LETTER_WORDS = frozenset("aAI")
 #: Hyphen, en and em dash: spaced or not as the document sets them (see :func:`into_words`).
 DASHES = frozenset("-\u2013\u2014")
 
@@ -118,8 +129,8 @@ def cells_of(glyphs: Sequence[Glyph], line_height: float) -> tuple[np.ndarray, f
     return np.array(cells, dtype=np.float64), intra, threshold
 
 
-def into_words(chars: list[RecognizedChar], line: LineLayout,
-               language: "CharNgram | None" = None) -> list[list[RecognizedChar]]:
+def into_words(chars: list[RecognizedChar], line: LineLayout, language: "CharNgram | None" = None,
+               lexicon: "Lexicon | None" = None) -> list[list[RecognizedChar]]:
     """The characters of one line (left to right, page boxes) grouped into words.
 
     Each character goes to the nearest cell of :func:`cells_of`; two
@@ -129,7 +140,9 @@ def into_words(chars: list[RecognizedChar], line: LineLayout,
     ``language`` (a character n-gram that counts spaces) weighing the text on
     both sides. With ``language``, a letter may also cross the break
     (:data:`RECLAIM_INK`). Without it the gap alone decides, at the word
-    threshold segmentation uses.
+    threshold segmentation uses. With ``lexicon``, a word the language model joined across a
+    gap of :data:`LEXICON_SPACE` or wider is parted there when it is no word and both halves
+    are (:func:`parted_by_lexicon`).
     """
     if not chars:
         return []
@@ -148,6 +161,7 @@ def into_words(chars: list[RecognizedChar], line: LineLayout,
     words = [list(members[filled[0]])]
     ends = [float(reach[filled[0], 1])]  # the last word's ink end
     done = ""  # the text of the words before the last, each followed by a space
+    wide_joins: list[list[int]] = [[]]  # per word, where the language model joined a wide gap
     for prev, k in zip(filled, filled[1:]):
         scale = (reach[k, 0] - reach[prev, 1] - intra) / unit
         a, b = words[-1], list(members[k])
@@ -161,6 +175,8 @@ def into_words(chars: list[RecognizedChar], line: LineLayout,
             choice = _best_break(language, done, a, b, scale, line.height,
                                  unclaimed_start=b[0].box[0] - reach[k, 0], unclaimed_end=ends[-1] - a[-1].box[2])
         if choice == "join":
+            if scale >= LEXICON_SPACE:
+                wide_joins[-1].append(len(a))
             a.extend(b)
             ends[-1] = float(reach[k, 1])
             continue
@@ -170,8 +186,34 @@ def into_words(chars: list[RecognizedChar], line: LineLayout,
             a.append(b.pop(0))
         done += "".join(c.text for c in a) + " "
         words.append(b)
+        wide_joins.append([])
         ends.append(float(reach[k, 1]))
-    return words
+    if lexicon is None:
+        return words
+    return [part for word, at in zip(words, wide_joins) for part in parted_by_lexicon(word, at, lexicon)]
+
+
+def parted_by_lexicon(word: list[RecognizedChar], joins: Sequence[int], lexicon: "Lexicon"
+                      ) -> list[list[RecognizedChar]]:
+    """``word`` parted at one of its ``joins`` (character indices) when it is no word of
+    ``lexicon`` and both halves are ("greaternumber", "chargelies": the gap was as wide as a
+    word space, and the character n-gram, which sees a few letters back, joined them), else
+    ``[word]``.
+    Punctuation around the letters stays with its half; a word with anything but letters
+    inside is left whole."""
+    if not joins or any(len(c.text) != 1 for c in word):
+        return [word]
+    text = "".join(c.text for c in word)
+    start = len(text) - len(text.lstrip(WORD_PUNCTUATION))
+    end = len(text.rstrip(WORD_PUNCTUATION))
+    core = text[start:end]
+    if not core.isalpha() or core in lexicon:
+        return [word]
+    for at in joins:
+        left, right = text[start:at], text[at:end]
+        if all((len(half) >= 2 or half in ONE_LETTER_WORDS) and half in lexicon for half in (left, right)):
+            return [word[:at], word[at:]]
+    return [word]
 
 
 def _ink_of_words(spans: np.ndarray, members: list[list[RecognizedChar]], filled: list[int],

@@ -330,6 +330,11 @@ def test_a_double_quote_set_as_two_single_marks_is_read_double():
     assert [c.text for c in opening] == ["“", "s"] and opening[0].box == (50, 72, 68, 86)
     closing = doubled_marks([letters[0]], [(20, 80, 36, 100), (40, 72, 46, 86), (52, 72, 58, 86)], metrics, allowed)
     assert [c.text for c in closing] == ["o", "”"]
+    # Read as two marks over one pair (a single for one half, a double for the other): one.
+    halves = [letters[0], comma, RecognizedChar("’", (50, 72, 56, 86), 0.9, [("’", 0.9)]),
+              RecognizedChar("”", (61, 72, 68, 86), 0.9, [("”", 0.9)]), letters[1]]
+    joined = doubled_marks(halves, glyphs, metrics, allowed)
+    assert [c.text for c in joined] == ["o", ",", "”", "s"] and joined[2].box[0] == 50 and joined[2].box[2] == 68
     # Read as a lookalike ("<" with no quote among its alternatives): the quote its place says.
     pair_then_s = [(50, 72, 56, 86), (62, 72, 68, 86), (74, 80, 90, 100)]
     lookalike = RecognizedChar("<", (50, 72, 68, 86), 0.8, [("<", 0.8), ("c", 0.1)])

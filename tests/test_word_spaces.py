@@ -69,6 +69,33 @@ def test_the_language_model_parts_an_unsure_gap_where_text_parts():
     assert words(into_words(chars, line, lm)) == ["conditions", "x", "apply"]
 
 
+def test_a_wide_gap_joined_into_no_word_is_parted_where_both_halves_are_words():
+    """An old book's "charge lies": the gap is a word space, but the character n-gram, which has
+    seen the letters joined, joins them; the word list parts them again. A narrower gap, a join
+    that is a word, or halves that are not both words stay joined."""
+    from ocr.lexicon import Lexicon
+    from ocr.word_spaces import parted_by_lexicon
+
+    lm = CharNgram.from_texts(["chargelies", "the chargelies"] * 20, order=4)
+    words_known = Lexicon(["charge", "lies", "the"])
+    line, chars = layout("chargeliesxxyy", {6: SPLIT, 10: WORD, 12: WORD})
+    assert words(into_words(chars, line, lm)) == ["chargelies", "xx", "yy"]
+    assert words(into_words(chars, line, lm, words_known)) == ["charge", "lies", "xx", "yy"]
+    assert words(into_words(chars, line, lm, Lexicon(["charge", "lies", "chargelies"])))[0] == "chargelies"
+    assert words(into_words(chars, line, lm, Lexicon(["charge"])))[0] == "chargelies"
+    line, chars = layout("chargeliesxxyy", {6: UNSURE, 10: WORD, 12: WORD})
+    assert words(into_words(chars, line, lm, words_known))[0] == "chargelies"
+    # Punctuation stays with its half; one letter is a word only as "a" or "I".
+    _, quoted = layout("“chargelies,”", {})
+    assert words(parted_by_lexicon(quoted, [7], words_known)) == ["“charge", "lies,”"]
+    _, article = layout("abook", {})
+    assert words(parted_by_lexicon(article, [1], Lexicon(["a", "book"]))) == ["a", "book"]
+    _, capitals = layout("CHARGELIES", {})  # a form's label in capitals too
+    assert words(parted_by_lexicon(capitals, [6], words_known)) == ["CHARGE", "LIES"]
+    _, letter = layout("xbook", {})
+    assert words(parted_by_lexicon(letter, [1], Lexicon(["book", "x"]))) == ["xbook"]
+
+
 def test_sure_gaps_are_never_overruled():
     lm = english()
     # "c onditions" with a word gap: the language model would join it, the gap is too wide.
