@@ -165,6 +165,8 @@ MIN_TURNED_CHARS = 4
 #: and is left out (:func:`without_unsure_pieces`). Chosen on the Testaments validation
 #: writers and 500 training-writer lines (bench/RESULTS.md, handwriting session 34).
 PIECE_CONFIDENCE_SHARE = 0.6
+#: ... of the surest line read as at least this many characters, where there is one.
+PIECE_REFERENCE_CHARS = 3
 
 
 def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDENCE_SHARE) -> list[Words]:
@@ -177,7 +179,11 @@ def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDEN
     "leur donnant l'instruction" after "en"), at a third of the line's confidence."""
     if len(recognized) < 2:
         return recognized
-    surest = max(mean_confidence(words) for words in recognized)
+    # Measured against lines of a word's length: the glyph model is sure of a descender's hook
+    # as "0" (0.98), and the line itself, read cursive at 0.54, was left out for it
+    # (Testaments validation "vie commune").
+    worded = [words for words in recognized if sum(len(w) for w in words) >= PIECE_REFERENCE_CHARS]
+    surest = max(mean_confidence(words) for words in (worded or recognized))
     return [words if mean_confidence(words) >= share * surest else [] for words in recognized]
 
 

@@ -282,6 +282,12 @@ def test_a_line_image_leaves_out_a_line_read_far_less_surely_than_its_line_and_a
     unsure = [[RecognizedChar("c", (0, 0, 1, 1), 0.8 * PIECE_CONFIDENCE_SHARE - 0.01, [])]]
     assert without_unsure_pieces([unsure, sure]) == [[], sure]
     assert without_unsure_pieces([unsure]) == [unsure]
+    # Measured against lines of a word's length: a descender's hook the glyph model is sure is
+    # "0" does not leave out the line read in cursive at half that confidence.
+    hook = [[RecognizedChar("0", (0, 0, 1, 1), 0.98, [])]]
+    words = [[RecognizedChar(c, (0, 0, 1, 1), 0.54, []) for c in "vie"]]
+    assert without_unsure_pieces([hook, words]) == [hook, words]
+    assert without_unsure_pieces([hook, [[RecognizedChar("x", (0, 0, 1, 1), 0.54, [])]]])[1] == []  # no word: as before
 
 
 def test_auto_layout_keeps_two_whole_lines_apart_even_in_a_tight_crop():
