@@ -287,7 +287,8 @@ def test_a_line_image_leaves_out_a_line_read_far_less_surely_than_its_line_and_a
     hook = [[RecognizedChar("0", (0, 0, 1, 1), 0.98, [])]]
     words = [[RecognizedChar(c, (0, 0, 1, 1), 0.54, []) for c in "vie"]]
     assert without_unsure_pieces([hook, words]) == [hook, words]
-    assert without_unsure_pieces([hook, [[RecognizedChar("x", (0, 0, 1, 1), 0.54, [])]]])[1] == []  # no word: as before
+    no_word = [[RecognizedChar("x", (0, 0, 1, 1), 0.54, [])]]
+    assert without_unsure_pieces([hook, no_word]) == [hook, []]  # no line of a word's length: as before
 
 
 def test_auto_layout_keeps_two_whole_lines_apart_even_in_a_tight_crop():
