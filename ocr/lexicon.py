@@ -13,7 +13,9 @@ and third choices the model gave each letter (each at least
 that is a word. A word that is one already, a fragment of a word hyphenated
 across lines, a short capitals code ("BLM") and anything with a digit are
 left as read: only the model's own choices are taken, and "c" for an "e" (the
-one lookalike it reads wrong sure of itself, :data:`LOOKALIKE_LETTERS`).
+one lookalike it reads wrong sure of itself, :data:`LOOKALIKE_LETTERS`); a word
+none of them makes a word may hold a ligature read as its first letter
+(:data:`LIGATURES`).
 
 The list is a gzip'd text file of lower-case words beside the line model
 (``NAME.keras`` -> ``NAME.lexicon.txt.gz``, :func:`lexicon_for`), written by

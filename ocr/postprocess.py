@@ -177,12 +177,13 @@ def settle_by_word_context(chars: list[RecognizedChar]) -> list[RecognizedChar]:
 #: double quote as two single ones with a gap ("anything,’’ said"); a line model reads the pair
 #: as one mark (CTC merges a label repeated with no blank between), or as two.
 DOUBLED_MARKS = {"'": '"', "’": "”", "‘": "“", "`": "“"}
+#: Quotes that are double already.
 DOUBLE_MARKS = frozenset('"“”„«»')
 #: One mark of a double quote is at most this many cap heights wide (a quote's tick is about
-#: 0.23 in oldbooks' faces; a superscript digit is wider), and the two lie at most
-#: :data:`QUOTE_GAP` cap heights apart, and a quote as near its word.
+#: 0.23 in oldbooks' faces; a superscript digit is wider), under 0.7 tall, and at least
+#: :data:`QUOTE_TICK_SHAPE` times as tall as wide (a speck is as wide as tall); the two lie at
+#: most :data:`QUOTE_GAP` cap heights apart, and a quote as near its word.
 QUOTE_TICK_WIDTH = 0.35
-#: ... and at least this many times as tall as it is wide (a speck is as wide as tall).
 QUOTE_TICK_SHAPE = 1.2
 QUOTE_GAP = 0.6
 #: The two marks of a double quote are alike: their tops within this many cap heights, the
@@ -210,9 +211,9 @@ def merge_quotes(chars: list[RecognizedChar], allowed: Container[str]) -> list[R
 
 
 def _tick_runs(glyphs: Sequence[Box], metrics: LineMetrics) -> tuple[list[Box], list[list[int]]]:
-    """The line's glyph boxes left to right, and the runs of quote marks among them: raised
-    above the x-height, at most :data:`QUOTE_TICK_WIDTH` wide and :data:`QUOTE_TICK_SHAPE`
-    times as tall as wide, neighbours at most :data:`QUOTE_GAP` apart (indices into the boxes)."""
+    """The line's glyph boxes left to right, and the runs of quote marks among them (indices
+    into the boxes): raised above the x-height, shaped as :data:`QUOTE_TICK_WIDTH` says,
+    neighbours at most :data:`QUOTE_GAP` apart."""
     cap = max(metrics.cap_height, 1.0)
     ordered = sorted(glyphs)
     runs: list[list[int]] = []

@@ -198,9 +198,8 @@ def parted_by_lexicon(word: list[RecognizedChar], joins: Sequence[int], lexicon:
     """``word`` parted at one of its ``joins`` (character indices) when it is no word of
     ``lexicon`` and both halves are ("greaternumber", "chargelies": the gap was as wide as a
     word space, and the character n-gram, which sees a few letters back, joined them), else
-    ``[word]``.
-    Punctuation around the letters stays with its half; a word with anything but letters
-    inside is left whole."""
+    ``[word]``. Punctuation around the letters stays with its half; a word with anything but
+    letters inside is left whole."""
     if not joins or any(len(c.text) != 1 for c in word):
         return [word]
     text = "".join(c.text for c in word)
