@@ -57,6 +57,8 @@ LOOKALIKE_LETTERS = {"e": "c"}
 #: "wildfre", "bafling", "scufle" on the oldbooks dev pages). A word that no choice of the
 #: model makes a word is tried with each (:func:`spell_word`).
 LIGATURES = {"f": ("fi", "fl", "ff", "ffi", "ffl")}
+#: The words of one letter a word may be parted into (:func:`parted`).
+ONE_LETTER_WORDS = frozenset("aAI")
 #: Words are spelt from this many letters; two letters may change in a word this long or longer.
 MIN_LETTERS = 3
 TWO_FROM = 5
@@ -148,6 +150,39 @@ def lexicon_path(model_path: str | os.PathLike) -> Path:
     return language_model_path(model_path, LEXICON_SUFFIX)
 
 
+def letters_span(chars: Sequence[RecognizedChar]) -> tuple[int, int]:
+    """Where a word's letters start and end: the punctuation around them (quotes, brackets, a
+    stop) is no part of what the word list is asked."""
+    start, end = 0, len(chars)
+    while start < end and not chars[start].text.isalpha():
+        start += 1
+    while end > start and not chars[end - 1].text.isalpha():
+        end -= 1
+    return start, end
+
+
+def parted(word: list[RecognizedChar], joins: Sequence[int], lexicon: Lexicon) -> list[list[RecognizedChar]]:
+    """``word`` parted at one of its ``joins`` (character indices: gaps the word-space model
+    joined, :func:`ocr.word_spaces.into_words`) when it is no word of ``lexicon`` and both
+    halves are ("greaternumber", "chargelies": the gap was as wide as a word space, and the
+    character n-gram, which sees a few letters back, joined them), else ``[word]``.
+    Punctuation around the letters stays with its half; a word with a digit, with anything but
+    letters inside, or hyphenated across lines ("Siste-") is left whole, as :func:`spell_word`
+    leaves it."""
+    text = "".join(c.text for c in word)
+    if not joins or len(text) != len(word) or any(ch.isdigit() for ch in text) or text[-1] in HYPHENS:
+        return [word]
+    start, end = letters_span(word)
+    core = text[start:end]
+    if not core.isalpha() or core in lexicon:
+        return [word]
+    for at in joins:
+        left, right = text[start:at], text[at:end]
+        if all((len(half) >= 2 or half in ONE_LETTER_WORDS) and half in lexicon for half in (left, right)):
+            return [word[:at], word[at:]]
+    return [word]
+
+
 def spell_word(chars: Sequence[RecognizedChar], lexicon: Lexicon) -> list[RecognizedChar] | None:
     """The word ``chars`` spelt as the most likely word of ``lexicon`` that the model's other
     readings of its letters make, or None when it is left as read (see the module's doc).
@@ -155,11 +190,7 @@ def spell_word(chars: Sequence[RecognizedChar], lexicon: Lexicon) -> list[Recogn
     Punctuation before and after the letters stays; each letter is only
     replaced by one of its own alternatives of the same case.
     """
-    start, end = 0, len(chars)
-    while start < end and not chars[start].text.isalpha():
-        start += 1
-    while end > start and not chars[end - 1].text.isalpha():
-        end -= 1
+    start, end = letters_span(chars)
     core = chars[start:end]
     if len(core) < MIN_LETTERS or chars[-1].text in HYPHENS:
         return None

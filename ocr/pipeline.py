@@ -33,7 +33,8 @@ from ocr.models import get_kind, read_card
 from ocr.orientation import runs_down, sideways_lines, to_input_points, turn_upright
 from ocr.postprocess import RecognizedChar, Words, apply_steps, plain_letters_where_accents_are_rare
 from ocr.recognize import LineReader
-from ocr.recognize_mixed import CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer, mean_confidence
+from ocr.recognize_mixed import (CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer, char_count,
+                                 mean_confidence)
 from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, is_line_crop, is_line_image,
                          segment, without_split_off)
 
@@ -182,7 +183,7 @@ def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDEN
     # Measured against lines of a word's length: the glyph model is sure of a descender's hook
     # as "0" (0.98), and the line itself, read cursive at 0.54, was left out for it
     # (Testaments validation "vie commune").
-    worded = [words for words in recognized if sum(len(w) for w in words) >= PIECE_REFERENCE_CHARS]
+    worded = [words for words in recognized if char_count(words) >= PIECE_REFERENCE_CHARS]
     surest = max(mean_confidence(words) for words in (worded or recognized))
     return [words if mean_confidence(words) >= share * surest else [] for words in recognized]
 

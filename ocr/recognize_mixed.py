@@ -96,6 +96,11 @@ ROUTE_FEATURES = ("print_confidence", "cursive_confidence", "hand_confidence",
 EMPTY_PLAUSIBILITY = -6.0
 
 
+def char_count(words: Words) -> int:
+    """How many characters a reading has."""
+    return sum(len(w) for w in words)
+
+
 def mean_confidence(words: Words) -> float:
     """The mean confidence of a reading's characters (0 for an empty reading)."""
     values = [c.confidence for word in words for c in word]
@@ -107,7 +112,7 @@ def is_cursive(words: Words, glyphs: int, min_confidence: float = CURSIVE_CONFID
     """Whether the cursive model's reading ``words`` of an unsure line of ``glyphs`` separate
     glyphs (ink components, after segmentation's grouping) is kept: the model is sure of it, or
     it read clearly more characters than the line has glyphs (joined-up writing)."""
-    chars = sum(len(w) for w in words)
+    chars = char_count(words)
     return (mean_confidence(words) >= min_confidence
             or (chars >= 3 and chars >= chars_per_glyph * max(glyphs, 1)))
 
@@ -119,7 +124,7 @@ def is_noise(readings: Sequence[Words], confidences: Sequence[float]) -> bool:
     of :data:`NOISE_CONFIDENCE` (``confidences``: the readings' mean confidences, the print
     model's its rating)."""
     return (max(confidences) < NOISE_CONFIDENCE
-            and max(sum(len(w) for w in sure_words(words)) for words in readings) <= NOISE_CHARS)
+            and max(char_count(sure_words(words)) for words in readings) <= NOISE_CHARS)
 
 
 def sure_words(words: Words, confidence: float = WORD_CONFIDENCE, short_chars: int = SHORT_WORD_CHARS,
@@ -138,7 +143,7 @@ def is_made_up(cursive_words: Words, glyph_words: Words) -> bool:
     fragment or a frame's corner as one mark, so the line is not noise to :func:`is_noise`,
     while the cursive model writes "de ses" into it at a tenth of a confidence (oldbooks dev
     a006, e018)."""
-    return not sure_words(cursive_words) and sum(len(w) for w in sure_words(glyph_words)) <= NOISE_CHARS
+    return not sure_words(cursive_words) and char_count(sure_words(glyph_words)) <= NOISE_CHARS
 
 
 #: An unsure line read by the glyph or print model as at least :data:`SPECKS_CHARS` characters,
@@ -199,7 +204,7 @@ def route_features(rating: float, printed: Words, cursive: Words, hand: Words, g
     readings: a faxed form's "Professor" that the glyph model reads "8305e5508" with
     confidence is still a word in print (bench/RESULTS.md, real print session 27)."""
     def per_glyph(words: Words) -> float:
-        return float(np.log((sum(len(w) for w in words) + 1) / (glyphs + 1)))
+        return float(np.log((char_count(words) + 1) / (glyphs + 1)))
 
     hand_chars = [c.text for word in hand for c in word]
     digit_share = sum(ch.isdigit() for ch in hand_chars) / max(len(hand_chars), 1)

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from ocr.lexicon import Lexicon, parted
 from ocr.postprocess import RecognizedChar
 from ocr.segment import Glyph, LineLayout, gap_scale, glyph_gaps
 
 if TYPE_CHECKING:
     from ocr.language import CharNgram
-    from ocr.lexicon import Lexicon
 
 #: Gaps narrower than this (on the line's scale: 0 letter spacing, 1 the word threshold) join
 #: letters whatever the text; wider than :data:`SURE_SPACE` they part words whatever the text.
@@ -52,15 +52,11 @@ RECLAIM_MARGIN = 3.0
 #: of a letter (of the nearer word), not a speck in the gap.
 LETTER_PIECE = 0.5
 #: A gap at least this wide (the word threshold) that the language model joined is parted
-#: again when the join is no word and both halves are (:func:`parted_by_lexicon`). On oldbooks
+#: again when the join is no word and both halves are (:func:`ocr.lexicon.parted`). On oldbooks
 #: dev pages the joins "charge lies", "greater number", "both in", "After dinner" were 1.2-1.4
 #: wide, while joins of a name's or a misread word's pieces ("Arme man", "Ha mid",
 #: "Patriarch ate", "eon eluded") were at most 0.7.
 LEXICON_SPACE = 1.0
-#: What may stand before or after a word's letters (:func:`parted_by_lexicon`).
-WORD_PUNCTUATION = ".,;:!?\"'()[]\u2018\u2019\u201c\u201d"
-#: The words of one letter a word may be parted into.
-ONE_LETTER_WORDS = frozenset("aAI")
 #: Hyphen, en and em dash: spaced or not as the document sets them (see :func:`into_words`).
 DASHES = frozenset("-\u2013\u2014")
 
@@ -130,7 +126,7 @@ def cells_of(glyphs: Sequence[Glyph], line_height: float) -> tuple[np.ndarray, f
 
 
 def into_words(chars: list[RecognizedChar], line: LineLayout, language: "CharNgram | None" = None,
-               lexicon: "Lexicon | None" = None) -> list[list[RecognizedChar]]:
+               lexicon: Lexicon | None = None) -> list[list[RecognizedChar]]:
     """The characters of one line (left to right, page boxes) grouped into words.
 
     Each character goes to the nearest cell of :func:`cells_of`; two
@@ -142,7 +138,7 @@ def into_words(chars: list[RecognizedChar], line: LineLayout, language: "CharNgr
     (:data:`RECLAIM_INK`). Without it the gap alone decides, at the word
     threshold segmentation uses. With ``lexicon``, a word the language model joined across a
     gap of :data:`LEXICON_SPACE` or wider is parted there when it is no word and both halves
-    are (:func:`parted_by_lexicon`).
+    are (:func:`ocr.lexicon.parted`).
     """
     if not chars:
         return []
@@ -190,29 +186,7 @@ def into_words(chars: list[RecognizedChar], line: LineLayout, language: "CharNgr
         ends.append(float(reach[k, 1]))
     if lexicon is None:
         return words
-    return [part for word, at in zip(words, wide_joins) for part in parted_by_lexicon(word, at, lexicon)]
-
-
-def parted_by_lexicon(word: list[RecognizedChar], joins: Sequence[int], lexicon: "Lexicon"
-                      ) -> list[list[RecognizedChar]]:
-    """``word`` parted at one of its ``joins`` (character indices) when it is no word of
-    ``lexicon`` and both halves are ("greaternumber", "chargelies": the gap was as wide as a
-    word space, and the character n-gram, which sees a few letters back, joined them), else
-    ``[word]``. Punctuation around the letters stays with its half; a word with anything but
-    letters inside is left whole."""
-    if not joins or any(len(c.text) != 1 for c in word):
-        return [word]
-    text = "".join(c.text for c in word)
-    start = len(text) - len(text.lstrip(WORD_PUNCTUATION))
-    end = len(text.rstrip(WORD_PUNCTUATION))
-    core = text[start:end]
-    if not core.isalpha() or core in lexicon:
-        return [word]
-    for at in joins:
-        left, right = text[start:at], text[at:end]
-        if all((len(half) >= 2 or half in ONE_LETTER_WORDS) and half in lexicon for half in (left, right)):
-            return [word[:at], word[at:]]
-    return [word]
+    return [part for word, at in zip(words, wide_joins) for part in parted(word, at, lexicon)]
 
 
 def _ink_of_words(spans: np.ndarray, members: list[list[RecognizedChar]], filled: list[int],

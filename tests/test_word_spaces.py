@@ -73,8 +73,7 @@ def test_a_wide_gap_joined_into_no_word_is_parted_where_both_halves_are_words():
     """An old book's "charge lies": the gap is a word space, but the character n-gram, which has
     seen the letters joined, joins them; the word list parts them again. A narrower gap, a join
     that is a word, or halves that are not both words stay joined."""
-    from ocr.lexicon import Lexicon
-    from ocr.word_spaces import parted_by_lexicon
+    from ocr.lexicon import Lexicon, parted
 
     lm = CharNgram.from_texts(["chargelies", "the chargelies"] * 20, order=4)
     words_known = Lexicon(["charge", "lies", "the"])
@@ -87,13 +86,15 @@ def test_a_wide_gap_joined_into_no_word_is_parted_where_both_halves_are_words():
     assert words(into_words(chars, line, lm, words_known))[0] == "chargelies"
     # Punctuation stays with its half; one letter is a word only as "a" or "I".
     _, quoted = layout("“chargelies,”", {})
-    assert words(parted_by_lexicon(quoted, [7], words_known)) == ["“charge", "lies,”"]
+    assert words(parted(quoted, [7], words_known)) == ["“charge", "lies,”"]
     _, article = layout("abook", {})
-    assert words(parted_by_lexicon(article, [1], Lexicon(["a", "book"]))) == ["a", "book"]
+    assert words(parted(article, [1], Lexicon(["a", "book"]))) == ["a", "book"]
     _, capitals = layout("CHARGELIES", {})  # a form's label in capitals too
-    assert words(parted_by_lexicon(capitals, [6], words_known)) == ["CHARGE", "LIES"]
+    assert words(parted(capitals, [6], words_known)) == ["CHARGE", "LIES"]
+    _, hyphenated = layout("chargelies-", {})
+    assert words(parted(hyphenated, [6], words_known)) == ["chargelies-"]
     _, letter = layout("xbook", {})
-    assert words(parted_by_lexicon(letter, [1], Lexicon(["book", "x"]))) == ["xbook"]
+    assert words(parted(letter, [1], Lexicon(["book", "x"]))) == ["xbook"]
 
 
 def test_sure_gaps_are_never_overruled():
