@@ -81,6 +81,45 @@ def test_a_sheet_of_paper_on_a_lighter_background_is_not_ink():
     assert pp.binarize(text_page(), "auto")[1] == "bilevel"           # ink pages as before
 
 
+def cut_out_line(paper_from: int, paper_to: int) -> np.ndarray:
+    """A line cut out along its polygon, as HTR tools export lines: grey paper (shaded from
+    ``paper_from`` to ``paper_to`` left to right) with faint writing, white around it."""
+    rng = np.random.default_rng(0)
+    img = np.full((80, 600), 255, np.uint8)
+    poly = np.array([[0, 40], [250, 45], [330, 12], [600, 8], [600, 70], [300, 76], [0, 66]], np.int32)
+    sheet = np.zeros_like(img)
+    cv2.fillPoly(sheet, [poly], 1)
+    paper = (np.linspace(paper_from, paper_to, 600)[None, :] + rng.integers(-8, 9, img.shape)).astype(np.uint8)
+    img[sheet > 0] = paper[sheet > 0]
+    cv2.putText(img, "volontes", (340, 58), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.3, 100, 2)
+    cv2.putText(img, "Mes", (40, 62), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 0.8, 100, 2)
+    return img
+
+
+def test_a_cut_out_lines_edge_is_not_ink():
+    img = cut_out_line(150, 200)
+    outside = pp.cut_out_white(img)
+    assert outside is not None and outside[0, 0] and not outside[60, 300]
+    edge = cv2.dilate(outside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~outside
+    ink, _ = pp.binarize(img)
+    assert ink[edge].mean() > pp.CUT_EDGE_INK                        # the polygon's edge as ink
+    binary = pp.preprocess(img, deskew_pages=False).binary
+    assert binary[edge].mean() < 0.05 and binary.mean() < 0.05
+    assert binary[30:65, 340:560].mean() > 0.05                      # the word is still there
+
+
+def test_a_cut_out_whose_edge_stays_paper_binarizes_as_it_did():
+    """The line model learnt the cut-out lines as they binarize with their white: only an edge
+    taken for ink has them binarized again."""
+    img = cut_out_line(150, 150)
+    assert pp.cut_out_white(img) is not None
+    ink, method = pp.binarize(img)
+    gray, again, method_again = pp.binarized_within_cut(img, ink, method, "auto")
+    assert gray is img and again is ink and method_again == method
+    assert pp.cut_out_white(text_page()) is None                      # text on white: no cut-out
+    assert pp.cut_out_white(np.full((80, 600), 200, np.uint8)) is None
+
+
 @pytest.mark.parametrize("angle", [-12.0, -3.0, 4.5, 17.0])
 def test_skew_estimate_within_half_a_degree(angle):
     page = text_page(300, 400)
