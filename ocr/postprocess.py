@@ -614,10 +614,17 @@ def apply_steps(words: Words, steps: Sequence[Callable[[Words], Words]] = LINE_S
 RARE_ACCENT_SHARE = 0.01
 #: ... judged only on a page with at least this many letters.
 MIN_LETTERS_FOR_LANGUAGE = 150
+#: An accented small letter read this surely, in a word of small letters (its first may be a
+#: capital), is kept on such a page too: the names and French words an English book quotes
+#: ("Varjabétian", "portière", "régime": 0.96-1.0 on the oldbooks dev pages), where the specks
+#: read as accents were under it (0.001-0.89) but for one in a misread word ("acéomplices",
+#: 0.997, "c" read as "é" with or without its accent) and one on a form ("[ivitâtions", 0.985).
+SURE_ACCENT = 0.95
 
 
 def plain_letters_where_accents_are_rare(lines: list[Words]) -> list[Words]:
-    """On a page whose accented letters are rare, read each as its plain letter ("ÖF" -> "OF").
+    """On a page whose accented letters are rare, read each as its plain letter ("ÖF" -> "OF"),
+    but for those the model is sure of in a word of small letters (:data:`SURE_ACCENT`).
 
     The print model writes the letters of the Western European languages, so
     a speck over an English word or a noisy capital becomes an accent. A
@@ -630,10 +637,22 @@ def plain_letters_where_accents_are_rare(lines: list[Words]) -> list[Words]:
     if len(letters) < MIN_LETTERS_FOR_LANGUAGE or not accented \
             or len(accented) >= RARE_ACCENT_SHARE * len(letters):
         return lines
+    sure = {id(c) for words in lines for w in words for c in _sure_accents(w)}
     for ch, plain in accented:
+        if id(ch) in sure:
+            continue
         ch.alternatives = [(plain, ch.confidence)] + [a for a in ch.alternatives if a[0] not in (plain, ch.text)][:2]
         ch.text = plain
     return lines
+
+
+def _sure_accents(word: list[RecognizedChar]) -> list[RecognizedChar]:
+    """The accented small letters of a word of small letters read at least :data:`SURE_ACCENT` surely."""
+    letters = [c for c in word if c.text.isalpha()]
+    if len(letters) < 2 or any(c.text.isupper() for c in letters[1:]):
+        return []
+    return [c for c in letters[1:] + letters[:1]
+            if c.text.islower() and c.confidence >= SURE_ACCENT and _plain_letter(c.text) != c.text]
 
 
 def _plain_letter(text: str) -> str:

@@ -240,3 +240,19 @@ def test_rare_accents_on_a_page_are_plain_letters_and_common_ones_stay():
     assert "é" in "".join(c.text for w in french[0] for c in w)
     short = plain_letters_where_accents_are_rare([[_word("café")]])  # too few letters to judge
     assert "".join(c.text for c in short[0][0]) == "café"
+
+
+def test_a_sure_accent_in_a_word_of_small_letters_stays_where_accents_are_rare():
+    """An English page quotes a name or a French word ("Varjabétian", "régime"): the model
+    reads its accent surely. An unsure accent, and a sure one in capitals (a form's noise), are
+    read plain."""
+    def sure(text):
+        word = _word(text)
+        for c in word:
+            c.confidence = 0.99
+        return word
+
+    filler = [_word("plain" * 2) for _ in range(50)]
+    page = [filler + [sure("Varjabétian"), _word("forée"), sure("VAZQUÉZ"), sure("régime")]]
+    read = ["".join(c.text for c in w) for w in plain_letters_where_accents_are_rare(page)[0][-4:]]
+    assert read == ["Varjabétian", "foree", "VAZQUEZ", "régime"]
