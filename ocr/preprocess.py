@@ -190,20 +190,20 @@ SHEET_CONTRAST = 40
 CUT_EDGE_INK = 0.3
 
 
-def cut_out_white(gray: np.ndarray) -> np.ndarray | None:
-    """The white around a cut-out sheet (see :data:`CUT_WHITE`) as a mask, or None."""
+def cut_out_white(gray: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """The white around a cut-out sheet (see :data:`CUT_WHITE`) as a mask, and the sheet's
+    paper level; None for any other image."""
     white = gray >= CUT_WHITE
     share = float(np.count_nonzero(white)) / gray.size
     if share < CUT_SHARE or share > 1 - SHEET_SHARE:
         return None
-    n, labels = cv2.connectedComponents(as_u8(white), connectivity=4)
+    # The white joined to the edge: filled from a white frame around the image, one byte a
+    # pixel whatever the number of white pieces (no label image).
+    framed = cv2.copyMakeBorder(as_u8(white), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
     del white
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    touches = np.zeros(n, bool)
-    touches[edge] = True
-    touches[0] = False
-    outside = touches[labels]
-    del labels
+    cv2.floodFill(framed, None, (0, 0), 2)
+    outside = framed[1:-1, 1:-1] == 2
+    del framed
     if float(np.count_nonzero(outside)) / gray.size < CUT_SHARE:
         return None
     sheet = gray[~outside]
@@ -211,7 +211,7 @@ def cut_out_white(gray: np.ndarray) -> np.ndarray | None:
     plain = float(np.count_nonzero(np.abs(sheet.astype(np.int16) - paper) <= SHEET_CONTRAST)) / sheet.size
     if not SHEET_PAPER[0] <= paper <= SHEET_PAPER[1] or plain < SHEET_PLAIN:
         return None
-    return outside
+    return outside, paper
 
 
 def binarized_within_cut(gray: np.ndarray, binary: np.ndarray, method: str,
@@ -219,14 +219,15 @@ def binarized_within_cut(gray: np.ndarray, binary: np.ndarray, method: str,
     """(gray, ink mask, method) of a cut-out whose edge was binarized as ink
     (:data:`CUT_EDGE_INK`) again, with its white set to its paper's level; of any other
     image as they are."""
-    outside = cut_out_white(gray)
-    if outside is None:
+    cut = cut_out_white(gray)
+    if cut is None:
         return gray, binary, method
+    outside, paper = cut
     edge = cv2.dilate(as_u8(outside), np.ones((5, 5), np.uint8)).astype(bool) & ~outside
     if not edge.any() or float(np.count_nonzero(binary[edge])) / np.count_nonzero(edge) < CUT_EDGE_INK:
         return gray, binary, method
     filled = gray.copy()
-    filled[outside] = int(np.median(gray[~outside]))
+    filled[outside] = paper
     log.info("a cut-out line's edge binarized as ink: binarizing it again on its own paper")
     return (filled, *binarize(filled, binarization))
 

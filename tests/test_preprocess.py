@@ -98,8 +98,8 @@ def cut_out_line(paper_from: int, paper_to: int) -> np.ndarray:
 
 def test_a_cut_out_lines_edge_is_not_ink():
     img = cut_out_line(150, 200)
-    outside = pp.cut_out_white(img)
-    assert outside is not None and outside[0, 0] and not outside[60, 300]
+    outside, paper = pp.cut_out_white(img)
+    assert outside[0, 0] and outside[79, 599] and not outside[60, 300] and 150 <= paper <= 200
     edge = cv2.dilate(outside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~outside
     ink, _ = pp.binarize(img)
     assert ink[edge].mean() > pp.CUT_EDGE_INK                        # the polygon's edge as ink
