@@ -651,8 +651,7 @@ def _sure_accents(word: list[RecognizedChar]) -> list[RecognizedChar]:
     letters = [c for c in word if c.text.isalpha()]
     if len(letters) < 2 or any(c.text.isupper() for c in letters[1:]):
         return []
-    return [c for c in letters[1:] + letters[:1]
-            if c.text.islower() and c.confidence >= SURE_ACCENT and _plain_letter(c.text) != c.text]
+    return [c for c in letters if c.text.islower() and c.confidence >= SURE_ACCENT and _plain_letter(c.text) != c.text]
 
 
 def _plain_letter(text: str) -> str:

@@ -208,7 +208,7 @@ def cut_out_white(gray: np.ndarray) -> tuple[np.ndarray, int] | None:
         return None
     sheet = gray[~outside]
     paper = int(np.median(sheet))
-    plain = float(np.count_nonzero(np.abs(sheet.astype(np.int16) - paper) <= SHEET_CONTRAST)) / sheet.size
+    plain = np.count_nonzero((sheet >= paper - SHEET_CONTRAST) & (sheet <= paper + SHEET_CONTRAST)) / sheet.size
     if not SHEET_PAPER[0] <= paper <= SHEET_PAPER[1] or plain < SHEET_PLAIN:
         return None
     return outside, paper
