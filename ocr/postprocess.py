@@ -633,25 +633,26 @@ def plain_letters_where_accents_are_rare(lines: list[Words]) -> list[Words]:
     are noise. Characters are changed in place.
     """
     letters = [c for words in lines for w in words for c in w if c.text.isalpha()]
-    accented = [(c, plain) for c in letters if (plain := _plain_letter(c.text)) != c.text]
-    if len(letters) < MIN_LETTERS_FOR_LANGUAGE or not accented \
-            or len(accented) >= RARE_ACCENT_SHARE * len(letters):
+    accented = sum(_plain_letter(c.text) != c.text for c in letters)
+    if len(letters) < MIN_LETTERS_FOR_LANGUAGE or not accented or accented >= RARE_ACCENT_SHARE * len(letters):
         return lines
-    sure = {id(c) for words in lines for w in words for c in _sure_accents(w)}
-    for ch, plain in accented:
-        if id(ch) in sure:
-            continue
-        ch.alternatives = [(plain, ch.confidence)] + [a for a in ch.alternatives if a[0] not in (plain, ch.text)][:2]
-        ch.text = plain
+    for words in lines:
+        for word in words:
+            small = _is_small_word(word)
+            for ch in word:
+                plain = _plain_letter(ch.text)
+                if plain == ch.text or (small and ch.text.islower() and ch.confidence >= SURE_ACCENT):
+                    continue
+                ch.alternatives = [(plain, ch.confidence)] + [a for a in ch.alternatives
+                                                              if a[0] not in (plain, ch.text)][:2]
+                ch.text = plain
     return lines
 
 
-def _sure_accents(word: list[RecognizedChar]) -> list[RecognizedChar]:
-    """The accented small letters of a word of small letters read at least :data:`SURE_ACCENT` surely."""
+def _is_small_word(word: list[RecognizedChar]) -> bool:
+    """Whether a word is two letters or more in small letters, but for its first."""
     letters = [c for c in word if c.text.isalpha()]
-    if len(letters) < 2 or any(c.text.isupper() for c in letters[1:]):
-        return []
-    return [c for c in letters if c.text.islower() and c.confidence >= SURE_ACCENT and _plain_letter(c.text) != c.text]
+    return len(letters) >= 2 and not any(c.text.isupper() for c in letters[1:])
 
 
 def _plain_letter(text: str) -> str:
