@@ -35,8 +35,8 @@ from ocr.postprocess import RecognizedChar, Words, apply_steps, plain_letters_wh
 from ocr.recognize import LineReader
 from ocr.recognize_mixed import (CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer, char_count,
                                  mean_confidence)
-from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, is_line_crop, is_line_image,
-                         segment, without_split_off)
+from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, chained_lines, is_line_crop,
+                         is_line_image, segment, without_split_off)
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,9 @@ class Analysis:
     #: Columns that may hold a line printed a quarter turn from the page's text
     #: (:func:`ocr.orientation.sideways_lines`), in the frame of ``pre.binary``.
     sideways: list[Box] = field(default_factory=list)
+    #: A line crop segmented as several lines that the geometry did not join, as one line:
+    #: :meth:`Predictor.recognize` reads it too and keeps the surer reading.
+    one_line: Layout | None = None
 
 
 #: A line image read turned a quarter keeps that reading when its mean confidence is higher by this ...
@@ -186,6 +189,50 @@ def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDEN
     worded = [words for words in recognized if char_count(words) >= PIECE_REFERENCE_CHARS]
     surest = max(mean_confidence(words) for words in (worded or recognized))
     return [words if mean_confidence(words) >= share * surest else [] for words in recognized]
+
+
+#: A line crop read as several lines is read as one line instead when that reading's mean
+#: confidence is at most this much below theirs (:func:`surer_as_one_line`; chosen on 800
+#: Testaments training-writer lines, bench/RESULTS.md handwriting session 39) ...
+ONE_LINE_MARGIN = 0.05
+
+
+def is_several_lines_crop(layout: Layout) -> bool:
+    """Whether an image is a crop of one line (under :data:`MIN_PAGE_SIDE` rows,
+    :func:`ocr.segment.is_line_crop`) that the segmenter found as several lines."""
+    return (layout.components.labels.shape[0] < MIN_PAGE_SIDE and len(chained_lines(layout)) >= 2
+            and is_line_crop(layout))
+
+
+#: ... and it holds at least this share of the ink (by component area) of the lines read.
+ONE_LINE_INK = 0.9
+
+
+def surer_as_one_line(several: Layout, several_read: list[Words], one: Layout, one_read: list[Words],
+                      margin: float = ONE_LINE_MARGIN, ink: float = ONE_LINE_INK) -> bool:
+    """Whether a line crop's reading as one line (``one``, :func:`ocr.segment.as_one_line`) is
+    kept over its reading as several lines (``several``, read after
+    :func:`without_unsure_pieces`): it is as sure of its characters, within ``margin``, and
+    holds ``ink`` of the ink of the lines read (one line leaves out whole lines against the
+    crop's edge, which may be text).
+
+    Why: the geometry (:func:`ocr.segment.is_one_line`) cannot join every line that drifts,
+    whose first word rises, whose long comma or detached descenders hang under its core, or
+    that faint ink left in crumbs; read as several lines, each piece is read alone, badly and
+    unsurely ("Paris" read "J." and "A Dus" at 0.37, as one line at 0.98). A crop that holds
+    two lines is read as one line far less surely."""
+    chars = [c.confidence for words in several_read for word in words for c in word]
+    if not chars or not one_read or not char_count(one_read[0]):
+        return False
+    areas = several.components.areas
+    read_parts = {i for line, words in zip(several.lines, several_read) if words for g in line.glyphs for i in g.parts}
+    one_parts = {i for line in one.lines for g in line.glyphs for i in g.parts}
+    read_ink = float(sum(areas[i] for i in read_parts))
+    kept_ink = float(sum(areas[i] for i in read_parts & one_parts))
+    several_confidence = sum(chars) / len(chars)
+    log.debug("line crop: %.3f as several lines, %.3f as one holding %.2f of their ink", several_confidence,
+              mean_confidence(one_read[0]), kept_ink / max(read_ink, 1.0))
+    return mean_confidence(one_read[0]) >= several_confidence - margin and kept_ink >= ink * read_ink
 
 
 def _turned_back(box: Box, turn: int, shape: tuple[int, int], offset: tuple[int, int]) -> Box:
@@ -236,6 +283,8 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
                 return analyse_page(page, binarization, deskew, remove_lines, layout, pre.orientation,
                                     LINE_MIN_SKEW)
             return Analysis(page, pre, as_one_line(lines))  # a line image: its drifting end, its cut neighbours
+        one_line = (as_one_line(lines) if not found.regions and layout == "auto" and is_several_lines_crop(lines)
+                    else None)
         lines = without_split_off(lines)
         if layout == "block":
             lines = as_one_block(lines)
@@ -243,7 +292,7 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
         # an image under MIN_PAGE_SIDE (a line crop), and counts the pieces a crop cut through.
         return Analysis(page, pre, lines, found.regions, [
             box for box in sideways_lines(pre.binary, text_height(pre.binary))
-            if not any(r.kind == "image" and centre_in(box, r.box) for r in found.regions)])
+            if not any(r.kind == "image" and centre_in(box, r.box) for r in found.regions)], one_line)
     except ImageError as exc:
         where = page.source if page.index == 0 else f"{page.source} page {page.index + 1}"
         raise ImageError(f"{where}: {exc}") from None
@@ -354,6 +403,15 @@ class Predictor:
                                       for c in w] for w in words])
         return best
 
+    def _read_lines(self, layout: Layout) -> list[Words]:
+        """The words of each line of a layout, post-processed, check boxes marked."""
+        recognized = plain_letters_where_accents_are_rare(
+            [apply_steps(words) for words in self.recognizer.recognize_lines(layout.components, layout.lines)])
+        if self.check_boxes:
+            recognized = [with_check_boxes(layout.components, line, words)
+                          for line, words in zip(layout.lines, recognized)]
+        return recognized
+
     def _recognized(self, analysis: Analysis) -> Page:
         """The result tree of one analysis, as :meth:`recognize` describes it.
 
@@ -372,13 +430,14 @@ class Predictor:
             log.info("%s page %d: blank", page.source, page.index + 1)
             return result
         layout = analysis.layout
-        recognized = plain_letters_where_accents_are_rare(
-            [apply_steps(words) for words in self.recognizer.recognize_lines(layout.components, layout.lines)])
-        if self.check_boxes:
-            recognized = [with_check_boxes(layout.components, line, words)
-                          for line, words in zip(layout.lines, recognized)]
+        recognized = self._read_lines(layout)
         if self.layout == "auto" and pre.input_shape[0] < MIN_PAGE_SIDE and is_line_crop(layout):
             recognized = without_unsure_pieces(recognized)
+        if analysis.one_line is not None and self.layout == "auto":
+            one = self._read_lines(analysis.one_line)
+            if surer_as_one_line(layout, recognized, analysis.one_line, one):
+                log.debug("%s page %d: a line crop read as one line", page.source, page.index + 1)
+                layout, recognized = analysis.one_line, one
         # Columns that may hold a line printed sideways: read turned, that reading replaces
         # what was read of the column's ink as it lies (the characters centred in it, of
         # whatever lines the segmenter chained them into) when it is surer by TURNED_MARGIN,

@@ -1,5 +1,7 @@
 """The pipeline's stages: page order, background model loading, box mapping."""
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -299,6 +301,81 @@ def test_auto_layout_keeps_two_whole_lines_apart_even_in_a_tight_crop():
     cv2.putText(img, "Hold the", (6, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
     cv2.putText(img, "light by", (6, 58), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)  # its g and y cut
     assert len(analyse_page(PageImage("two.png", 0, img), deskew=False).layout.lines) == 2
+
+
+class SureOfLowLines:
+    """A stand-in recognizer: a line reads as 'x' at ``low`` confidence when its box is at
+    most ``rows`` tall (one line of text), at ``tall`` when taller (two lines read as one)."""
+
+    model_name = "stub"
+
+    def __init__(self, rows: int, low: float = 0.8, tall: float = 0.3) -> None:
+        self.rows, self.low, self.tall = rows, low, tall
+
+    def recognize_lines(self, components, lines):
+        return [[[RecognizedChar("x", line.box, self.low if line.box[3] - line.box[1] <= self.rows else self.tall,
+                                 [("x", 0.9)])]] for line in lines]
+
+
+def stepped_line() -> np.ndarray:
+    """A line crop whose second half lies lower than its first: two lines to the segmenter."""
+    img = np.full((60, 300), 255, np.uint8)
+    for x in range(10, 150, 20):
+        img[10:26, x:x + 12] = 0
+    for x in range(150, 290, 20):
+        img[34:50, x:x + 12] = 0
+    return img
+
+
+def test_a_line_crop_found_as_several_lines_is_read_as_one_line_when_that_reading_is_as_sure():
+    from ocr.pipeline import analyse_page
+
+    page = PageImage("stepped.png", 0, stepped_line())
+    analysis = analyse_page(page, deskew=False)
+    assert len(analysis.layout.lines) == 2 and len(analysis.one_line.lines) == 1
+    # As one line, read as surely as each half: one line.
+    assert len(Predictor(recognizer=SureOfLowLines(60), deskew=False).read_page(page).lines) == 1
+    # Read as one line unsurely (two lines squeezed into one): the two lines stay.
+    assert len(Predictor(recognizer=SureOfLowLines(20), deskew=False).read_page(page).lines) == 2
+    # Only auto layout compares: a block the user asked for keeps its lines.
+    assert len(Predictor(recognizer=SureOfLowLines(60), deskew=False, layout="block").read_page(page).lines) == 2
+    # A page's lines are its own.
+    tall = np.full((300, 300), 255, np.uint8)
+    tall[:60] = stepped_line()
+    assert analyse_page(PageImage("page.png", 0, tall), deskew=False).one_line is None
+    # A second whole line against the crop's bottom edge, which one line leaves out as a cut
+    # neighbour's piece: however sure, one line would lose its text, and is not kept.
+    img = np.full((66, 300), 255, np.uint8)
+    cv2.putText(img, "Hold the", (6, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    cv2.putText(img, "light by", (6, 58), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    two = PageImage("two.png", 0, img)
+    assert analyse_page(two, deskew=False).one_line is not None
+    assert len(Predictor(recognizer=SureOfLowLines(100), deskew=False).read_page(two).lines) == 2
+
+
+def test_one_line_is_kept_only_as_sure_and_holding_the_ink_read():
+    from ocr.pipeline import ONE_LINE_MARGIN, surer_as_one_line
+    from ocr.segment import as_one_line, without_split_off
+
+    full = segment(stepped_line() < 128)
+    several, one = without_split_off(full), as_one_line(full)
+    assert len(several.lines) == 2 and len(one.lines) == 1
+
+    def read(*confidences):
+        return [[RecognizedChar("a", (0, 0, 1, 1), c, []) for c in confidences]]
+
+    both = [read(0.7, 0.9), read(0.5)]
+    assert surer_as_one_line(several, both, one, [read(0.7 - ONE_LINE_MARGIN + 0.01)])
+    assert not surer_as_one_line(several, both, one, [read(0.7 - ONE_LINE_MARGIN - 0.01)])
+    assert not surer_as_one_line(several, both, one, [[]])
+    assert not surer_as_one_line(several, [[], []], one, [read(0.9)])
+    # One line without the first half's ink leaves text out ...
+    line = one.lines[0]
+    second = replace(one, lines=[replace(line, words=[[g for g in line.glyphs if g.box[0] >= 150]])])
+    assert not surer_as_one_line(several, both, second, [read(0.9)])
+    # ... unless that half was read as nothing: only what was read counts.
+    first_read = [[], read(0.7)] if several.lines[0].box[0] < 150 else [read(0.7), []]
+    assert surer_as_one_line(several, first_read, second, [read(0.9)])
 
 
 def test_a_small_image_looks_for_sideways_columns_at_its_own_text_height(monkeypatch):
