@@ -409,6 +409,74 @@ def _fold_short_lines(lines: list[list[int]], boxes: np.ndarray, h: float, block
     return _roots(target)
 
 
+#: A line that starts at most this many character heights right of where another line of its
+#: block ends ...
+JOIN_REACH = 1.5
+#: ... shares at least this share of the lower of their bands (the rows of their tall parts) ...
+JOIN_SHARE = 0.3
+#: ... and starts at most this many character heights above or below where the other ends (the
+#: centres of their :data:`JOIN_ENDS` tall parts nearest the join: a little more than the
+#: chaining's half height, measured where the line ends rather than where it was followed to)
+#: continues it (:func:`_continued_lines`). Fields side by side on a form, a page number beside
+#: a running head, start higher or lower than the text beside them ends.
+JOIN_SHIFT = 0.6
+JOIN_ENDS = 2
+
+
+def _continued_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks: list[int]) -> list[int]:
+    """For each line, the line it continues (itself when none): a line that begins just right of
+    where another of its block ends, level enough to share some of its band, each the other's
+    nearest such neighbour.
+
+    Why: the chaining (:func:`group_lines`) follows a drifting line only slowly; where a
+    handwritten line's end rises or falls across a word gap, its words beyond chain as a line
+    of their own, sorted by height before its start ("testament :" read before "Telle est mon"
+    on the wills' pages rebuilt from their lines). Lines side by side in one block are read
+    left to right either way; columns are blocks of their own."""
+    n = len(lines)
+    if n < 2:
+        return list(range(n))
+    ext = np.empty((n, 4), np.float64)
+    start, end = np.empty(n), np.empty(n)  # the height of each line's first and last tall parts
+    for k, line in enumerate(lines):
+        c = np.asarray(line)
+        tall = c[boxes[c, 3] - boxes[c, 1] >= 0.45 * h]
+        tall = tall if len(tall) else c
+        ext[k] = boxes[c, 0].min(), boxes[tall, 1].min(), boxes[c, 2].max(), boxes[tall, 3].max()
+        centres = (boxes[tall, 1] + boxes[tall, 3]) / 2.0
+        start[k] = np.median(centres[np.argsort(boxes[tall, 0], kind="stable")[:JOIN_ENDS]])
+        end[k] = np.median(centres[np.argsort(boxes[tall, 2], kind="stable")[-JOIN_ENDS:]])
+    block = np.asarray(blocks)
+    gap = ext[None, :, 0] - ext[:, None, 2]   # [a, b]: from a's end to b's start
+    shared = np.minimum(ext[:, None, 3], ext[None, :, 3]) - np.maximum(ext[:, None, 1], ext[None, :, 1])
+    band = ext[:, 3] - ext[:, 1]
+    ok = ((block[:, None] == block[None, :]) & (gap >= -0.25 * h) & (gap <= JOIN_REACH * h)
+          & (shared >= JOIN_SHARE * np.minimum(band[:, None], band[None, :]))
+          & (np.abs(end[:, None] - start[None, :]) <= JOIN_SHIFT * h))
+    np.fill_diagonal(ok, False)
+    target = np.arange(n)
+    for a in range(n):
+        right = np.nonzero(ok[a])[0]
+        if not len(right):
+            continue
+        b = int(right[np.argmin(gap[a, right])])
+        left = np.nonzero(ok[:, b])[0]
+        if int(left[np.argmax(ext[left, 2])]) == a and target[b] == b:
+            target[b] = a
+    return _roots(target)
+
+
+def _merged(lines: list[list[int]], blocks: list[int], into: list[int]) -> tuple[list[list[int]], list[int]]:
+    """The lines joined as ``into`` says (for each line, the line it goes to), each joined line
+    where the line it went to was, and their blocks."""
+    if all(j == k for k, j in enumerate(into)):
+        return lines, blocks
+    merged: dict[int, list[int]] = {k: [] for k, j in enumerate(into) if j == k}
+    for k, j in enumerate(into):
+        merged[j].extend(lines[k])
+    return list(merged.values()), [blocks[k] for k in merged]
+
+
 def _roots(target: np.ndarray) -> list[int]:
     """For each line, the line it is folded into (following chains)."""
     out = []
@@ -801,13 +869,9 @@ def segment(binary: np.ndarray, min_area: int = 2,
             blocks.append(b)
     # Rows of descenders, commas or the lower half of a broken line join their line,
     # across blocks (a blank row may have cut them off in the reading order).
-    into = _fold_short_lines(lines, boxes, h, blocks)
-    if any(j != k for k, j in enumerate(into)):
-        merged: dict[int, list[int]] = {k: [] for k, j in enumerate(into) if j == k}
-        for k, j in enumerate(into):
-            merged[j].extend(lines[k])
-        blocks = [blocks[k] for k in merged]
-        lines = list(merged.values())
+    lines, blocks = _merged(lines, blocks, _fold_short_lines(lines, boxes, h, blocks))
+    # A handwritten line whose end rises or falls may be chained as two, side by side.
+    lines, blocks = _merged(lines, blocks, _continued_lines(lines, boxes, h, blocks))
     # Marks cut off by a blank band (dots of i, accents) may sit in a block of
     # their own, so they are folded into lines across blocks.
     tagged = _merge_mark_lines([l + [-1 - b] for l, b in zip(lines, blocks)], boxes, h)

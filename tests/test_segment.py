@@ -388,3 +388,31 @@ def test_a_cursive_capitals_flourish_is_no_drop_cap():
     assert sg.without_drop_cap(cursive, [0, 1, 2], 20.0) == [0, 1, 2]
     drop_cap = np.array([[0, 0, 70, 137], [80, 45, 300, 85], [310, 47, 500, 85]])
     assert sg.without_drop_cap(drop_cap, [0, 1, 2], 20.0) == [1, 2]
+
+
+def test_a_line_whose_end_rises_across_a_word_gap_is_one_line():
+    """A handwritten line's last word 9 px (0.56 character heights) higher, one word gap on:
+    the chaining leaves it a line of its own, sorted before the line's start; it is joined."""
+    start = [(10 + 14 * i, 60) for i in range(8)]
+    end = [(140 + 14 * i, 51) for i in range(6)]     # a 20 px gap, 9 px higher
+    below = [(10 + 14 * i, 110) for i in range(14)]  # the next line
+    layout = sg.segment(blob_page(start + end + below, h=160, w=260))
+    assert [len(line.glyphs) for line in layout.lines] == [14, 14]
+    assert layout.lines[0].box[1] == 51
+    # Far to the right (a field's value, a margin note), or higher, it stays a line.
+    far = [(140 + 40 + 14 * i, 51) for i in range(6)]
+    assert len(sg.segment(blob_page(start + far + below, h=160, w=300)).lines) == 3
+    high = [(140 + 14 * i, 48) for i in range(6)]   # 12 px higher: a field beside it
+    assert len(sg.segment(blob_page(start + high + below, h=160, w=260)).lines) == 3
+
+
+def test_continued_lines_joins_each_line_to_its_nearest_neighbour_within_its_block():
+    h = 16.0
+    boxes = np.array([(10, 60, 120, 76), (130, 52, 200, 68), (205, 50, 260, 66), (130, 80, 200, 96),
+                      (265, 40, 300, 56)])
+    lines = [[0], [1], [2], [3], [4]]
+    # 1 continues 0, 2 continues 1; 3 is below 1, and 0's nearest right neighbour is 1; 4
+    # starts 10 px (0.63 heights) higher than 2 ends, though their bands share 6 rows.
+    assert sg._continued_lines(lines, boxes, h, [0, 0, 0, 0, 0]) == [0, 0, 0, 3, 4]
+    # Across blocks (columns), nothing is joined.
+    assert sg._continued_lines(lines, boxes, h, [0, 1, 2, 3, 4]) == [0, 1, 2, 3, 4]
