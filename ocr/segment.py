@@ -447,21 +447,27 @@ def _continued_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks
         start[k] = np.median(centres[np.argsort(boxes[tall, 0], kind="stable")[:JOIN_ENDS]])
         end[k] = np.median(centres[np.argsort(boxes[tall, 2], kind="stable")[-JOIN_ENDS:]])
     block = np.asarray(blocks)
-    gap = ext[None, :, 0] - ext[:, None, 2]   # [a, b]: from a's end to b's start
-    shared = np.minimum(ext[:, None, 3], ext[None, :, 3]) - np.maximum(ext[:, None, 1], ext[None, :, 1])
     band = ext[:, 3] - ext[:, 1]
-    ok = ((block[:, None] == block[None, :]) & (gap >= -0.25 * h) & (gap <= JOIN_REACH * h)
-          & (shared >= JOIN_SHARE * np.minimum(band[:, None], band[None, :]))
-          & (np.abs(end[:, None] - start[None, :]) <= JOIN_SHIFT * h))
-    np.fill_diagonal(ok, False)
+
+    def continued_by(a: int, b: np.ndarray | slice) -> np.ndarray:
+        """Whether lines ``b`` may continue line ``a`` (one row of the pairs: memory linear in lines)."""
+        gap = ext[b, 0] - ext[a, 2]
+        shared = np.minimum(ext[a, 3], ext[b, 3]) - np.maximum(ext[a, 1], ext[b, 1])
+        return ((block[b] == block[a]) & (gap >= -0.25 * h) & (gap <= JOIN_REACH * h)
+                & (shared >= JOIN_SHARE * np.minimum(band[a], band[b]))
+                & (np.abs(end[a] - start[b]) <= JOIN_SHIFT * h))
+
     target = np.arange(n)
     for a in range(n):
-        right = np.nonzero(ok[a])[0]
+        ok = continued_by(a, slice(None))
+        ok[a] = False
+        right = np.nonzero(ok)[0]
         if not len(right):
             continue
-        b = int(right[np.argmin(gap[a, right])])
-        left = np.nonzero(ok[:, b])[0]
-        if int(left[np.argmax(ext[left, 2])]) == a and target[b] == b:
+        b = int(right[np.argmin(ext[right, 0])])  # the nearest line that may continue a ...
+        # ... when a is the nearest that b may continue: no other ends between them.
+        between = np.nonzero((ext[:, 2] > ext[a, 2]) & (ext[:, 2] <= ext[b, 0] + 0.25 * h))[0]
+        if target[b] == b and not any(k != b and continued_by(int(k), np.array([b]))[0] for k in between):
             target[b] = a
     return _roots(target)
 
