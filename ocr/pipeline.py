@@ -197,11 +197,11 @@ def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDEN
 ONE_LINE_MARGIN = 0.05
 
 
-def is_several_lines_crop(layout: Layout) -> bool:
-    """Whether an image is a crop of one line (under :data:`MIN_PAGE_SIDE` rows,
-    :func:`ocr.segment.is_line_crop`) that the segmenter found as several lines."""
-    return (layout.components.labels.shape[0] < MIN_PAGE_SIDE and len(chained_lines(layout)) >= 2
-            and is_line_crop(layout))
+def is_line_crop_image(pre: Preprocessed, layout: Layout) -> bool:
+    """Whether an image is a crop of one line, with whatever of its neighbours the crop cut
+    through: under :data:`MIN_PAGE_SIDE` rows as given (before small text is enlarged) and
+    :func:`ocr.segment.is_line_crop`."""
+    return pre.input_shape[0] < MIN_PAGE_SIDE and is_line_crop(layout)
 
 
 #: ... and it holds at least this share of the ink (by component area) of the lines read.
@@ -283,8 +283,9 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
                 return analyse_page(page, binarization, deskew, remove_lines, layout, pre.orientation,
                                     LINE_MIN_SKEW)
             return Analysis(page, pre, as_one_line(lines))  # a line image: its drifting end, its cut neighbours
-        one_line = (as_one_line(lines) if not found.regions and layout == "auto" and is_several_lines_crop(lines)
-                    else None)
+        several_lines_crop = (not found.regions and layout == "auto" and len(chained_lines(lines)) >= 2
+                              and is_line_crop_image(pre, lines))
+        one_line = as_one_line(lines) if several_lines_crop else None
         lines = without_split_off(lines)
         if layout == "block":
             lines = as_one_block(lines)
@@ -431,9 +432,9 @@ class Predictor:
             return result
         layout = analysis.layout
         recognized = self._read_lines(layout)
-        if self.layout == "auto" and pre.input_shape[0] < MIN_PAGE_SIDE and is_line_crop(layout):
+        if self.layout == "auto" and is_line_crop_image(pre, layout):
             recognized = without_unsure_pieces(recognized)
-        if analysis.one_line is not None and self.layout == "auto":
+        if analysis.one_line is not None:  # only auto layout analyses a line crop both ways
             one = self._read_lines(analysis.one_line)
             if surer_as_one_line(layout, recognized, analysis.one_line, one):
                 log.debug("%s page %d: a line crop read as one line", page.source, page.index + 1)
