@@ -375,7 +375,9 @@ def train_language(model, texts, order, alpha, beta, seed, force, data_dir) -> N
     counted too (MODEL.spaces.lm.json.gz): it settles the gaps that could part words or not.
     For textline without --text, its word list is written again too (MODEL.lexicon.txt.gz,
     from Debian's wamerican, wbritish and wfrench): a word read that is none is spelt as
-    the word its letters' second readings make.
+    the word its letters' second readings make. For handline the word list (the same lists,
+    and the words of --text) is weighed in the beam search instead: each word read gains
+    when it is a word and loses when it is none.
 
     \b
     Examples:

@@ -7,6 +7,11 @@ decoder that. :func:`beam_decode` keeps the ``width`` most probable prefixes
 frame by frame (the CTC prefix beam search of Hannun et al. 2014) and scores
 each with ``alpha`` x the n-gram's log-probability plus ``beta`` per
 character (so the language model does not simply prefer short readings).
+A language model may also weigh whole words against a word list
+(:class:`ocr.lexicon.Lexicon`): each word a prefix finishes gains
+``word_bonus`` when it is a word and loses ``nonword_penalty`` when it is
+none. A 7-gram sees six letters back; the word list sees the whole word, and
+cursive read letter by letter makes words that are none ("ausi", "ceei").
 
 The model file is gzip'd JSON holding the n-gram counts, the decoding weights
 chosen for it and where both came from; a line model ``NAME.keras`` is read
@@ -17,6 +22,7 @@ with ``NAME.lm.json.gz`` beside it when that file exists
 from __future__ import annotations
 
 import gzip
+import heapq
 import json
 import logging
 import math
@@ -24,9 +30,9 @@ import os
 import threading
 import zlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Container, Iterable
 
 import numpy as np
 
@@ -44,6 +50,12 @@ START, END = "\x02", "\x03"
 #: A frame's labels below this probability are not tried as extensions of a prefix.
 PRUNE = 1e-3
 BEAM_WIDTH = 12
+#: Widest beam a language model file may ask for: the search's time grows with it.
+MAX_BEAM_WIDTH = 256
+#: Marks inside a word that neither end it for the word list nor belong to it: the elided
+#: "l'" of "l'homme" is no word of the list, nor is "aujourd", so neither side of the mark is
+#: weighed; the word after a hyphen is ("peut-être": "être").
+WORD_JOINERS = frozenset("'-")
 #: Log-probabilities remembered per model: a page's contexts repeat, but each entry costs
 #: about 150 bytes, and a reader runs for many pages.
 CACHE_ENTRIES = 200_000
@@ -64,6 +76,17 @@ class CharNgram:
     #: A line whose every frame gives one label and the blank together at least this
     #: probability is read by best path (the reader's choice, :meth:`is_needed`); None: never.
     sure_frame: float | None = None
+    #: Prefixes the beam search keeps (:func:`beam_decode`).
+    width: int = BEAM_WIDTH
+    #: Added to a prefix's score for each word it finishes that is in the word list, and taken
+    #: off for each that is not (:func:`beam_decode` with ``words``); 0 and 0: words unweighed.
+    word_bonus: float = 0.0
+    nonword_penalty: float = 0.0
+
+    @property
+    def weighs_words(self) -> bool:
+        """Whether decoding with this model weighs the words read against a word list."""
+        return bool(self.word_bonus or self.nonword_penalty)
 
     def __post_init__(self) -> None:
         self._totals = [{h: (sum(c.values()), len(c)) for h, c in level.items()} for level in self.counts]
@@ -91,7 +114,7 @@ class CharNgram:
                 for char, n in chars.items():
                     seen[char] = seen.get(char, 0) + n
         about = {**self.about, "added": [*self.about.get("added", []), source]}
-        return CharNgram(self.order, counts, self.alpha, self.beta, about, self.sure_frame)
+        return replace(self, counts=counts, about=about)
 
     def is_needed(self, probs: np.ndarray) -> bool:
         """Whether the line of these frame probabilities has anything for the language model to settle.
@@ -144,6 +167,10 @@ class CharNgram:
                 "about": self.about, "counts": self.counts}
         if self.sure_frame is not None:
             data["sure_frame"] = self.sure_frame
+        if self.width != BEAM_WIDTH:
+            data["width"] = self.width
+        if self.weighs_words:
+            data["word_bonus"], data["nonword_penalty"] = self.word_bonus, self.nonword_penalty
         write_bytes_atomic(path, gzip.compress(json.dumps(data, ensure_ascii=False).encode(), 6))
         return Path(path)
 
@@ -156,8 +183,12 @@ class CharNgram:
             if data.get("format") != "ocr-char-ngram/1":
                 raise ValueError("not an ocr character n-gram")
             sure = data.get("sure_frame")
+            width = int(data.get("width", BEAM_WIDTH))
+            if not 1 <= width <= MAX_BEAM_WIDTH:
+                raise ValueError(f"beam width {width} is not 1 to {MAX_BEAM_WIDTH}")
             return cls(int(data["order"]), data["counts"], float(data["alpha"]), float(data["beta"]),
-                       data.get("about", {}), None if sure is None else float(sure))
+                       data.get("about", {}), None if sure is None else float(sure), width,
+                       float(data.get("word_bonus", 0.0)), float(data.get("nonword_penalty", 0.0)))
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise ModelError(f"{path}: not a readable language model ({exc}); delete it or retrain") from None
 
@@ -227,58 +258,99 @@ def _logsumexp(a: float, b: float) -> float:
 
 class _Prefix:
     """One reading in the beam search's tree of prefixes: its last label, the prefix it
-    extends, the frame that label was emitted at as it entered the beam, and its
-    language-model score.
+    extends, the frame that label was emitted at as it entered the beam, its
+    language-model score, and the letters of the word it ends in (for the word list).
 
     A prefix is its parent and one label, not a tuple of all its labels: a tuple's copy
     and hash grow with the prefix, and over a long line of noise (thousands of frames,
     each emitting something) the search became quadratic in the line's length.
     """
 
-    __slots__ = ("parent", "label", "frame", "score", "context")
+    __slots__ = ("parent", "label", "frame", "score", "context", "word")
 
-    def __init__(self, parent: "_Prefix | None", label: int, frame: int, score: float, context: str) -> None:
+    def __init__(self, parent: "_Prefix | None", label: int, frame: int, score: float, context: str,
+                 word: str = "") -> None:
         self.parent, self.label, self.frame, self.score, self.context = parent, label, frame, score, context
+        self.word = word
 
 
-def beam_decode(probs: np.ndarray, labels: list[str], lm: CharNgram, width: int = BEAM_WIDTH
-                ) -> list[tuple[int, int]]:
+def word_weight(word: str, lm: CharNgram, words: Container[str] | None) -> float:
+    """What a finished word adds to a prefix's score: the language model's word bonus when the
+    word list holds it, minus its non-word penalty when not; 0 without a word list."""
+    if not word or words is None:
+        return 0.0
+    return lm.word_bonus if word in words else -lm.nonword_penalty
+
+
+def beam_decode(probs: np.ndarray, labels: list[str], lm: CharNgram, width: int | None = None,
+                words: Container[str] | None = None) -> list[tuple[int, int]]:
     """CTC prefix beam search over (frames, 1 + labels) probabilities, blank at column 0.
 
     Returns the best reading as (label index, frame) pairs, the frame being the
     character's most probable one before the next character is emitted; the
-    frames let callers place each character on the line and rate it.
+    frames let callers place each character on the line and rate it. ``width``
+    prefixes are kept (default: the language model's); with ``words`` (a word list)
+    and a language model that weighs words, each word a prefix finishes (letters up
+    to a space or a mark other than :data:`WORD_JOINERS`, or the line's end) is weighed
+    by :func:`word_weight`.
     """
+    width = lm.width if width is None else width
+    if not lm.weighs_words:
+        words = None
     logp = np.log(np.maximum(probs, 1e-12))
     keep = max(lm.order - 1, 0)  # the characters the n-gram's next context needs
     root = _Prefix(None, 0, -1, 0.0, "")
     beams: dict[_Prefix, tuple[float, float]] = {root: (0.0, _NEG)}  # prefix -> (ends blank, not)
+    # The most a new prefix's language-model score can gain on its parent's: its n-gram
+    # log-probability is at most 0 (alpha >= 0), a word at most the bonus.
+    gain = (lm.beta + (max(lm.word_bonus, 0.0) if words is not None else 0.0)) if lm.alpha >= 0 else math.inf
     for t in range(len(logp)):
         row = logp[t]
         candidates = (np.nonzero(probs[t, 1:] > PRUNE)[0] + 1).tolist()
         grown: dict[_Prefix, list[float]] = {}
+        for prefix, (blank, label) in beams.items():  # each prefix as it stands, a frame on
+            grown[prefix] = [_logsumexp(blank, label) + row[0],
+                             label + row[prefix.label] if prefix is not root else _NEG]
         # An extension that is already in the beam is that prefix: both paths add up. Only
         # the beam's prefixes are remembered, so memory follows the beam, not the line.
         made = {(prefix.parent, prefix.label): prefix for prefix in beams}
+        extensions = []
         for prefix, (blank, label) in beams.items():
             total = _logsumexp(blank, label)
-            entry = grown.setdefault(prefix, [_NEG, _NEG])
-            entry[0] = _logsumexp(entry[0], total + row[0])
-            if prefix is not root:  # the last label held over another frame
-                entry[1] = _logsumexp(entry[1], label + row[prefix.label])
             for c in candidates:
-                new = made.get((prefix, c))
-                if new is None:
-                    char = labels[c - 1]
-                    score = prefix.score + lm.alpha * lm.logprob(prefix.context, char) + lm.beta
-                    context = (prefix.context + char)[-keep:] if keep else ""
-                    new = _Prefix(prefix, c, t, score, context)
-                out = grown.setdefault(new, [_NEG, _NEG])
                 # A repeat needs a blank between; without one it is the held label above.
-                out[1] = _logsumexp(out[1], (blank if prefix is not root and c == prefix.label else total) + row[c])
+                path = (blank if prefix is not root and c == prefix.label else total) + row[c]
+                known = made.get((prefix, c))
+                if known is None:
+                    extensions.append((path + prefix.score + gain, path, prefix, c))
+                else:
+                    entry = grown[known]
+                    entry[1] = _logsumexp(entry[1], path)
+        # New prefixes, most promising first, each scored by the n-gram only while it could
+        # still enter the beam: on an unsure line of many candidates most never are.
+        kept = heapq.nlargest(width, (_logsumexp(*v) + p.score for p, v in grown.items()))
+        heapq.heapify(kept)
+        extensions.sort(key=lambda e: -e[0])
+        for bound, path, prefix, c in extensions:
+            if len(kept) >= width and bound < kept[0]:
+                break
+            char = labels[c - 1]
+            score = prefix.score + lm.alpha * lm.logprob(prefix.context, char) + lm.beta
+            context = (prefix.context + char)[-keep:] if keep else ""
+            word = ""
+            if words is not None:
+                if char.isalpha():
+                    word = prefix.word + char
+                elif char not in WORD_JOINERS:
+                    score += word_weight(prefix.word, lm, words)
+            grown[_Prefix(prefix, c, t, score, context, word)] = [_NEG, path]
+            if len(kept) < width:
+                heapq.heappush(kept, path + score)
+            elif path + score > kept[0]:
+                heapq.heapreplace(kept, path + score)
         ranked = sorted(grown.items(), key=lambda kv: -(_logsumexp(*kv[1]) + kv[0].score))[:width]
         beams = {prefix: (v[0], v[1]) for prefix, v in ranked}
-    best = max(beams, key=lambda p: _logsumexp(*beams[p]) + p.score)
+    best = max(beams, key=lambda p: _logsumexp(*beams[p]) + p.score + word_weight(p.word, lm, words))
     path: list[_Prefix] = []
     while best is not root:
         path.append(best)

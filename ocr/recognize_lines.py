@@ -220,9 +220,13 @@ class LineRecognizer:
         #: For a model that reads no spaces: an n-gram with spaces that settles the gaps that
         #: could be a letter's or a word's (:func:`ocr.word_spaces.into_words`); None: gaps alone.
         self.word_spaces = word_spaces
-        #: The words of the model's language (:mod:`ocr.lexicon`): a word read that is none is
-        #: spelt as one its letters' other readings make; None: words stay as read.
-        self.lexicon = lexicon
+        weighs_words = language is not None and language.weighs_words
+        #: The words of the model's language (:mod:`ocr.lexicon`) where its language model weighs
+        #: each word the beam search reads against them (:func:`ocr.language.beam_decode`).
+        self.beam_words = lexicon if weighs_words else None
+        #: Otherwise the same words spell a word read that is none as one its letters' other
+        #: readings make; None: words stay as read.
+        self.lexicon = None if weighs_words else lexicon
         #: How each line's ink is sheared upright before it is read: ``deslant``, else the
         #: model card's ``input.deslant``; None reads the ink as it is.
         self.deslant = deslant if deslant is not None else getattr(getattr(model, "card", None), "deslant", None)
@@ -255,7 +259,8 @@ class LineRecognizer:
         The model's language model (``NAME.lm.json.gz`` beside it) decodes its
         lines when there is one, and for a model that reads no spaces its
         word-space model (``NAME.spaces.lm.json.gz``) settles unsure word gaps, and
-        its word list (``NAME.lexicon.txt.gz``) spells the words read;
+        its word list (``NAME.lexicon.txt.gz``) weighs the words the beam search reads
+        when the language model asks for it, else spells the words read;
         ``language_model=False`` reads by best path, splits words by their
         gaps alone and leaves them as read instead, for text the language
         models were not made for (another language, codes, lists of names).
@@ -284,7 +289,7 @@ class LineRecognizer:
         probs = whitelisted(probs, self.allowed)
         if not self.language.is_needed(probs):
             return best_path(probs)
-        return decoded_at(probs, beam_decode(probs, self.labels, self.language))
+        return decoded_at(probs, beam_decode(probs, self.labels, self.language, words=self.beam_words))
 
     def frame_probabilities(self, inputs: Sequence[LineInput]) -> list[np.ndarray]:
         """Per-frame probabilities of each line input, batched by similar width.

@@ -58,6 +58,58 @@ def test_beam_follows_ctc_rules_and_reports_emission_frames():
     assert beam_decode(np.zeros((0, 1 + len(LABELS))), LABELS, lm) == []
 
 
+def test_a_word_list_turns_a_near_tie_into_a_word_when_the_model_weighs_words():
+    # "h", then "a" or "e" nearly tied, then "t": the frames read "het", the word list knows "hat".
+    probs = frames({"h": 0.9}, {"_": 0.9}, {"e": 0.5, "a": 0.45}, {"_": 0.9}, {"t": 0.9}, {"_": 0.9})
+    words = {"hat", "the"}
+    plain = CharNgram.from_texts(["x"], order=2, alpha=0.0, beta=0.0)
+    weighed = CharNgram.from_texts(["x"], order=2, alpha=0.0, beta=0.0, word_bonus=0.5, nonword_penalty=1.5)
+    assert "".join(LABELS[c] for c, _ in beam_decode(probs, LABELS, plain, words=words)) == "het"
+    assert "".join(LABELS[c] for c, _ in beam_decode(probs, LABELS, weighed)) == "het"  # no list
+    assert "".join(LABELS[c] for c, _ in beam_decode(probs, LABELS, weighed, words=words)) == "hat"
+    # A word is weighed where it ends, at a space as at the line's end ...
+    spaced = np.vstack([probs, frames({" ": 0.9}, {"_": 0.9}, {"t": 0.9})])
+    assert "".join(LABELS[c] for c, _ in beam_decode(spaced, LABELS, weighed, words=words)) == "hat t"
+    # ... and a model sure of a word that is none reads it as it is.
+    sure = frames({"h": 0.9}, {"_": 0.9}, {"e": 0.85, "a": 0.05}, {"_": 0.9}, {"t": 0.9})
+    assert "".join(LABELS[c] for c, _ in beam_decode(sure, LABELS, weighed, words=words)) == "het"
+
+
+def test_the_beam_width_and_word_weights_travel_in_the_file(tmp_path):
+    path = tmp_path / "m.lm.json.gz"
+    CharNgram.from_texts(["le"], order=2, width=20, word_bonus=0.25, nonword_penalty=1.0).save(path)
+    again = CharNgram.load(path)
+    assert (again.width, again.word_bonus, again.nonword_penalty, again.weighs_words) == (20, 0.25, 1.0, True)
+    adapted = again.extended(["la"], "a user's lines")  # a fine-tuned model decodes as its base did
+    assert (adapted.width, adapted.word_bonus, adapted.nonword_penalty) == (20, 0.25, 1.0)
+    assert adapted.counts[1]["l"] == {"e": 1, "a": 1}
+    CharNgram.from_texts(["le"], order=2).save(path)  # files written before them read as before
+    assert "width" not in json.loads(gzip.decompress(path.read_bytes()))
+    older = CharNgram.load(path)
+    assert (older.width, older.weighs_words) == (12, False)
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    path.write_bytes(gzip.compress(json.dumps({**data, "width": 10**9}).encode()))
+    with pytest.raises(ModelError, match="beam width"):  # a file cannot make the search endless
+        CharNgram.load(path)
+
+
+def test_the_line_reader_weighs_words_with_its_word_list_instead_of_spelling_after():
+    from ocr.lexicon import Lexicon
+
+    class Model:
+        labels = LABELS
+        name = "m"
+
+    words = Lexicon(["hat"])
+    probs = frames({"h": 0.9}, {"_": 0.9}, {"e": 0.5, "a": 0.45}, {"_": 0.9}, {"t": 0.9}, {"_": 0.9})
+    weighed = CharNgram.from_texts(["x"], order=2, alpha=0.0, beta=0.0, word_bonus=0.5, nonword_penalty=1.5)
+    reader = LineRecognizer(Model(), language=weighed, lexicon=words)
+    assert reader.beam_words is words and reader.lexicon is None
+    assert "".join(LABELS[c.label] for c in reader.decode(probs)) == "hat"
+    plain = LineRecognizer(Model(), language=CharNgram.from_texts(["x"], order=2), lexicon=words)
+    assert plain.beam_words is None and plain.lexicon is words  # the print model's spelling
+
+
 def test_files_round_trip_beside_their_line_model(tmp_path):
     lm = CharNgram.from_texts(["le testament"], order=4, alpha=0.25, beta=0.7, about={"corpus": "x"})
     model = tmp_path / "mine.keras"
@@ -114,6 +166,7 @@ def test_the_bundled_cursive_model_reads_with_its_language_model_unless_told_not
     from ocr.pipeline import Predictor
 
     assert Predictor("handline").recognizer.language is not None
+    assert Predictor("handline").recognizer.beam_words is not None  # its words weighed in the beam
     assert Predictor("handline", language_model=False).recognizer.language is None
     auto = Predictor("auto", language_model=False).recognizer
     assert auto.printed.language is None and auto.cursive.language is None
@@ -212,6 +265,32 @@ def test_training_the_print_model_writes_its_language_model_beside_it(tmp_path, 
     assert spaces.about["lines"] == 50 + prose and " " in spaces.counts[0][""] and " " not in lm.counts[0][""]
     assert (lm.order, lm.sure_frame) == (PRINT_RECIPE.order, PRINT_RECIPE.sure_frame)
     assert LineTrainer().companions(get_spec("digitline"), TrainConfig(model="digitline", out=str(out)), out) == []
+
+
+def test_training_the_cursive_model_writes_the_word_list_its_beam_search_weighs(tmp_path, monkeypatch):
+    from ocr.lexicon import lexicon_for, lexicon_path
+    from ocr.models.registry import get_spec
+    from training import language
+    from training.config import TrainConfig
+    from training.kinds.handwriting import HandwritingLineTrainer
+    from training.language import HANDWRITING_RECIPE
+
+    words = tmp_path / "words"
+    words.write_text("testament\nlègue\nwell-being\n", encoding="utf-8")
+    monkeypatch.setattr(language, "WORD_LISTS", (words,))
+    out = tmp_path / "h.keras"
+    trainer = HandwritingLineTrainer()
+    monkeypatch.setattr(trainer, "transcripts", ["Ceci est mon testament", "je lègue tout"])
+    written = trainer.companions(get_spec("handline"), TrainConfig(model="handline", out=str(out)), out)
+    assert written == [str(language_model_path(out)), str(lexicon_path(out))]
+    lm = language_model_for(out)
+    assert lm.weighs_words and lm.width == HANDWRITING_RECIPE.width
+    assert lm.word_bonus == HANDWRITING_RECIPE.word_bonus > 0
+    lexicon = lexicon_for(out)
+    assert len(lexicon) == 2 and "Lègue" in lexicon and "beam search" in lexicon.about
+    monkeypatch.setattr(language, "WORD_LISTS", (tmp_path / "not-installed",))
+    assert trainer.companions(get_spec("handline"), TrainConfig(model="handline", out=str(out)), out) == [
+        str(language_model_path(out))]  # no word list installed: the language model alone
 
 
 FORTUNES = ("A banker is a fellow who lends you his umbrella when the sun is shining\n"

@@ -12,7 +12,9 @@ language model travel together:
 - ``handline``: 7-gram, alpha 0.4, beta 1.0 (Testaments validation writers,
   ``bench/RESULTS.md``: 26.29% -> 21.88% CER at alpha 0.3, beta 0.5 in session 12; for the
   session 32 model 18.32% -> 17.91%, and English tuning lines written in the training
-  faces 19.00% -> 18.43%, with alpha 0.4, beta 1.0, handwriting session 34);
+  faces 19.00% -> 18.43%, with alpha 0.4, beta 1.0, handwriting session 34); a beam of 32
+  prefixes, each word read weighed against Debian's word lists (+0.5 a word, -1.5 none:
+  17.81% -> 17.24% and 18.43% -> 17.41%, handwriting session 40);
 - ``textline``: 4-gram of 50,000 lines, alpha 0.3, beta 0.5, and lines whose
   every frame is 0.8 sure read by best path (FUNSD dev: line crops 14.26% ->
   13.80% CER, forms' bag-of-words F1 56.4% -> 57.8%; synthetic printed pages
@@ -36,7 +38,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ocr.language import SPACES_SUFFIX, CharNgram, language_model_path
+from ocr.language import BEAM_WIDTH, SPACES_SUFFIX, CharNgram, language_model_path
 from ocr.lexicon import Lexicon, lexicon_path
 
 log = logging.getLogger(__name__)
@@ -52,10 +54,20 @@ class LanguageRecipe:
     chosen_on: str
     #: Lines whose frames are all this sure are read by best path (``CharNgram.sure_frame``).
     sure_frame: float | None = None
+    #: Prefixes the beam search keeps, and how each word read is weighed against the model's
+    #: word list (``CharNgram.width``, ``word_bonus``, ``nonword_penalty``).
+    width: int = BEAM_WIDTH
+    word_bonus: float = 0.0
+    nonword_penalty: float = 0.0
+
+    @property
+    def weighs_words(self) -> bool:
+        return bool(self.word_bonus or self.nonword_penalty)
 
 
 HANDWRITING_RECIPE = LanguageRecipe(7, 0.4, 1.0, "testaments-de-poilus:val writers; English tuning lines "
-                                                  "in the training faces (common-licenses prose)")
+                                                  "in the training faces (common-licenses prose)",
+                                    width=32, word_bonus=0.5, nonword_penalty=1.5)
 PRINT_RECIPE = LanguageRecipe(4, 0.3, 0.5, "FUNSD dev line crops (bench/real_lines.py --split dev --limit 400)",
                               sure_frame=0.8)
 #: Lines of the print renders' text counted into the print language model (1.3 MB at order 4).
@@ -68,7 +80,8 @@ def write_language_model(model_path, texts: Sequence[str], source: str,
                          recipe: LanguageRecipe = HANDWRITING_RECIPE) -> Path:
     """Count ``texts`` into an n-gram and write it beside the line model at ``model_path``."""
     lm = CharNgram.from_texts(texts, recipe.order, alpha=recipe.alpha, beta=recipe.beta,
-                              sure_frame=recipe.sure_frame,
+                              sure_frame=recipe.sure_frame, width=recipe.width,
+                              word_bonus=recipe.word_bonus, nonword_penalty=recipe.nonword_penalty,
                               about={"corpus": source, "lines": len(texts),
                                      "characters": sum(len(t) for t in texts),
                                      "weights chosen on": recipe.chosen_on})
@@ -161,6 +174,21 @@ def write_print_language_model(model_path, alphabet: str, lines: int = PRINT_COR
     return written + ([lexicon] if lexicon is not None else [])
 
 
+def write_language_and_words(model_path, texts: Sequence[str], source: str, alphabet: str,
+                             recipe: LanguageRecipe = HANDWRITING_RECIPE, own_words: Sequence[str] = ()
+                             ) -> list[Path]:
+    """The language model of ``texts`` beside the line model at ``model_path``
+    (:func:`write_language_model`) and, when ``recipe`` weighs the words read, its word list:
+    the installed word lists and the words of ``own_words`` (a user's text, :func:`write_lexicon`).
+    Returns the paths written."""
+    written = [write_language_model(model_path, texts, source, recipe)]
+    if recipe.weighs_words:
+        lexicon = write_lexicon(model_path, alphabet, extra=own_words,
+                                use="words weighed by the beam search (ocr.language.beam_decode)")
+        written += [lexicon] if lexicon is not None else []
+    return written
+
+
 #: Debian's word lists (``wamerican``, ``wbritish``, ``wfrench``): the print model's word list
 #: (:mod:`ocr.lexicon`). French as well as English, so that a French page's words are words
 #: and stay as read.
@@ -168,24 +196,26 @@ WORD_LISTS = (Path("/usr/share/dict/american-english"), Path("/usr/share/dict/br
               Path("/usr/share/dict/french"))
 
 
-def write_lexicon(model_path, alphabet: str, word_lists: Sequence[Path] | None = None) -> Path | None:
+def write_lexicon(model_path, alphabet: str, word_lists: Sequence[Path] | None = None,
+                  extra: Sequence[str] = (), use: str = "spelling of the words read (ocr.lexicon)"
+                  ) -> Path | None:
     """The word list beside the line model at ``model_path`` (``NAME.lexicon.txt.gz``): the
-    words of those ``word_lists`` (default :data:`WORD_LISTS`) installed that are letters of
-    ``alphabet`` only (no possessives, no hyphenated words). None, with a warning, when none is
-    installed."""
+    words of those ``word_lists`` (default :data:`WORD_LISTS`) installed and the words of the
+    texts ``extra`` that are letters of ``alphabet`` only (no possessives, no hyphenated
+    words). None, with a warning, when there is no word at all."""
     from training.datasets.textfiles import read_utf8
 
     found = [Path(p) for p in (WORD_LISTS if word_lists is None else word_lists) if Path(p).is_file()]
-    if not found:
-        log.warning("no word list found (apt-get install wamerican wbritish wfrench): the print model "
-                    "gets no word list, and its words are read as the letters say")
-        return None
     letters = {c for c in alphabet if c.isalpha()}
-    words = [w for path in found for w in read_utf8(path, MAX_TEXT_BYTES).split()
-             if w.isalpha() and set(w) <= letters]
-    about = (f"words of {', '.join(str(p) for p in found)} written in the model's letters\n"
-             "use: spelling of the words read (ocr.lexicon)")
-    log.info("word list: %d words of %s", len(words), ", ".join(p.name for p in found))
+    texts = [read_utf8(path, MAX_TEXT_BYTES) for path in found] + list(extra)
+    words = [w for text in texts for w in text.split() if w.isalpha() and set(w) <= letters]
+    if not words:
+        log.warning("no word list found (apt-get install wamerican wbritish wfrench): the model gets no "
+                    "word list, and its words are read as the letters say")
+        return None
+    sources = [str(p) for p in found] + ([f"{len(extra)} lines of the counted text"] if extra else [])
+    about = f"words of {', '.join(sources)} written in the model's letters\nuse: {use}"
+    log.info("word list: %d words of %s", len(words), ", ".join(sources))
     return Lexicon(words, about).save(lexicon_path(model_path))
 
 
@@ -258,7 +288,8 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
                          force: bool = False, data_dir: str | Path | None = None) -> list[Path]:
     """``ocr train language``: count a line model's language model and write it beside the model;
     for a model that reads no spaces, its word-space model too (the same text, spaces kept), and
-    for ``textline`` without ``texts``, its word list (:func:`write_lexicon`).
+    for ``textline`` without ``texts`` or a model whose recipe weighs words (``handline``), its
+    word list (:func:`write_lexicon`; with ``texts``, their words too).
 
     ``texts`` are text files to count; without them the model's own training
     text is drawn again: the print model's renders' text (:func:`print_corpus`),
@@ -301,14 +332,14 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
         corpus, source = handwriting_corpus(transcripts, alphabet, seed)
         source = f"testaments-de-poilus:train: {source}"
     targets = [language_model_path(path)] + ([] if reads_spaces else [language_model_path(path, SPACES_SUFFIX)])
-    if not corpus:  # textline's own text drawn again: its word list too
+    if not corpus or recipe.weighs_words:  # textline's own text drawn again, or words weighed: a word list too
         targets.append(lexicon_path(path))
     for target in targets:
         if target.exists() and not force:
             raise OutputExistsError(f"{target} already exists")
     if not corpus:  # textline without --text: its renders' text drawn again
         return write_print_language_model(path, alphabet, seed=seed, recipe=recipe)
-    written = [write_language_model(path, corpus, source, recipe)]
+    written = write_language_and_words(path, corpus, source, alphabet, recipe, corpus if texts else ())
     if spaced:
         written.append(write_space_model(path, spaced, source))
     return written

@@ -102,14 +102,16 @@ class HandwritingLineTrainer(LineTrainer):
 
     def companions(self, spec: ModelSpec, config, model_path) -> list[str]:
         """The character language model of the training writers' transcripts and English prose
-        (:func:`training.language.handwriting_corpus`), beside the model."""
-        from training.language import handwriting_corpus, write_language_model
+        (:func:`training.language.handwriting_corpus`), and the word list its beam search weighs
+        words against, beside the model."""
+        from training.language import handwriting_corpus, write_language_and_words
 
         if not self.transcripts:
             return []
-        corpus, source = handwriting_corpus(self.transcripts, "".join(spec.labels), config.seed)
-        return [str(write_language_model(model_path, corpus,
-                                         f"{config.dataset or ','.join(spec.train_datasets)}: {source}"))]
+        alphabet = "".join(spec.labels)
+        corpus, source = handwriting_corpus(self.transcripts, alphabet, config.seed)
+        return [str(p) for p in write_language_and_words(
+            model_path, corpus, f"{config.dataset or ','.join(spec.train_datasets)}: {source}", alphabet)]
 
     def font_lines(self, count: str, alphabet: str, transcripts: list[str], config
                    ) -> tuple[list, list[str]]:
