@@ -67,7 +67,11 @@ def test_words_and_what_is_no_misspelling_stay_as_read():
     assert spell_word(read("snat-", {}), WORDS) is None  # half a word, hyphenated across lines
     assert spell_word(read("tcn", {1: [("e", 0.3)]}), WORDS) is not None
     assert spell_word(read("TCN", {1: [("E", 0.3)]}), WORDS) is None  # a short code in capitals
-    assert spell_word(read("ab", {0: [("c", 0.3)]}), WORDS) is None  # too short to tell
+    assert spell_word(read("a", {0: [("I", 0.3)]}), Lexicon(["a", "I"])) is None  # too short to tell
+    two = Lexicon(["we", "as", "of"])  # an old book's two-letter words read wrong
+    assert text(spell_word(read("Ve", {0: [("W", 0.1)]}), two)) == "We"
+    assert text(spell_word(read("ns", {0: [("a", 0.2)]}), two)) == "as"
+    assert spell_word(read("NS", {0: [("A", 0.2)]}), two) is None  # capitals: a code
     assert spell_word(read("d0ts", {1: [("o", 0.3)]}), WORDS) is None  # a digit in it: a code
     # Only letters of the case read: the model's "W" under a small "v" makes no "Powers".
     assert spell_word(read("Povers", {2: [("W", 0.2)]}), WORDS) is None
