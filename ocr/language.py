@@ -8,9 +8,9 @@ frame by frame (the CTC prefix beam search of Hannun et al. 2014) and scores
 each with ``alpha`` x the n-gram's log-probability plus ``beta`` per
 character (so the language model does not simply prefer short readings).
 A language model may also weigh whole words against a word list
-(:class:`ocr.lexicon.Lexicon`): each word a prefix finishes gains
-``word_bonus`` when it is a word and loses ``nonword_penalty`` when it is
-none. A 7-gram sees six letters back; the word list sees the whole word, and
+(:class:`ocr.lexicon.Lexicon`, :class:`BeamSettings`): each word a prefix
+finishes gains ``word_bonus`` when it is a word and loses ``nonword_penalty``
+when it is none. A 7-gram sees six letters back; the word list sees the whole word, and
 cursive read letter by letter makes words that are none ("ausi", "ceei").
 
 The model file is gzip'd JSON holding the n-gram counts, the decoding weights
@@ -64,6 +64,25 @@ MAX_LM_BYTES = 64 << 20
 _NEG = -1e30
 
 
+@dataclass(frozen=True)
+class BeamSettings:
+    """How :func:`beam_decode` searches: the prefixes it keeps, and what each word a prefix
+    finishes gains when the word list holds it and loses when not (0 and 0: words unweighed)."""
+
+    width: int = BEAM_WIDTH
+    word_bonus: float = 0.0
+    nonword_penalty: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.width <= MAX_BEAM_WIDTH:
+            raise ValueError(f"beam width {self.width} is not 1 to {MAX_BEAM_WIDTH}")
+
+    @property
+    def weighs_words(self) -> bool:
+        """Whether the search weighs the words read against a word list."""
+        return bool(self.word_bonus or self.nonword_penalty)
+
+
 @dataclass
 class CharNgram:
     """Witten-Bell interpolated character n-gram, with the decoding weights chosen for it."""
@@ -76,17 +95,8 @@ class CharNgram:
     #: A line whose every frame gives one label and the blank together at least this
     #: probability is read by best path (the reader's choice, :meth:`is_needed`); None: never.
     sure_frame: float | None = None
-    #: Prefixes the beam search keeps (:func:`beam_decode`).
-    width: int = BEAM_WIDTH
-    #: Added to a prefix's score for each word it finishes that is in the word list, and taken
-    #: off for each that is not (:func:`beam_decode` with ``words``); 0 and 0: words unweighed.
-    word_bonus: float = 0.0
-    nonword_penalty: float = 0.0
-
-    @property
-    def weighs_words(self) -> bool:
-        """Whether decoding with this model weighs the words read against a word list."""
-        return bool(self.word_bonus or self.nonword_penalty)
+    #: How wide the beam search is and how it weighs whole words.
+    beam: BeamSettings = BeamSettings()
 
     def __post_init__(self) -> None:
         self._totals = [{h: (sum(c.values()), len(c)) for h, c in level.items()} for level in self.counts]
@@ -167,10 +177,9 @@ class CharNgram:
                 "about": self.about, "counts": self.counts}
         if self.sure_frame is not None:
             data["sure_frame"] = self.sure_frame
-        if self.width != BEAM_WIDTH:
-            data["width"] = self.width
-        if self.weighs_words:
-            data["word_bonus"], data["nonword_penalty"] = self.word_bonus, self.nonword_penalty
+        if self.beam != BeamSettings():
+            data.update(width=self.beam.width, word_bonus=self.beam.word_bonus,
+                        nonword_penalty=self.beam.nonword_penalty)
         write_bytes_atomic(path, gzip.compress(json.dumps(data, ensure_ascii=False).encode(), 6))
         return Path(path)
 
@@ -183,12 +192,10 @@ class CharNgram:
             if data.get("format") != "ocr-char-ngram/1":
                 raise ValueError("not an ocr character n-gram")
             sure = data.get("sure_frame")
-            width = int(data.get("width", BEAM_WIDTH))
-            if not 1 <= width <= MAX_BEAM_WIDTH:
-                raise ValueError(f"beam width {width} is not 1 to {MAX_BEAM_WIDTH}")
+            beam = BeamSettings(int(data.get("width", BEAM_WIDTH)), float(data.get("word_bonus", 0.0)),
+                                float(data.get("nonword_penalty", 0.0)))
             return cls(int(data["order"]), data["counts"], float(data["alpha"]), float(data["beta"]),
-                       data.get("about", {}), None if sure is None else float(sure), width,
-                       float(data.get("word_bonus", 0.0)), float(data.get("nonword_penalty", 0.0)))
+                       data.get("about", {}), None if sure is None else float(sure), beam)
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise ModelError(f"{path}: not a readable language model ({exc}); delete it or retrain") from None
 
@@ -279,7 +286,7 @@ def word_weight(word: str, lm: CharNgram, words: Container[str] | None) -> float
     word list holds it, minus its non-word penalty when not; 0 without a word list."""
     if not word or words is None:
         return 0.0
-    return lm.word_bonus if word in words else -lm.nonword_penalty
+    return lm.beam.word_bonus if word in words else -lm.beam.nonword_penalty
 
 
 def beam_decode(probs: np.ndarray, labels: list[str], lm: CharNgram, width: int | None = None,
@@ -294,8 +301,8 @@ def beam_decode(probs: np.ndarray, labels: list[str], lm: CharNgram, width: int 
     to a space or a mark other than :data:`WORD_JOINERS`, or the line's end) is weighed
     by :func:`word_weight`.
     """
-    width = lm.width if width is None else width
-    if not lm.weighs_words:
+    width = lm.beam.width if width is None else width
+    if not lm.beam.weighs_words:
         words = None
     logp = np.log(np.maximum(probs, 1e-12))
     keep = max(lm.order - 1, 0)  # the characters the n-gram's next context needs
@@ -303,7 +310,7 @@ def beam_decode(probs: np.ndarray, labels: list[str], lm: CharNgram, width: int 
     beams: dict[_Prefix, tuple[float, float]] = {root: (0.0, _NEG)}  # prefix -> (ends blank, not)
     # The most a new prefix's language-model score can gain on its parent's: its n-gram
     # log-probability is at most 0 (alpha >= 0), a word at most the bonus.
-    gain = (lm.beta + (max(lm.word_bonus, 0.0) if words is not None else 0.0)) if lm.alpha >= 0 else math.inf
+    gain = (lm.beta + (max(lm.beam.word_bonus, 0.0) if words is not None else 0.0)) if lm.alpha >= 0 else math.inf
     for t in range(len(logp)):
         row = logp[t]
         candidates = (np.nonzero(probs[t, 1:] > PRUNE)[0] + 1).tolist()

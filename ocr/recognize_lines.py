@@ -220,7 +220,7 @@ class LineRecognizer:
         #: For a model that reads no spaces: an n-gram with spaces that settles the gaps that
         #: could be a letter's or a word's (:func:`ocr.word_spaces.into_words`); None: gaps alone.
         self.word_spaces = word_spaces
-        weighs_words = language is not None and language.weighs_words
+        weighs_words = language is not None and language.beam.weighs_words
         #: The words of the model's language (:mod:`ocr.lexicon`) where its language model weighs
         #: each word the beam search reads against them (:func:`ocr.language.beam_decode`).
         self.beam_words = lexicon if weighs_words else None

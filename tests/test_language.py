@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ocr.errors import ModelError
-from ocr.language import SPACES_SUFFIX, CharNgram, beam_decode, language_model_for, language_model_path
+from ocr.language import SPACES_SUFFIX, BeamSettings, CharNgram, beam_decode, language_model_for, language_model_path
 from ocr.recognize_lines import LineRecognizer, best_path
 
 LABELS = [" ", "e", "h", "t", "l", "a"]
@@ -63,7 +63,7 @@ def test_a_word_list_turns_a_near_tie_into_a_word_when_the_model_weighs_words():
     probs = frames({"h": 0.9}, {"_": 0.9}, {"e": 0.5, "a": 0.45}, {"_": 0.9}, {"t": 0.9}, {"_": 0.9})
     words = {"hat", "the"}
     plain = CharNgram.from_texts(["x"], order=2, alpha=0.0, beta=0.0)
-    weighed = CharNgram.from_texts(["x"], order=2, alpha=0.0, beta=0.0, word_bonus=0.5, nonword_penalty=1.5)
+    weighed = CharNgram.from_texts(["x"], order=2, alpha=0.0, beta=0.0, beam=BeamSettings(12, 0.5, 1.5))
     assert "".join(LABELS[c] for c, _ in beam_decode(probs, LABELS, plain, words=words)) == "het"
     assert "".join(LABELS[c] for c, _ in beam_decode(probs, LABELS, weighed)) == "het"  # no list
     assert "".join(LABELS[c] for c, _ in beam_decode(probs, LABELS, weighed, words=words)) == "hat"
@@ -77,16 +77,16 @@ def test_a_word_list_turns_a_near_tie_into_a_word_when_the_model_weighs_words():
 
 def test_the_beam_width_and_word_weights_travel_in_the_file(tmp_path):
     path = tmp_path / "m.lm.json.gz"
-    CharNgram.from_texts(["le"], order=2, width=20, word_bonus=0.25, nonword_penalty=1.0).save(path)
+    CharNgram.from_texts(["le"], order=2, beam=BeamSettings(20, 0.25, 1.0)).save(path)
     again = CharNgram.load(path)
-    assert (again.width, again.word_bonus, again.nonword_penalty, again.weighs_words) == (20, 0.25, 1.0, True)
+    assert again.beam == BeamSettings(20, 0.25, 1.0) and again.beam.weighs_words
     adapted = again.extended(["la"], "a user's lines")  # a fine-tuned model decodes as its base did
-    assert (adapted.width, adapted.word_bonus, adapted.nonword_penalty) == (20, 0.25, 1.0)
+    assert adapted.beam == again.beam
     assert adapted.counts[1]["l"] == {"e": 1, "a": 1}
     CharNgram.from_texts(["le"], order=2).save(path)  # files written before them read as before
     assert "width" not in json.loads(gzip.decompress(path.read_bytes()))
     older = CharNgram.load(path)
-    assert (older.width, older.weighs_words) == (12, False)
+    assert older.beam == BeamSettings() and not older.beam.weighs_words
     data = json.loads(gzip.decompress(path.read_bytes()))
     path.write_bytes(gzip.compress(json.dumps({**data, "width": 10**9}).encode()))
     with pytest.raises(ModelError, match="beam width"):  # a file cannot make the search endless
@@ -102,7 +102,7 @@ def test_the_line_reader_weighs_words_with_its_word_list_instead_of_spelling_aft
 
     words = Lexicon(["hat"])
     probs = frames({"h": 0.9}, {"_": 0.9}, {"e": 0.5, "a": 0.45}, {"_": 0.9}, {"t": 0.9}, {"_": 0.9})
-    weighed = CharNgram.from_texts(["x"], order=2, alpha=0.0, beta=0.0, word_bonus=0.5, nonword_penalty=1.5)
+    weighed = CharNgram.from_texts(["x"], order=2, alpha=0.0, beta=0.0, beam=BeamSettings(12, 0.5, 1.5))
     reader = LineRecognizer(Model(), language=weighed, lexicon=words)
     assert reader.beam_words is words and reader.lexicon is None
     assert "".join(LABELS[c.label] for c in reader.decode(probs)) == "hat"
@@ -284,8 +284,7 @@ def test_training_the_cursive_model_writes_the_word_list_its_beam_search_weighs(
     written = trainer.companions(get_spec("handline"), TrainConfig(model="handline", out=str(out)), out)
     assert written == [str(language_model_path(out)), str(lexicon_path(out))]
     lm = language_model_for(out)
-    assert lm.weighs_words and lm.width == HANDWRITING_RECIPE.width
-    assert lm.word_bonus == HANDWRITING_RECIPE.word_bonus > 0
+    assert lm.beam == HANDWRITING_RECIPE.beam and lm.beam.weighs_words and lm.beam.width > 12
     lexicon = lexicon_for(out)
     assert len(lexicon) == 2 and "Lègue" in lexicon and "beam search" in lexicon.about
     monkeypatch.setattr(language, "WORD_LISTS", (tmp_path / "not-installed",))

@@ -38,7 +38,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ocr.language import BEAM_WIDTH, SPACES_SUFFIX, CharNgram, language_model_path
+from ocr.language import SPACES_SUFFIX, BeamSettings, CharNgram, language_model_path
 from ocr.lexicon import Lexicon, lexicon_path
 
 log = logging.getLogger(__name__)
@@ -54,20 +54,13 @@ class LanguageRecipe:
     chosen_on: str
     #: Lines whose frames are all this sure are read by best path (``CharNgram.sure_frame``).
     sure_frame: float | None = None
-    #: Prefixes the beam search keeps, and how each word read is weighed against the model's
-    #: word list (``CharNgram.width``, ``word_bonus``, ``nonword_penalty``).
-    width: int = BEAM_WIDTH
-    word_bonus: float = 0.0
-    nonword_penalty: float = 0.0
-
-    @property
-    def weighs_words(self) -> bool:
-        return bool(self.word_bonus or self.nonword_penalty)
+    #: The beam search's width and how it weighs each word read against the model's word list.
+    beam: BeamSettings = BeamSettings()
 
 
 HANDWRITING_RECIPE = LanguageRecipe(7, 0.4, 1.0, "testaments-de-poilus:val writers; English tuning lines "
                                                   "in the training faces (common-licenses prose)",
-                                    width=32, word_bonus=0.5, nonword_penalty=1.5)
+                                    beam=BeamSettings(width=32, word_bonus=0.5, nonword_penalty=1.5))
 PRINT_RECIPE = LanguageRecipe(4, 0.3, 0.5, "FUNSD dev line crops (bench/real_lines.py --split dev --limit 400)",
                               sure_frame=0.8)
 #: Lines of the print renders' text counted into the print language model (1.3 MB at order 4).
@@ -80,8 +73,7 @@ def write_language_model(model_path, texts: Sequence[str], source: str,
                          recipe: LanguageRecipe = HANDWRITING_RECIPE) -> Path:
     """Count ``texts`` into an n-gram and write it beside the line model at ``model_path``."""
     lm = CharNgram.from_texts(texts, recipe.order, alpha=recipe.alpha, beta=recipe.beta,
-                              sure_frame=recipe.sure_frame, width=recipe.width,
-                              word_bonus=recipe.word_bonus, nonword_penalty=recipe.nonword_penalty,
+                              sure_frame=recipe.sure_frame, beam=recipe.beam,
                               about={"corpus": source, "lines": len(texts),
                                      "characters": sum(len(t) for t in texts),
                                      "weights chosen on": recipe.chosen_on})
@@ -182,7 +174,7 @@ def write_language_and_words(model_path, texts: Sequence[str], source: str, alph
     the installed word lists and the words of ``own_words`` (a user's text, :func:`write_lexicon`).
     Returns the paths written."""
     written = [write_language_model(model_path, texts, source, recipe)]
-    if recipe.weighs_words:
+    if recipe.beam.weighs_words:
         lexicon = write_lexicon(model_path, alphabet, extra=own_words,
                                 use="words weighed by the beam search (ocr.language.beam_decode)")
         written += [lexicon] if lexicon is not None else []
@@ -332,7 +324,7 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
         corpus, source = handwriting_corpus(transcripts, alphabet, seed)
         source = f"testaments-de-poilus:train: {source}"
     targets = [language_model_path(path)] + ([] if reads_spaces else [language_model_path(path, SPACES_SUFFIX)])
-    if not corpus or recipe.weighs_words:  # textline's own text drawn again, or words weighed: a word list too
+    if not corpus or recipe.beam.weighs_words:  # textline's own text drawn again, or words weighed: a word list too
         targets.append(lexicon_path(path))
     for target in targets:
         if target.exists() and not force:
