@@ -169,8 +169,7 @@ def parted(word: list[RecognizedChar], joins: Sequence[int], lexicon: Lexicon) -
     halves are ("greaternumber", "chargelies": the gap was as wide as a word space, and the
     character n-gram, which sees a few letters back, joined them), else ``[word]``.
     Punctuation around the letters stays with its half; a word with a digit, with anything but
-    letters inside, or hyphenated across lines ("Siste-") is left whole, as :func:`spell_word`
-    leaves it."""
+    letters inside, or hyphenated across lines ("Siste-") is left whole."""
     text = "".join(c.text for c in word)
     if not joins or len(text) != len(word) or any(ch.isdigit() for ch in text) or text[-1] in HYPHENS:
         return [word]
@@ -190,12 +189,16 @@ def spell_word(chars: Sequence[RecognizedChar], lexicon: Lexicon) -> list[Recogn
     readings of its letters make, or None when it is left as read (see the module's doc).
 
     Punctuation before and after the letters stays; each letter is only
-    replaced by one of its own alternatives of the same case.
+    replaced by one of its own alternatives of the same case; the parts of hyphen-joined
+    words are spelt each on its own.
     """
     start, end = letters_span(chars)
     core = chars[start:end]
     if len(core) < MIN_LETTERS or chars[-1].text in HYPHENS:
         return None
+    inner = [i for i, c in enumerate(core) if c.text in HYPHENS]
+    if inner:
+        return _with_parts_spelt(chars, start, inner, lexicon)
     word = "".join(c.text for c in core)
     if not word.isalpha() or len(word) != len(core) or word in lexicon:
         return None
@@ -228,6 +231,25 @@ def spell_word(chars: Sequence[RecognizedChar], lexicon: Lexicon) -> list[Recogn
     for i, a, p in best[2]:
         out[start + i] = replace(core[i], text=a, confidence=p)
     return out
+
+
+def _with_parts_spelt(chars: Sequence[RecognizedChar], start: int, hyphens: Sequence[int], lexicon: Lexicon
+                      ) -> list[RecognizedChar] | None:
+    """``chars`` with each part of its hyphen-joined letters (``hyphens``: their indices from
+    ``start``) spelt on its own ("self-eontrol", "cavern-his": an old book's dash joins words
+    too), or None when no part changes."""
+    out = list(chars[:start])
+    changed = False
+    bounds = [-1, *hyphens, len(chars) - start]
+    for k in range(len(bounds) - 1):
+        lo, hi = start + bounds[k] + 1, start + bounds[k + 1]
+        part = list(chars[lo:hi])
+        spelt = spell_word(part, lexicon) if part else None
+        changed |= spelt is not None
+        out += spelt if spelt is not None else part
+        if k < len(hyphens):
+            out.append(chars[start + hyphens[k]])
+    return out if changed else None
 
 
 def _with_ligature(chars: Sequence[RecognizedChar], start: int, end: int, lexicon: Lexicon

@@ -72,6 +72,11 @@ def test_words_and_what_is_no_misspelling_stay_as_read():
     assert text(spell_word(read("Ve", {0: [("W", 0.1)]}), two)) == "We"
     assert text(spell_word(read("ns", {0: [("a", 0.2)]}), two)) == "as"
     assert spell_word(read("NS", {0: [("A", 0.2)]}), two) is None  # capitals: a code
+    # Each part of hyphen-joined words on its own: an old book's dash joins words as well.
+    joined = Lexicon(["self", "control", "body", "servant"])
+    assert text(spell_word(read("self-eontrol,", {5: [("c", 0.1)]}), joined)) == "self-control,"
+    assert text(spell_word(read("boly-servant", {2: [("d", 0.1)]}), joined)) == "body-servant"
+    assert spell_word(read("self-control"), joined) is None  # words already
     assert spell_word(read("d0ts", {1: [("o", 0.3)]}), WORDS) is None  # a digit in it: a code
     # Only letters of the case read: the model's "W" under a small "v" makes no "Powers".
     assert spell_word(read("Povers", {2: [("W", 0.2)]}), WORDS) is None
