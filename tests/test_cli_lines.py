@@ -125,3 +125,27 @@ def test_train_language_counts_the_users_text_beside_the_model(line_model, tmp_p
     assert language_model_for(out).alpha == 0.1
     language_model_path(out).unlink()  # the module's other tests read the model without them
     language_model_path(out, SPACES_SUFFIX).unlink()
+
+
+def test_train_language_for_a_cursive_model_writes_the_word_list_with_the_users_words(tmp_path, monkeypatch):
+    import shutil
+
+    from ocr.language import language_model_for
+    from ocr.lexicon import lexicon_for
+    from ocr.models.registry import resolve
+    from training import language
+
+    words = tmp_path / "words"
+    words.write_text("testament\n", encoding="utf-8")
+    monkeypatch.setattr(language, "WORD_LISTS", (words,))  # whatever lists this machine has
+    mine = tmp_path / "my_hand.keras"
+    shutil.copy(resolve("handline"), mine)  # a copy of the cursive model: its recipe weighs words
+    text = tmp_path / "letters.txt"
+    text.write_text("Ma chère Léontine\nje lègue à Gaston\n", encoding="utf-8")
+    result = run("train", "language", mine, "--text", text)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("saved ") == 2 and "my_hand.lexicon.txt.gz" in result.output
+    lexicon = lexicon_for(mine)
+    assert "Léontine" in lexicon and "testament" in lexicon and "Gaston" in lexicon and len(lexicon) == 8
+    lm = language_model_for(mine)
+    assert lm.beam.weighs_words and lm.about["lines"] == 2
