@@ -59,7 +59,8 @@ class LanguageRecipe:
 
 
 HANDWRITING_RECIPE = LanguageRecipe(7, 0.4, 1.0, "testaments-de-poilus:val writers; English tuning lines "
-                                                  "in the training faces (common-licenses prose)",
+                                                  "in the training faces (common-licenses prose); beam width "
+                                                  "and word weights on the same (handwriting session 40)",
                                     beam=BeamSettings(width=32, word_bonus=0.5, nonword_penalty=1.5))
 PRINT_RECIPE = LanguageRecipe(4, 0.3, 0.5, "FUNSD dev line crops (bench/real_lines.py --split dev --limit 400)",
                               sure_frame=0.8)
