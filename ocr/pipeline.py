@@ -191,12 +191,6 @@ def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDEN
     return [words if mean_confidence(words) >= share * surest else [] for words in recognized]
 
 
-#: A line crop read as several lines is read as one line instead when that reading's mean
-#: confidence is at most this much below theirs (:func:`surer_as_one_line`; chosen on 800
-#: Testaments training-writer lines, bench/RESULTS.md handwriting session 39) ...
-ONE_LINE_MARGIN = 0.05
-
-
 def is_line_crop_image(pre: Preprocessed, layout: Layout) -> bool:
     """Whether an image is a crop of one line, with whatever of its neighbours the crop cut
     through: under :data:`MIN_PAGE_SIDE` rows as given (before small text is enlarged) and
@@ -204,6 +198,10 @@ def is_line_crop_image(pre: Preprocessed, layout: Layout) -> bool:
     return pre.input_shape[0] < MIN_PAGE_SIDE and is_line_crop(layout)
 
 
+#: A line crop read as several lines is read as one line instead when that reading's mean
+#: confidence is at most this much below theirs (:func:`surer_as_one_line`; chosen on 800
+#: Testaments training-writer lines, bench/RESULTS.md handwriting session 39) ...
+ONE_LINE_MARGIN = 0.05
 #: ... and it holds at least this share of the ink (by component area) of the lines read.
 ONE_LINE_INK = 0.9
 
@@ -229,10 +227,10 @@ def surer_as_one_line(several: Layout, several_read: list[Words], one: Layout, o
     one_parts = {i for line in one.lines for g in line.glyphs for i in g.parts}
     read_ink = float(sum(areas[i] for i in read_parts))
     kept_ink = float(sum(areas[i] for i in read_parts & one_parts))
-    several_confidence = sum(chars) / len(chars)
+    several_confidence, one_confidence = sum(chars) / len(chars), mean_confidence(one_read[0])
     log.debug("line crop: %.3f as several lines, %.3f as one holding %.2f of their ink", several_confidence,
-              mean_confidence(one_read[0]), kept_ink / max(read_ink, 1.0))
-    return mean_confidence(one_read[0]) >= several_confidence - margin and kept_ink >= ink * read_ink
+              one_confidence, kept_ink / max(read_ink, 1.0))
+    return one_confidence >= several_confidence - margin and kept_ink >= ink * read_ink
 
 
 def _turned_back(box: Box, turn: int, shape: tuple[int, int], offset: tuple[int, int]) -> Box:
