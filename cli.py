@@ -366,9 +366,14 @@ def train_handline(deslant, **options) -> None:
 @click.option("--alpha", type=click.FloatRange(0), help="Weight of the language model in decoding.")
 @click.option("--beta", type=float, help="Bonus per character read (longer readings).")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--variant", metavar="LANG",
+              help="Write the model's language variant for LANG (ISO 639 code, MODEL.LANG.lm.json.gz) "
+                   "from --text instead: pages whose first reading it explains nearly as well as the "
+                   "model's own language model are decoded with it (handline: `--variant en` without "
+                   "--text counts English prose again).")
 @click.option("--force", is_flag=True, help="Overwrite existing language models.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Dataset folder (default: $OCR_DATA_DIR).")
-def train_language(model, texts, order, alpha, beta, seed, force, data_dir) -> None:
+def train_language(model, texts, order, alpha, beta, seed, variant, force, data_dir) -> None:
     """Count the character language model a line model decodes with, and write it beside
     the model (MODEL.lm.json.gz): `ocr read` then reads that model's lines with it. For a
     model that reads no spaces (textline, digitline) the same text with its spaces is
@@ -377,18 +382,28 @@ def train_language(model, texts, order, alpha, beta, seed, force, data_dir) -> N
     from Debian's wamerican, wbritish and wfrench): a word read that is none is spelt as
     the word its letters' second readings make. For handline the word list (the same lists,
     and the words of --text) is weighed in the beam search instead: each word read gains
-    when it is a word and loses when it is none.
+    when it is a word and loses when it is none; its English variant
+    (MODEL.en.lm.json.gz, all of the English prose) is written again too.
+
+    A language variant (--variant LANG) holds one language's text on its own: a page
+    whose first reading it scores nearly as well as the model's own (mixed) language
+    model is decoded again with it.
 
     \b
     Examples:
       ocr train language textline --force
       ocr train language handline --force
+      ocr train language handline --variant de --text german_letters.txt
       ocr train language my_textline.keras --text my_forms_vocabulary.txt
     """
-    from training.language import build_language_model
+    from training.language import build_language_model, build_language_variant
 
-    paths = build_language_model(model, texts, order=order, alpha=alpha, beta=beta, seed=seed, force=force,
-                                 data_dir=data_dir)
+    if variant is not None:
+        paths = [build_language_variant(model, variant, texts, order=order, alpha=alpha, beta=beta, seed=seed,
+                                        force=force)]
+    else:
+        paths = build_language_model(model, texts, order=order, alpha=alpha, beta=beta, seed=seed, force=force,
+                                     data_dir=data_dir)
     for path in paths:
         click.echo(f"saved {path}")
 

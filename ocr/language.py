@@ -17,22 +17,31 @@ The model file is gzip'd JSON holding the n-gram counts, the decoding weights
 chosen for it and where both came from; a line model ``NAME.keras`` is read
 with ``NAME.lm.json.gz`` beside it when that file exists
 (:func:`language_model_for`).
+
+A model's own language model may mix languages (``handline``: the French wills'
+transcripts with English prose). A *language variant* beside it,
+``NAME.<language>.lm.json.gz``, holds one language's text on its own: a page
+whose first reading it explains nearly as well as the mixed model is decoded
+again with it (:func:`chosen_variant`), so an English page is read with all the
+English the mixed model could not hold.
 """
 
 from __future__ import annotations
 
+import glob
 import gzip
 import heapq
 import json
 import logging
 import math
 import os
+import re
 import threading
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Container, Iterable
+from typing import Any, Callable, Container, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -45,6 +54,8 @@ LM_SUFFIX = ".lm.json.gz"
 #: File name suffix of the n-gram with spaces that places word breaks for a line model that
 #: reads none (``NAME.spaces.lm.json.gz``, :mod:`ocr.word_spaces`).
 SPACES_SUFFIX = ".spaces" + LM_SUFFIX
+#: The language of a language variant's file name (``NAME.en.lm.json.gz``): an ISO 639 code.
+VARIANT_LANGUAGE = re.compile(r"[a-z]{2,3}")
 #: Start and end of a line in the n-gram's contexts (never model labels).
 START, END = "\x02", "\x03"
 #: A frame's labels below this probability are not tried as extensions of a prefix.
@@ -97,6 +108,10 @@ class CharNgram:
     sure_frame: float | None = None
     #: How wide the beam search is and how it weighs whole words.
     beam: BeamSettings = BeamSettings()
+    #: For a language variant: it decodes a page in place of the model's own language model
+    #: when it scores the page's first reading at most this many nats per character below
+    #: that one (:func:`chosen_variant`); None: no variant.
+    switch_within: float | None = None
 
     def __post_init__(self) -> None:
         self._totals = [{h: (sum(c.values()), len(c)) for h, c in level.items()} for level in self.counts]
@@ -180,6 +195,8 @@ class CharNgram:
         if self.beam != BeamSettings():
             data.update(width=self.beam.width, word_bonus=self.beam.word_bonus,
                         nonword_penalty=self.beam.nonword_penalty)
+        if self.switch_within is not None:
+            data["switch_within"] = self.switch_within
         write_bytes_atomic(path, gzip.compress(json.dumps(data, ensure_ascii=False).encode(), 6))
         return Path(path)
 
@@ -191,11 +208,12 @@ class CharNgram:
             data = json.loads(raw)
             if data.get("format") != "ocr-char-ngram/1":
                 raise ValueError("not an ocr character n-gram")
-            sure = data.get("sure_frame")
+            sure, switch = data.get("sure_frame"), data.get("switch_within")
             beam = BeamSettings(int(data.get("width", BEAM_WIDTH)), float(data.get("word_bonus", 0.0)),
                                 float(data.get("nonword_penalty", 0.0)))
             return cls(int(data["order"]), data["counts"], float(data["alpha"]), float(data["beta"]),
-                       data.get("about", {}), None if sure is None else float(sure), beam)
+                       data.get("about", {}), None if sure is None else float(sure), beam,
+                       None if switch is None else float(switch))
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise ModelError(f"{path}: not a readable language model ({exc}); delete it or retrain") from None
 
@@ -255,6 +273,52 @@ def language_model_for(model_path: str | os.PathLike | None, suffix: str = LM_SU
     """The language model beside a line model file (with :data:`SPACES_SUFFIX`: its
     word-space model), or None when it has none."""
     return loaded_beside(model_path, suffix, CharNgram.load)
+
+
+def variant_suffix(language: str) -> str:
+    """The file name suffix of a line model's language variant for ``language`` (``.en.lm.json.gz``)."""
+    if not VARIANT_LANGUAGE.fullmatch(language):
+        raise ValueError(f"{language!r} is no language code: give two or three lower-case letters (ISO 639)")
+    return f".{language}{LM_SUFFIX}"
+
+
+def language_variants_for(model_path: str | os.PathLike | None) -> dict[str, CharNgram]:
+    """The language variants beside a line model file (``NAME.<language>.lm.json.gz``), by
+    language; files that are no variant (no ``switch_within``) are left out."""
+    if model_path is None:
+        return {}
+    path = Path(model_path)
+    stem = path.name.removesuffix(".keras").removesuffix(".onnx")
+    variants = {}
+    for candidate in sorted(path.parent.glob(f"{glob.escape(stem)}.*{LM_SUFFIX}")):
+        language = candidate.name[len(stem) + 1:-len(LM_SUFFIX)]
+        if VARIANT_LANGUAGE.fullmatch(language):
+            model = language_model_for(path, variant_suffix(language))
+            if model is not None and model.switch_within is not None:
+                variants[language] = model
+    return variants
+
+
+def chosen_variant(readings: Sequence[str], main: CharNgram, variants: Mapping[str, CharNgram]) -> str | None:
+    """The language variant to decode a page with, from the page's lines as ``main`` read them.
+
+    Each variant scores the readings against ``main`` (mean log-probability per character,
+    line ends counted); the best one is chosen when it is within its ``switch_within`` of
+    ``main``, else None (``main`` stays). The page, not each line: a line of a few words says
+    little about its language (the English tuning lines told apart from the French
+    validation writers' one by one with more mistakes than as pages of five).
+    """
+    lines = [r for r in readings if r]
+    chars = sum(len(r) + 1 for r in lines)
+    if not variants or not chars:
+        return None
+    own = sum(main.text_logprob(r + END) for r in lines)
+    best, best_gap = None, -math.inf
+    for language, model in variants.items():
+        gap = (sum(model.text_logprob(r + END) for r in lines) - own) / chars
+        if model.switch_within is not None and gap >= -model.switch_within and gap > best_gap:
+            best, best_gap = language, gap
+    return best
 
 
 def _logsumexp(a: float, b: float) -> float:

@@ -14,7 +14,7 @@ import logging
 import os
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -213,10 +213,13 @@ class LineRecognizer:
     def __init__(self, model: BatchModel, charset: str | None = None, batch_size: int = 64,
                  name: str | None = None, language: "CharNgram | None" = None,
                  deslant: DeslantRule | None = None, word_spaces: "CharNgram | None" = None,
-                 lexicon: Lexicon | None = None) -> None:
+                 lexicon: Lexicon | None = None, variants: "Mapping[str, CharNgram] | None" = None) -> None:
         self.model = model
         #: A character n-gram to decode with (beam search); None: best path.
         self.language = language
+        #: Language variants of ``language`` by language (:func:`ocr.language.chosen_variant`):
+        #: a page whose first reading one of them explains nearly as well is decoded again with it.
+        self.variants = dict(variants or {}) if language is not None else {}
         #: For a model that reads no spaces: an n-gram with spaces that settles the gaps that
         #: could be a letter's or a word's (:func:`ocr.word_spaces.into_words`); None: gaps alone.
         self.word_spaces = word_spaces
@@ -260,12 +263,13 @@ class LineRecognizer:
         lines when there is one, and for a model that reads no spaces its
         word-space model (``NAME.spaces.lm.json.gz``) settles unsure word gaps, and
         its word list (``NAME.lexicon.txt.gz``) weighs the words the beam search reads
-        when the language model asks for it, else spells the words read;
+        when the language model asks for it, else spells the words read; its language
+        variants (``NAME.<language>.lm.json.gz``) decode the pages they explain nearly as well;
         ``language_model=False`` reads by best path, splits words by their
         gaps alone and leaves them as read instead, for text the language
         models were not made for (another language, codes, lists of names).
         """
-        from ocr.language import SPACES_SUFFIX, language_model_for
+        from ocr.language import SPACES_SUFFIX, language_model_for, language_variants_for
         from ocr.models import load
 
         loaded = load(model, kind="line")
@@ -274,22 +278,40 @@ class LineRecognizer:
         spaces = (language_model_for(path, SPACES_SUFFIX)
                   if language_model and " " not in loaded.labels else None)
         lexicon = lexicon_for(path) if language_model else None
-        return cls(loaded, charset, name=str(model), language=language, word_spaces=spaces, lexicon=lexicon)
+        variants = language_variants_for(path) if language_model else {}
+        return cls(loaded, charset, name=str(model), language=language, word_spaces=spaces, lexicon=lexicon,
+                   variants=variants)
 
-    def decode(self, probs: np.ndarray) -> list[DecodedChar]:
+    def decode(self, probs: np.ndarray, language: "CharNgram | None" = None) -> list[DecodedChar]:
         """The characters of one line's frame probabilities: beam search with the language
-        model when there is one, else the best path; the whitelist applies to both. A line the
-        language model has nothing to settle on (:meth:`ocr.language.CharNgram.is_needed`)
-        is read by best path.
+        model (``language``, default the recognizer's) when there is one, else the best path;
+        the whitelist applies to both. A line the language model has nothing to settle on
+        (:meth:`ocr.language.CharNgram.is_needed`) is read by best path.
         """
-        if self.language is None:
+        language = language or self.language
+        if language is None:
             return best_path(probs, self.allowed)
         from ocr.language import beam_decode
 
         probs = whitelisted(probs, self.allowed)
-        if not self.language.is_needed(probs):
+        if not language.is_needed(probs):
             return best_path(probs)
-        return decoded_at(probs, beam_decode(probs, self.labels, self.language, words=self.beam_words))
+        return decoded_at(probs, beam_decode(probs, self.labels, language, words=self.beam_words))
+
+    def decode_page(self, probs: Sequence[np.ndarray]) -> list[list[DecodedChar]]:
+        """The characters of a page's lines (:meth:`decode`), decoded again with a language
+        variant when the first reading is likely in its language (:func:`ocr.language.chosen_variant`)."""
+        decoded = [self.decode(p) for p in probs]
+        if not self.variants:
+            return decoded
+        from ocr.language import chosen_variant
+
+        readings = ["".join(self.labels[c.label] for c in line) for line in decoded]
+        chosen = chosen_variant(readings, self.language, self.variants)
+        if chosen is None:
+            return decoded
+        log.debug("%s: %d lines read again with its %s language model", self.model_name, len(probs), chosen)
+        return [self.decode(p, self.variants[chosen]) for p in probs]
 
     def frame_probabilities(self, inputs: Sequence[LineInput]) -> list[np.ndarray]:
         """Per-frame probabilities of each line input, batched by similar width.
@@ -339,13 +361,13 @@ class LineRecognizer:
         pieces = [split_wide_line(line, height=self.height) for line in lines]
         flat = [piece for line_pieces in pieces for piece in line_pieces]
         masks, sheared, inputs = self.line_inputs(components, flat)
-        read = iter(zip(flat, masks, sheared, inputs, self.frame_probabilities(inputs)))
+        all_probs = self.frame_probabilities(inputs)
+        read = iter(zip(flat, masks, sheared, inputs, all_probs, self.decode_page(all_probs)))
         results, ratings = [], []
         for line_pieces in pieces:
             words_out: list[list[RecognizedChar]] = []
             confidences: list[float] = []
-            for line, mask, shear, inp, probs in islice(read, len(line_pieces)):
-                decoded = self.decode(probs)
+            for line, mask, shear, inp, probs, decoded in islice(read, len(line_pieces)):
                 # The rating is the network's own (best path): the router's thresholds are set on it.
                 free = decoded if self.language is None and self.allowed is None else best_path(probs)
                 confidences.extend(c.confidence for c in free)

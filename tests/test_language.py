@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from ocr.errors import ModelError
-from ocr.language import SPACES_SUFFIX, BeamSettings, CharNgram, beam_decode, language_model_for, language_model_path
+from ocr.language import (SPACES_SUFFIX, BeamSettings, CharNgram, beam_decode, chosen_variant, language_model_for,
+                          language_model_path, language_variants_for, variant_suffix)
 from ocr.recognize_lines import LineRecognizer, best_path
 
 LABELS = [" ", "e", "h", "t", "l", "a"]
@@ -108,6 +109,70 @@ def test_the_line_reader_weighs_words_with_its_word_list_instead_of_spelling_aft
     assert "".join(LABELS[c.label] for c in reader.decode(probs)) == "hat"
     plain = LineRecognizer(Model(), language=CharNgram.from_texts(["x"], order=2), lexicon=words)
     assert plain.beam_words is None and plain.lexicon is words  # the print model's spelling
+
+
+def line_frames(text: str, doubt: dict[str, float] | None = None) -> np.ndarray:
+    """Sure frames spelling ``text`` (a blank after each letter); a ``?`` is one frame of ``doubt``."""
+    rows = []
+    for ch in text:
+        rows += [doubt if ch == "?" else {ch: 0.95}, {"_": 0.95}]
+    return frames(*rows)
+
+
+def test_a_page_likely_in_a_variants_language_is_read_again_with_it(tmp_path):
+    class Model:
+        labels = LABELS
+        name = "m"
+
+    # The mixed model has seen mostly "la tete" text, English only a little; the English
+    # variant knows "the hat". Its "t?e" is "tee" to the mixed model and "the" to the variant.
+    mixed = CharNgram.from_texts(["la tete a la tee", "tele la tee"] * 20 + ["the hat"], order=3, alpha=2.0,
+                                 beta=0.0)
+    english = CharNgram.from_texts(["the hat that", "that hat the late hat"] * 20, order=3, alpha=2.0, beta=0.0,
+                                   switch_within=1.2)
+    doubt = {"e": 0.5, "h": 0.45}
+    english_page = [line_frames("that hat"), line_frames("t?e hat", doubt)]
+    french_page = [line_frames("la tete"), line_frames("t?e", doubt)]
+    reader = LineRecognizer(Model(), language=mixed, variants={"en": english})
+
+    def texts(page):
+        return ["".join(LABELS[c.label] for c in line) for line in reader.decode_page(page)]
+
+    assert [reader.decode(p) for p in english_page][1] != reader.decode(english_page[1], english)
+    assert texts(english_page) == ["that hat", "the hat"]
+    assert texts(french_page) == ["la tete", "tee"]  # French stays with the mixed model
+    assert chosen_variant(["that hat", "tee hat"], mixed, {"en": english}) == "en"
+    assert chosen_variant(["la tete", "tee"], mixed, {"en": english}) is None
+    assert chosen_variant(["", ""], mixed, {"en": english}) is None  # nothing read: nothing to tell
+    lenient = CharNgram.from_texts(["the hat that"], order=3, switch_within=50.0)
+    assert chosen_variant(["la tete", "tee"], mixed, {"en": lenient}) == "en"  # the margin decides
+    # Without a language model (best path) a recognizer has no variants to switch to.
+    assert LineRecognizer(Model(), variants={"en": english}).variants == {}
+
+
+def test_language_variants_are_found_beside_their_line_model(tmp_path):
+    model = tmp_path / "mine.keras"
+    CharNgram.from_texts(["le testament"], order=3).save(language_model_path(model))
+    CharNgram.from_texts(["the will"], order=3, switch_within=0.8).save(language_model_path(model, variant_suffix("en")))
+    CharNgram.from_texts(["das Testament"], order=3).save(language_model_path(model, variant_suffix("de")))
+    CharNgram.from_texts(["a b"], order=3).save(language_model_path(model, SPACES_SUFFIX))
+    variants = language_variants_for(model)
+    assert list(variants) == ["en"]  # "de" has no switch_within: no variant; nor is the word-space model
+    assert variants["en"].switch_within == 0.8 and variants["en"].logprob("the wil", "l") > -1
+    assert language_variants_for(tmp_path / "other.keras") == {} and language_variants_for(None) == {}
+    with pytest.raises(ValueError, match="language code"):
+        variant_suffix("english")
+
+
+def test_the_bundled_cursive_model_has_an_english_variant():
+    from ocr.models.registry import resolve
+
+    variants = language_variants_for(resolve("handline"))
+    assert set(variants) == {"en"} and variants["en"].about["language"] == "en"
+    main = language_model_for(resolve("handline"))
+    english, french = "the quick brown fox jumps over the lazy dog", "je donne et lègue à ma femme"
+    gap = [(variants["en"].text_logprob(t) - main.text_logprob(t)) / len(t) for t in (english, french)]
+    assert gap[0] > -variants["en"].switch_within > gap[1]
 
 
 def test_files_round_trip_beside_their_line_model(tmp_path):
@@ -273,23 +338,34 @@ def test_training_the_cursive_model_writes_the_word_list_its_beam_search_weighs(
     from training import language
     from training.config import TrainConfig
     from training.kinds.handwriting import HandwritingLineTrainer
-    from training.language import HANDWRITING_RECIPE
+    from training.language import ENGLISH_VARIANT_RECIPE, HANDWRITING_RECIPE
 
     words = tmp_path / "words"
     words.write_text("testament\nlègue\nwell-being\n", encoding="utf-8")
     monkeypatch.setattr(language, "WORD_LISTS", (words,))
+    fortunes = tmp_path / "fortunes"
+    fortunes.mkdir()
+    (fortunes / "humorists").write_text(FORTUNES, encoding="utf-8")
+    monkeypatch.setattr(language, "FORTUNE_DIR", fortunes)
     out = tmp_path / "h.keras"
     trainer = HandwritingLineTrainer()
     monkeypatch.setattr(trainer, "transcripts", ["Ceci est mon testament", "je lègue tout"])
     written = trainer.companions(get_spec("handline"), TrainConfig(model="handline", out=str(out)), out)
-    assert written == [str(language_model_path(out)), str(lexicon_path(out))]
+    english = language_model_path(out, variant_suffix("en"))
+    assert written == [str(language_model_path(out)), str(lexicon_path(out)), str(english)]
     lm = language_model_for(out)
     assert lm.beam == HANDWRITING_RECIPE.beam and lm.beam.weighs_words and lm.beam.width > 12
+    assert lm.switch_within is None  # the model's own language model is no variant
+    variant = language_variants_for(out)["en"]
+    assert variant.switch_within == ENGLISH_VARIANT_RECIPE.switch_within and variant.order == 6
+    assert variant.about["language"] == "en" and variant.logprob("mon testamen", "t") < lm.logprob("mon testamen", "t")
     lexicon = lexicon_for(out)
     assert len(lexicon) == 2 and "Lègue" in lexicon and "beam search" in lexicon.about
     monkeypatch.setattr(language, "WORD_LISTS", (tmp_path / "not-installed",))
+    monkeypatch.setattr(language, "FORTUNE_DIR", tmp_path / "not-installed")
+    english.unlink()
     assert trainer.companions(get_spec("handline"), TrainConfig(model="handline", out=str(out)), out) == [
-        str(language_model_path(out))]  # no word list installed: the language model alone
+        str(language_model_path(out))]  # no word list, no prose installed: the language model alone
 
 
 FORTUNES = ("A banker is a fellow who lends you his umbrella when the sun is shining\n"

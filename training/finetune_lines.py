@@ -24,7 +24,8 @@ import numpy as np
 
 from ocr.deslant import upright
 from ocr.errors import DataError, OcrError
-from ocr.language import SPACES_SUFFIX, language_model_for, language_model_path
+from ocr.language import (SPACES_SUFFIX, language_model_for, language_model_path, language_variants_for,
+                          variant_suffix)
 from ocr.lexicon import Lexicon, lexicon_for, lexicon_path
 from ocr.models import load
 from ocr.models.store import save_model
@@ -262,6 +263,9 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
         spaces_path = base_spaces.extended([samples.spaced[i] for i in train_idx], source
                                            ).save(language_model_path(path, SPACES_SUFFIX))
         report.append(f"word-space model: {spaces_path.name}")
+    for language, variant in language_variants_for(base_path).items():  # the base's languages, as they were
+        variant_path = variant.save(language_model_path(path, variant_suffix(language)))
+        report.append(f"{language} language variant: {variant_path.name}")
     base_words = lexicon_for(base_path)
     if base_words is not None:  # the base's words, and the user's
         own = [w for i in train_idx for w in samples.spaced[i].split() if w.isalpha()]

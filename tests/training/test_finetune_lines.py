@@ -75,7 +75,8 @@ def test_load_line_folder_names_a_transcript_that_is_not_utf8(tmp_path):
 
 @pytest.mark.slow
 def test_adapt_line_model_through_the_cli(tmp_path, line_base):
-    from ocr.language import SPACES_SUFFIX, CharNgram, language_model_for, language_model_path
+    from ocr.language import (SPACES_SUFFIX, CharNgram, language_model_for, language_model_path,
+                              language_variants_for, variant_suffix)
     from ocr.lexicon import Lexicon, lexicon_for, lexicon_path
 
     folder = _write_lines(tmp_path / "lines", n=10)
@@ -85,6 +86,8 @@ def test_adapt_line_model_through_the_cli(tmp_path, line_base):
     base_spaces = CharNgram.from_texts(["12.50 7", "1,250.00"], order=3)
     base_spaces.save(language_model_path(line_base, SPACES_SUFFIX))
     Lexicon(["total", "amount"], "two words").save(lexicon_path(line_base))
+    CharNgram.from_texts(["total 12"], order=3, switch_within=0.5).save(language_model_path(line_base,
+                                                                                           variant_suffix("en")))
     before = hashlib.sha256(line_base.read_bytes()).hexdigest()
     out = tmp_path / "adapted.keras"
     result = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "2",
@@ -101,6 +104,8 @@ def test_adapt_line_model_through_the_cli(tmp_path, line_base):
     assert language_model_for(out) is None  # the base has no language model to carry
     words = lexicon_for(out)  # the base's word list carried over (the user's numbers are no words)
     assert "word list" in result.output and len(words) == 2 and "Total" in words
+    variants = language_variants_for(out)  # the base's language variants carried as they were
+    assert "en language variant" in result.output and variants["en"].switch_within == 0.5
     again = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "1",
                 "--replay-per-class", "0")
     assert_one_line_error(again, "--force")

@@ -102,16 +102,19 @@ class HandwritingLineTrainer(LineTrainer):
 
     def companions(self, spec: ModelSpec, config, model_path) -> list[str]:
         """The character language model of the training writers' transcripts and English prose
-        (:func:`training.language.handwriting_corpus`), and the word list its beam search weighs
-        words against, beside the model."""
-        from training.language import handwriting_corpus, write_language_and_words
+        (:func:`training.language.handwriting_corpus`), the word list its beam search weighs
+        words against, and its English variant (:func:`training.language.write_english_variant`),
+        beside the model."""
+        from training.language import handwriting_corpus, write_english_variant, write_language_and_words
 
         if not self.transcripts:
             return []
         alphabet = "".join(spec.labels)
         corpus, source = handwriting_corpus(self.transcripts, alphabet, config.seed)
-        return [str(p) for p in write_language_and_words(
-            model_path, corpus, f"{config.dataset or ','.join(spec.train_datasets)}: {source}", alphabet)]
+        written = write_language_and_words(
+            model_path, corpus, f"{config.dataset or ','.join(spec.train_datasets)}: {source}", alphabet)
+        english = write_english_variant(model_path, alphabet, config.seed)
+        return [str(p) for p in written + ([english] if english is not None else [])]
 
     def font_lines(self, count: str, alphabet: str, transcripts: list[str], config
                    ) -> tuple[list, list[str]]:
