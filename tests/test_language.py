@@ -115,7 +115,7 @@ def line_frames(text: str, doubt: dict[str, float] | None = None) -> np.ndarray:
     """Sure frames spelling ``text`` (a blank after each letter); a ``?`` is one frame of ``doubt``."""
     rows = []
     for ch in text:
-        rows += [doubt if ch == "?" else {ch: 0.95}, {"_": 0.95}]
+        rows += [doubt if ch == "?" else {ch: 0.999}, {"_": 0.999}]
     return frames(*rows)
 
 
@@ -126,26 +126,29 @@ def test_a_page_likely_in_a_variants_language_is_read_again_with_it(tmp_path):
 
     # The mixed model has seen mostly "la tete" text, English only a little; the English
     # variant knows "the hat". Its "t?e" is "tee" to the mixed model and "the" to the variant.
-    mixed = CharNgram.from_texts(["la tete a la tee", "tele la tee"] * 20 + ["the hat"], order=3, alpha=2.0,
-                                 beta=0.0)
-    english = CharNgram.from_texts(["the hat that", "that hat the late hat"] * 20, order=3, alpha=2.0, beta=0.0,
+    mixed = CharNgram.from_texts(["la tete a la tee", "tele la tee"] * 20 + ["that hat the late hat"], order=3,
+                                 alpha=1.0, beta=0.5)
+    english = CharNgram.from_texts(["the hat that", "that hat the late hat"] * 20, order=3, alpha=1.0, beta=0.5,
                                    switch_within=1.2)
-    doubt = {"e": 0.5, "h": 0.45}
-    english_page = [line_frames("that hat"), line_frames("t?e hat", doubt)]
-    french_page = [line_frames("la tete"), line_frames("t?e", doubt)]
+    doubt = {"e": 0.55, "h": 0.4}
+    english_page = [line_frames("that hat the late hat")] * 3 + [line_frames("t?e hat", doubt)]
+    french_page = [line_frames("la tete a la tele")] * 4 + [line_frames("t?e", doubt)]
     reader = LineRecognizer(Model(), language=mixed, variants={"en": english})
 
     def texts(page):
         return ["".join(LABELS[c.label] for c in line) for line in reader.decode_page(page)]
 
-    assert [reader.decode(p) for p in english_page][1] != reader.decode(english_page[1], english)
-    assert texts(english_page) == ["that hat", "the hat"]
-    assert texts(french_page) == ["la tete", "tee"]  # French stays with the mixed model
-    assert chosen_variant(["that hat", "tee hat"], mixed, {"en": english}) == "en"
-    assert chosen_variant(["la tete", "tee"], mixed, {"en": english}) is None
+    first = "".join(LABELS[c.label] for c in reader.decode(english_page[-1]))
+    assert first != "the hat"  # the mixed model's reading of the doubt
+    assert texts(english_page) == ["that hat the late hat"] * 3 + ["the hat"]
+    assert texts(french_page) == ["la tete a la tele"] * 4 + ["tee"]  # French stays with the mixed model
+    assert texts(english_page[2:]) == ["that hat the late hat", first]  # two lines tell too little
+    assert chosen_variant(["that hat the late hat"] * 3 + [first], mixed, {"en": english}) == "en"
+    assert chosen_variant(["that hat the late hat", first], mixed, {"en": english}) is None  # < MIN_VARIANT_TEXT
+    assert chosen_variant(["la tete a la tele"] * 4 + ["tee"], mixed, {"en": english}) is None
     assert chosen_variant(["", ""], mixed, {"en": english}) is None  # nothing read: nothing to tell
     lenient = CharNgram.from_texts(["the hat that"], order=3, switch_within=50.0)
-    assert chosen_variant(["la tete", "tee"], mixed, {"en": lenient}) == "en"  # the margin decides
+    assert chosen_variant(["la tete a la tele"] * 4 + ["tee"], mixed, {"en": lenient}) == "en"  # the margin decides
     # Without a language model (best path) a recognizer has no variants to switch to.
     assert LineRecognizer(Model(), variants={"en": english}).variants == {}
 

@@ -68,15 +68,16 @@ HANDWRITING_RECIPE = LanguageRecipe(7, 0.4, 1.0, "testaments-de-poilus:val write
                                                   "and word weights on the same (handwriting session 40)",
                                     beam=BeamSettings(width=32, word_bonus=0.5, nonword_penalty=1.5))
 #: ``handline``'s English variant: all the English prose (``fortunes`` less the held-out
-#: collections, 1.9 M characters) where the mixed model holds 213 k. On the English tuning lines
-#: (training faces, licence prose; cached frame probabilities) the mixed model read 17.41% CER,
-#: this one 14.73% (a 7-gram 14.80% at twice the size, a 5-gram 14.80%; alpha 0.3 / 0.5
-#: 15.13 / 14.85%); on the French validation writers it would read 23.57% against 17.24%, so it
-#: reads only what it scores at most 1.2 nats per character below the mixed model: pages of
-#: five English tuning lines scored -0.68 to +0.32 against it, of five validation lines -4.07
-#: to -1.76; line by line 15.08% and 17.26% (handwriting session 41).
+#: collections, 1.9 M characters) where the mixed model holds 213 k, a 6-gram. On the English
+#: tuning lines (training faces, licence prose; cached frame probabilities, the model's word
+#: list) the mixed model read 17.41% CER, this one 14.73% at the mixed model's weights (a
+#: 7-gram 14.80% at twice the size, a 5-gram 14.80%; alpha 0.3 / 0.5: 15.13 / 14.85%), 14.40% with
+#: beta 1.5 (2.0: 14.35%; alpha 0.5 and beta 1.5 / 2.0: 14.35 / 14.23%). On the French
+#: validation writers it would read 23.57% against 17.24%, so it reads only text it scores at most
+#: 1.2 nats per character below the mixed model: pages of five English tuning lines scored
+#: -0.68 to +0.32 against it, of five validation lines -4.07 to -1.76 (handwriting session 41).
 VARIANT_SWITCH_WITHIN = 1.2
-ENGLISH_VARIANT_RECIPE = replace(HANDWRITING_RECIPE, order=6, switch_within=VARIANT_SWITCH_WITHIN,
+ENGLISH_VARIANT_RECIPE = replace(HANDWRITING_RECIPE, order=6, beta=1.5, switch_within=VARIANT_SWITCH_WITHIN,
                                  chosen_on="English tuning lines in the training faces (common-licenses "
                                            "prose) and testaments-de-poilus:val writers (handwriting session 41)")
 PRINT_RECIPE = LanguageRecipe(4, 0.3, 0.5, "FUNSD dev line crops (bench/real_lines.py --split dev --limit 400)",
