@@ -307,8 +307,12 @@ def language_variants_for(model_path: str | os.PathLike | None) -> dict[str, Cha
     return variants
 
 
-def chosen_variant(readings: Sequence[str], main: CharNgram, variants: Mapping[str, CharNgram]) -> str | None:
-    """The language variant to decode a page with, from the page's lines as ``main`` read them.
+def chosen_variant(readings: Sequence[str], main: CharNgram,
+                   variants: Mapping[str, CharNgram] | Callable[[], Mapping[str, CharNgram]]
+                   ) -> tuple[str, CharNgram] | None:
+    """The language variant (language, model) to decode a page with, from the page's lines as
+    ``main`` read them; ``variants`` may be a function that loads them, called only when the
+    page has text enough to judge.
 
     Each variant scores the readings against ``main`` (mean log-probability per character,
     line ends counted); the best one is chosen when it is within its ``switch_within`` of
@@ -319,14 +323,16 @@ def chosen_variant(readings: Sequence[str], main: CharNgram, variants: Mapping[s
     """
     lines = [r for r in readings if r]
     chars = sum(len(r) + 1 for r in lines)
-    if not variants or chars < MIN_VARIANT_TEXT:
+    if chars < MIN_VARIANT_TEXT:
         return None
+    if callable(variants):
+        variants = variants()
     own = sum(main.text_logprob(r + END) for r in lines)
     best, best_gap = None, -math.inf
     for language, model in variants.items():
         gap = (sum(model.text_logprob(r + END) for r in lines) - own) / chars
         if model.switch_within is not None and gap >= -model.switch_within and gap > best_gap:
-            best, best_gap = language, gap
+            best, best_gap = (language, model), gap
     return best
 
 

@@ -14,7 +14,7 @@ import logging
 import os
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -213,13 +213,16 @@ class LineRecognizer:
     def __init__(self, model: BatchModel, charset: str | None = None, batch_size: int = 64,
                  name: str | None = None, language: "CharNgram | None" = None,
                  deslant: DeslantRule | None = None, word_spaces: "CharNgram | None" = None,
-                 lexicon: Lexicon | None = None, variants: "Mapping[str, CharNgram] | None" = None) -> None:
+                 lexicon: Lexicon | None = None,
+                 variants: "Mapping[str, CharNgram] | Callable[[], Mapping[str, CharNgram]] | None" = None
+                 ) -> None:
         self.model = model
         #: A character n-gram to decode with (beam search); None: best path.
         self.language = language
-        #: Language variants of ``language`` by language (:func:`ocr.language.chosen_variant`):
-        #: a page whose first reading one of them explains nearly as well is decoded again with it.
-        self.variants = dict(variants or {}) if language is not None else {}
+        #: Language variants of ``language`` by language, or a function that loads them when a
+        #: page first has text enough to judge (:func:`ocr.language.chosen_variant`): a page whose
+        #: first reading one of them explains nearly as well is decoded again with it. None: none.
+        self.variants = variants if language is not None else None
         #: For a model that reads no spaces: an n-gram with spaces that settles the gaps that
         #: could be a letter's or a word's (:func:`ocr.word_spaces.into_words`); None: gaps alone.
         self.word_spaces = word_spaces
@@ -278,7 +281,9 @@ class LineRecognizer:
         spaces = (language_model_for(path, SPACES_SUFFIX)
                   if language_model and " " not in loaded.labels else None)
         lexicon = lexicon_for(path) if language_model else None
-        variants = language_variants_for(path) if language_model else {}
+        # Loaded when first needed: the English variant alone holds 160 MB, and most pages the
+        # route gives the cursive model have a few short lines, too few to judge a language by.
+        variants = (lambda: language_variants_for(path)) if language_model else None
         return cls(loaded, charset, name=str(model), language=language, word_spaces=spaces, lexicon=lexicon,
                    variants=variants)
 
@@ -310,8 +315,8 @@ class LineRecognizer:
         chosen = chosen_variant(readings, self.language, self.variants)
         if chosen is None:
             return decoded
-        log.debug("%s: %d lines read again with its %s language model", self.model_name, len(probs), chosen)
-        return [self.decode(p, self.variants[chosen]) for p in probs]
+        log.debug("%s: %d lines read again with its %s language model", self.model_name, len(probs), chosen[0])
+        return [self.decode(p, chosen[1]) for p in probs]
 
     def frame_probabilities(self, inputs: Sequence[LineInput]) -> list[np.ndarray]:
         """Per-frame probabilities of each line input, batched by similar width.

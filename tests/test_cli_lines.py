@@ -149,3 +149,28 @@ def test_train_language_for_a_cursive_model_writes_the_word_list_with_the_users_
     assert "Léontine" in lexicon and "testament" in lexicon and "Gaston" in lexicon and len(lexicon) == 8
     lm = language_model_for(mine)
     assert lm.beam.weighs_words and lm.about["lines"] == 2
+
+
+def test_train_language_writes_a_language_variant_from_the_users_text(tmp_path):
+    import shutil
+
+    from ocr.language import language_variants_for
+    from ocr.models.registry import resolve
+    from training.language import VARIANT_SWITCH_WITHIN
+
+    mine = tmp_path / "my_hand.keras"
+    shutil.copy(resolve("handline"), mine)
+    german = tmp_path / "briefe.txt"
+    german.write_text("Mein liebes Kind, ich vermache dir alles\nmit herzlichen Grüßen\n", encoding="utf-8")
+    result = run("train", "language", mine, "--variant", "de", "--text", german)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("saved ") == 1 and "my_hand.de.lm.json.gz" in result.output
+    variant = language_variants_for(mine)["de"]
+    assert variant.switch_within == VARIANT_SWITCH_WITHIN and variant.about["language"] == "de"
+    assert variant.about["lines"] == 2 and "ß" not in variant.counts[0][""]  # kept to the model's letters
+    for args, says in ((["--variant", "de", "--text", german], "already exists"),
+                       (["--variant", "German", "--text", german], "no language code"),
+                       (["--variant", "fr"], "give the fr text to count with --text FILE")):
+        refused = run("train", "language", mine, *args)
+        assert refused.exit_code == 2 and says in refused.stderr and "Traceback" not in refused.output, args
+        assert len(refused.stderr.strip().splitlines()) == 1

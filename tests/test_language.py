@@ -143,14 +143,22 @@ def test_a_page_likely_in_a_variants_language_is_read_again_with_it(tmp_path):
     assert texts(english_page) == ["that hat the late hat"] * 3 + ["the hat"]
     assert texts(french_page) == ["la tete a la tele"] * 4 + ["tee"]  # French stays with the mixed model
     assert texts(english_page[2:]) == ["that hat the late hat", first]  # two lines tell too little
-    assert chosen_variant(["that hat the late hat"] * 3 + [first], mixed, {"en": english}) == "en"
+    assert chosen_variant(["that hat the late hat"] * 3 + [first], mixed, {"en": english}) == ("en", english)
     assert chosen_variant(["that hat the late hat", first], mixed, {"en": english}) is None  # < MIN_VARIANT_TEXT
     assert chosen_variant(["la tete a la tele"] * 4 + ["tee"], mixed, {"en": english}) is None
     assert chosen_variant(["", ""], mixed, {"en": english}) is None  # nothing read: nothing to tell
+    loads = []
+
+    def load_variants():
+        loads.append(1)
+        return {"en": english}
+
+    assert chosen_variant(["that hat the late hat"], mixed, load_variants) is None and not loads  # never loaded
+    assert chosen_variant(["that hat the late hat"] * 3, mixed, load_variants)[0] == "en" and loads == [1]
     lenient = CharNgram.from_texts(["the hat that"], order=3, switch_within=50.0)
-    assert chosen_variant(["la tete a la tele"] * 4 + ["tee"], mixed, {"en": lenient}) == "en"  # the margin decides
+    assert chosen_variant(["la tete a la tele"] * 4 + ["tee"], mixed, {"en": lenient})[0] == "en"  # the margin decides
     # Without a language model (best path) a recognizer has no variants to switch to.
-    assert LineRecognizer(Model(), variants={"en": english}).variants == {}
+    assert LineRecognizer(Model(), variants={"en": english}).variants is None
 
 
 def test_language_variants_are_found_beside_their_line_model(tmp_path):
