@@ -399,8 +399,8 @@ def train_language(model, texts, order, alpha, beta, seed, variant, force, data_
     from training.language import build_language_model, build_language_variant
 
     if variant is not None:
-        paths = [build_language_variant(model, variant, texts, order=order, alpha=alpha, beta=beta, seed=seed,
-                                        force=force)]
+        paths = build_language_variant(model, variant, texts, order=order, alpha=alpha, beta=beta, seed=seed,
+                                       force=force)
     else:
         paths = build_language_model(model, texts, order=order, alpha=alpha, beta=beta, seed=seed, force=force,
                                      data_dir=data_dir)

@@ -64,6 +64,12 @@ VARIANT_LANGUAGE = re.compile(r"[a-z]{2,3}")
 #: 30-49); the test writers' single lines read 14.89 -> 15.29% when each line was judged
 #: alone (handwriting session 41).
 MIN_VARIANT_TEXT = 60
+#: Shorter text is judged when its words speak for the variant: at least this many more of its
+#: words are in the variant's word list than are only in the model's own one (a French word
+#: that is no English word). Line by line, with the 1.2 nats above: 1 of the 183 validation
+#: writers' lines and none of 793 training writers' lines taken for English, 108 of the 150
+#: English tuning lines (2 words: 3 and 1 of 793, 127 of 150; handwriting session 41).
+MIN_VARIANT_WORDS = 3
 #: Start and end of a line in the n-gram's contexts (never model labels).
 START, END = "\x02", "\x03"
 #: A frame's labels below this probability are not tried as extensions of a prefix.
@@ -290,11 +296,24 @@ def variant_suffix(language: str) -> str:
     return f".{language}{LM_SUFFIX}"
 
 
-def language_variants_for(model_path: str | os.PathLike | None) -> dict[str, CharNgram]:
+@dataclass(frozen=True)
+class LanguageVariant:
+    """A language model for one of the languages a line model's own one mixes
+    (``NAME.<language>.lm.json.gz``), and that language's words when its word list is beside
+    it (``NAME.<language>.lexicon.txt.gz``): they tell a line in the language apart."""
+
+    language: str
+    model: CharNgram
+    words: Container[str] | None = None
+
+
+def language_variants_for(model_path: str | os.PathLike | None) -> dict[str, LanguageVariant]:
     """The language variants beside a line model file (``NAME.<language>.lm.json.gz``), by
     language; files that are no variant (no ``switch_within``) are left out."""
     if model_path is None:
         return {}
+    from ocr.lexicon import variant_lexicon_for  # ocr.lexicon reads its files through this module
+
     path = Path(model_path)
     stem = path.name.removesuffix(".keras").removesuffix(".onnx")
     variants = {}
@@ -303,36 +322,59 @@ def language_variants_for(model_path: str | os.PathLike | None) -> dict[str, Cha
         if VARIANT_LANGUAGE.fullmatch(language):
             model = language_model_for(path, variant_suffix(language))
             if model is not None and model.switch_within is not None:
-                variants[language] = model
+                variants[language] = LanguageVariant(language, model, variant_lexicon_for(path, language))
     return variants
 
 
+def words_for(readings: Sequence[str], variant_words: Container[str] | None,
+              own_words: Container[str] | None) -> int:
+    """How many more of the words read (letters only, two or more) are in a variant's word list
+    than are only in the model's own list; 0 without the variant's list."""
+    if variant_words is None:
+        return 0
+    score = 0
+    for line in readings:
+        for token in line.split():
+            word = token.strip(".,;:!?\"'()[]")
+            if len(word) < 2 or not word.isalpha():
+                continue
+            if word in variant_words:
+                score += 1
+            elif own_words is not None and word in own_words:
+                score -= 1
+    return score
+
+
 def chosen_variant(readings: Sequence[str], main: CharNgram,
-                   variants: Mapping[str, CharNgram] | Callable[[], Mapping[str, CharNgram]]
-                   ) -> tuple[str, CharNgram] | None:
-    """The language variant (language, model) to decode a page with, from the page's lines as
-    ``main`` read them; ``variants`` may be a function that loads them, called only when the
-    page has text enough to judge.
+                   variants: Mapping[str, LanguageVariant] | Callable[[], Mapping[str, LanguageVariant]],
+                   own_words: Container[str] | None = None) -> LanguageVariant | None:
+    """The language variant to decode a page with, from the page's lines as ``main`` read them
+    (``own_words``: the model's word list); ``variants`` may be a function that loads them,
+    called only when the page has text enough to judge.
 
     Each variant scores the readings against ``main`` (mean log-probability per character,
     line ends counted); the best one is chosen when it is within its ``switch_within`` of
     ``main``, else None (``main`` stays). The page, not each line: a line of a few words says
     little about its language (the English tuning lines told apart from the French
-    validation writers' one by one with more mistakes than as pages of five), and text of
-    fewer than :data:`MIN_VARIANT_TEXT` characters stays with ``main``.
+    validation writers' one by one with more mistakes than as pages of five), so text of
+    fewer than :data:`MIN_VARIANT_TEXT` characters is judged only when its words speak for
+    the variant (:data:`MIN_VARIANT_WORDS`, :func:`words_for`).
     """
     lines = [r for r in readings if r]
     chars = sum(len(r) + 1 for r in lines)
-    if chars < MIN_VARIANT_TEXT:
+    short = chars < MIN_VARIANT_TEXT
+    if not chars or short and sum(len(r.split()) for r in lines) < MIN_VARIANT_WORDS:
         return None
     if callable(variants):
         variants = variants()
     own = sum(main.text_logprob(r + END) for r in lines)
     best, best_gap = None, -math.inf
-    for language, model in variants.items():
-        gap = (sum(model.text_logprob(r + END) for r in lines) - own) / chars
-        if model.switch_within is not None and gap >= -model.switch_within and gap > best_gap:
-            best, best_gap = (language, model), gap
+    for variant in variants.values():
+        if short and words_for(lines, variant.words, own_words) < MIN_VARIANT_WORDS:
+            continue
+        gap = (sum(variant.model.text_logprob(r + END) for r in lines) - own) / chars
+        if variant.model.switch_within is not None and gap >= -variant.model.switch_within and gap > best_gap:
+            best, best_gap = variant, gap
     return best
 
 

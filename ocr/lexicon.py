@@ -152,6 +152,16 @@ def lexicon_path(model_path: str | os.PathLike) -> Path:
     return language_model_path(model_path, LEXICON_SUFFIX)
 
 
+def variant_lexicon_path(model_path: str | os.PathLike, language: str) -> Path:
+    """Where the word list of a line model's language variant lives (``NAME.<language>.lexicon.txt.gz``)."""
+    return language_model_path(model_path, f".{language}{LEXICON_SUFFIX}")
+
+
+def variant_lexicon_for(model_path: str | os.PathLike | None, language: str) -> Lexicon | None:
+    """The word list of a line model's language variant, or None when it has none."""
+    return loaded_beside(model_path, f".{language}{LEXICON_SUFFIX}", Lexicon.load)
+
+
 def letters_span(chars: Sequence[RecognizedChar]) -> tuple[int, int]:
     """Where a word's letters start and end: the punctuation around them (quotes, brackets, a
     stop) is no part of what the word list is asked."""

@@ -30,7 +30,7 @@ from ocr.segment import Box, Components, Glyph, LineLayout
 from ocr.word_spaces import into_words
 
 if TYPE_CHECKING:
-    from ocr.language import CharNgram
+    from ocr.language import CharNgram, LanguageVariant
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ class LineRecognizer:
                  name: str | None = None, language: "CharNgram | None" = None,
                  deslant: DeslantRule | None = None, word_spaces: "CharNgram | None" = None,
                  lexicon: Lexicon | None = None,
-                 variants: "Mapping[str, CharNgram] | Callable[[], Mapping[str, CharNgram]] | None" = None
+                 variants: "Mapping[str, LanguageVariant] | Callable[[], Mapping[str, LanguageVariant]] | None" = None
                  ) -> None:
         self.model = model
         #: A character n-gram to decode with (beam search); None: best path.
@@ -312,11 +312,12 @@ class LineRecognizer:
         from ocr.language import chosen_variant
 
         readings = ["".join(self.labels[c.label] for c in line) for line in decoded]
-        chosen = chosen_variant(readings, self.language, self.variants)
+        own_words = self.beam_words if self.beam_words is not None else self.lexicon
+        chosen = chosen_variant(readings, self.language, self.variants, own_words)
         if chosen is None:
             return decoded
-        log.debug("%s: %d lines read again with its %s language model", self.model_name, len(probs), chosen[0])
-        return [self.decode(p, chosen[1]) for p in probs]
+        log.debug("%s: %d lines read again with its %s language model", self.model_name, len(probs), chosen.language)
+        return [self.decode(p, chosen.model) for p in probs]
 
     def frame_probabilities(self, inputs: Sequence[LineInput]) -> list[np.ndarray]:
         """Per-frame probabilities of each line input, batched by similar width.

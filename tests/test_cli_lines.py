@@ -164,10 +164,12 @@ def test_train_language_writes_a_language_variant_from_the_users_text(tmp_path):
     german.write_text("Mein liebes Kind, ich vermache dir alles\nmit herzlichen Grüßen\n", encoding="utf-8")
     result = run("train", "language", mine, "--variant", "de", "--text", german)
     assert result.exit_code == 0, result.output
-    assert result.output.count("saved ") == 1 and "my_hand.de.lm.json.gz" in result.output
-    variant = language_variants_for(mine)["de"]
+    assert result.output.count("saved ") == 2 and "my_hand.de.lm.json.gz" in result.output
+    variant = language_variants_for(mine)["de"].model
     assert variant.switch_within == VARIANT_SWITCH_WITHIN and variant.about["language"] == "de"
     assert variant.about["lines"] == 2 and "ß" not in variant.counts[0][""]  # kept to the model's letters
+    words = language_variants_for(mine)["de"].words  # the text's words tell a short German text
+    assert "vermache" in words and "herzlichen" in words and "my_hand.de.lexicon.txt.gz" in result.output
     for args, says in ((["--variant", "de", "--text", german], "already exists"),
                        (["--variant", "German", "--text", german], "no language code"),
                        (["--variant", "fr"], "give the fr text to count with --text FILE")):

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from ocr.errors import ModelError
-from ocr.language import (SPACES_SUFFIX, BeamSettings, CharNgram, beam_decode, chosen_variant, language_model_for,
-                          language_model_path, language_variants_for, variant_suffix)
+from ocr.language import (SPACES_SUFFIX, BeamSettings, CharNgram, LanguageVariant, beam_decode, chosen_variant,
+                          language_model_for, language_model_path, language_variants_for, variant_suffix, words_for)
+from ocr.lexicon import Lexicon, variant_lexicon_path
 from ocr.recognize_lines import LineRecognizer, best_path
 
 LABELS = [" ", "e", "h", "t", "l", "a"]
@@ -128,8 +129,9 @@ def test_a_page_likely_in_a_variants_language_is_read_again_with_it(tmp_path):
     # variant knows "the hat". Its "t?e" is "tee" to the mixed model and "the" to the variant.
     mixed = CharNgram.from_texts(["la tete a la tee", "tele la tee"] * 20 + ["that hat the late hat"], order=3,
                                  alpha=1.0, beta=0.5)
-    english = CharNgram.from_texts(["the hat that", "that hat the late hat"] * 20, order=3, alpha=1.0, beta=0.5,
-                                   switch_within=1.2)
+    model = CharNgram.from_texts(["the hat that", "that hat the late hat"] * 20, order=3, alpha=1.0, beta=0.5,
+                                 switch_within=1.2)
+    english = LanguageVariant("en", model)
     doubt = {"e": 0.55, "h": 0.4}
     english_page = [line_frames("that hat the late hat")] * 3 + [line_frames("t?e hat", doubt)]
     french_page = [line_frames("la tete a la tele")] * 4 + [line_frames("t?e", doubt)]
@@ -143,7 +145,7 @@ def test_a_page_likely_in_a_variants_language_is_read_again_with_it(tmp_path):
     assert texts(english_page) == ["that hat the late hat"] * 3 + ["the hat"]
     assert texts(french_page) == ["la tete a la tele"] * 4 + ["tee"]  # French stays with the mixed model
     assert texts(english_page[2:]) == ["that hat the late hat", first]  # two lines tell too little
-    assert chosen_variant(["that hat the late hat"] * 3 + [first], mixed, {"en": english}) == ("en", english)
+    assert chosen_variant(["that hat the late hat"] * 3 + [first], mixed, {"en": english}) is english
     assert chosen_variant(["that hat the late hat", first], mixed, {"en": english}) is None  # < MIN_VARIANT_TEXT
     assert chosen_variant(["la tete a la tele"] * 4 + ["tee"], mixed, {"en": english}) is None
     assert chosen_variant(["", ""], mixed, {"en": english}) is None  # nothing read: nothing to tell
@@ -153,37 +155,41 @@ def test_a_page_likely_in_a_variants_language_is_read_again_with_it(tmp_path):
         loads.append(1)
         return {"en": english}
 
-    assert chosen_variant(["that hat the late hat"], mixed, load_variants) is None and not loads  # never loaded
-    assert chosen_variant(["that hat the late hat"] * 3, mixed, load_variants)[0] == "en" and loads == [1]
-    lenient = CharNgram.from_texts(["the hat that"], order=3, switch_within=50.0)
-    assert chosen_variant(["la tete a la tele"] * 4 + ["tee"], mixed, {"en": lenient})[0] == "en"  # the margin decides
+    assert chosen_variant(["that hat"], mixed, load_variants) is None and not loads  # never loaded
+    assert chosen_variant(["that hat the late hat"] * 3, mixed, load_variants) is english and loads == [1]
+    lenient = LanguageVariant("en", CharNgram.from_texts(["the hat that"], order=3, switch_within=50.0))
+    assert chosen_variant(["la tete a la tele"] * 4 + ["tee"], mixed, {"en": lenient}) is lenient  # the margin decides
     # Without a language model (best path) a recognizer has no variants to switch to.
     assert LineRecognizer(Model(), variants={"en": english}).variants is None
 
 
-def test_language_variants_are_found_beside_their_line_model(tmp_path):
-    model = tmp_path / "mine.keras"
-    CharNgram.from_texts(["le testament"], order=3).save(language_model_path(model))
-    CharNgram.from_texts(["the will"], order=3, switch_within=0.8).save(language_model_path(model, variant_suffix("en")))
-    CharNgram.from_texts(["das Testament"], order=3).save(language_model_path(model, variant_suffix("de")))
-    CharNgram.from_texts(["a b"], order=3).save(language_model_path(model, SPACES_SUFFIX))
-    variants = language_variants_for(model)
-    assert list(variants) == ["en"]  # "de" has no switch_within: no variant; nor is the word-space model
-    assert variants["en"].switch_within == 0.8 and variants["en"].logprob("the wil", "l") > -1
-    assert language_variants_for(tmp_path / "other.keras") == {} and language_variants_for(None) == {}
-    with pytest.raises(ValueError, match="language code"):
-        variant_suffix("english")
+def test_a_short_text_is_judged_by_its_words_too():
+    mixed = CharNgram.from_texts(["la tete a la tee", "tele la tee"] * 20 + ["that hat the late hat"], order=3)
+    model = CharNgram.from_texts(["the hat that", "that hat the late hat"] * 20, order=3, switch_within=1.2)
+    own_words = {"the", "hat", "that", "late", "la", "tete", "tele"}  # the model's words, both languages
+    worded = {"en": LanguageVariant("en", model, {"the", "hat", "that", "late"})}
+    line = ["that hat the late hat"]  # 22 characters: too short for the language model alone
+    assert chosen_variant(line, mixed, {"en": LanguageVariant("en", model)}, own_words) is None
+    assert chosen_variant(line, mixed, worded, own_words) is worded["en"]  # five English words
+    assert words_for(line, worded["en"].words, own_words) == 5
+    assert words_for(["la tete, la tele hat"], worded["en"].words, own_words) == -3
+    assert chosen_variant(["la tete, la tele hat"], mixed, worded, own_words) is None
+    assert chosen_variant(["the hat"], mixed, worded, own_words) is None  # two words say too little
 
 
 def test_the_bundled_cursive_model_has_an_english_variant():
+    from ocr.lexicon import lexicon_for
     from ocr.models.registry import resolve
 
     variants = language_variants_for(resolve("handline"))
-    assert set(variants) == {"en"} and variants["en"].about["language"] == "en"
+    assert set(variants) == {"en"} and variants["en"].model.about["language"] == "en"
+    english_model, english_words = variants["en"].model, variants["en"].words
     main = language_model_for(resolve("handline"))
-    english, french = "the quick brown fox jumps over the lazy dog", "je donne et lègue à ma femme"
-    gap = [(variants["en"].text_logprob(t) - main.text_logprob(t)) / len(t) for t in (english, french)]
-    assert gap[0] > -variants["en"].switch_within > gap[1]
+    english, french = "the quick brown fox jumps over the lazy dog", "je soussigné déclare léguer tous mes biens"
+    gap = [(english_model.text_logprob(t) - main.text_logprob(t)) / len(t) for t in (english, french)]
+    assert gap[0] > -english_model.switch_within > gap[1]
+    own = lexicon_for(resolve("handline"))
+    assert words_for([english], english_words, own) >= 7 and words_for([french], english_words, own) <= -3
 
 
 def test_files_round_trip_beside_their_line_model(tmp_path):
@@ -354,6 +360,7 @@ def test_training_the_cursive_model_writes_the_word_list_its_beam_search_weighs(
     words = tmp_path / "words"
     words.write_text("testament\nlègue\nwell-being\n", encoding="utf-8")
     monkeypatch.setattr(language, "WORD_LISTS", (words,))
+    monkeypatch.setattr(language, "ENGLISH_WORD_LISTS", (words,))
     fortunes = tmp_path / "fortunes"
     fortunes.mkdir()
     (fortunes / "humorists").write_text(FORTUNES, encoding="utf-8")
@@ -363,16 +370,18 @@ def test_training_the_cursive_model_writes_the_word_list_its_beam_search_weighs(
     monkeypatch.setattr(trainer, "transcripts", ["Ceci est mon testament", "je lègue tout"])
     written = trainer.companions(get_spec("handline"), TrainConfig(model="handline", out=str(out)), out)
     english = language_model_path(out, variant_suffix("en"))
-    assert written == [str(language_model_path(out)), str(lexicon_path(out)), str(english)]
+    assert written == [str(language_model_path(out)), str(lexicon_path(out)), str(english),
+                       str(variant_lexicon_path(out, "en"))]
     lm = language_model_for(out)
     assert lm.beam == HANDWRITING_RECIPE.beam and lm.beam.weighs_words and lm.beam.width > 12
     assert lm.switch_within is None  # the model's own language model is no variant
-    variant = language_variants_for(out)["en"]
+    variant = language_variants_for(out)["en"].model
     assert variant.switch_within == ENGLISH_VARIANT_RECIPE.switch_within and variant.order == 6
     assert variant.about["language"] == "en" and variant.logprob("mon testamen", "t") < lm.logprob("mon testamen", "t")
     lexicon = lexicon_for(out)
     assert len(lexicon) == 2 and "Lègue" in lexicon and "beam search" in lexicon.about
     monkeypatch.setattr(language, "WORD_LISTS", (tmp_path / "not-installed",))
+    monkeypatch.setattr(language, "ENGLISH_WORD_LISTS", (tmp_path / "not-installed",))
     monkeypatch.setattr(language, "FORTUNE_DIR", tmp_path / "not-installed")
     english.unlink()
     assert trainer.companions(get_spec("handline"), TrainConfig(model="handline", out=str(out)), out) == [

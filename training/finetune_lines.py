@@ -26,7 +26,7 @@ from ocr.deslant import upright
 from ocr.errors import DataError, OcrError
 from ocr.language import (SPACES_SUFFIX, language_model_for, language_model_path, language_variants_for,
                           variant_suffix)
-from ocr.lexicon import Lexicon, lexicon_for, lexicon_path
+from ocr.lexicon import Lexicon, lexicon_for, lexicon_path, variant_lexicon_path
 from ocr.models import load
 from ocr.models.store import save_model
 from ocr.normalize import LINE_HEIGHT, stack_lines, to_line_input
@@ -264,7 +264,9 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
                                            ).save(language_model_path(path, SPACES_SUFFIX))
         report.append(f"word-space model: {spaces_path.name}")
     for language, variant in language_variants_for(base_path).items():  # the base's languages, as they were
-        variant_path = variant.save(language_model_path(path, variant_suffix(language)))
+        variant_path = variant.model.save(language_model_path(path, variant_suffix(language)))
+        if isinstance(variant.words, Lexicon):
+            variant.words.save(variant_lexicon_path(path, language))
         report.append(f"{language} language variant: {variant_path.name}")
     base_words = lexicon_for(base_path)
     if base_words is not None:  # the base's words, and the user's

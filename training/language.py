@@ -41,7 +41,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ocr.language import SPACES_SUFFIX, BeamSettings, CharNgram, language_model_path, variant_suffix
-from ocr.lexicon import Lexicon, lexicon_path
+from ocr.lexicon import Lexicon, lexicon_path, variant_lexicon_path
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +104,19 @@ def write_language_model(model_path, texts: Sequence[str], source: str,
 
 
 def write_english_variant(model_path, alphabet: str, seed: int = 0,
-                          recipe: LanguageRecipe | None = None) -> Path | None:
+                          recipe: LanguageRecipe | None = None) -> list[Path]:
     """``handline``'s English variant beside the line model at ``model_path`` (``recipe``,
-    default :data:`ENGLISH_VARIANT_RECIPE`); None, with a warning, without ``fortunes`` installed."""
+    default :data:`ENGLISH_VARIANT_RECIPE`) and its word list (:data:`ENGLISH_WORD_LISTS`);
+    the paths written, none (with a warning) without ``fortunes`` installed."""
     prose = prose_lines(fortune_files(), alphabet, seed=seed)
     if not prose:
         log.warning("no English prose found (apt-get install fortunes): no English variant is written")
-        return None
-    return write_language_model(model_path, prose, f"{len(prose)} lines of English prose (Debian fortunes)",
-                                recipe or ENGLISH_VARIANT_RECIPE, variant="en")
+        return []
+    written = [write_language_model(model_path, prose, f"{len(prose)} lines of English prose (Debian fortunes)",
+                                    recipe or ENGLISH_VARIANT_RECIPE, variant="en")]
+    words = write_lexicon(model_path, alphabet, ENGLISH_WORD_LISTS, variant="en",
+                          use="telling a short text in English (ocr.language.chosen_variant)")
+    return written + ([words] if words is not None else [])
 
 
 #: Debian's ``fortunes`` collections: English prose (quotations, jokes, verse) for the English
@@ -221,15 +225,18 @@ def write_language_and_words(model_path, texts: Sequence[str], source: str, alph
 #: and stay as read.
 WORD_LISTS = (Path("/usr/share/dict/american-english"), Path("/usr/share/dict/british-english"),
               Path("/usr/share/dict/french"))
+#: The English ones: the words of ``handline``'s English variant.
+ENGLISH_WORD_LISTS = WORD_LISTS[:2]
 
 
 def write_lexicon(model_path, alphabet: str, word_lists: Sequence[Path] | None = None,
-                  extra: Sequence[str] = (), use: str = "spelling of the words read (ocr.lexicon)"
-                  ) -> Path | None:
-    """The word list beside the line model at ``model_path`` (``NAME.lexicon.txt.gz``): the
-    words of those ``word_lists`` (default :data:`WORD_LISTS`) installed and the words of the
-    texts ``extra`` that are letters of ``alphabet`` only (no possessives, no hyphenated
-    words). None, with a warning, when there is no word at all."""
+                  extra: Sequence[str] = (), use: str = "spelling of the words read (ocr.lexicon)",
+                  variant: str | None = None) -> Path | None:
+    """The word list beside the line model at ``model_path`` (``NAME.lexicon.txt.gz``, or with
+    ``variant`` its language variant's, ``NAME.<variant>.lexicon.txt.gz``): the words of those
+    ``word_lists`` (default :data:`WORD_LISTS`) installed and the words of the texts ``extra``
+    that are letters of ``alphabet`` only (no possessives, no hyphenated words). None, with a
+    warning, when there is no word at all."""
     from training.datasets.textfiles import read_utf8
 
     found = [Path(p) for p in (WORD_LISTS if word_lists is None else word_lists) if Path(p).is_file()]
@@ -243,7 +250,8 @@ def write_lexicon(model_path, alphabet: str, word_lists: Sequence[Path] | None =
     sources = [str(p) for p in found] + ([f"{len(extra)} lines of the counted text"] if extra else [])
     about = f"words of {', '.join(sources)} written in the model's letters\nuse: {use}"
     log.info("word list: %d words of %s", len(words), ", ".join(sources))
-    return Lexicon(words, about).save(lexicon_path(model_path))
+    return Lexicon(words, about).save(variant_lexicon_path(model_path, variant) if variant
+                                      else lexicon_path(model_path))
 
 
 #: How the word-space model of a model that reads no spaces is counted (:mod:`ocr.word_spaces`).
@@ -372,19 +380,20 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
     written = write_language_and_words(path, corpus, source, alphabet, recipe, corpus if texts else ())
     if spaced:
         written.append(write_space_model(path, spaced, source))
-    if english and (variant := write_english_variant(path, alphabet, seed)) is not None:
-        written.append(variant)
+    if english:
+        written += write_english_variant(path, alphabet, seed)
     return written
 
 
 def build_language_variant(model: str, language: str, texts: Sequence[str | Path] = (), order: int | None = None,
                            alpha: float | None = None, beta: float | None = None, seed: int = 0,
-                           force: bool = False) -> Path:
+                           force: bool = False) -> list[Path]:
     """``ocr train language MODEL --variant LANG``: count ``texts`` into the line model's
     language variant for ``language`` (``NAME.LANG.lm.json.gz``): a page whose first reading
     it explains nearly as well as the model's own language model is decoded with it
-    (:func:`ocr.language.chosen_variant`). Without ``texts`` only ``handline``'s English one
-    can be drawn (English prose, :func:`write_english_variant`). Weights and order are
+    (:func:`ocr.language.chosen_variant`), and its word list of the text's words. Without
+    ``texts`` only ``handline``'s English one can be drawn (English prose,
+    :func:`write_english_variant`). Weights and order are
     :data:`ENGLISH_VARIANT_RECIPE`'s for ``handline``, the model's recipe's otherwise,
     unless given."""
     from ocr.errors import DataError, ModelError, OutputExistsError
@@ -418,7 +427,10 @@ def build_language_variant(model: str, language: str, texts: Sequence[str | Path
                      chosen_on=base.chosen_on if alpha is None and beta is None else "given on the command line")
     if drawn:
         written = write_english_variant(path, alphabet, seed, recipe)
-        if written is None:
+        if not written:
             raise DataError("no English prose to count: apt-get install fortunes, or give --text FILE")
         return written
-    return write_language_model(path, corpus, ", ".join(Path(t).name for t in texts), recipe, variant=language)
+    written = [write_language_model(path, corpus, ", ".join(Path(t).name for t in texts), recipe, variant=language)]
+    words = write_lexicon(path, alphabet, (), extra=corpus, variant=language,
+                          use=f"telling a short text in {language} (ocr.language.chosen_variant)")
+    return written + ([words] if words is not None else [])

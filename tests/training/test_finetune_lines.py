@@ -105,7 +105,7 @@ def test_adapt_line_model_through_the_cli(tmp_path, line_base):
     words = lexicon_for(out)  # the base's word list carried over (the user's numbers are no words)
     assert "word list" in result.output and len(words) == 2 and "Total" in words
     variants = language_variants_for(out)  # the base's language variants carried as they were
-    assert "en language variant" in result.output and variants["en"].switch_within == 0.5
+    assert "en language variant" in result.output and variants["en"].model.switch_within == 0.5
     again = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "1",
                 "--replay-per-class", "0")
     assert_one_line_error(again, "--force")

@@ -113,8 +113,7 @@ class HandwritingLineTrainer(LineTrainer):
         corpus, source = handwriting_corpus(self.transcripts, alphabet, config.seed)
         written = write_language_and_words(
             model_path, corpus, f"{config.dataset or ','.join(spec.train_datasets)}: {source}", alphabet)
-        english = write_english_variant(model_path, alphabet, config.seed)
-        return [str(p) for p in written + ([english] if english is not None else [])]
+        return [str(p) for p in written + write_english_variant(model_path, alphabet, config.seed)]
 
     def font_lines(self, count: str, alphabet: str, transcripts: list[str], config
                    ) -> tuple[list, list[str]]:
