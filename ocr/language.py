@@ -68,7 +68,8 @@ MIN_VARIANT_TEXT = 60
 #: words are in the variant's word list than are only in the model's own one (a French word
 #: that is no English word). Line by line, with the 1.2 nats above: 1 of the 183 validation
 #: writers' lines and none of 793 training writers' lines taken for English, 108 of the 150
-#: English tuning lines (2 words: 3 and 1 of 793, 127 of 150; handwriting session 41).
+#: English tuning lines (with 2: 3 of the 183, 1 of the 793, 127 of the 150; handwriting
+#: session 41).
 MIN_VARIANT_WORDS = 3
 #: Start and end of a line in the n-gram's contexts (never model labels).
 START, END = "\x02", "\x03"
