@@ -367,10 +367,10 @@ def train_handline(deslant, **options) -> None:
 @click.option("--beta", type=float, help="Bonus per character read (longer readings).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--variant", metavar="LANG",
-              help="Write the model's language variant for LANG (ISO 639 code, MODEL.LANG.lm.json.gz) "
-                   "from --text instead: pages whose first reading it explains nearly as well as the "
-                   "model's own language model are decoded with it (handline: `--variant en` without "
-                   "--text counts English prose again).")
+              help="Write the model's language variant for LANG (ISO 639 code, MODEL.LANG.lm.json.gz, and "
+                   "the text's words, MODEL.LANG.lexicon.txt.gz) from --text instead: pages whose first "
+                   "reading it explains nearly as well as the model's own language model are decoded with "
+                   "it (handline: `--variant en` without --text counts English prose again).")
 @click.option("--force", is_flag=True, help="Overwrite existing language models.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Dataset folder (default: $OCR_DATA_DIR).")
 def train_language(model, texts, order, alpha, beta, seed, variant, force, data_dir) -> None:

@@ -351,7 +351,8 @@ def chosen_variant(readings: Sequence[str], main: CharNgram,
                    own_words: Container[str] | None = None) -> LanguageVariant | None:
     """The language variant to decode a page with, from the page's lines as ``main`` read them
     (``own_words``: the model's word list); ``variants`` may be a function that loads them,
-    called only when the page has text enough to judge.
+    called only when the page has text enough to judge (:data:`MIN_VARIANT_TEXT` characters
+    or :data:`MIN_VARIANT_WORDS` words).
 
     Each variant scores the readings against ``main`` (mean log-probability per character,
     line ends counted); the best one is chosen when it is within its ``switch_within`` of
