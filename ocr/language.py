@@ -28,7 +28,6 @@ English the mixed model could not hold.
 
 from __future__ import annotations
 
-import glob
 import gzip
 import heapq
 import json
@@ -306,25 +305,6 @@ class LanguageVariant:
     language: str
     model: CharNgram
     words: Container[str] | None = None
-
-
-def language_variants_for(model_path: str | os.PathLike | None) -> dict[str, LanguageVariant]:
-    """The language variants beside a line model file (``NAME.<language>.lm.json.gz``), by
-    language; files that are no variant (no ``switch_within``) are left out."""
-    if model_path is None:
-        return {}
-    from ocr.lexicon import variant_lexicon_for  # ocr.lexicon reads its files through this module
-
-    path = Path(model_path)
-    stem = path.name.removesuffix(".keras").removesuffix(".onnx")
-    variants = {}
-    for candidate in sorted(path.parent.glob(f"{glob.escape(stem)}.*{LM_SUFFIX}")):
-        language = candidate.name[len(stem) + 1:-len(LM_SUFFIX)]
-        if VARIANT_LANGUAGE.fullmatch(language):
-            model = language_model_for(path, variant_suffix(language))
-            if model is not None and model.switch_within is not None:
-                variants[language] = LanguageVariant(language, model, variant_lexicon_for(path, language))
-    return variants
 
 
 def words_for(readings: Sequence[str], variant_words: Container[str] | None,

@@ -25,6 +25,7 @@ recognized characters; no model here.
 
 from __future__ import annotations
 
+import glob
 import gzip
 import itertools
 import logging
@@ -36,7 +37,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ocr.language import language_model_path, loaded_beside, read_gzip
+from ocr.language import (LM_SUFFIX, VARIANT_LANGUAGE, LanguageVariant, language_model_for,
+                          language_model_path, loaded_beside, read_gzip, variant_suffix)
 from ocr.postprocess import RecognizedChar
 
 log = logging.getLogger(__name__)
@@ -308,3 +310,21 @@ def spelled(lines: Sequence[list[list[RecognizedChar]]], lexicon: Lexicon | None
     if changed:
         log.debug("word list: %d words spelt as words", changed)
     return out
+
+
+def language_variants_for(model_path: str | os.PathLike | None) -> dict[str, LanguageVariant]:
+    """The language variants beside a line model file (``NAME.<language>.lm.json.gz``), by
+    language, each with its word list when it has one (``NAME.<language>.lexicon.txt.gz``);
+    files that are no variant (no ``switch_within``) are left out."""
+    if model_path is None:
+        return {}
+    path = Path(model_path)
+    stem = path.name.removesuffix(".keras").removesuffix(".onnx")
+    variants = {}
+    for candidate in sorted(path.parent.glob(f"{glob.escape(stem)}.*{LM_SUFFIX}")):
+        language = candidate.name[len(stem) + 1:-len(LM_SUFFIX)]
+        if VARIANT_LANGUAGE.fullmatch(language):
+            model = language_model_for(path, variant_suffix(language))
+            if model is not None and model.switch_within is not None:
+                variants[language] = LanguageVariant(language, model, variant_lexicon_for(path, language))
+    return variants

@@ -21,7 +21,7 @@ import numpy as np
 from ocr.errors import OcrError
 from ocr.classify import BatchModel
 from ocr.deslant import DeslantRule, Sheared
-from ocr.lexicon import Lexicon, lexicon_for, spelled
+from ocr.lexicon import Lexicon, language_variants_for, lexicon_for, spelled
 from ocr.normalize import (LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, line_metrics, stack_lines,
                            to_line_input)
 from ocr.postprocess import (RAISED_LOOKALIKES, RecognizedChar, Words, doubled_marks, merge_quotes, raised_mark,
@@ -272,7 +272,7 @@ class LineRecognizer:
         gaps alone and leaves them as read instead, for text the language
         models were not made for (another language, codes, lists of names).
         """
-        from ocr.language import SPACES_SUFFIX, language_model_for, language_variants_for
+        from ocr.language import SPACES_SUFFIX, language_model_for
         from ocr.models import load
 
         loaded = load(model, kind="line")

@@ -154,7 +154,7 @@ def test_train_language_for_a_cursive_model_writes_the_word_list_with_the_users_
 def test_train_language_writes_a_language_variant_from_the_users_text(tmp_path):
     import shutil
 
-    from ocr.language import language_variants_for
+    from ocr.lexicon import language_variants_for
     from ocr.models.registry import resolve
     from training.language import VARIANT_SWITCH_WITHIN
 

@@ -11,8 +11,8 @@ import pytest
 
 from ocr.errors import ModelError
 from ocr.language import (SPACES_SUFFIX, BeamSettings, CharNgram, LanguageVariant, beam_decode, chosen_variant,
-                          language_model_for, language_model_path, language_variants_for, variant_suffix, words_for)
-from ocr.lexicon import Lexicon, variant_lexicon_path
+                          language_model_for, language_model_path, variant_suffix, words_for)
+from ocr.lexicon import Lexicon, language_variants_for, variant_lexicon_path
 from ocr.recognize_lines import LineRecognizer, best_path
 
 LABELS = [" ", "e", "h", "t", "l", "a"]

@@ -24,9 +24,8 @@ import numpy as np
 
 from ocr.deslant import upright
 from ocr.errors import DataError, OcrError
-from ocr.language import (SPACES_SUFFIX, language_model_for, language_model_path, language_variants_for,
-                          variant_suffix)
-from ocr.lexicon import Lexicon, lexicon_for, lexicon_path, variant_lexicon_path
+from ocr.language import SPACES_SUFFIX, language_model_for, language_model_path, variant_suffix
+from ocr.lexicon import Lexicon, language_variants_for, lexicon_for, lexicon_path, variant_lexicon_path
 from ocr.models import load
 from ocr.models.store import save_model
 from ocr.normalize import LINE_HEIGHT, stack_lines, to_line_input

@@ -75,9 +75,8 @@ def test_load_line_folder_names_a_transcript_that_is_not_utf8(tmp_path):
 
 @pytest.mark.slow
 def test_adapt_line_model_through_the_cli(tmp_path, line_base):
-    from ocr.language import (SPACES_SUFFIX, CharNgram, language_model_for, language_model_path,
-                              language_variants_for, variant_suffix)
-    from ocr.lexicon import Lexicon, lexicon_for, lexicon_path
+    from ocr.language import SPACES_SUFFIX, CharNgram, language_model_for, language_model_path, variant_suffix
+    from ocr.lexicon import Lexicon, language_variants_for, lexicon_for, lexicon_path
 
     folder = _write_lines(tmp_path / "lines", n=10)
     for k in range(10):  # the user's transcripts part their numbers with spaces
