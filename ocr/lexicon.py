@@ -156,12 +156,16 @@ def lexicon_path(model_path: str | os.PathLike) -> Path:
 
 def variant_lexicon_path(model_path: str | os.PathLike, language: str) -> Path:
     """Where the word list of a line model's language variant lives (``NAME.<language>.lexicon.txt.gz``)."""
-    return language_model_path(model_path, f".{language}{LEXICON_SUFFIX}")
+    return language_model_path(model_path, _variant_lexicon_suffix(language))
 
 
 def variant_lexicon_for(model_path: str | os.PathLike | None, language: str) -> Lexicon | None:
     """The word list of a line model's language variant, or None when it has none."""
-    return loaded_beside(model_path, f".{language}{LEXICON_SUFFIX}", Lexicon.load)
+    return loaded_beside(model_path, _variant_lexicon_suffix(language), Lexicon.load)
+
+
+def _variant_lexicon_suffix(language: str) -> str:
+    return variant_suffix(language).removesuffix(LM_SUFFIX) + LEXICON_SUFFIX
 
 
 def letters_span(chars: Sequence[RecognizedChar]) -> tuple[int, int]:
@@ -319,7 +323,7 @@ def language_variants_for(model_path: str | os.PathLike | None) -> dict[str, Lan
     if model_path is None:
         return {}
     path = Path(model_path)
-    stem = path.name.removesuffix(".keras").removesuffix(".onnx")
+    stem = language_model_path(path, "").name  # NAME of NAME.keras
     variants = {}
     for candidate in sorted(path.parent.glob(f"{glob.escape(stem)}.*{LM_SUFFIX}")):
         language = candidate.name[len(stem) + 1:-len(LM_SUFFIX)]

@@ -313,11 +313,18 @@ class LineRecognizer:
 
         readings = ["".join(self.labels[c.label] for c in line) for line in decoded]
         own_words = self.beam_words if self.beam_words is not None else self.lexicon
-        chosen = chosen_variant(readings, self.language, self.variants, own_words)
+        chosen = chosen_variant(readings, self.language, self._loaded_variants, own_words)
         if chosen is None:
             return decoded
         log.debug("%s: %d lines read again with its %s language model", self.model_name, len(probs), chosen.language)
         return [self.decode(p, chosen.model) for p in probs]
+
+    def _loaded_variants(self) -> "Mapping[str, LanguageVariant]":
+        """The language variants, loaded the first time a page asks (then kept: no folder is
+        searched again per page)."""
+        if callable(self.variants):
+            self.variants = self.variants()
+        return self.variants or {}
 
     def frame_probabilities(self, inputs: Sequence[LineInput]) -> list[np.ndarray]:
         """Per-frame probabilities of each line input, batched by similar width.

@@ -157,6 +157,12 @@ def test_a_page_likely_in_a_variants_language_is_read_again_with_it(tmp_path):
 
     assert chosen_variant(["that hat"], mixed, load_variants) is None and not loads  # never loaded
     assert chosen_variant(["that hat the late hat"] * 3, mixed, load_variants) is english and loads == [1]
+    lazy = LineRecognizer(Model(), language=mixed, variants=load_variants)
+    lazy.decode_page(english_page[-1:])  # a line too short to judge: nothing loaded
+    assert loads == [1]
+    for _ in range(2):
+        assert ["".join(LABELS[c.label] for c in line) for line in lazy.decode_page(english_page)][-1] == "the hat"
+    assert loads == [1, 1] and lazy.variants == {"en": english}  # loaded once, then kept
     lenient = LanguageVariant("en", CharNgram.from_texts(["the hat that"], order=3, switch_within=50.0))
     assert chosen_variant(["la tete a la tele"] * 4 + ["tee"], mixed, {"en": lenient}) is lenient  # the margin decides
     # Without a language model (best path) a recognizer has no variants to switch to.

@@ -318,6 +318,27 @@ def text_file_lines(paths: Iterable[str | Path], alphabet: str) -> list[str]:
     return out
 
 
+def _line_model(model: str):
+    """The file and card of the line model ``model`` (registry name or path); a model error for
+    a model of another kind."""
+    from ocr.errors import ModelError
+    from ocr.models.loader import read_card
+    from ocr.models.registry import resolve
+
+    path, card = resolve(model), read_card(model)
+    if card.kind != "line":
+        raise ModelError(f"{model}: a {card.kind} model reads no lines; a language model needs a line model")
+    return path, card
+
+
+def _overridden(recipe: LanguageRecipe, order: int | None, alpha: float | None, beta: float | None
+                ) -> LanguageRecipe:
+    """``recipe`` with the order and weights given on the command line, where given."""
+    return replace(recipe, order=order or recipe.order, alpha=recipe.alpha if alpha is None else alpha,
+                   beta=recipe.beta if beta is None else beta,
+                   chosen_on=recipe.chosen_on if alpha is None and beta is None else "given on the command line")
+
+
 def build_language_model(model: str, texts: Sequence[str | Path] = (), order: int | None = None,
                          alpha: float | None = None, beta: float | None = None, seed: int = 0,
                          force: bool = False, data_dir: str | Path | None = None) -> list[Path]:
@@ -333,21 +354,13 @@ def build_language_model(model: str, texts: Sequence[str | Path] = (), order: in
     model's recipe gives the order and weights unless they are given.
     Returns the paths written.
     """
-    from ocr.errors import DataError, ModelError, OutputExistsError
-    from ocr.models.loader import read_card
-    from ocr.models.registry import resolve
+    from ocr.errors import DataError, OutputExistsError
 
-    path = resolve(model)
-    card = read_card(model)
-    if card.kind != "line":
-        raise ModelError(f"{model}: a {card.kind} model reads no lines; a language model needs a line model")
+    path, card = _line_model(model)
     if not texts and card.name not in ("textline", "handline"):
         raise DataError(f"{model}: give the text to count with --text FILE (only textline's and handline's "
                         "training text can be drawn again)")
-    recipe = HANDWRITING_RECIPE if card.name == "handline" else PRINT_RECIPE
-    recipe = replace(recipe, order=order or recipe.order,
-                     alpha=recipe.alpha if alpha is None else alpha, beta=recipe.beta if beta is None else beta,
-                     chosen_on=recipe.chosen_on if alpha is None and beta is None else "given on the command line")
+    recipe = _overridden(HANDWRITING_RECIPE if card.name == "handline" else PRINT_RECIPE, order, alpha, beta)
     alphabet = "".join(card.labels)
     reads_spaces = " " in alphabet
     corpus, spaced, source = [], [], ""  # the inputs are checked and read before the output
@@ -396,18 +409,13 @@ def build_language_variant(model: str, language: str, texts: Sequence[str | Path
     :func:`write_english_variant`). Weights and order are
     :data:`ENGLISH_VARIANT_RECIPE`'s for ``handline``, the model's recipe's otherwise,
     unless given."""
-    from ocr.errors import DataError, ModelError, OutputExistsError
-    from ocr.models.loader import read_card
-    from ocr.models.registry import resolve
+    from ocr.errors import DataError, OutputExistsError
 
     try:
         suffix = variant_suffix(language)
     except ValueError as exc:
         raise DataError(str(exc)) from None
-    path = resolve(model)
-    card = read_card(model)
-    if card.kind != "line":
-        raise ModelError(f"{model}: a {card.kind} model reads no lines; a language model needs a line model")
+    path, card = _line_model(model)
     drawn = not texts and card.name == "handline" and language == "en"
     if not texts and not drawn:
         raise DataError(f"{model}: give the {language} text to count with --text FILE (only handline's English "
@@ -420,11 +428,8 @@ def build_language_variant(model: str, language: str, texts: Sequence[str | Path
     target = language_model_path(path, suffix)
     if target.exists() and not force:
         raise OutputExistsError(f"{target} already exists")
-    base = ENGLISH_VARIANT_RECIPE if card.name == "handline" else replace(PRINT_RECIPE,
-                                                                          switch_within=VARIANT_SWITCH_WITHIN)
-    recipe = replace(base, order=order or base.order, alpha=base.alpha if alpha is None else alpha,
-                     beta=base.beta if beta is None else beta,
-                     chosen_on=base.chosen_on if alpha is None and beta is None else "given on the command line")
+    recipe = _overridden(ENGLISH_VARIANT_RECIPE if card.name == "handline"
+                         else replace(PRINT_RECIPE, switch_within=VARIANT_SWITCH_WITHIN), order, alpha, beta)
     if drawn:
         written = write_english_variant(path, alphabet, seed, recipe)
         if not written:
