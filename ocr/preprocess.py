@@ -45,9 +45,17 @@ SMALL_TEXT_HEIGHT = 12.0
 SMALL_PAGE_TEXT_HEIGHT = 18.0
 PAGE_TEXT_HEIGHTS = 7.5
 SMALL_TEXT_UPSCALE = 2
-#: Components shorter than this are paper grain and specks, not small text:
-#: a page of them is left at its resolution (its blank test counts pixels).
+#: Components shorter than this are paper grain and specks, or print so small that a
+#: threshold at scan resolution breaks its letters (6 pt at ~70 dpi): :func:`is_tiny_text`
+#: tells them apart, and a page of grain is left at its resolution (its blank test counts pixels).
 SMALL_TEXT_MIN_HEIGHT = 5.0
+#: Enlarged :data:`SMALL_TEXT_UPSCALE` times, tiny print measures at least this (its letters
+#: 9 px), paper grain and salt-and-pepper noise 4-5 px.
+TINY_TEXT_ENLARGED_HEIGHT = 7.0
+#: Tiny print is looked for on images at most this many of its measured heights tall (a line
+#: crop) or at least :data:`TINY_PAGE_HEIGHTS` (a page of dozens of lines).
+TINY_LINE_HEIGHTS = 6.0
+TINY_PAGE_HEIGHTS = 40.0
 #: Ink components under this many pixels (at scan resolution) are specks, not glyphs.
 MIN_SPECK_AREA = 3
 
@@ -621,9 +629,31 @@ def small_text_scale(gray: np.ndarray, max_pixels: int) -> int:
     if gray.size * SMALL_TEXT_UPSCALE ** 2 > max_pixels:
         return 1
     height = text_height(binarize_otsu(gray))  # components under 3 px tall (specks) are not counted
+    if 0 < height < SMALL_TEXT_MIN_HEIGHT:
+        return SMALL_TEXT_UPSCALE if is_tiny_text(gray, height) else 1
     on_page = gray.shape[0] >= PAGE_TEXT_HEIGHTS * height and not is_bilevel(gray)
     small = SMALL_PAGE_TEXT_HEIGHT if on_page else SMALL_TEXT_HEIGHT
     return SMALL_TEXT_UPSCALE if SMALL_TEXT_MIN_HEIGHT <= height < small else 1
+
+
+def is_tiny_text(gray: np.ndarray, height: float) -> bool:
+    """Whether components that measure ``height``, like paper grain (under
+    :data:`SMALL_TEXT_MIN_HEIGHT`), are print too small for a threshold at scan resolution: on
+    a line crop (at most :data:`TINY_LINE_HEIGHTS` of them tall) or a page (at least
+    :data:`TINY_PAGE_HEIGHTS`), enlarged (cubic), its letters measure
+    :data:`TINY_TEXT_ENLARGED_HEIGHT` or more; the grain stays grain.
+
+    A Federal Register page scanned at ~70 dpi and lines cut from it break into 4 px pieces at
+    scan resolution and measure 9 px at twice it; grainy paper and salt-and-pepper noise 4-5 px.
+    Between the two sizes lie line images of large handwriting on grainy paper (the wills'
+    80-row lines, 20 such heights), whose grain measures 4 px and enlarged 5-11: left as they are.
+    """
+    tall = gray.shape[0] / height
+    if TINY_LINE_HEIGHTS < tall < TINY_PAGE_HEIGHTS:
+        return False
+    enlarged = cv2.resize(gray, (gray.shape[1] * SMALL_TEXT_UPSCALE, gray.shape[0] * SMALL_TEXT_UPSCALE),
+                          interpolation=cv2.INTER_CUBIC)
+    return text_height(binarize_otsu(enlarged)) >= TINY_TEXT_ENLARGED_HEIGHT
 
 
 def enlarged_if_small_text(gray: np.ndarray, max_pixels: int = MAX_WORK_PIXELS) -> tuple[np.ndarray, int]:

@@ -172,6 +172,27 @@ def test_small_text_is_binarized_at_twice_the_resolution_and_read_in_input_pixel
     assert pp.preprocess(big, deskew_pages=False).work_shape is None
 
 
+def test_tiny_print_is_enlarged_though_its_letters_measure_like_grain():
+    """A line cut from a page of 6 pt print at ~70 dpi: Otsu at scan resolution breaks its
+    letters into pieces 3-4 px high, under the height below which components are grain;
+    enlarged, they are letters again, and the line and its page are binarized enlarged."""
+    line = np.full((13, 150), 255, np.uint8)
+    for x in range(4, 140, 5):          # letters 7 px high, 2 px wide, each broken at mid-height
+        line[3:6, x:x + 2] = line[7:10, x:x + 2] = 60
+        line[6, x:x + 2] = 180
+    height = pp.text_height(pp.binarize_otsu(line))
+    assert 0 < height < pp.SMALL_TEXT_MIN_HEIGHT
+    assert pp.is_tiny_text(line, height)
+    assert pp.small_text_scale(line, pp.MAX_WORK_PIXELS) == 2
+    assert pp.small_text_scale(np.tile(line, (20, 1)), pp.MAX_WORK_PIXELS) == 2   # a page of it
+    grain = np.clip(235 + np.random.default_rng(1).normal(0, 4, (300, 200)), 0, 255).astype(np.uint8)
+    grain_height = pp.text_height(pp.binarize_otsu(grain))
+    assert 0 < grain_height < pp.SMALL_TEXT_MIN_HEIGHT
+    assert not pp.is_tiny_text(grain, grain_height) and pp.small_text_scale(grain, pp.MAX_WORK_PIXELS) == 1
+    # A line image some 20 such heights tall is neither a crop of tiny print nor a page of it.
+    assert not pp.is_tiny_text(np.tile(line, (6, 1)), height)
+
+
 def test_text_of_14_pixels_is_enlarged_on_a_page_of_lines_but_not_in_a_line_crop():
     """A crop of one line of it is read at its size: enlarged, the pieces of its neighbours that
     the crop cut through come apart into lines of their own."""
