@@ -100,21 +100,22 @@ def tesseract_line_boxes(image_path: Path) -> list[tuple[int, int, int, int]]:
     return [b for b in boxes if b[3] - b[1] <= TALL_LINE * median]
 
 
-def cut_page_lines(data_dir: Path, sets: list[str], split: str, limit: int | None,
-                   work: Path) -> list[tuple[str, Path, list[Path]]]:
-    """Write each page's line images as PNGs (at most ``limit`` pages per set); returns
-    (set, ground-truth file, line images in reading order) per page."""
+def cut_page_lines(data_dir: Path, sets: list[str], splits: list[str], limit: int | None,
+                   work: Path) -> list[tuple[str, str, Path, list[Path]]]:
+    """Write each page's line images as PNGs (at most ``limit`` pages per set and split);
+    returns (set, split, ground-truth file, line images in reading order) per page."""
     pages = []
     for name in sets:
-        for image_path, truth in documents(data_dir, name, split, limit):
-            image = cv2.imread(str(image_path), cv2.IMREAD_GRAYSCALE)
-            crops = []
-            for k, (x0, y0, x1, y1) in enumerate(tesseract_line_boxes(image_path)):
-                m = max(2, int((y1 - y0) * LINE_MARGIN))
-                path = work / f"{name}_{image_path.stem}_{k:03d}.png"
-                cv2.imwrite(str(path), image[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m])
-                crops.append(path)
-            pages.append((name, truth, crops))
+        for split in splits:
+            for image_path, truth in documents(data_dir, name, split, limit):
+                image = cv2.imread(str(image_path), cv2.IMREAD_GRAYSCALE)
+                crops = []
+                for k, (x0, y0, x1, y1) in enumerate(tesseract_line_boxes(image_path)):
+                    m = max(2, int((y1 - y0) * LINE_MARGIN))
+                    path = work / f"{name}_{image_path.stem}_{k:03d}.png"
+                    cv2.imwrite(str(path), image[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m])
+                    crops.append(path)
+                pages.append((name, split, truth, crops))
     return pages
 
 
@@ -128,8 +129,9 @@ def run_pages(args, work: Path) -> int:
     if shutil.which("tesseract") is None:
         print("--source pages cuts lines along Tesseract's line boxes: install tesseract-ocr", file=sys.stderr)
         return 2
-    pages = cut_page_lines(Path(args.data_dir), sets, args.split, args.limit, work)
-    images = [p for _, _, crops in pages for p in crops]
+    splits = ["dev", "test"] if args.split == "all" else [args.split]
+    pages = cut_page_lines(Path(args.data_dir), sets, splits, args.limit, work)
+    images = [p for *_, crops in pages for p in crops]
     if not images:
         print("no pages found under", args.data_dir, file=sys.stderr)
         return 2
@@ -139,19 +141,22 @@ def run_pages(args, work: Path) -> int:
         engines["tesseract"] = [t.strip() for t in tesseract_batch(images, work, 7)[0]]
     results: dict = {"split": args.split, "source": "pages", "sets": {}}
     for name in sets:
-        at, truths, joined = 0, [], {key: [] for key in engines}
-        for page_set, truth, crops in pages:
-            if page_set == name:
-                truths.append(truth.read_text(encoding="utf-8"))
-                for key, lines in engines.items():
-                    joined[key].append("\n".join(lines[at:at + len(crops)]))
-            at += len(crops)
-        results["sets"][name] = {"pages": len(truths),
-                                 "lines": sum(len(c) for s, _, c in pages if s == name),
-                                 **{key: page_scores(truths, joined[key]) for key in engines}}
-    print(f"Real page lines, split {args.split}: line images cut along Tesseract's line boxes, "
+        for split in splits:
+            at, truths, joined, lines_cut = 0, [], {key: [] for key in engines}, 0
+            for page_set, page_split, truth, crops in pages:
+                if (page_set, page_split) == (name, split):
+                    truths.append(truth.read_text(encoding="utf-8"))
+                    lines_cut += len(crops)
+                    for key, lines in engines.items():
+                        joined[key].append("\n".join(lines[at:at + len(crops)]))
+                at += len(crops)
+            if truths:
+                results["sets"][f"{name} {split}"] = {
+                    "pages": len(truths), "lines": lines_cut,
+                    **{key: page_scores(truths, joined[key]) for key in engines}}
+    print(f"Real page lines: line images cut along Tesseract's line boxes, "
           f"joined per page ({len(images)} lines, ocr {secs:.0f} s)")
-    print("| set | pages | lines | ocr read --layout line | tesseract --psm 7 |")
+    print("| set, split | pages | lines | ocr read --layout line | tesseract --psm 7 |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, r in results["sets"].items():
         tess = f"{100 * r['tesseract']['cer']:.2f}%" if "tesseract" in r else "-"
@@ -182,7 +187,8 @@ def main(argv=None) -> int:
                     help="FUNSD's annotated lines, or the printed pages cut along Tesseract's line boxes.")
     ap.add_argument("--sets", default=",".join(PAGE_SETS), help="With --source pages: which page sets.")
     ap.add_argument("--limit", type=int, default=None,
-                    help="At most N lines (a spread over the forms), or N pages per set with --source pages.")
+                    help="At most N lines (a spread over the forms), or N pages per set and split "
+                         "with --source pages (--split all: dev and test scored apart).")
     ap.add_argument("--ocr-args", default="", help="Extra options for ocr read, e.g. '--model textline'.")
     ap.add_argument("--skip-tesseract", action="store_true")
     ap.add_argument("--keep", help="Keep the crops and readings in this folder.")
