@@ -18,7 +18,8 @@ with rules inside its outline both ways is a ``table``, whose text is read row b
 A sparse blob of curves (an ornament) is a drawing, set aside as a picture is. A clean
 table's thin grid is taken off with the rules in preprocessing: :func:`ruled_boxes`
 finds it among them, and the frames there; a frame that holds a drawing (a book's map) is
-set aside with its content (:func:`framed_drawings`).
+set aside with its content (:func:`framed_drawings`). On a grey page, light type on an image
+region's dark ground (a heading on a coloured banner) is found by :func:`light_type` and read.
 """
 
 from __future__ import annotations
@@ -440,3 +441,75 @@ def broken_rules(labels: np.ndarray, stats: np.ndarray, char_height: float) -> t
     if boxes:
         log.info("layout: %d broken vertical rules (%d pieces)", len(boxes), int(flag.sum()))
     return flag, boxes
+
+
+#: Light type on a dark ground inside an image region (a heading on a coloured banner, a slide's
+#: title bar) is read when the region's ground is at most this grey (0 black, 255 white) ...
+BANNER_GROUND = 200
+#: ... its light pixels are lighter than the ground by this many levels on average, those not
+#: touching the region's edge cover at most :data:`BANNER_LIGHT_SHARE` of it, ...
+BANNER_CONTRAST = 60
+BANNER_LIGHT_SHARE = 0.4
+#: ... at least :data:`BANNER_LETTERS` light components look like letters (their heights within
+#: 0.5-3 times their typical one, each in a row with another), and they hold at
+#: least :data:`BANNER_LETTER_SHARE` of the light pixels not touching the region's edge:
+#: a photo's highlights and reflections are scattered, a banner's type is nearly all letters.
+BANNER_LETTERS = 4
+#: A letter's stroke (twice its largest distance to its edge) is at most this share of its height.
+BANNER_STROKE = 0.5
+BANNER_LETTER_SHARE = 0.5
+
+
+def light_type(gray: np.ndarray, box: Box, char_height: float) -> np.ndarray | None:
+    """The mask of light type on a dark ground inside ``box`` of a page (dark ink on light,
+    ``gray``), in the box's pixels, or None when the region holds none.
+
+    A heading printed light on a coloured banner thresholds with the banner as one dark blob,
+    which :func:`analyse_layout` sets aside as a picture, letters and all (omnidocbench dev:
+    a textbook's "Warming Up", "Multiple Choice"). Within the region the ground is the
+    majority and the type the light minority: Otsu's threshold over the region alone parts
+    them, and the light components are kept as text only when they are letter-sized, in rows
+    and nearly all the light there is (see :data:`BANNER_LETTER_SHARE`).
+    """
+    x0, y0, x1, y1 = box
+    region = gray[y0:y1, x0:x1]
+    if region.size == 0 or min(region.shape) < 2 * char_height:
+        return None
+    ground = float(np.median(region))
+    if ground > BANNER_GROUND:
+        return None
+    light = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1] > 0
+    if not light.any() or float(np.mean(region[light])) - ground < BANNER_CONTRAST:
+        return None
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(light), connectivity=8)
+    x, y, w, h, area = (stats[1:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
+                                               cv2.CC_STAT_HEIGHT, cv2.CC_STAT_AREA))
+    # The page's paper around a tilted or rounded banner touches the region's edge: not type.
+    inner = (x > 0) & (y > 0) & (x + w < region.shape[1]) & (y + h < region.shape[0]) & (h >= 3)
+    if np.count_nonzero(inner) < BANNER_LETTERS or area[inner].sum() > BANNER_LIGHT_SHARE * region.size:
+        return None
+    typical = typical_component_height(h[inner])
+    # Letters are strokes: twice the largest distance to their edge is a fraction of their
+    # height (a bold face's about a third); a photo's highlights are solid blots.
+    stroke = np.zeros(n, np.float64)
+    np.maximum.at(stroke, labels.ravel(), cv2.distanceTransform(as_u8(light), cv2.DIST_L2, 3).ravel())
+    stroke = 2 * stroke[1:]
+    # A banner's numeral or capital may stand up to three times its letters' height ("Unit 2").
+    letter = (inner & (h >= 0.5 * typical) & (h <= 3 * typical) & (w <= 3 * typical)
+              & (stroke <= BANNER_STROKE * h))
+    top, bottom = y.astype(np.float64), (y + h).astype(np.float64)
+    overlap = np.minimum(bottom[:, None], bottom[None, :]) - np.maximum(top[:, None], top[None, :])
+    in_row = (overlap >= 0.5 * np.minimum(h[:, None], h[None, :])) & letter[None, :]
+    letter &= in_row.sum(axis=1) >= 2  # itself and one more
+    if (np.count_nonzero(letter) < BANNER_LETTERS or typical < 0.6 * char_height
+            or area[letter].sum() < BANNER_LETTER_SHARE * area[inner].sum()):
+        return None
+    # The dots, hyphens and stops among the letters go with them.
+    lx0, ly0 = x[letter].min(), y[letter].min()
+    lx1, ly1 = (x + w)[letter].max(), (y + h)[letter].max()
+    cx, cy = x + w / 2, y + h / 2
+    marks = inner & (h < 0.5 * typical) & (cx >= lx0) & (cx <= lx1) & (cy >= ly0) & (cy <= ly1)
+    keep = np.concatenate([[False], letter | marks])
+    log.info("layout: light type on a dark ground read in an image region at %s (%d letters)",
+             box, int(np.count_nonzero(letter)))
+    return keep[labels]

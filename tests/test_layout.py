@@ -456,3 +456,45 @@ def test_scattered_slivers_do_not_chain_into_a_page_wide_rule():
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     _, boxes = broken_rules(labels, stats, 12.0)
     assert all(x1 - x0 <= 12 for x0, _, x1, _ in boxes)
+
+
+def banner_page(banner: str = "type") -> np.ndarray:
+    """The three lines of :func:`text_page` on grey paper, and a dark banner under them that
+    holds light type (``type``), a photo's scattered highlights (``photo``) or nothing (``plain``)."""
+    img = np.full((500, 900), 235, np.uint8)
+    for k, line in enumerate(LINES):
+        cv2.putText(img, line, (40, 80 + 50 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 20, 2)
+    img[260:400, 40:860] = 70
+    if banner == "type":
+        cv2.putText(img, "WARMING UP", (80, 350), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 250, 4)
+    elif banner == "photo":
+        rng = np.random.default_rng(3)
+        for _ in range(40):  # highlights of every size, anywhere
+            x, y, r = int(rng.integers(60, 840)), int(rng.integers(270, 390)), int(rng.integers(2, 30))
+            cv2.circle(img, (x, y), r, 250, -1)
+    return img
+
+
+def test_light_type_on_a_dark_banner_is_found_and_nothing_else_is():
+    from ocr.layout import light_type
+
+    for kind, found in (("type", True), ("photo", False), ("plain", False)):
+        page = banner_page(kind)
+        mask = light_type(page, (40, 260, 860, 400), 22.0)
+        assert (mask is not None) == found, kind
+    mask = light_type(banner_page(), (40, 260, 860, 400), 22.0)
+    letters = banner_page()[260:400, 40:860] > 200
+    assert mask.shape == letters.shape and mask.sum() >= 0.9 * letters.sum()
+
+
+def test_a_banners_light_type_is_read_as_a_line_and_the_banner_is_no_longer_an_image():
+    from ocr.pipeline import analyse_page
+
+    analysis = analyse_page(PageImage("banner.png", 0, banner_page()), deskew=False)
+    assert not [r for r in analysis.regions if r.kind == "image"]
+    tops = sorted(line.box[1] for line in analysis.layout.lines)
+    assert len(tops) == 4 and 260 <= tops[-1] < 400          # the three lines, then the banner's
+    photo = analyse_page(PageImage("photo.png", 0, banner_page("photo")), deskew=False)
+    assert [r.kind for r in photo.regions] == ["image"] and len(photo.layout.lines) == 3
+    one_bit = np.where(banner_page() < 128, 0, 255).astype(np.uint8)   # no grey: left as it is
+    assert [r.kind for r in analyse_page(PageImage("1bit.png", 0, one_bit), deskew=False).regions] == ["image"]
