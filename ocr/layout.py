@@ -451,13 +451,16 @@ BANNER_GROUND = 200
 BANNER_CONTRAST = 60
 BANNER_LIGHT_SHARE = 0.4
 #: ... at least :data:`BANNER_LETTERS` light components look like letters (their heights within
-#: 0.5-3 times their typical one, each in a row with another), and they hold at
-#: least :data:`BANNER_LETTER_SHARE` of the light pixels not touching the region's edge:
-#: a photo's highlights and reflections are scattered, a banner's type is nearly all letters.
+#: 0.5-3 times their typical one, strokes at most :data:`BANNER_STROKE` of their height, each in
+#: a row with another), and they hold at least :data:`BANNER_LETTER_SHARE` of the light pixels
+#: not touching the region's edge: a photo's highlights are blots, a banner's type mostly letters.
 BANNER_LETTERS = 4
+BANNER_LETTER_SHARE = 0.5
 #: A letter's stroke (twice its largest distance to its edge) is at most this share of its height.
 BANNER_STROKE = 0.5
-BANNER_LETTER_SHARE = 0.5
+#: More letter-like light components than this in one region are a texture, not a heading (and
+#: their pairwise row test would cost their number squared in memory).
+BANNER_MAX_LETTERS = 400
 
 
 def light_type(gray: np.ndarray, box: Box, char_height: float) -> np.ndarray | None:
@@ -466,10 +469,11 @@ def light_type(gray: np.ndarray, box: Box, char_height: float) -> np.ndarray | N
 
     A heading printed light on a coloured banner thresholds with the banner as one dark blob,
     which :func:`analyse_layout` sets aside as a picture, letters and all (omnidocbench dev:
-    a textbook's "Warming Up", "Multiple Choice"). Within the region the ground is the
-    majority and the type the light minority: Otsu's threshold over the region alone parts
-    them, and the light components are kept as text only when they are letter-sized, in rows
-    and nearly all the light there is (see :data:`BANNER_LETTER_SHARE`).
+    a textbook's "Warming Up", "Pre-reading"; FUNSD: a logo's "ORACLE", a table's reversed
+    headers). Within the region the ground is the majority and the type the light minority:
+    Otsu's threshold over the region alone parts them, and the light components are kept as
+    text only when they are letters by size and stroke, in rows, and hold half the light there
+    (see :data:`BANNER_LETTER_SHARE`).
     """
     x0, y0, x1, y1 = box
     region = gray[y0:y1, x0:x1]
@@ -497,10 +501,13 @@ def light_type(gray: np.ndarray, box: Box, char_height: float) -> np.ndarray | N
     # A banner's numeral or capital may stand up to three times its letters' height ("Unit 2").
     letter = (inner & (h >= 0.5 * typical) & (h <= 3 * typical) & (w <= 3 * typical)
               & (stroke <= BANNER_STROKE * h))
-    top, bottom = y.astype(np.float64), (y + h).astype(np.float64)
+    shaped = np.flatnonzero(letter)
+    if len(shaped) > BANNER_MAX_LETTERS:
+        return None
+    top, bottom, tall = y[shaped].astype(np.float64), (y + h)[shaped].astype(np.float64), h[shaped]
     overlap = np.minimum(bottom[:, None], bottom[None, :]) - np.maximum(top[:, None], top[None, :])
-    in_row = (overlap >= 0.5 * np.minimum(h[:, None], h[None, :])) & letter[None, :]
-    letter &= in_row.sum(axis=1) >= 2  # itself and one more
+    in_row = overlap >= 0.5 * np.minimum(tall[:, None], tall[None, :])
+    letter[shaped] = in_row.sum(axis=1) >= 2  # itself and one more
     if (np.count_nonzero(letter) < BANNER_LETTERS or typical < 0.6 * char_height
             or area[letter].sum() < BANNER_LETTER_SHARE * area[inner].sum()):
         return None

@@ -302,8 +302,8 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
 
 def with_banner_type(found: PageLayout, gray: np.ndarray) -> None:
     """Give the text the light type of the image regions that hold it (a heading on a coloured
-    banner: :func:`ocr.layout.light_type`); those regions are no longer set aside. A 1-bit scan
-    has no grey to tell a banner's ground from its type: left as it is."""
+    banner: :func:`ocr.layout.light_type`); those regions are no longer set aside. A page still
+    1-bit after preprocessing has no grey to tell a banner's ground from its type: left as it is."""
     if is_bilevel(gray):
         return
     kept = []

@@ -498,3 +498,15 @@ def test_a_banners_light_type_is_read_as_a_line_and_the_banner_is_no_longer_an_i
     assert [r.kind for r in photo.regions] == ["image"] and len(photo.layout.lines) == 3
     one_bit = np.where(banner_page() < 128, 0, 255).astype(np.uint8)   # no grey: left as it is
     assert [r.kind for r in analyse_page(PageImage("1bit.png", 0, one_bit), deskew=False).regions] == ["image"]
+
+
+def test_a_region_of_hundreds_of_light_strokes_is_a_texture_not_type():
+    """Their pairwise row test would cost their number squared: past BANNER_MAX_LETTERS, no type."""
+    from ocr.layout import BANNER_MAX_LETTERS, light_type
+
+    img = np.full((600, 900), 70, np.uint8)
+    for y in range(10, 590, 20):
+        for x in range(10, 890, 12):
+            img[y:y + 12, x:x + 2] = 250                 # a stroke 12 px tall, 2 px wide
+    assert ((580 // 20 + 1) * (880 // 12 + 1)) > BANNER_MAX_LETTERS
+    assert light_type(img, (0, 0, 900, 600), 12.0) is None
