@@ -531,6 +531,42 @@ def attach_punctuation(words: list[list[RecognizedChar]]) -> list[list[Recognize
     return out
 
 
+#: A quote mark ending a word that stands at most this share of its gap to its word from the next
+#: word opens that one ("tags” Basketball”" -> "tags ”Basketball”": LaTeX sets a closing quote
+#: mark for an opening quote typed as ", docbank dev page 116).
+QUOTE_NEARER = 0.5
+#: ... and stands at least this many character heights from the word it ends.
+QUOTE_SPACE = 0.2
+
+
+def quotes_to_their_word(words: list[list[RecognizedChar]]) -> list[list[RecognizedChar]]:
+    """Move the quote marks that end a word to the start of the next word when they stand
+    against it (:data:`QUOTE_NEARER`).
+
+    A line model's word spaces (and :func:`attach_punctuation`, for a closing mark standing
+    alone) give a closing quote mark to the word before it; typed as a straight " in LaTeX, or
+    set as a mark that names its side wrongly, it is the next word's opening quote, and its
+    place says so: it stands against that word, a space from the one before.
+    """
+    reach = _punctuation_reach(words)
+    if reach is None:
+        return words
+    out = [list(word) for word in words]
+    for i in range(len(out) - 1):
+        word, after = out[i], out[i + 1]
+        k = len(word)
+        while k > 0 and word[k - 1].text in RAISED_MARKS:
+            k -= 1
+        if k == 0 or k == len(word) or not after:
+            continue
+        before_gap = word[k].box[0] - word[k - 1].box[2]
+        after_gap = after[0].box[0] - word[-1].box[2]
+        # A space's worth before it (a fifth of a character height at least), half that or less after.
+        if before_gap >= QUOTE_SPACE * reach and 0 <= after_gap <= QUOTE_NEARER * before_gap:
+            out[i], out[i + 1] = word[:k], word[k:] + after
+    return out
+
+
 #: A word that starts one of these (in lower case, after opening punctuation) starts a web address ...
 WEB_ADDRESS_STARTS = ("http:", "https:", "ftp:", "www.")
 #: ... which goes on into the next word when it ends in one of these (and the word is no
@@ -599,7 +635,8 @@ def settle_case_of_capitals_lines(words: list[list[RecognizedChar]]) -> list[lis
 #: Steps applied to every recognized line, in order, whatever the recognizer.
 LINE_STEPS: tuple[Callable[[Words], Words], ...] = (join_split_numbers, settle_isolated_lookalikes,
                                                     settle_lookalike_runs, attach_punctuation,
-                                                    join_web_addresses, settle_case_of_capitals_lines)
+                                                    quotes_to_their_word, join_web_addresses,
+                                                    settle_case_of_capitals_lines)
 
 
 def apply_steps(words: Words, steps: Sequence[Callable[[Words], Words]] = LINE_STEPS) -> Words:

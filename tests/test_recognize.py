@@ -256,3 +256,22 @@ def test_a_sure_accent_in_a_word_of_small_letters_stays_where_accents_are_rare()
     page = [filler + [sure("Varjabétian"), _word("forée"), sure("VAZQUÉZ"), sure("régime")]]
     read = ["".join(c.text for c in w) for w in plain_letters_where_accents_are_rare(page)[0][-4:]]
     assert read == ["Varjabétian", "foree", "VAZQUEZ", "régime"]
+
+
+def test_a_quote_mark_standing_against_the_next_word_opens_it():
+    """LaTeX sets a closing mark for a quote typed as ": "tags ”Basketball”, ”Baseball”"; the
+    mark ending a word a space from it and against the next word moves to that word."""
+    from ocr.postprocess import quotes_to_their_word
+
+    def at(text, x, step=10):
+        return [RecognizedChar(t, (x + step * i, 0, x + step * i + 8, 20), 0.9, [(t, 0.9)]) for i, t in enumerate(text)]
+
+    tags = at("tags", 0) + at("\u201d", 52)           # 14 px after "s", 4 px before "B"
+    basketball = at("Basketball", 64) + at("\u201d", 164) + at(",", 172) + at("\u201d", 192)
+    line = [tags, basketball, at("Baseball", 204)]
+    out = ["".join(c.text for c in w) for w in quotes_to_their_word(line)]
+    assert out == ["tags", "\u201dBasketball\u201d,", "\u201dBaseball"]
+    # A closing quote against its word, a space before the next, stays; so does one between
+    # two words it touches neither of by a space.
+    kept = [at("said", 0) + at("\u201d", 40), at("and", 62)]
+    assert ["".join(c.text for c in w) for w in quotes_to_their_word(kept)] == ["said\u201d", "and"]
