@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from ocr_vs_tesseract import tesseract_batch  # noqa: E402
 from real_documents import ours, page_scores  # noqa: E402
 from ocr.paths import env_data_dir  # noqa: E402
-from training.datasets.documents import (LINE_MARGIN, PAGE_SETS, FormLine, documents, flatten,  # noqa: E402
+from training.datasets.documents import (PAGE_SETS, FormLine, box_crop, documents, flatten,  # noqa: E402
                                          form_lines, line_crop)
 from training.evaluate import edit_distance  # noqa: E402
 
@@ -110,10 +110,9 @@ def cut_page_lines(data_dir: Path, sets: list[str], splits: list[str], limit: in
             for image_path, truth in documents(data_dir, name, split, limit):
                 image = cv2.imread(str(image_path), cv2.IMREAD_GRAYSCALE)
                 crops = []
-                for k, (x0, y0, x1, y1) in enumerate(tesseract_line_boxes(image_path)):
-                    m = max(2, int((y1 - y0) * LINE_MARGIN))
+                for k, box in enumerate(tesseract_line_boxes(image_path)):
                     path = work / f"{name}_{image_path.stem}_{k:03d}.png"
-                    cv2.imwrite(str(path), image[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m])
+                    cv2.imwrite(str(path), box_crop(image, box))
                     crops.append(path)
                 pages.append((name, split, truth, crops))
     return pages
@@ -130,7 +129,13 @@ def run_pages(args, work: Path) -> int:
         print("--source pages cuts lines along Tesseract's line boxes: install tesseract-ocr", file=sys.stderr)
         return 2
     splits = ["dev", "test"] if args.split == "all" else [args.split]
-    pages = cut_page_lines(Path(args.data_dir), sets, splits, args.limit, work)
+    try:
+        pages = cut_page_lines(Path(args.data_dir), sets, splits, args.limit, work)
+    except subprocess.CalledProcessError as exc:
+        said = (exc.stderr or "").strip().splitlines()
+        print(f"tesseract could not lay out {exc.cmd[1]}: {said[-1] if said else f'exit status {exc.returncode}'}",
+              file=sys.stderr)
+        return 2
     images = [p for *_, crops in pages for p in crops]
     if not images:
         print("no pages found under", args.data_dir, file=sys.stderr)

@@ -28,6 +28,7 @@ English the mixed model could not hold.
 
 from __future__ import annotations
 
+import glob
 import gzip
 import heapq
 import json
@@ -294,6 +295,16 @@ def variant_suffix(language: str) -> str:
     if not VARIANT_LANGUAGE.fullmatch(language):
         raise ValueError(f"{language!r} is no language code: give two or three lower-case letters (ISO 639)")
     return f".{language}{LM_SUFFIX}"
+
+
+def variant_languages(model_path: str | os.PathLike) -> list[str]:
+    """The languages of the variant files beside a line model file (``NAME.<language>.lm.json.gz``),
+    by their names alone: nothing is read."""
+    path = Path(model_path)
+    stem = language_model_path(path, "").name  # NAME of NAME.keras
+    names = (c.name[len(stem) + 1:-len(LM_SUFFIX)]
+             for c in path.parent.glob(f"{glob.escape(stem)}.*{LM_SUFFIX}"))
+    return sorted(n for n in names if VARIANT_LANGUAGE.fullmatch(n))
 
 
 @dataclass(frozen=True)

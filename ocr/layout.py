@@ -145,13 +145,16 @@ class PageLayout:
 
 
 def analyse_layout(binary: np.ndarray, char_height: float | None = None,
-                   frames: Sequence[Box] = ()) -> PageLayout:
+                   frames: Sequence[Box] = (), gray: np.ndarray | None = None) -> PageLayout:
     """Split an ink mask into text candidates and non-text regions (see the module's doc).
 
     ``char_height`` is the typical character height (:func:`ocr.preprocess.text_height`,
     an unweighted median that one huge component cannot move) when known; ``frames`` are the
     boxes of frames preprocessing took off with the rules (:func:`ruled_boxes`), whose content
-    is set aside when it is a drawing (:func:`framed_drawings`).
+    is set aside when it is a drawing (:func:`framed_drawings`). With the page's ``gray`` (dark
+    ink on light; not given for a 1-bit scan, which has no grey to part a banner's ground from
+    its type), an image region that holds light type gives it to the text and is no image
+    (:func:`light_type`).
     """
     binary = np.asarray(binary, dtype=bool)
     if min(binary.shape) < MIN_PAGE_SIDE:
@@ -212,9 +215,21 @@ def analyse_layout(binary: np.ndarray, char_height: float | None = None,
     for i, kept in on_rules.items():
         x, y, w, hh = (int(v) for v in stats[i, :4])
         text[y:y + hh, x:x + w] |= kept
+    if gray is not None:
+        regions = [r for r in regions if r.kind != "image" or not _gave_light_type(text, gray, r.box, h)]
     log.info("layout: set aside %d non-text regions (%s) and %d fragments next to or inside them",
              len(regions), ", ".join(sorted({r.kind for r in regions})), int(clinging.sum()))
     return PageLayout(text, regions, h)
+
+
+def _gave_light_type(text: np.ndarray, gray: np.ndarray, box: Box, char_height: float) -> bool:
+    """Whether the image region ``box`` holds light type (:func:`light_type`), added to ``text``."""
+    type_mask = light_type(gray, box, char_height)
+    if type_mask is None:
+        return False
+    x0, y0, x1, y1 = box
+    text[y0:y1, x0:x1] |= type_mask
+    return True
 
 
 def text_on_rules(grid: np.ndarray, char_height: float, across: np.ndarray,

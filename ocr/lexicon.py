@@ -25,7 +25,6 @@ recognized characters; no model here.
 
 from __future__ import annotations
 
-import glob
 import gzip
 import itertools
 import logging
@@ -37,8 +36,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ocr.language import (LM_SUFFIX, VARIANT_LANGUAGE, LanguageVariant, language_model_for,
-                          language_model_path, loaded_beside, read_gzip, variant_suffix)
+from ocr.language import (LM_SUFFIX, LanguageVariant, language_model_for, language_model_path, loaded_beside,
+                          read_gzip, variant_languages, variant_suffix)
 from ocr.postprocess import RecognizedChar
 
 log = logging.getLogger(__name__)
@@ -322,13 +321,9 @@ def language_variants_for(model_path: str | os.PathLike | None) -> dict[str, Lan
     files that are no variant (no ``switch_within``) are left out."""
     if model_path is None:
         return {}
-    path = Path(model_path)
-    stem = language_model_path(path, "").name  # NAME of NAME.keras
     variants = {}
-    for candidate in sorted(path.parent.glob(f"{glob.escape(stem)}.*{LM_SUFFIX}")):
-        language = candidate.name[len(stem) + 1:-len(LM_SUFFIX)]
-        if VARIANT_LANGUAGE.fullmatch(language):
-            model = language_model_for(path, variant_suffix(language))
-            if model is not None and model.switch_within is not None:
-                variants[language] = LanguageVariant(language, model, variant_lexicon_for(path, language))
+    for language in variant_languages(model_path):
+        model = language_model_for(model_path, variant_suffix(language))
+        if model is not None and model.switch_within is not None:
+            variants[language] = LanguageVariant(language, model, variant_lexicon_for(model_path, language))
     return variants

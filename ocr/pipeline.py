@@ -26,7 +26,7 @@ from ocr.document import (Block, Box, Char, Document, Failure, Glyph, Line, Page
 from ocr.errors import ImageError, OcrError
 from ocr.io import PageImage, expand_inputs, from_pil, is_pil_image, load
 from ocr.ink import text_height
-from ocr.layout import MIN_PAGE_SIDE, PageLayout, Region, analyse_layout, light_type
+from ocr.layout import MIN_PAGE_SIDE, Region, analyse_layout
 from ocr.normalize import LineMetrics, line_metrics
 from ocr.preprocess import LINE_MIN_SKEW, MIN_SKEW, Preprocessed, is_bilevel, preprocess, rotation_matrix
 from ocr.models import get_kind, read_card
@@ -273,8 +273,8 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
             return Analysis(page, pre, as_one_line(segment(pre.binary)))
         if layout == "word":
             return Analysis(page, pre, as_one_word(segment(pre.binary)))
-        found = analyse_layout(pre.binary, frames=pre.frames)  # non-text regions set aside before segmentation
-        with_banner_type(found, pre.gray)
+        # Non-text regions set aside before segmentation; light type on their dark ground kept.
+        found = analyse_layout(pre.binary, frames=pre.frames, gray=None if is_bilevel(pre.gray) else pre.gray)
         found.regions += [Region("table", box) for box in pre.tables]  # grids taken off as rules
         lines = segment(found.text, tables=found.tables)
         if not found.regions and layout == "auto" and is_line_image(lines):
@@ -298,23 +298,6 @@ def analyse_page(page: PageImage, binarization: str = "auto", deskew: bool = Tru
         raise ImageError(f"{where}: {exc}") from None
     finally:
         release_free_memory()
-
-
-def with_banner_type(found: PageLayout, gray: np.ndarray) -> None:
-    """Give the text the light type of the image regions that hold it (a heading on a coloured
-    banner: :func:`ocr.layout.light_type`); those regions are no longer set aside. A page still
-    1-bit after preprocessing has no grey to tell a banner's ground from its type: left as it is."""
-    if is_bilevel(gray):
-        return
-    kept = []
-    for region in found.regions:
-        type_mask = light_type(gray, region.box, found.char_height) if region.kind == "image" else None
-        if type_mask is None:
-            kept.append(region)
-            continue
-        x0, y0, x1, y1 = region.box
-        found.text[y0:y1, x0:x1] |= type_mask
-    found.regions = kept
 
 
 def models_needed(model: str | os.PathLike | None = None, digits: bool = False) -> list[str]:

@@ -24,8 +24,10 @@ import numpy as np
 
 from ocr.deslant import upright
 from ocr.errors import DataError, OcrError
-from ocr.language import SPACES_SUFFIX, language_model_for, language_model_path, variant_suffix
-from ocr.lexicon import Lexicon, language_variants_for, lexicon_for, lexicon_path, variant_lexicon_path
+from ocr.fileio import write_bytes_atomic
+from ocr.language import (SPACES_SUFFIX, language_model_for, language_model_path, variant_languages,
+                          variant_suffix)
+from ocr.lexicon import Lexicon, lexicon_for, lexicon_path, variant_lexicon_path
 from ocr.models import load
 from ocr.models.store import save_model
 from ocr.normalize import LINE_HEIGHT, stack_lines, to_line_input
@@ -262,11 +264,12 @@ def finetune_lines(config: FinetuneConfig, base_path: Path) -> FinetuneResult:
         spaces_path = base_spaces.extended([samples.spaced[i] for i in train_idx], source
                                            ).save(language_model_path(path, SPACES_SUFFIX))
         report.append(f"word-space model: {spaces_path.name}")
-    for language, variant in language_variants_for(base_path).items():  # the base's languages, as they were
-        variant_path = variant.model.save(language_model_path(path, variant_suffix(language)))
-        if isinstance(variant.words, Lexicon):
-            variant.words.save(variant_lexicon_path(path, language))
-        report.append(f"{language} language variant: {variant_path.name}")
+    for language in variant_languages(base_path):  # the base's languages, as they were: copied, not read
+        for beside in (lambda m: language_model_path(m, variant_suffix(language)),
+                       lambda m: variant_lexicon_path(m, language)):
+            if beside(base_path).is_file():
+                write_bytes_atomic(beside(path), beside(base_path).read_bytes())
+        report.append(f"{language} language variant: {language_model_path(path, variant_suffix(language)).name}")
     base_words = lexicon_for(base_path)
     if base_words is not None:  # the base's words, and the user's
         own = [w for i in train_idx for w in samples.spaced[i].split() if w.isalpha()]

@@ -76,7 +76,7 @@ def test_load_line_folder_names_a_transcript_that_is_not_utf8(tmp_path):
 @pytest.mark.slow
 def test_adapt_line_model_through_the_cli(tmp_path, line_base):
     from ocr.language import SPACES_SUFFIX, CharNgram, language_model_for, language_model_path, variant_suffix
-    from ocr.lexicon import Lexicon, language_variants_for, lexicon_for, lexicon_path
+    from ocr.lexicon import Lexicon, language_variants_for, lexicon_for, lexicon_path, variant_lexicon_path
 
     folder = _write_lines(tmp_path / "lines", n=10)
     for k in range(10):  # the user's transcripts part their numbers with spaces
@@ -87,6 +87,7 @@ def test_adapt_line_model_through_the_cli(tmp_path, line_base):
     Lexicon(["total", "amount"], "two words").save(lexicon_path(line_base))
     CharNgram.from_texts(["total 12"], order=3, switch_within=0.5).save(language_model_path(line_base,
                                                                                            variant_suffix("en")))
+    Lexicon(["total"], "English words").save(variant_lexicon_path(line_base, "en"))
     before = hashlib.sha256(line_base.read_bytes()).hexdigest()
     out = tmp_path / "adapted.keras"
     result = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "2",
@@ -105,6 +106,9 @@ def test_adapt_line_model_through_the_cli(tmp_path, line_base):
     assert "word list" in result.output and len(words) == 2 and "Total" in words
     variants = language_variants_for(out)  # the base's language variants carried as they were
     assert "en language variant" in result.output and variants["en"].model.switch_within == 0.5
+    assert "total" in variants["en"].words
+    for beside in (lambda m: language_model_path(m, variant_suffix("en")), lambda m: variant_lexicon_path(m, "en")):
+        assert beside(out).read_bytes() == beside(line_base).read_bytes()  # copied as they were
     again = run("train", "glyphs", folder, "--base", line_base, "--out", out, "--epochs", "1",
                 "--replay-per-class", "0")
     assert_one_line_error(again, "--force")

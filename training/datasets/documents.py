@@ -137,6 +137,11 @@ def form_lines(annotation: str | Path) -> list[FormLine]:
 def line_crop(image: np.ndarray, line: FormLine) -> np.ndarray:
     """The line cut from its form with a margin of :data:`LINE_MARGIN` of its height (at least
     2 px): as a user would crop a field, with pieces of the neighbouring lines in it."""
-    x0, y0, x1, y1 = line.box
+    return box_crop(image, line.box)
+
+
+def box_crop(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """A line's box (x0, y0, x1, y1) cut from its page with :func:`line_crop`'s margin."""
+    x0, y0, x1, y1 = box
     m = max(2, int((y1 - y0) * LINE_MARGIN))
     return image[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m]
