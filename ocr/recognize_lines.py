@@ -20,7 +20,7 @@ import numpy as np
 
 from ocr.errors import OcrError
 from ocr.classify import BatchModel
-from ocr.deslant import DeslantRule, Sheared
+from ocr.deslant import DeslantRule, Sheared, ShearedRuns
 from ocr.lexicon import Lexicon, language_variants_for, lexicon_for, spelled
 from ocr.normalize import (LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, line_metrics, stack_lines,
                            to_line_input)
@@ -392,20 +392,21 @@ class LineRecognizer:
         return results, ratings
 
     def line_inputs(self, components: Components, lines: Sequence[LineLayout]
-                    ) -> tuple[list[np.ndarray], list[Sheared | None], list[LineInput]]:
+                    ) -> tuple[list[np.ndarray], list[Sheared | ShearedRuns | None], list[LineInput]]:
         """Each line's ink mask, its deslanted mask (None without deslanting) and model input.
 
         With a deslant rule the input is made from the sheared ink, so its
         columns map to the sheared mask's (see :meth:`_place`).
         """
         masks = [line_mask(components, line) for line in lines]
-        sheared = [self.deslant.apply(m) if self.deslant is not None else None for m in masks]
+        sheared = [self.deslant.apply(m, line.height) if self.deslant is not None else None
+                   for m, line in zip(masks, lines)]
         inputs = [to_line_input(m if s is None else s.mask, line_height=line.height, height=self.height)
                   for m, s, line in zip(masks, sheared, lines)]
         return masks, sheared, inputs
 
     def _place(self, decoded: list[DecodedChar], line: LineLayout, mask: np.ndarray,
-               inp: LineInput, sheared: Sheared | None = None) -> list[RecognizedChar]:
+               inp: LineInput, sheared: Sheared | ShearedRuns | None = None) -> list[RecognizedChar]:
         """Give each decoded character a box around its ink in page coordinates.
 
         CTC fires on one or two frames per character, so its span is taken
@@ -422,8 +423,7 @@ class LineRecognizer:
         centres = [inp.to_source_x((c.peak + 0.5) * LINE_STRIDE) for c in decoded]
         half = 0.6 * max(line.height, 1.0)
         columns = mask.any(axis=0)
-        metrics = (line_metrics([g.box for g in line.glyphs])
-                   if self.marks_by_shape and sheared is None and line.glyphs else None)
+        metrics = line_metrics([g.box for g in line.glyphs]) if self.marks_by_shape and line.glyphs else None
         out = []
         for k, ch in enumerate(decoded):
             left = (centres[k - 1] + centres[k]) / 2 if k else -np.inf
@@ -448,6 +448,8 @@ class LineRecognizer:
             char = RecognizedChar(self.labels[ch.label], (lx0 + a, ly0 + y0, lx0 + b, ly0 + y1),
                                   ch.confidence, alts)
             if metrics is not None and char.text in ".," + RAISED_LOOKALIKES:
+                if sheared is not None:  # the mark's span back in the line's own columns
+                    span = (int(sheared.to_source_x(span[0])), int(sheared.to_source_x(span[1])))
                 ink = mark_ink(line, lx0 + span[0], lx0 + span[1])
                 if ink is not None:
                     char = raised_mark(stop_or_comma(char, ink, metrics), ink, metrics)

@@ -270,7 +270,8 @@ def test_resume_with_a_corrupt_state_file_is_one_line(tmp_path, content):
 
 @pytest.mark.parametrize("rule, text", [
     ("upright", "not JSON"), ('{"shear": 9}', "between -3.0 and 3.0"), ('{"shear": "x"}', "must be a number"),
-    ('{"slope": 0.5}', '{"shear": number} or {"estimate_factor": number}'), ("[0.5]", "must be {"),
+    ('{"slope": 0.5}', '{"shear": number}, {"estimate_factor": number} or {"italic_factor": number}'),
+    ("[0.5]", "must be {"),
 ])
 def test_train_handline_rejects_bad_deslant_rules_in_one_line(rule, text, tmp_path):
     result = run("train", "handline", "--deslant", rule, "--data-dir", tmp_path, "--out", tmp_path / "h.keras")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ocr.deslant import DeslantRule, estimate_slant, shear_mask, upright
+from ocr.deslant import DeslantRule, ShearedRuns, estimate_slant, italic_upright, shear_mask, upright
 
 
 def slanted_strokes(shear: float, height: int = 60, width: int = 400, strokes=(60, 140, 220, 300),
@@ -94,3 +94,68 @@ def test_upright_shears_by_the_rule_or_leaves_the_ink():
     mask[2:18, 10:12] = True
     assert upright(mask, None) is mask
     np.testing.assert_array_equal(upright(mask, DeslantRule(shear=0.5)), shear_mask(mask, 0.5).mask)
+
+
+def print_line(slants, height: int = 60, word_gap: int = 30) -> tuple[np.ndarray, list[int]]:
+    """A line of "words", each four strokes (rows 8 to ``height - 8``, 3 px thick, 10 px
+    apart) leaning by its slant in ``slants``; returns the mask and each word's first column."""
+    words, starts, x = [], [], 10
+    for slant in slants:
+        starts.append(x)
+        words.append(slanted_strokes(slant, height, x + 80, strokes=range(x + 15, x + 55, 10)))
+        x += 70 + word_gap
+    mask = np.zeros((height, x + 20), bool)
+    for w in words:
+        mask[:, :w.shape[1]] |= w
+    return mask, starts
+
+
+def test_a_roman_line_has_no_italic_to_stand_upright():
+    mask, _ = print_line([0.0, 0.0, 0.0, 0.0])
+    assert italic_upright(mask, 44, 1.0) is None
+    assert upright(mask, DeslantRule(italic_factor=0.5)) is mask
+
+
+@pytest.mark.parametrize("slants", [[0.0, 0.45, 0.0, 0.45], [0.45, 0.45, 0.0], [1.0, 1.0, 1.0, 1.0]])
+def test_lone_slanted_words_and_steep_pieces_are_not_italic(slants):
+    # A word or two leaning (a Z, a V, sloped digits) is no run; a 45-degree lean is no type's italic.
+    mask, _ = print_line(slants)
+    assert italic_upright(mask, 44, 1.0) is None
+
+
+def test_an_italic_run_stands_upright_and_roman_words_keep_their_shape():
+    mask, starts = print_line([0.0, 0.45, 0.45, 0.45, 0.0])
+    sheared = italic_upright(mask, 44, 1.0)
+    assert isinstance(sheared, ShearedRuns)
+    assert sheared.mask.sum() == mask.sum()  # no ink lost or made
+    out = sheared.mask
+    grown = out.shape[1] - mask.shape[1]
+    assert grown > 0
+    # The roman word before the run is where it was; the one after moved right by what the run grew.
+    np.testing.assert_array_equal(out[:, :starts[1] - 5], mask[:, :starts[1] - 5])
+    np.testing.assert_array_equal(out[:, starts[4] - 5 + grown:], mask[:, starts[4] - 5:])
+    # Each italic stroke now covers the same columns in every row.
+    run = out[:, starts[1]:starts[4] - 5 + grown]
+    rows = np.nonzero(run.any(axis=1))[0]
+    first = run[rows].argmax(axis=1)
+    assert first.max() - first.min() <= 1
+    # Every ink pixel maps back to its own source pixel.
+    ys, xs = np.nonzero(out)
+    back = np.zeros_like(mask)
+    back[ys, sheared.to_source_x(xs, ys)] = True
+    np.testing.assert_array_equal(back, mask)
+    x0, y0, x1, y1 = sheared.source_box(0, out.shape[1])
+    ys, xs = np.nonzero(mask)
+    assert (x0, y0, x1, y1) == (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    assert sheared.source_box(out.shape[1], out.shape[1] + 5) is None
+
+
+def test_italic_rule_from_card_and_its_line_height():
+    rule = DeslantRule.from_card({"italic_factor": 0.5})
+    assert rule == DeslantRule(italic_factor=0.5) and rule.to_card() == {"italic_factor": 0.5}
+    with pytest.raises(ValueError, match="italic runs"):
+        rule.shear_for(np.zeros((5, 5), bool))
+    mask, _ = print_line([0.45, 0.45, 0.45])
+    # Without a height the rule guesses it from the ink (44 rows tall): the same runs.
+    np.testing.assert_array_equal(rule.apply(mask).mask, rule.apply(mask, 44 * 0.7).mask)
+    assert upright(mask, rule).shape[1] > mask.shape[1]

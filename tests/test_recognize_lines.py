@@ -193,6 +193,39 @@ def test_deslanted_reading_places_every_box_inside_its_line():
         assert lx0 <= ch.box[0] < ch.box[2] <= lx1 and ly0 <= ch.box[1] < ch.box[3] <= ly1
 
 
+def test_a_print_model_reading_italic_runs_upright_places_boxes_on_their_ink():
+    from ocr.recognize_lines import LineRecognizer
+
+    # Four words of three strokes, leaning as an old book's italic does.
+    page = np.zeros((100, 600), bool)
+    for x in (60, 190, 320, 450):
+        for s in (0, 14, 28):
+            for y in range(30, 70):
+                col = x + s + int(round(0.45 * (49.5 - y)))
+                page[y, col:col + 4] = True
+    layout = segment(page)
+    probs = np.full((60, 4), 0.01)
+    probs[:, 0] = 0.97
+    for k, t in enumerate(range(4, 60, 6)):
+        probs[t] = [0.01, 0.01, 0.01, 0.01]
+        probs[t, 1 + k % 3] = 0.97
+    reader = LineRecognizer(CardModel("abc", probs, {"shape": [32, None], "deslant": {"italic_factor": 1.0}}))
+    masks, sheared, _ = reader.line_inputs(layout.components, layout.lines)
+    assert sheared[0] is not None and sheared[0].mask.shape[1] > masks[0].shape[1]
+    words, _ = reader.recognize_and_rate(layout.components, layout.lines)
+    chars = [c for w in words[0] for c in w]
+    assert chars
+    lx0, ly0, lx1, ly1 = layout.lines[0].box
+    for ch in chars:
+        assert lx0 <= ch.box[0] < ch.box[2] <= lx1 and ly0 <= ch.box[1] < ch.box[3] <= ly1
+    # A character found on sheared ink is boxed tight around that ink, back in page coordinates.
+    def tight(x0, y0, x1, y1):
+        ink = page[y0:y1, x0:x1]
+        return ink[:, 0].any() and ink[:, -1].any() and ink[0].any() and ink[-1].any()
+
+    assert sum(tight(*c.box) for c in chars) >= len(chars) / 2
+
+
 def test_lines_share_a_batch_only_with_lines_about_as_wide():
     from ocr.recognize_lines import _batches
 

@@ -211,8 +211,10 @@ def string_scores(truths: Sequence[str], reads: Sequence[str]) -> tuple[float, f
     return errors / max(chars, 1), exact
 
 
-def _synthetic_lines(dataset: str, alphabet: str, data_dir, limit: int | None) -> tuple[np.ndarray, list[str]]:
-    """Model inputs and texts of ``mnist-strings`` or ``printed-lines`` (fixed seed)."""
+def _synthetic_lines(dataset: str, alphabet: str, data_dir, limit: int | None,
+                     deslant=None) -> tuple[np.ndarray, list[str]]:
+    """Model inputs and texts of ``mnist-strings`` or ``printed-lines`` (fixed seed; rendered
+    lines sheared by ``deslant``, a :class:`ocr.deslant.DeslantRule`, as reading would)."""
     if dataset == "mnist-strings":
         from training import datasets
         from training.strings import line_dataset
@@ -223,7 +225,8 @@ def _synthetic_lines(dataset: str, alphabet: str, data_dir, limit: int | None) -
     elif dataset == "printed-lines":
         from training.textlines import textline_dataset
 
-        x, _, texts = textline_dataset(limit or PRINTED_LINES, alphabet, seed=MNIST_STRINGS_SEED)
+        x, _, texts = textline_dataset(limit or PRINTED_LINES, alphabet, seed=MNIST_STRINGS_SEED,
+                                       deslant=deslant.to_card() if deslant is not None else None)
     else:
         raise DataError(f"unknown line dataset {dataset!r}; known: {', '.join(LINE_DATASETS)}")
     return x, texts
@@ -287,8 +290,8 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
     ``testaments-de-poilus`` reads the real cursive lines of a writer split
     (``training.datasets.HANDWRITING_SPLITS``), each image as one line.
     ``language`` (a character n-gram) decodes by beam search instead of best path;
-    ``deslant`` (the card's :class:`ocr.deslant.DeslantRule`) shears the real lines'
-    ink upright first, as reading does.
+    ``deslant`` (the card's :class:`ocr.deslant.DeslantRule`) shears the real and
+    rendered lines' ink upright first, as reading does.
     """
     if dataset == "orand-car-a":
         from ocr.pipeline import Predictor
@@ -303,7 +306,7 @@ def evaluate_line_model(model, labels: Sequence[str], dataset: str, split: str =
     elif dataset == "testaments-de-poilus":
         truths, reads = read_handwritten_lines(model, labels, data_dir, split, limit, language, deslant)
     else:
-        x, truths = _synthetic_lines(dataset, "".join(labels), data_dir, limit)
+        x, truths = _synthetic_lines(dataset, "".join(labels), data_dir, limit, deslant)
         reads = read_line_images(model, labels, x, language)
         split = "test"
     cer, accuracy = string_scores(truths, reads)

@@ -156,7 +156,8 @@ def _rehearsal_lines(card, labels: str, n: int, width: int, data_dir, seed: int,
         elif TEXT_LINES in trained_on:
             from training.textlines import textline_dataset
 
-            x, _, texts = textline_dataset(n, labels, seed=seed)
+            x, _, texts = textline_dataset(n, labels, seed=seed,
+                                           deslant=card.deslant.to_card() if card.deslant else None)
         else:
             from training.data import load_training_arrays
             from training.strings import line_dataset

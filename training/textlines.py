@@ -37,6 +37,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ocr import charsets
+from ocr.deslant import DeslantRule
 from ocr.normalize import LINE_HEIGHT
 from ocr.preprocess import binarize_otsu, binarize_sauvola, enlarged_if_small_text, remove_specks, speck_area
 from training.strings import encode_texts, line_image
@@ -383,7 +384,8 @@ class _Faces:
 
 
 def _render_chunk(args) -> tuple[np.ndarray, list[str]]:
-    start, n, alphabet, seed, width, max_length, families = args
+    start, n, alphabet, seed, width, max_length, families, deslant = args
+    rule = DeslantRule.from_card(deslant)
     faces = _faces(tuple(sorted((k, tuple(v)) for k, v in families.items())), alphabet)
     x = np.zeros((n, LINE_HEIGHT, width), np.uint8)
     texts = []
@@ -397,6 +399,9 @@ def _render_chunk(args) -> tuple[np.ndarray, list[str]]:
             if mask.any():
                 break
             mask, cap = render_line(text, face, RENDER_SIZES[-1], np.random.default_rng([seed, start + i, retry]))
+        sheared = rule.apply(mask, cap) if rule is not None else None  # as the card's reader shears it
+        if sheared is not None:
+            mask = sheared.mask
         x[i] = line_image(mask, width, line_height=cap * rng.uniform(0.9, 1.1))
         texts.append(text.replace(" ", "")[:max_length])
     return x, texts
@@ -408,14 +413,16 @@ def _faces(families: tuple, alphabet: str) -> _Faces:
 
 
 def textline_dataset(n: int, alphabet: str, seed: int = 0, width: int = 320, max_length: int = 32,
-                     fonts: list | None = None, workers: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+                     fonts: list | None = None, workers: int | None = None,
+                     deslant: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``n`` scanned-looking lines as model inputs: (x, y, texts) as :func:`training.strings.line_dataset`.
 
     A face is drawn by family (uniformly), then among the family's faces;
     characters the face lacks are dropped from its line (PIL's built-in font
     when no font is found). Line ``i`` depends only on (seed, i) and the fonts,
     so the lines are the same whatever ``workers`` (processes; default: the
-    CPU count, one for small sets).
+    CPU count, one for small sets). ``deslant``: a card's ``input.deslant``
+    (:class:`ocr.deslant.DeslantRule`), applied to each line's ink as reading will.
     """
     families = font_families(fonts)
     faces = _faces(tuple(sorted((k, tuple(v)) for k, v in families.items())), alphabet)
@@ -423,7 +430,8 @@ def textline_dataset(n: int, alphabet: str, seed: int = 0, width: int = 320, max
         families = {"builtin": [None]}
     workers = workers or (1 if n < 2000 else min(os.cpu_count() or 1, 8))
     chunk = max(1, -(-n // (workers * 8)))
-    jobs = [(s, min(chunk, n - s), alphabet, seed, width, max_length, families) for s in range(0, n, chunk)]
+    jobs = [(s, min(chunk, n - s), alphabet, seed, width, max_length, families, deslant)
+            for s in range(0, n, chunk)]
     if workers == 1:
         parts = [_render_chunk(j) for j in jobs]
     else:

@@ -54,8 +54,9 @@ class ModelSpec:
     command: str = ""
     #: ``module:Class`` of its trainer, when it is not its kind's (a model with its own data recipe).
     trainer_path: str = ""
-    #: The deslant rule of its training recipe (``input.deslant``: ``{"estimate_factor": F}`` or
-    #: ``{"shear": S}``), applied to every training line and written into the card; None: none.
+    #: The deslant rule of its training recipe (``input.deslant``: ``{"estimate_factor": F}``,
+    #: ``{"shear": S}`` or ``{"italic_factor": F}``), applied to every training line and written
+    #: into the card; None: none.
     deslant: dict[str, float] | None = None
 
     @property
@@ -136,6 +137,8 @@ REGISTRY: dict[str, ModelSpec] = {
                         "system fonts and degraded like scans and faxes",
             builder_kwargs={"widths": (16, 32, 64, 96, 128), "rnn_units": 128},
             kind="line",
+            # Italic runs read stood upright (bench/RESULTS.md, real print session 43).
+            deslant={"italic_factor": 0.5},
         ),
         ModelSpec(
             name="handline",

@@ -61,17 +61,22 @@ def _evaluation(name, key):
 
 
 @pytest.mark.parametrize("runtime", ["onnx", "keras"])
-def test_only_the_cursive_model_reads_deslanted_on_either_runtime(runtime, monkeypatch):
-    """handline's card asks for deslanting (bench/RESULTS.md, handwriting session 16) and its reader
-    applies it whichever runtime runs the network; no other bundled model deslants."""
+def test_the_line_models_deslant_as_their_cards_say_on_either_runtime(runtime, monkeypatch):
+    """handline's card asks for deslanting whole lines (bench/RESULTS.md, handwriting session 16),
+    textline's for standing italic runs upright (real print session 43), and their readers apply
+    it whichever runtime runs the network; no other bundled model deslants."""
+    from ocr.deslant import DeslantRule
     from ocr.recognize_lines import LineRecognizer
 
     monkeypatch.setenv("OCR_RUNTIME", runtime)
+    rules = {"handline": DeslantRule(estimate_factor=0.3), "textline": DeslantRule(italic_factor=0.5)}
     for name in sorted(registry.REGISTRY):
         card = load(name, runtime=runtime).card
-        assert (card.deslant is not None) == (name == "handline"), name
-    reader = LineRecognizer.load("handline")
-    assert reader.model.runtime == runtime and reader.deslant == load("handline").card.deslant
+        assert card.deslant == rules.get(name), name
+        assert registry.REGISTRY[name].deslant == (card.deslant.to_card() if card.deslant else None), name
+    for name in rules:
+        reader = LineRecognizer.load(name)
+        assert reader.model.runtime == runtime and reader.deslant == rules[name]
 
 
 @pytest.mark.slow

@@ -58,6 +58,13 @@ class LineTrainer(Trainer):
         return {"kind": "composed strings (training/strings.py StringStyle)"}
 
     def arrays(self, spec: ModelSpec, config, rng: np.random.Generator):
+        from ocr.deslant import DeslantRule
+
+        # A print model's rule (textline: italic runs stood upright) is its recipe's, drawn
+        # into the rendered lines and the card as reading applies it.
+        self.deslant = DeslantRule.from_card(spec.deslant)
+        if self.deslant is not None:
+            self.input_format = {**LINE_INPUT, "deslant": self.deslant.to_card()}
         return line_arrays(spec, config, rng)
 
     def training_model(self, spec: ModelSpec, config, net):
@@ -149,8 +156,8 @@ def line_arrays(spec: ModelSpec, config, rng: np.random.Generator):
         if config.dataset:
             raise OcrError(f"{spec.name} trains on text lines rendered from the system fonts; "
                            "a training dataset does not apply (choose how many lines instead)")
-        x_train, y_train, _ = textline_dataset(n, spec.labels, seed=config.seed)
-        x_val, y_val, _ = textline_dataset(n_val, spec.labels, seed=config.seed + 1)
+        x_train, y_train, _ = textline_dataset(n, spec.labels, seed=config.seed, deslant=spec.deslant)
+        x_val, y_val, _ = textline_dataset(n_val, spec.labels, seed=config.seed + 1, deslant=spec.deslant)
         return (x_train, y_train), (x_val, y_val), [f"{TEXT_LINES}: {n} lines rendered from system fonts"]
 
     from ocr.normalize import LINE_MIN_WIDTH
