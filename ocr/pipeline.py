@@ -36,7 +36,7 @@ from ocr.recognize import LineReader
 from ocr.recognize_mixed import (CURSIVE_MODEL, HAND_MODEL, PRINT_MODEL, MixedRecognizer, char_count,
                                  mean_confidence)
 from ocr.segment import (Layout, LineLayout, as_one_block, as_one_line, as_one_word, chained_lines, is_line_crop,
-                         is_line_image, segment, without_split_off)
+                         is_line_image, main_line, segment, without_split_off)
 
 log = logging.getLogger(__name__)
 
@@ -173,14 +173,18 @@ PIECE_CONFIDENCE_SHARE = 0.6
 PIECE_REFERENCE_CHARS = 3
 
 
-def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDENCE_SHARE) -> list[Words]:
+def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDENCE_SHARE,
+                          main: int | None = None) -> list[Words]:
     """The lines read on a line crop, those read under ``share`` of the surest line's mean
-    confidence emptied (the caller decides that the image is a crop of one line).
+    confidence emptied (the caller decides that the image is a crop of one line), but for
+    line ``main``, the one holding the most ink (:func:`ocr.segment.main_line`).
 
     Why: a cursive line's crop holds descenders of the line above, a flourish or an
     underline that the segmenter leaves on lines of their own when they are too big for
     marks; each was read as a line of its own ("Bordeaux 12 Août 14" then "P Marg",
-    "leur donnant l'instruction" after "en"), at a third of the line's confidence."""
+    "leur donnant l'instruction" after "en"), at a third of the line's confidence. A piece
+    cut off a neighbour holds less ink than the line the crop was made for: a small note
+    taken for a crop lost its first line, the unsure capitals that held the most ink."""
     if len(recognized) < 2:
         return recognized
     # Measured against lines of a word's length: the glyph model is sure of a descender's hook
@@ -188,7 +192,8 @@ def without_unsure_pieces(recognized: list[Words], share: float = PIECE_CONFIDEN
     # (Testaments validation "vie commune").
     worded = [words for words in recognized if char_count(words) >= PIECE_REFERENCE_CHARS]
     surest = max(mean_confidence(words) for words in (worded or recognized))
-    return [words if mean_confidence(words) >= share * surest else [] for words in recognized]
+    return [words if k == main or mean_confidence(words) >= share * surest else []
+            for k, words in enumerate(recognized)]
 
 
 def is_line_crop_image(pre: Preprocessed, layout: Layout) -> bool:
@@ -432,7 +437,9 @@ class Predictor:
         layout = analysis.layout
         recognized = self._read_lines(layout)
         if self.layout == "auto" and is_line_crop_image(pre, layout):
-            recognized = without_unsure_pieces(recognized)
+            main = main_line(layout)
+            recognized = without_unsure_pieces(recognized, main=next(
+                (k for k, line in enumerate(layout.lines) if line is main), None))
         if analysis.one_line is not None:  # only auto layout analyses a line crop both ways
             one = self._read_lines(analysis.one_line)
             if surer_as_one_line(layout, recognized, analysis.one_line, one):

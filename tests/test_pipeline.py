@@ -291,6 +291,27 @@ def test_a_line_image_leaves_out_a_line_read_far_less_surely_than_its_line_and_a
     assert without_unsure_pieces([hook, words]) == [hook, words]
     no_word = [[RecognizedChar("x", (0, 0, 1, 1), 0.54, [])]]
     assert without_unsure_pieces([hook, no_word]) == [hook, []]  # no line of a word's length: as before
+    # The line holding the most ink is the one the crop was made for, however unsure.
+    assert without_unsure_pieces([unsure, sure], main=0) == [unsure, sure]
+    assert without_unsure_pieces([unsure, sure, unsure], main=2) == [[], sure, unsure]
+
+
+def test_a_small_note_taken_for_a_line_crop_keeps_its_unsure_main_line():
+    """A low-resolution note whose first line of capitals touches the next line's ascenders has
+    a main line about as tall as the image over four: taken for a line crop, its unsure main
+    line was left out as a piece cut off a neighbour."""
+    img = np.full((120, 400), 255, np.uint8)
+    for x in range(20, 380, 24):
+        img[6:40, x:x + 18] = 0             # the main line: fifteen tall glyphs, the most ink
+    for x in (30, 60, 90):
+        img[70:90, x:x + 14] = 0            # three glyphs below: a narrow line, read surely
+    class SureOfNarrowLines(SureOfWideLines):
+        def recognize_lines(self, components, lines):
+            return [[[RecognizedChar("x", line.box, 0.3 if line.box[2] - line.box[0] > 100 else 0.9,
+                                     [("x", 0.9)])]] for line in lines]
+
+    crop = Predictor(recognizer=SureOfNarrowLines(), deskew=False).read_page(PageImage("note.png", 0, img))
+    assert [line.box[1] for line in crop.lines] == [6, 70]
 
 
 def test_auto_layout_keeps_two_whole_lines_apart_even_in_a_tight_crop():
