@@ -443,3 +443,32 @@ def test_text_logprob_is_its_characters_in_turn():
     lm = CharNgram.from_texts(["abc abd", "abd"], order=3)
     assert lm.text_logprob("bd", "a") == pytest.approx(lm.logprob("a", "b") + lm.logprob("ab", "d"))
     assert lm.text_logprob("abd") > lm.text_logprob("adb") and lm.text_logprob("") == 0
+
+
+MARKS = [" ", "a", "n", "u", "s", "'", "\u2019", "-"]
+
+
+def read_marks(lm: CharNgram, *rows: dict[str, float]) -> str:
+    probs = np.zeros((len(rows), 1 + len(MARKS)))
+    for t, row in enumerate(rows):
+        for label, p in row.items():
+            probs[t, 1 + MARKS.index(label)] = p
+        probs[t, 0] = 1 - probs[t].sum()
+    return "".join(MARKS[c] for c, _ in beam_decode(probs, MARKS, lm))
+
+
+def test_the_beam_weighs_a_curly_apostrophe_as_the_straight_one_the_prose_types():
+    # Prose types apostrophes straight; the network reads the curly one a book prints.
+    lm = CharNgram.from_texts(["an's sun", "nun's", "a sun's"] * 5, order=3, alpha=1.0, beta=0.0)
+    assert lm.logprob("an", "\u2019") < lm.logprob("an", "'") - 2  # the n-gram itself tells them apart
+    assert read_marks(lm, {"a": 0.9}, {}, {"n": 0.9}, {}, {"\u2019": 0.6}, {}, {"s": 0.9}, {}) == "an\u2019s"
+    # The straight one stays straight: which mark is printed is the network's to say.
+    assert read_marks(lm, {"a": 0.9}, {}, {"n": 0.9}, {}, {"'": 0.6}, {}, {"s": 0.9}, {}) == "an's"
+
+
+def test_a_hyphen_ending_a_line_is_not_held_against_it_but_one_inside_is():
+    # The prose never parts a word across lines: its n-gram has no "un-".
+    lm = CharNgram.from_texts(["unsaid sun", "a sun", "nun"] * 5, order=3, alpha=1.0, beta=0.0)
+    ending = ({"u": 0.9}, {}, {"n": 0.9}, {}, {"-": 0.7}, {})
+    assert read_marks(lm, *ending) == "un-"
+    assert read_marks(lm, *ending, {"s": 0.9}, {}) == "uns"
