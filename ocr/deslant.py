@@ -1,4 +1,5 @@
-"""Deslanting: shearing a cursive line's ink upright before a line model reads it.
+"""Deslanting: shearing a cursive line's ink, or a print line's italic runs, upright before a
+line model reads it.
 
 Hands lean, most of them to the right, and each by its own amount; a line
 model trained on a few hundred writers has seen only some of those slants.
@@ -10,8 +11,11 @@ about a point (bench/RESULTS.md, handwriting sessions 14 and 15).
 The shear moves whole rows, each by a whole number of columns
 (``x' = x + round(shear * (y - centre)) + offset``), so it needs no
 resampling, loses no ink, and is undone exactly row by row
-(:meth:`Sheared.to_source_x`). A line model's card asks for it with
-``input.deslant`` (:class:`DeslantRule`); models without it read as before.
+(:meth:`Sheared.to_source_x`). Print is upright but for its italics, set
+inside roman lines: :func:`italic_upright` shears only the runs of italic
+words, each by its own slant (:class:`ShearedRuns`). A line model's card asks
+for either with ``input.deslant`` (:class:`DeslantRule`); models without it
+read as before.
 
 Pure numpy: no Keras, no OpenCV needed.
 """
@@ -330,8 +334,9 @@ def text_height(mask: np.ndarray) -> float:
     return 0.7 * float(rows[-1] - rows[0] + 1) if len(rows) else 0.0
 
 
-def upright(mask: np.ndarray, rule: DeslantRule | None) -> np.ndarray:
+def upright(mask: np.ndarray, rule: DeslantRule | None, height: float | None = None) -> np.ndarray:
     """``mask`` sheared by ``rule`` (a card's ``input.deslant``), or as it is without one:
-    what every reader and trainer of a line model does to a line's ink first."""
-    sheared = None if rule is None else rule.apply(mask)
+    what every reader and trainer of a line model does to a line's ink first. ``height``: the
+    line's text height when known (an italic rule's word gaps are measured in it)."""
+    sheared = None if rule is None else rule.apply(mask, height)
     return mask if sheared is None else sheared.mask

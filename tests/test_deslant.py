@@ -159,3 +159,6 @@ def test_italic_rule_from_card_and_its_line_height():
     # Without a height the rule guesses it from the ink (44 rows tall): the same runs.
     np.testing.assert_array_equal(rule.apply(mask).mask, rule.apply(mask, 44 * 0.7).mask)
     assert upright(mask, rule).shape[1] > mask.shape[1]
+    # Given a height, pieces are judged in it: under one so tall, every word is too short to judge.
+    np.testing.assert_array_equal(upright(mask, rule, 44 * 0.7), rule.apply(mask, 44 * 0.7).mask)
+    assert upright(mask, rule, 400.0) is mask

@@ -173,24 +173,34 @@ def test_a_card_with_deslant_shears_the_input_and_keeps_boxes_on_the_source_ink(
         assert ch.box == tuple(int(v) for v in box)  # the slanted stroke's own box, in page coordinates
 
 
-def test_deslanted_reading_places_every_box_inside_its_line():
-    from ocr.recognize_lines import LineRecognizer
-
-    page, _ = slanted_page(0.6)
-    layout = segment(page)
-    # Frames: blank, then 'a' 'b' 'c' 'a' 'b' each followed by a blank, over the line's width.
-    probs = np.full((40, 4), 0.01)
+def abc_frames(frames: int, step: int) -> np.ndarray:
+    """Frame probabilities over "abc": blank, with 'a' 'b' 'c' 'a' ... every ``step`` frames."""
+    probs = np.full((frames, 4), 0.01)
     probs[:, 0] = 0.97
-    for k, t in enumerate(range(4, 40, 8)):
+    for k, t in enumerate(range(4, frames, step)):
         probs[t] = [0.01, 0.01, 0.01, 0.01]
         probs[t, 1 + k % 3] = 0.97
-    reader = LineRecognizer(CardModel("abc", probs, {"shape": [48, None], "deslant": {"estimate_factor": 1.0}}))
+    return probs
+
+
+def chars_inside_the_line(reader, layout) -> list:
+    """The characters ``reader`` reads on the layout's one line, each checked to lie inside its box."""
     words, _ = reader.recognize_and_rate(layout.components, layout.lines)
     chars = [c for w in words[0] for c in w]
     assert chars
     lx0, ly0, lx1, ly1 = layout.lines[0].box
     for ch in chars:
         assert lx0 <= ch.box[0] < ch.box[2] <= lx1 and ly0 <= ch.box[1] < ch.box[3] <= ly1
+    return chars
+
+
+def test_deslanted_reading_places_every_box_inside_its_line():
+    from ocr.recognize_lines import LineRecognizer
+
+    page, _ = slanted_page(0.6)
+    reader = LineRecognizer(CardModel("abc", abc_frames(40, 8),
+                                      {"shape": [48, None], "deslant": {"estimate_factor": 1.0}}))
+    chars_inside_the_line(reader, segment(page))
 
 
 def test_a_print_model_reading_italic_runs_upright_places_boxes_on_their_ink():
@@ -204,20 +214,11 @@ def test_a_print_model_reading_italic_runs_upright_places_boxes_on_their_ink():
                 col = x + s + int(round(0.45 * (49.5 - y)))
                 page[y, col:col + 4] = True
     layout = segment(page)
-    probs = np.full((60, 4), 0.01)
-    probs[:, 0] = 0.97
-    for k, t in enumerate(range(4, 60, 6)):
-        probs[t] = [0.01, 0.01, 0.01, 0.01]
-        probs[t, 1 + k % 3] = 0.97
-    reader = LineRecognizer(CardModel("abc", probs, {"shape": [32, None], "deslant": {"italic_factor": 1.0}}))
+    reader = LineRecognizer(CardModel("abc", abc_frames(60, 6),
+                                      {"shape": [32, None], "deslant": {"italic_factor": 1.0}}))
     masks, sheared, _ = reader.line_inputs(layout.components, layout.lines)
     assert sheared[0] is not None and sheared[0].mask.shape[1] > masks[0].shape[1]
-    words, _ = reader.recognize_and_rate(layout.components, layout.lines)
-    chars = [c for w in words[0] for c in w]
-    assert chars
-    lx0, ly0, lx1, ly1 = layout.lines[0].box
-    for ch in chars:
-        assert lx0 <= ch.box[0] < ch.box[2] <= lx1 and ly0 <= ch.box[1] < ch.box[3] <= ly1
+    chars = chars_inside_the_line(reader, layout)
     # A character found on sheared ink is boxed tight around that ink, back in page coordinates.
     def tight(x0, y0, x1, y1):
         ink = page[y0:y1, x0:x1]

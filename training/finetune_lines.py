@@ -135,7 +135,7 @@ def load_line_folder(folder: str | os.PathLike, labels: str, height: int = LINE_
         if not text or ink is None:
             log.warning("%s: no ink or an empty transcript; skipped", name)
             continue
-        images.append(to_line_input(upright(ink[0], deslant), line_height=ink[1], height=height).image)
+        images.append(to_line_input(upright(ink[0], deslant, ink[1]), line_height=ink[1], height=height).image)
         texts.append(text[:MAX_LENGTH])
         paths.append(name)
         spaced.append(" ".join(spaced_text.split()))
