@@ -632,6 +632,42 @@ def settle_case_of_capitals_lines(words: list[list[RecognizedChar]]) -> list[lis
     return words
 
 
+#: Small letters whose ink rises above the x-height, and small letters that keep within it.
+ASCENDING_LETTERS = frozenset("bdfhkl")
+X_HEIGHT_LETTERS = frozenset("acemnorsuvwxz")
+#: A line read all in small letters whose ascending letters stand at most this many times as
+#: tall as its x-height letters is set in small capitals (a book's running head "THE CORSET AND
+#: THE CRINOLINE." read "the corset and the crinoline,": the model sees capitals the height of
+#: small letters); print's ascenders rise 1.3-1.5 times, a hand's loops more.
+SMALL_CAPITALS_RISE = 1.15
+#: ... judged on at least this many ascending and x-height letters (a table cell's "dishes?",
+#: its d and h measured on a low-resolution page, is no running head).
+SMALL_CAPITALS_EVIDENCE = 3
+
+
+def small_capitals_as_capitals(words: list[list[RecognizedChar]]) -> list[list[RecognizedChar]]:
+    """Read a print line set all in small capitals as capitals, as a transcription writes it
+    (a print model's step: a hand's letters are no guide, nor are a cursive model's boxes).
+
+    Judged by the ink, on a line read with no capital at all: its letters that should rise
+    (b d f h k l) stand no taller than its x-height letters (a c e m n o r s u v w x z,
+    their median). Small capitals beside capitals are a name's or a title's letters, which
+    transcriptions write as read ("Mr. Edwin Landseer", "The Palace of the King"): left alone.
+    """
+    letters = [c for w in words for c in w if c.text.isalpha()]
+    if not letters or any(c.text.isupper() for c in letters):
+        return words
+    x_heights = [c.box[3] - c.box[1] for c in letters if c.text in X_HEIGHT_LETTERS]
+    rising = [c.box[3] - c.box[1] for c in letters if c.text in ASCENDING_LETTERS]
+    if min(len(x_heights), len(rising)) < SMALL_CAPITALS_EVIDENCE or \
+            max(rising) > SMALL_CAPITALS_RISE * float(np.median(x_heights)):
+        return words
+    for ch in letters:
+        if ch.text.islower() and len(ch.text.upper()) == 1:
+            _set_case(ch, ch.text.upper())
+    return words
+
+
 #: Steps applied to every recognized line, in order, whatever the recognizer.
 LINE_STEPS: tuple[Callable[[Words], Words], ...] = (join_split_numbers, settle_isolated_lookalikes,
                                                     settle_lookalike_runs, attach_punctuation,

@@ -25,7 +25,7 @@ from ocr.lexicon import Lexicon, language_variants_for, lexicon_for, spelled
 from ocr.normalize import (LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, LineInput, line_metrics, stack_lines,
                            to_line_input)
 from ocr.postprocess import (RAISED_LOOKALIKES, RecognizedChar, Words, doubled_marks, merge_quotes, raised_mark,
-                             stop_or_comma)
+                             small_capitals_as_capitals, stop_or_comma)
 from ocr.segment import Box, Components, Glyph, LineLayout
 from ocr.word_spaces import into_words
 
@@ -387,6 +387,8 @@ class LineRecognizer:
                 placed = self._place(decoded, line, mask, inp, shear)
                 words_out.extend(self._at_spaces(placed) if self.reads_spaces
                                  else into_words(placed, line, self.word_spaces, self.lexicon))
+            if self.marks_by_shape:  # print: its letters' heights say when they are small capitals
+                words_out = small_capitals_as_capitals(words_out)
             ratings.append(float(np.mean(confidences)) if confidences else 0.0)
             results.append(words_out)
         return results, ratings

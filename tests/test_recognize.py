@@ -9,7 +9,7 @@ import pytest
 from ocr import classify as rz
 from ocr.classify import GlyphClassifier
 from ocr.errors import OcrError
-from ocr.postprocess import (RecognizedChar, attach_punctuation, join_split_numbers, join_web_addresses, name_mark,
+from ocr.postprocess import (RecognizedChar, attach_punctuation, small_capitals_as_capitals, join_split_numbers, join_web_addresses, name_mark,
                              plain_letters_where_accents_are_rare, resolve_case, settle_case_of_capitals_lines,
                              settle_isolated_lookalikes, settle_lookalike_runs)
 from ocr.recognize import Recognizer
@@ -155,6 +155,28 @@ def test_small_letters_of_capitalized_words_on_a_capitals_line_become_capitals()
     # "of" has no capital: kept; f has no capital among its alternatives: kept.
     assert out == ["PLEASE", "THE", "DEPARTMENT", "of", "REf"]
     assert line[0][-1].confidence == pytest.approx(0.95)
+
+
+def _set(text, tall="", x=0):
+    """A word of print on the baseline y=40: x-height letters 14 rows, the letters in ``tall`` 20."""
+    return [RecognizedChar(t, (x + 10 * i, 40 - (20 if t in tall else 14), x + 10 * i + 8, 40), 0.9, [(t, 0.9)])
+            for i, t in enumerate(text)]
+
+
+def test_a_line_in_small_capitals_read_as_small_letters_becomes_capitals():
+    # A running head in small capitals: its h, d and l stand no taller than its c, o, r.
+    head = [_set("the", x=0), _set("corset", x=40), _set("and", x=110), _set("the", x=150), _set("crinoline", x=190)]
+    out = ["".join(c.text for c in w) for w in small_capitals_as_capitals(head)]
+    assert out == ["THE", "CORSET", "AND", "THE", "CRINOLINE"]
+    # The same words in small letters: their ascenders rise over the x-height.
+    lower = [_set("the", "th", 0), _set("corset", "t", 40), _set("and", "d", 110), _set("crinoline", "l", 150)]
+    assert ["".join(c.text for c in w) for w in small_capitals_as_capitals(lower)] == \
+        ["the", "corset", "and", "crinoline"]
+    # Small capitals after a capital are a title's or a name's: written as read.
+    title = [_set("The", "T", 0), _set("palace", "", 40), _set("of", "", 110), _set("the", "", 140)]
+    assert ["".join(c.text for c in w) for w in small_capitals_as_capitals(title)] == ["The", "palace", "of", "the"]
+    # Two rising letters are too few to judge by (a table cell's word on a low-resolution page).
+    assert ["".join(c.text for c in w) for w in small_capitals_as_capitals([_set("dishes")])] == ["dishes"]
 
 
 def test_a_line_of_mixed_case_keeps_its_small_letters():
