@@ -40,11 +40,17 @@ paragraphs of 4 to 7 of them (every other one at half the resolution, every
 third one white on black). Tesseract reads them ``-l eng``. A proxy for
 English hands, not one: a face is steadier than a hand.
 
+``--english N --tuning``: the set to choose settings on instead, so that the
+held-out faces and prose stay unseen: N lines of the licence texts Debian
+installs (``/usr/share/common-licenses``) written in the training faces, and
+paragraphs of them as above.
+
 Usage::
 
     OCR_DATA_DIR=../shared/data python bench/handwriting.py --split test
     OCR_DATA_DIR=../shared/data python bench/handwriting.py --split test --pages
     python bench/handwriting.py --english 150 --pages
+    python bench/handwriting.py --english 150 --tuning --pages --skip-tesseract
 """
 
 from __future__ import annotations
@@ -88,6 +94,39 @@ def line_model_reads(model: str, paths: list, deslant: str | None = None) -> dic
 
 
 ENGLISH_SEED = 20261204  # no training run draws with it
+#: The English tuning set (``--english N --tuning``): its prose's order, its lines' and its
+#: paragraphs' seeds (handwriting session 43).
+TUNING_PROSE_SEED, TUNING_LINE_SEED, TUNING_PARAGRAPH_SEED = 7, 77, 5
+#: Where the tuning prose comes from: the licence texts Debian installs, which neither the
+#: language models nor the English benchmark count.
+LICENCE_DIR = Path("/usr/share/common-licenses")
+
+
+def tuning_lines(n: int, work: Path) -> tuple[list[Path], list[str]]:
+    """``n`` English lines to choose settings on, not to report as held out: licence prose
+    written in the training faces (``handwriting_fonts()``), scanned as the English benchmark's
+    lines are; the held-out faces and prose stay for the benchmark."""
+    import cv2
+    import numpy as np
+
+    from ocr import charsets
+    from training.handwriting_fonts import hand_font_lines, handwriting_fonts
+    from training.language import prose_lines
+
+    fonts = handwriting_fonts()
+    texts = sorted(p for p in LICENCE_DIR.glob("*") if p.is_file()) if LICENCE_DIR.is_dir() else []
+    prose = prose_lines(texts, charsets.HANDWRITING, seed=TUNING_PROSE_SEED)
+    if not fonts or not prose:
+        raise SystemExit("--tuning needs the training handwriting faces and Debian's licence texts "
+                         f"({LICENCE_DIR}): apt-get install fonts-dkg-handwriting fonts-breip ...")
+    prose = [prose[i] for i in np.random.default_rng(TUNING_PROSE_SEED).permutation(len(prose))]
+    scans, lines = hand_font_lines(n, charsets.HANDWRITING, prose, seed=TUNING_LINE_SEED, workers=1, fonts=fonts,
+                                   scans=True, transcript_share=1.0)
+    paths = []
+    for k, scan in enumerate(scans):
+        paths.append(work / f"line_{k:04d}.png")
+        cv2.imwrite(str(paths[-1]), scan)
+    return paths, lines
 
 
 def english_lines(n: int, work: Path) -> tuple[list[Path], list[str]]:
@@ -215,6 +254,9 @@ def main(argv=None) -> int:
     parser.add_argument("--english", type=int, metavar="N",
                         help="Instead of the wills: N English lines written in the held-out handwriting "
                              "faces, and paragraphs of them (--pages).")
+    parser.add_argument("--tuning", action="store_true",
+                        help="With --english: the tuning set instead (licence prose in the training faces), "
+                             "to choose settings on; the held-out faces stay for the benchmark.")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -225,7 +267,13 @@ def run(args, work: Path) -> int:
     from ocr.paths import env_data_dir
     from training.datasets import handwritten_lines
 
-    if args.english:
+    if args.tuning and not args.english:
+        print("--tuning goes with --english N", file=sys.stderr)
+        return 2
+    if args.english and args.tuning:
+        images, refs = tuning_lines(args.english, work)
+        title, writers, lang = f"English tuning lines in the training faces: {len(images)} lines", 0, "eng"
+    elif args.english:
         images, refs = english_lines(args.english, work)
         title, writers, lang = f"English lines in held-out handwriting faces: {len(images)} lines", 0, "eng"
     else:
@@ -258,7 +306,8 @@ def run(args, work: Path) -> int:
     page_rows, page_title = [], ""
     if args.pages:
         if args.english:
-            page_images, page_refs = english_paragraphs(images, refs, work)
+            page_images, page_refs = english_paragraphs(images, refs, work,
+                                                        seed=TUNING_PARAGRAPH_SEED if args.tuning else 0)
             page_title = (f"Paragraphs of these lines ({len(page_images)}; every other one at half the "
                           "resolution, every third one white on black)")
         else:
