@@ -106,27 +106,12 @@ def tuning_lines(n: int, work: Path) -> tuple[list[Path], list[str]]:
     """``n`` English lines to choose settings on, not to report as held out: licence prose
     written in the training faces (``handwriting_fonts()``), scanned as the English benchmark's
     lines are; the held-out faces and prose stay for the benchmark."""
-    import cv2
-    import numpy as np
+    from training.handwriting_fonts import handwriting_fonts
 
-    from ocr import charsets
-    from training.handwriting_fonts import hand_font_lines, handwriting_fonts
-    from training.language import prose_lines
-
-    fonts = handwriting_fonts()
     texts = sorted(p for p in LICENCE_DIR.glob("*") if p.is_file()) if LICENCE_DIR.is_dir() else []
-    prose = prose_lines(texts, charsets.HANDWRITING, seed=TUNING_PROSE_SEED)
-    if not fonts or not prose:
-        raise SystemExit("--tuning needs the training handwriting faces and Debian's licence texts "
-                         f"({LICENCE_DIR}): apt-get install fonts-dkg-handwriting fonts-breip ...")
-    prose = [prose[i] for i in np.random.default_rng(TUNING_PROSE_SEED).permutation(len(prose))]
-    scans, lines = hand_font_lines(n, charsets.HANDWRITING, prose, seed=TUNING_LINE_SEED, workers=1, fonts=fonts,
-                                   scans=True, transcript_share=1.0)
-    paths = []
-    for k, scan in enumerate(scans):
-        paths.append(work / f"line_{k:04d}.png")
-        cv2.imwrite(str(paths[-1]), scan)
-    return paths, lines
+    return written_lines(n, work, handwriting_fonts(), texts, TUNING_PROSE_SEED, TUNING_LINE_SEED, "line",
+                         "--tuning needs the training handwriting faces and Debian's licence texts "
+                         f"({LICENCE_DIR}): apt-get install fonts-dkg-handwriting fonts-breip base-files")
 
 
 def english_lines(n: int, work: Path) -> tuple[list[Path], list[str]]:
@@ -135,24 +120,37 @@ def english_lines(n: int, work: Path) -> tuple[list[Path], list[str]]:
     written in the handwriting faces no training run uses (``HELD_OUT_PACKAGES``), made
     irregular and scanned as training lines are (a tenth white on black), with a seed no
     training run uses."""
+    from training.handwriting_fonts import handwriting_fonts
+    from training.language import fortune_files
+
+    return written_lines(n, work, handwriting_fonts(held_out=True), fortune_files(held_out=True), ENGLISH_SEED,
+                         ENGLISH_SEED, "english", "--english needs the held-out handwriting faces and English "
+                         "prose: apt-get install fonts-kristi fonts-femkeklaver fortunes")
+
+
+def written_lines(n: int, work: Path, fonts: dict, prose_files: list[Path], prose_seed: int, line_seed: int,
+                  stem: str, missing: str) -> tuple[list[Path], list[str]]:
+    """``n`` lines of the prose in ``prose_files`` (shuffled with ``prose_seed``) written in
+    ``fonts`` with ``line_seed``, made irregular and scanned as training lines are, saved in
+    ``work`` as ``<stem>_NNNN.png``: (paths, texts). Without fonts or prose, ``missing`` in
+    one line on stderr and exit status 2."""
     import cv2
     import numpy as np
 
     from ocr import charsets
-    from training.handwriting_fonts import hand_font_lines, handwriting_fonts
-    from training.language import fortune_files, prose_lines
+    from training.handwriting_fonts import hand_font_lines
+    from training.language import prose_lines
 
-    fonts = handwriting_fonts(held_out=True)
-    prose = prose_lines(fortune_files(held_out=True), charsets.HANDWRITING, seed=ENGLISH_SEED)
+    prose = prose_lines(prose_files, charsets.HANDWRITING, seed=prose_seed)
     if not fonts or not prose:
-        raise SystemExit("--english needs the held-out handwriting faces and English prose: apt-get install "
-                         "fonts-kristi fonts-femkeklaver fortunes")
-    prose = [prose[i] for i in np.random.default_rng(ENGLISH_SEED).permutation(len(prose))]
-    scans, texts = hand_font_lines(n, charsets.HANDWRITING, prose, seed=ENGLISH_SEED, workers=1, fonts=fonts,
+        print(missing, file=sys.stderr)
+        raise SystemExit(2)
+    prose = [prose[i] for i in np.random.default_rng(prose_seed).permutation(len(prose))]
+    scans, texts = hand_font_lines(n, charsets.HANDWRITING, prose, seed=line_seed, workers=1, fonts=fonts,
                                    scans=True, transcript_share=1.0)
     paths = []
     for k, scan in enumerate(scans):
-        paths.append(work / f"english_{k:04d}.png")
+        paths.append(work / f"{stem}_{k:04d}.png")
         cv2.imwrite(str(paths[-1]), scan)
     return paths, texts
 

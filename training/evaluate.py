@@ -225,8 +225,7 @@ def _synthetic_lines(dataset: str, alphabet: str, data_dir, limit: int | None,
     elif dataset == "printed-lines":
         from training.textlines import textline_dataset
 
-        x, _, texts = textline_dataset(limit or PRINTED_LINES, alphabet, seed=MNIST_STRINGS_SEED,
-                                       deslant=deslant.to_card() if deslant is not None else None)
+        x, _, texts = textline_dataset(limit or PRINTED_LINES, alphabet, seed=MNIST_STRINGS_SEED, deslant=deslant)
     else:
         raise DataError(f"unknown line dataset {dataset!r}; known: {', '.join(LINE_DATASETS)}")
     return x, texts

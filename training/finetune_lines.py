@@ -156,8 +156,7 @@ def _rehearsal_lines(card, labels: str, n: int, width: int, data_dir, seed: int,
         elif TEXT_LINES in trained_on:
             from training.textlines import textline_dataset
 
-            x, _, texts = textline_dataset(n, labels, seed=seed,
-                                           deslant=card.deslant.to_card() if card.deslant else None)
+            x, _, texts = textline_dataset(n, labels, seed=seed, deslant=card.deslant)
         else:
             from training.data import load_training_arrays
             from training.strings import line_dataset

@@ -384,8 +384,7 @@ class _Faces:
 
 
 def _render_chunk(args) -> tuple[np.ndarray, list[str]]:
-    start, n, alphabet, seed, width, max_length, families, deslant = args
-    rule = DeslantRule.from_card(deslant)
+    start, n, alphabet, seed, width, max_length, families, rule = args
     faces = _faces(tuple(sorted((k, tuple(v)) for k, v in families.items())), alphabet)
     x = np.zeros((n, LINE_HEIGHT, width), np.uint8)
     texts = []
@@ -414,15 +413,15 @@ def _faces(families: tuple, alphabet: str) -> _Faces:
 
 def textline_dataset(n: int, alphabet: str, seed: int = 0, width: int = 320, max_length: int = 32,
                      fonts: list | None = None, workers: int | None = None,
-                     deslant: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+                     deslant: DeslantRule | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``n`` scanned-looking lines as model inputs: (x, y, texts) as :func:`training.strings.line_dataset`.
 
     A face is drawn by family (uniformly), then among the family's faces;
     characters the face lacks are dropped from its line (PIL's built-in font
     when no font is found). Line ``i`` depends only on (seed, i) and the fonts,
     so the lines are the same whatever ``workers`` (processes; default: the
-    CPU count, one for small sets). ``deslant``: a card's ``input.deslant``
-    (:class:`ocr.deslant.DeslantRule`), applied to each line's ink as reading will.
+    CPU count, one for small sets). ``deslant``: a card's rule (``input.deslant``),
+    applied to each line's ink as reading will.
     """
     families = font_families(fonts)
     faces = _faces(tuple(sorted((k, tuple(v)) for k, v in families.items())), alphabet)

@@ -84,6 +84,11 @@ def test_textline_dataset_is_the_same_on_any_number_of_processes():
     one = textline_dataset(10, charsets.CHARNET, seed=4, fonts=[], workers=1)
     two = textline_dataset(10, charsets.CHARNET, seed=4, fonts=[], workers=2)
     assert np.array_equal(one[0], two[0]) and one[2] == two[2]
+    # The card's italic rule travels to the processes; the built-in upright face has no italic run.
+    from ocr.deslant import DeslantRule
+
+    ruled = textline_dataset(10, charsets.CHARNET, seed=4, fonts=[], workers=2, deslant=DeslantRule(italic_factor=0.5))
+    assert np.array_equal(ruled[0], one[0]) and ruled[2] == one[2]
 
 
 def test_a_neighbouring_line_piece_is_added_outside_the_line():

@@ -156,8 +156,11 @@ def line_arrays(spec: ModelSpec, config, rng: np.random.Generator):
         if config.dataset:
             raise OcrError(f"{spec.name} trains on text lines rendered from the system fonts; "
                            "a training dataset does not apply (choose how many lines instead)")
-        x_train, y_train, _ = textline_dataset(n, spec.labels, seed=config.seed, deslant=spec.deslant)
-        x_val, y_val, _ = textline_dataset(n_val, spec.labels, seed=config.seed + 1, deslant=spec.deslant)
+        from ocr.deslant import DeslantRule
+
+        rule = DeslantRule.from_card(spec.deslant)
+        x_train, y_train, _ = textline_dataset(n, spec.labels, seed=config.seed, deslant=rule)
+        x_val, y_val, _ = textline_dataset(n_val, spec.labels, seed=config.seed + 1, deslant=rule)
         return (x_train, y_train), (x_val, y_val), [f"{TEXT_LINES}: {n} lines rendered from system fonts"]
 
     from ocr.normalize import LINE_MIN_WIDTH
