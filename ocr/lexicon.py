@@ -13,7 +13,8 @@ and third choices the model gave each letter (each at least
 that is a word. A word that is one already, a fragment of a word hyphenated
 across lines, a short capitals code ("BLM") and anything with a digit are
 left as read: only the model's own choices are taken, and "c" for an "e" (the
-one lookalike it reads wrong sure of itself, :data:`LOOKALIKE_LETTERS`); a word
+one lookalike it reads wrong sure of itself, :data:`LOOKALIKE_LETTERS`, and a "g" whose
+lower loop a worn scan broke off, :data:`BROKEN_G`); a word
 none of them makes a word may hold a ligature read as its first letter
 (:data:`LIGATURES`).
 
@@ -38,7 +39,7 @@ import numpy as np
 
 from ocr.language import (LM_SUFFIX, LanguageVariant, language_model_for, language_model_path, loaded_beside,
                           read_gzip, variant_languages, variant_suffix)
-from ocr.postprocess import RecognizedChar
+from ocr.postprocess import X_HEIGHT_LETTERS, RecognizedChar
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,14 @@ MIN_CHOICE = 0.001
 #: as if the model gave it :data:`MIN_CHOICE`; one way only: both ways, French words spelt
 #: English ones ("ethnographic" -> "ethnographie").
 LOOKALIKE_LETTERS = {"e": "c"}
+#: Letters the print model reads for a "g" whose lower loop a worn 1-bit scan broke off
+#: ("Concernine", "becan", "throuch", "Conoress" on the oldbooks dev pages): tried as a "g" (as
+#: if the model gave it :data:`MIN_CHOICE`) when their ink ends :data:`BROKEN_G_ABOVE`
+#: x-heights or more above the word's baseline, where these letters never end
+#: (:func:`broken_descenders`). Tried wherever read, they made names and codes words ("Gao" ->
+#: "Gag", "Mancos" -> "Mangos", "Coh" -> "Cob"; "h" for a "b" likewise).
+BROKEN_G = frozenset("ceo")
+BROKEN_G_ABOVE = 0.15
 #: Ligatures and the letter the print model reads for each: old books and TeX set "ﬁ", "ﬂ",
 #: "ﬀ", "ﬃ" and "ﬄ" as one glyph, and the model reads the first letter alone ("confne",
 #: "wildfre", "bafling", "scufle" on the oldbooks dev pages). A word that no choice of the
@@ -226,6 +235,9 @@ def spell_word(chars: Sequence[RecognizedChar], lexicon: Lexicon) -> list[Recogn
         lookalike = LOOKALIKE_LETTERS.get(c.text)
         if lookalike is not None and all(a != lookalike for a, _ in own_choices):
             own_choices.append((lookalike, MIN_CHOICE))
+    for i in broken_descenders(core):
+        if all(a != "g" for a, _ in choices[i]):
+            choices[i].append(("g", MIN_CHOICE))
     own = [math.log(max(dict(c.alternatives).get(c.text, c.confidence), 1e-9)) for c in core]
     best: tuple[float, str, list[tuple[int, str, float]]] | None = None
     open_at = [i for i, c in enumerate(choices) if c]
@@ -245,6 +257,24 @@ def spell_word(chars: Sequence[RecognizedChar], lexicon: Lexicon) -> list[Recogn
     out = list(chars)
     for i, a, p in best[2]:
         out[start + i] = replace(core[i], text=a, confidence=p)
+    return out
+
+
+def broken_descenders(core: Sequence[RecognizedChar]) -> list[int]:
+    """Indices of the letters of ``core`` read as one of :data:`BROKEN_G` whose ink ends at
+    least :data:`BROKEN_G_ABOVE` x-heights above the baseline of the word's other x-height
+    letters (two at least, :data:`ocr.postprocess.X_HEIGHT_LETTERS`): a "g" whose lower loop a worn scan broke off, of which the model
+    saw the bowl alone."""
+    bodies = [k for k, c in enumerate(core) if c.text in X_HEIGHT_LETTERS]
+    out = []
+    for i, c in enumerate(core):
+        others = [core[k].box for k in bodies if k != i]
+        if c.text not in BROKEN_G or len(others) < 2:
+            continue
+        base = float(np.median([b[3] for b in others]))
+        x_height = base - float(np.median([b[1] for b in others]))
+        if x_height > 0 and base - c.box[3] >= BROKEN_G_ABOVE * x_height:
+            out.append(i)
     return out
 
 

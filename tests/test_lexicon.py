@@ -1,6 +1,7 @@
 """The print model's word list: a word read that is none is spelt from the model's own choices."""
 
 import gzip
+from dataclasses import replace
 
 import pytest
 
@@ -92,6 +93,26 @@ def test_an_e_read_sure_of_itself_may_be_a_c():
     assert text(spell_word(read("snateh"), WORDS)) == "snatch"
     assert spell_word(read("snateh"), WORDS)[4].confidence == MIN_CHOICE
     assert spell_word(read("tcn"), WORDS) is None  # "e" for "c": not tried
+
+
+def test_a_g_that_lost_its_lower_loop_is_spelt_a_g():
+    """A worn scan's "g" whose loop broke off reads "c" ("becan"): a "c", "e" or "o" whose ink
+    ends above the word's baseline is tried as a "g"; one that stands on it is a "c"."""
+    words = Lexicon(["began", "bean", "bog", "cage"])
+
+    def boxed(word: str, bottoms: dict[int, int]) -> list[RecognizedChar]:
+        chars = read(word)
+        for k, bottom in bottoms.items():  # the x-height letters stand on row 20, 10 rows tall
+            chars[k] = replace(chars[k], box=(chars[k].box[0], 10, chars[k].box[2], bottom))
+        return [replace(c, box=(c.box[0], 10 if c.text in "ecan" else 0, c.box[2], c.box[3]))
+                for c in chars]
+
+    assert text(spell_word(boxed("becan", {2: 17}), words)) == "began"
+    assert spell_word(boxed("becan", {2: 17}), words)[2].confidence == MIN_CHOICE
+    assert spell_word(boxed("becan", {2: 20}), words) is None  # a "c" on the baseline stays
+    assert spell_word(boxed("becan", {2: 19}), words) is None  # 0.1 x-heights up: ink, not a break
+    assert text(spell_word(boxed("caoe", {2: 16}), words)) == "cage"
+    assert spell_word(boxed("boc", {2: 16}), words) is None  # one x-height letter beside it: no baseline
 
 
 def test_a_ligature_read_as_its_first_letter_is_spelt_whole():
