@@ -177,6 +177,24 @@ def is_misread_print(words: Words, print_rating: float) -> bool:
     return print_rating >= MISREAD_PRINT_RATING and bool(long) and mixed >= MIXED_WORDS_SHARE * len(long)
 
 
+#: A cursive reading of at least this many words, this share of its characters letters, is words.
+LETTER_WORDS = 2
+LETTERS_SHARE = 0.6
+
+
+def is_cursive_read_as_numbers(glyph_words: Words, cursive_words: Words) -> bool:
+    """Whether the glyph model read as digits and marks alone (",7,22-9- 669-.") a line the
+    cursive model read as words, more letters than those digits ("J'ages de Sain"): joined-up
+    writing cut into glyphs gives strokes a digit's shape. A hand-written number the cursive
+    model makes one word of ("0607" read "DONT", "12.50" read "de") stays the glyph model's."""
+    glyphs = [c.text for word in glyph_words for c in word]
+    joined = [c.text for word in cursive_words for c in word]
+    letters = sum(ch.isalpha() for ch in joined)
+    words = sum(any(c.text.isalpha() for c in word) for word in cursive_words)
+    return (bool(glyphs) and not any(ch.isalpha() for ch in glyphs) and words >= LETTER_WORDS
+            and letters > sum(ch.isdigit() for ch in glyphs) and letters >= LETTERS_SHARE * len(joined))
+
+
 def is_hand_print(words: Words, print_rating: float, margin: float = HAND_MARGIN) -> bool:
     """Whether the glyph model's reading ``words`` of an unsure line is kept: it is surer of
     it than the print model was (``print_rating``) by ``margin``."""
@@ -404,7 +422,8 @@ class MixedRecognizer:
             features = route_features(ratings[i], results[i], c_words, h_words, len(lines[i].glyphs),
                                       self.route_language)
             reader = self.route.choose(features)
-            if reader == "hand" and is_misread_print(h_words, ratings[i]):
+            if reader == "hand" and (is_misread_print(h_words, ratings[i])
+                                     or is_cursive_read_as_numbers(h_words, c_words)):
                 reader = self.route.choose(features, ("print", "cursive"))
             if (is_noise((results[i], c_words, h_words), features[:len(READERS)])
                     or reader == "cursive" and is_made_up(c_words, h_words)):

@@ -375,3 +375,25 @@ def test_digits_in_the_glyph_model_s_words_do_not_take_a_line_the_print_model_ne
     out = mixed.recognize_lines(None, [italic, code])
     assert _texts(out[0]) == ["the", "total", "due"]
     assert _texts(out[1]) == ["B12", "A45"]
+
+
+def test_a_cursive_line_the_glyph_model_reads_as_digits_is_not_hand_print():
+    """A will's line cut into glyphs reads as digits and marks (",7,22-9- 669-."), surer than
+    the cursive model's words: the cursive reading is taken. A hand-written sum the cursive
+    model makes words of with fewer letters than its digits, and a line the glyph model reads
+    letters in, stay hand print; so does a number the cursive model makes one word of."""
+    from ocr.recognize_mixed import is_cursive_read_as_numbers
+
+    line, amount, code = _glyph_line(6), _glyph_line(6), _glyph_line(6)
+    Reads = _fake_reader({id(line): "line", id(amount): "amount", id(code): "code"})
+    printed = Reads({"line": ("77-94", 0.4), "amount": ("l2.5O", 0.4), "code": ("A4S", 0.4)})
+    cursive = Reads({"line": [("Joyet", 0.5), ("de", 0.5), ("Savy", 0.5)], "amount": [("de", 0.5), ("la", 0.5)],
+                     "code": [("Joyet", 0.5), ("de", 0.5), ("Savy", 0.5)]})
+    hand = Reads({"line": (",7,22-9-", 0.99), "amount": ("12.50", 0.99), "code": ("A45", 0.99)})
+    out = MixedRecognizer(printed, hand, threshold=0.9, cursive=cursive, route=_route_by_chars_per_glyph(),
+                          route_language=_language()).recognize_lines(None, [line, amount, code])
+    assert [_texts(words) for words in out] == [["Joyet", "de", "Savy"], ["12.50"], ["A45"]]
+    assert not is_cursive_read_as_numbers([], _words(("Joyet", 0.5)))
+    assert not is_cursive_read_as_numbers(_words(("7", 0.9)), _words(("1,2", 0.5), ("de", 0.5)))
+    assert not is_cursive_read_as_numbers(_words(("007", 0.9)), _words(("DONT", 0.5)))
+    assert is_cursive_read_as_numbers(_words(("007", 0.9)), _words(("DO", 0.5), ("NT", 0.5)))
