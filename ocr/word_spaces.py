@@ -51,12 +51,13 @@ RECLAIM_MARGIN = 3.0
 #: A piece of ink no character went to, at least this share of the line's height tall, is part
 #: of a letter (of the nearer word), not a speck in the gap.
 LETTER_PIECE = 0.5
-#: A gap at least this wide (the word threshold) that the language model joined is parted
+#: A gap at least this wide (0.8 of the word threshold) that the language model joined is parted
 #: again when the join is no word and both halves are (:func:`ocr.lexicon.parted`). On oldbooks
 #: dev pages the joins "charge lies", "greater number", "both in", "After dinner" were 1.2-1.4
-#: wide, while joins of a name's or a misread word's pieces ("Arme man", "Ha mid",
-#: "Patriarch ate", "eon eluded") were at most 0.7.
-LEXICON_SPACE = 1.0
+#: wide, "of fondness", "of failure" and "patron saint" 0.8-0.9 (an f's hook reaches over the
+#: space: at 1.0 they stayed "offondness"), while joins of a name's or a misread word's pieces
+#: ("Arme man", "Ha mid", "Patriarch ate", "eon eluded") were at most 0.7.
+LEXICON_SPACE = 0.8
 #: Hyphen, en and em dash: spaced or not as the document sets them (see :func:`into_words`).
 DASHES = frozenset("-\u2013\u2014")
 

@@ -82,7 +82,11 @@ def test_a_wide_gap_joined_into_no_word_is_parted_where_both_halves_are_words():
     assert words(into_words(chars, line, lm, words_known)) == ["charge", "lies", "xx", "yy"]
     assert words(into_words(chars, line, lm, Lexicon(["charge", "lies", "chargelies"])))[0] == "chargelies"
     assert words(into_words(chars, line, lm, Lexicon(["charge"])))[0] == "chargelies"
+    # 0.83 of a word space ("of fondness": an f's hook reaches over it) is parted; 0.67 (a
+    # name's or a misread word's pieces) is not.
     line, chars = layout("chargeliesxxyy", {6: UNSURE, 10: WORD, 12: WORD})
+    assert words(into_words(chars, line, lm, words_known))[:2] == ["charge", "lies"]
+    line, chars = layout("chargeliesxxyy", {6: UNSURE - 1, 10: WORD, 12: WORD})
     assert words(into_words(chars, line, lm, words_known))[0] == "chargelies"
     # Punctuation stays with its half; one letter is a word only as "a" or "I".
     _, quoted = layout("“chargelies,”", {})
