@@ -58,8 +58,8 @@ LOOKALIKE_LETTERS = {"e": "c"}
 #: ("Concernine", "becan", "throuch", "Conoress" on the oldbooks dev pages): tried as a "g" (as
 #: if the model gave it :data:`MIN_CHOICE`) when their ink ends :data:`BROKEN_G_ABOVE`
 #: x-heights or more above the word's baseline, where these letters never end
-#: (:func:`broken_descenders`). Tried wherever read, they made names and codes words ("Gao" ->
-#: "Gag", "Mancos" -> "Mangos", "Coh" -> "Cob"; "h" for a "b" likewise).
+#: (:func:`broken_descenders`). Tried wherever read, they made names words ("Gao" -> "Gag",
+#: "Mancos" -> "Mangos"); "h" tried for a worn "b" likewise made a code one ("Coh" -> "Cob").
 BROKEN_G = frozenset("ceo")
 BROKEN_G_ABOVE = 0.15
 #: Ligatures and the letter the print model reads for each: old books and TeX set "ﬁ", "ﬂ",
@@ -263,8 +263,8 @@ def spell_word(chars: Sequence[RecognizedChar], lexicon: Lexicon) -> list[Recogn
 def broken_descenders(core: Sequence[RecognizedChar]) -> list[int]:
     """Indices of the letters of ``core`` read as one of :data:`BROKEN_G` whose ink ends at
     least :data:`BROKEN_G_ABOVE` x-heights above the baseline of the word's other x-height
-    letters (two at least, :data:`ocr.postprocess.X_HEIGHT_LETTERS`): a "g" whose lower loop a worn scan broke off, of which the model
-    saw the bowl alone."""
+    letters (:data:`ocr.postprocess.X_HEIGHT_LETTERS`, two at least): a "g" whose lower loop
+    a worn scan broke off, of which the model saw the bowl alone."""
     bodies = [k for k, c in enumerate(core) if c.text in X_HEIGHT_LETTERS]
     out = []
     for i, c in enumerate(core):
