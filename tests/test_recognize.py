@@ -9,9 +9,9 @@ import pytest
 from ocr import classify as rz
 from ocr.classify import GlyphClassifier
 from ocr.errors import OcrError
-from ocr.postprocess import (RecognizedChar, attach_punctuation, small_capitals_as_capitals, join_split_numbers, join_web_addresses, name_mark,
+from ocr.postprocess import (RecognizedChar, attach_punctuation, join_split_numbers, join_web_addresses, name_mark,
                              plain_letters_where_accents_are_rare, resolve_case, settle_case_of_capitals_lines,
-                             settle_isolated_lookalikes, settle_lookalike_runs)
+                             settle_isolated_lookalikes, settle_lookalike_runs, small_capitals_as_capitals)
 from ocr.recognize import Recognizer
 
 
