@@ -50,6 +50,15 @@ def test_random_text_sets_stops_inside_and_before_other_marks_as_abbreviations_d
     assert 0.5 < commas / stops < 2
 
 
+def test_random_text_sets_numbered_citations_in_brackets():
+    rng = np.random.default_rng(4)
+    text = " ".join(random_text(rng, alphabet=charsets.PRINT) for _ in range(3000))
+    assert re.search(r"\[\d+\]", text)  # "[49]"
+    assert re.search(r"\[\d+, \d+", text)  # "[3, 12]"
+    assert re.search(r"\[\d+\u2013\d+", text)  # "[12\u201315]"
+    assert re.search(r"\(\d+\)", text)  # an equation's number
+
+
 def test_rendered_line_is_a_scan_sized_ink_mask():
     caps = []
     for seed in range(12):
