@@ -37,7 +37,8 @@ LINE_INPUT = {"shape": [32, None], "dtype": "uint8", "ink": "white on black", "r
 RENDERED_PRINT_LINES = ("scan-like print lines (training/textlines.py): Debian font families, 6-40 px capitals, "
                         "paper, bleed-through, blur, noise, JPEG, fax, Otsu/Sauvola/hard thresholds, cut-off "
                         "pieces of neighbouring lines (30%), box sides (8%); words of the word lists, numbers, "
-                        "punctuation as print sets it (quotations ended after their stop)")
+                        "punctuation as print sets it (quotations ended after their stop, abbreviations, a comma "
+                        "after one plain word in eight, numbered citations)")
 
 
 class LineTrainer(Trainer):
