@@ -268,8 +268,10 @@ def broken_descenders(core: Sequence[RecognizedChar]) -> list[int]:
     bodies = [k for k, c in enumerate(core) if c.text in X_HEIGHT_LETTERS]
     out = []
     for i, c in enumerate(core):
+        if c.text not in BROKEN_G:
+            continue
         others = [core[k].box for k in bodies if k != i]
-        if c.text not in BROKEN_G or len(others) < 2:
+        if len(others) < 2:
             continue
         base = float(np.median([b[3] for b in others]))
         x_height = base - float(np.median([b[1] for b in others]))

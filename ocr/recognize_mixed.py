@@ -101,6 +101,11 @@ def char_count(words: Words) -> int:
     return sum(len(w) for w in words)
 
 
+def reading_chars(words: Words) -> list[str]:
+    """A reading's characters in order, its word breaks left out."""
+    return [c.text for word in words for c in word]
+
+
 def mean_confidence(words: Words) -> float:
     """The mean confidence of a reading's characters (0 for an empty reading)."""
     values = [c.confidence for word in words for c in word]
@@ -155,7 +160,7 @@ SPECKS_CHARS = 8
 def is_specks(words: Words) -> bool:
     """Whether a reading is mostly marks: what the glyph model makes of a crop's ragged
     edge or grain ("6 ' .-. '.15 \"7,.2"), not text."""
-    chars = [c.text for word in words for c in word]
+    chars = reading_chars(words)
     marks = sum(not ch.isalnum() for ch in chars)
     return len(chars) >= SPECKS_CHARS and marks >= SPECKS_SHARE * len(chars)
 
@@ -187,8 +192,7 @@ def is_cursive_read_as_numbers(glyph_words: Words, cursive_words: Words) -> bool
     cursive model read as words, more letters than those digits ("J'ages de Sain"): joined-up
     writing cut into glyphs gives strokes a digit's shape. A hand-written number the cursive
     model makes one word of ("0607" read "DONT", "12.50" read "de") stays the glyph model's."""
-    glyphs = [c.text for word in glyph_words for c in word]
-    joined = [c.text for word in cursive_words for c in word]
+    glyphs, joined = reading_chars(glyph_words), reading_chars(cursive_words)
     letters = sum(ch.isalpha() for ch in joined)
     words = sum(any(c.text.isalpha() for c in word) for word in cursive_words)
     return (bool(glyphs) and not any(ch.isalpha() for ch in glyphs) and words >= LETTER_WORDS
@@ -224,7 +228,7 @@ def route_features(rating: float, printed: Words, cursive: Words, hand: Words, g
     def per_glyph(words: Words) -> float:
         return float(np.log((char_count(words) + 1) / (glyphs + 1)))
 
-    hand_chars = [c.text for word in hand for c in word]
+    hand_chars = reading_chars(hand)
     digit_share = sum(ch.isdigit() for ch in hand_chars) / max(len(hand_chars), 1)
     printed_text = plausibility(printed, language)
     return np.array([rating, mean_confidence(cursive), mean_confidence(hand),
