@@ -129,13 +129,18 @@ RAISED_MARKS = "“”‘’\"'`"
 #: A glyph whose ink ends at least this many cap heights above the baseline (over the middle of
 #: the x-height) lies above the letters' bodies: where "<" and "c" never do.
 RAISED_BOTTOM = 0.35
+#: ... and a "<" or "c" that ends this high is a quote (:func:`raised_mark`): an old face's large
+#: opening quotes reach down to 0.32-0.33 ("“ampò”" and "‘She’s" read "<ampo”" and "<She’s" on
+#: oldbooks dev pages e021 and e041, their other quotes 0.35-0.46); the model's "<" and "c" on
+#: the line's letters end at most 0.1 above the baseline there.
+RAISED_MARK_BOTTOM = 0.3
 
 
 def raised_mark(ch: RecognizedChar, ink: Box, metrics: LineMetrics) -> RecognizedChar:
     """``ch`` (a print model's ``<`` or ``c``) made the likeliest raised mark among the
     model's alternatives when its own ``ink`` lies above the x-height on a line with
     ``metrics``; as read without such an alternative."""
-    if ch.text not in RAISED_LOOKALIKES or glyph_geometry(ink, metrics).bottom < RAISED_BOTTOM:
+    if ch.text not in RAISED_LOOKALIKES or glyph_geometry(ink, metrics).bottom < RAISED_MARK_BOTTOM:
         return ch
     raised = [(c, p) for c, p in ch.alternatives if c in RAISED_MARKS]
     if not raised:

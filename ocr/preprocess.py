@@ -604,6 +604,33 @@ def remove_rules(binary: np.ndarray, char_height: float | None = None,
     return remove_specks(cleaned, 4), rules
 
 
+#: What is left beside taken-off rules is their ragged edge, not text, when it is at most this
+#: share of the rules' ink ...
+FRINGE_INK_SHARE = 0.5
+#: ... and lies within this many times the rules' thickness of them (at least
+#: :data:`FRINGE_MIN_REACH` pixels): a book's ornamental rule cut out as a "line" read
+#: "LEETEETELE EETE T--rim" from its crumbs (oldbooks dev e045), a blank ruled sheet as a page of
+#: "L", "T" and "1". A letter on a rule rises above it by more than its thickness.
+FRINGE_REACH = 2.0
+FRINGE_MIN_REACH = 3
+
+
+def only_rule_fringe(binary: np.ndarray, rules: np.ndarray) -> bool:
+    """Whether all the ink of ``binary`` (rules taken off) is crumbs of the ``rules`` mask's edges:
+    ink of at most :data:`FRINGE_INK_SHARE` of the rules' within :data:`FRINGE_REACH` of their
+    thickness of them. Such a page or line image holds no text."""
+    inked = int(np.count_nonzero(binary))
+    rule_ink = int(np.count_nonzero(rules))
+    if inked == 0 or inked > FRINGE_INK_SHARE * rule_ink:
+        return False
+    _, _, stats, _ = cv2.connectedComponentsWithStats(as_u8(rules), connectivity=8)
+    lengths = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    thickness = rule_ink / max(1, int(lengths.sum()))
+    reach = int(np.ceil(max(FRINGE_MIN_REACH, FRINGE_REACH * thickness)))
+    band = cv2.dilate(as_u8(rules), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+    return not np.any(binary & ~band)
+
+
 @dataclass
 class Preprocessed:
     """The result of :func:`preprocess`: images in the deskewed frame and what was done."""
@@ -751,6 +778,9 @@ def preprocess(image: np.ndarray, binarization: str = "auto", deskew_pages: bool
     if remove_lines:
         binary, rules = remove_rules(binary, char_height, min_length=MIN_RULE_LENGTH * scale)
         tables, frames = ruled_boxes(rules, char_height)
+        if only_rule_fringe(binary, rules):
+            log.info("only the ragged edges of rules are left: no text")
+            binary = np.zeros_like(binary)
         del rules
     if not holds_a_glyph(binary):
         binary = np.zeros_like(binary)

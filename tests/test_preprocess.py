@@ -161,6 +161,43 @@ def test_underline_between_words_and_its_ragged_edge_are_removed():
     assert cleaned[60, 45] and cleaned[60, 175]
 
 
+def _ragged_rule(img: np.ndarray, row: int, rng: np.random.Generator, thickness: int = 3) -> None:
+    """A printed rule across ``img`` at ``row``, its edges ragged as a scan leaves them."""
+    w = img.shape[1]
+    img[row:row + thickness, 20:w - 20] = 0
+    for x in range(20, w - 20):
+        if rng.random() < 0.15:
+            img[row - 1, x] = 0
+        if rng.random() < 0.15:
+            img[row + thickness, x] = 0
+        if rng.random() < 0.03:
+            img[row + thickness:row + thickness + int(rng.integers(1, 4)), x:x + 2] = 0
+
+
+def test_a_rule_and_its_ragged_edges_alone_are_blank():
+    rng = np.random.default_rng(3)
+    crop = np.full((14, 1380), 255, np.uint8)  # a book's rule cut out as a "line"
+    _ragged_rule(crop, 4, rng)
+    assert pp.preprocess(crop).blank
+    sheet = np.full((1000, 1200), 255, np.uint8)  # a blank ruled sheet
+    for row in (200, 400, 600, 800):
+        _ragged_rule(sheet, row, rng)
+    assert pp.preprocess(sheet).blank
+
+
+def test_words_on_a_ragged_rule_are_kept():
+    rng = np.random.default_rng(4)
+    img = np.full((120, 1200), 255, np.uint8)
+    _ragged_rule(img, 80, rng)
+    cv2.putText(img, "Name", (40, 76), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)  # short, on a long rule
+    result = pp.preprocess(img, deskew_pages=False, upscale_small_text=False)
+    assert not result.blank and result.binary[55:78, 40:120].sum() > 100
+    assert not pp.preprocess(img).blank
+    binary = np.zeros((40, 400), bool)
+    binary[30:33, 10:390] = True
+    assert not pp.only_rule_fringe(binary & False, binary)  # no ink left: not a question of edges
+
+
 def test_small_text_is_binarized_at_twice_the_resolution_and_read_in_input_pixels():
     img = np.full((60, 300), 255, np.uint8)
     cv2.putText(img, "small print here", (5, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.3, 0, 1)

@@ -326,6 +326,7 @@ def test_a_quote_read_as_a_lookalike_is_named_by_its_place_above_the_x_height():
     named = raised_mark(quote, (50, 72, 60, 88), metrics)   # ends 12 rows above the baseline
     assert named.text == "“" and named.confidence == 0.8 and named.alternatives[0] == ("“", 0.8)
     assert raised_mark(quote, (50, 84, 60, 99), metrics).text == "<"           # across the body
+    assert raised_mark(quote, (50, 70, 60, 91), metrics).text == "“"           # a large one, 9 rows up
     letter = RecognizedChar("c", (50, 72, 60, 88), 0.7, [("c", 0.7), ("e", 0.2), ("o", 0.05)])
     assert raised_mark(letter, (50, 72, 60, 88), metrics).text == "c"          # no quote to be
 
