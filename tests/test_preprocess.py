@@ -193,9 +193,9 @@ def test_words_on_a_ragged_rule_are_kept():
     result = pp.preprocess(img, deskew_pages=False, upscale_small_text=False)
     assert not result.blank and result.binary[55:78, 40:120].sum() > 100
     assert not pp.preprocess(img).blank
-    binary = np.zeros((40, 400), bool)
-    binary[30:33, 10:390] = True
-    assert not pp.only_rule_fringe(binary & False, binary)  # no ink left: not a question of edges
+    rules = np.zeros((40, 400), bool)
+    rules[30:33, 10:390] = True
+    assert not pp.only_rule_fringe(np.zeros_like(rules), rules)  # no ink left: not a question of edges
 
 
 def test_small_text_is_binarized_at_twice_the_resolution_and_read_in_input_pixels():
