@@ -41,6 +41,20 @@ def test_grey_paper_with_a_white_patch_is_not_inverted():
     assert not pp.is_inverted(field)
 
 
+def test_light_writing_on_grey_sheets_laid_on_black_is_inverted():
+    # Lines cut out along their polygons, laid on a black page and the whole inverted: the black
+    # ground is the Otsu dark class, under half the page; the strokes are light on the grey sheets.
+    page = np.zeros((240, 400), np.uint8)
+    for row in range(5):
+        top = 10 + 46 * row
+        page[top:top + 40, 10:10 + 250 + 10 * (row % 2)] = 90
+        cv2.putText(page, "hand mail", (20, top + 30), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.0, 210, 2)
+    t, _ = cv2.threshold(page, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    assert pp.DARK_INK_SHARE < np.mean(page <= t) <= 0.5  # the case: no dark majority
+    assert pp.is_inverted(page)
+    assert not pp.is_inverted(255 - page)
+
+
 def test_otsu_and_sauvola_find_the_ink():
     page = text_page()
     for method in ("otsu", "sauvola"):
