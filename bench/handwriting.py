@@ -27,7 +27,12 @@ will is put back together from its line images (in order, at least three),
 stacked ``--overlap`` pixels closer than their 80-row crops so that
 ascenders and descenders of neighbouring lines touch, each shifted left or
 right at random; ``ocr read`` (segmentation finds the lines) and Tesseract
-(``--psm 6``) read the page, scored on the page's text.
+(``--psm 6``) read the page, scored on the page's text. ``--page-kinds`` adds
+what real paragraphs do that a stack of straight crops does not, a table row
+each (:data:`PAGE_KINDS`): ``tilted`` (each line turned by up to 2 degrees),
+``bent`` (the rows rising and falling along a sine wave, a curled sheet),
+``ruled`` (a black rule along each line's baseline, lined paper), ``small``
+(the page at half its resolution), ``inverted`` (white on black).
 
 ``--english N``: shared/ has no English cursive, so instead of the wills N
 lines of English prose (Debian's ``fortunes`` collections no language model
@@ -49,6 +54,8 @@ Usage::
 
     OCR_DATA_DIR=../shared/data python bench/handwriting.py --split test
     OCR_DATA_DIR=../shared/data python bench/handwriting.py --split test --pages
+    OCR_DATA_DIR=../shared/data python bench/handwriting.py --split val --pages \\
+        --models '' --page-kinds plain,tilted,bent,ruled,small,inverted
     python bench/handwriting.py --english 150 --pages
     python bench/handwriting.py --english 150 --tuning --pages --skip-tesseract
 """
@@ -194,8 +201,23 @@ def english_paragraphs(paths: list[Path], texts: list[str], work: Path, seed: in
     return images, truths
 
 
-def compose_pages(lines, work: Path, overlap: int, seed: int = 0) -> tuple[list[Path], list[str]]:
-    """Pages of a will rebuilt from their line images, lines ``overlap`` rows closer than their crops."""
+#: How a rebuilt page may be written and scanned (``--page-kinds``), beyond the lines as they were
+#: cut: what real paragraphs do that a stack of straight crops does not.
+PAGE_KINDS = ("plain", "tilted", "bent", "ruled", "small", "inverted")
+#: ``tilted``: each line turned by up to this many degrees either way (a hand's lines drift).
+TILT_DEGREES = 2.0
+#: ``bent``: rows moved up or down by up to this share of a line crop's height along a half
+#: sine wave and more across the page (a curled or photographed sheet).
+BEND_SHARE = 0.1
+#: ``ruled``: a dark rule this many rows thick at this share of each line crop's height (lined
+#: paper printed in black: the rule runs along the writing's baseline and through descenders).
+RULE_ROWS, RULE_AT, RULE_GREY = 2, 0.72, 60
+
+
+def compose_pages(lines, work: Path, overlap: int, seed: int = 0, kind: str = "plain"
+                  ) -> tuple[list[Path], list[str]]:
+    """Pages of a will rebuilt from their line images, lines ``overlap`` rows closer than their
+    crops, written and scanned as ``kind`` (:data:`PAGE_KINDS`) says."""
     import cv2
     import numpy as np
 
@@ -209,6 +231,8 @@ def compose_pages(lines, work: Path, overlap: int, seed: int = 0) -> tuple[list[
             continue
         crops = [cv2.imread(str(ln.path), cv2.IMREAD_GRAYSCALE) for ln in group]
         shifts = [int(rng.integers(0, 40)) for _ in crops]
+        if kind == "tilted":
+            crops = [turned(crop, rng.uniform(-TILT_DEGREES, TILT_DEGREES)) for crop in crops]
         width = max(c.shape[1] + s for c, s in zip(crops, shifts)) + 40
         pitch = [c.shape[0] - overlap for c in crops]
         canvas = np.full((sum(pitch) + overlap + 40, width), 255, np.uint8)
@@ -216,12 +240,56 @@ def compose_pages(lines, work: Path, overlap: int, seed: int = 0) -> tuple[list[
         for crop, shift, step in zip(crops, shifts, pitch):
             region = canvas[y:y + crop.shape[0], 20 + shift:20 + shift + crop.shape[1]]
             np.minimum(region, crop, out=region)  # darker wins where the lines touch
+            if kind == "ruled":
+                rule = y + int(RULE_AT * crop.shape[0])
+                canvas[rule:rule + RULE_ROWS] = np.minimum(canvas[rule:rule + RULE_ROWS], RULE_GREY)
             y += step
-        path = work / f"page_{k:03d}.png"
+        if kind == "bent":
+            canvas = bent(canvas, BEND_SHARE * float(np.median([c.shape[0] for c in crops])))
+        elif kind == "small":
+            canvas = cv2.resize(canvas, (canvas.shape[1] // 2, canvas.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        elif kind == "inverted":
+            canvas = 255 - canvas
+        path = work / f"page_{kind}_{k:03d}.png"
         cv2.imwrite(str(path), canvas)
         images.append(path)
         truths.append("\n".join(ln.text for ln in group))
     return images, truths
+
+
+def turned(gray, degrees: float):
+    """A line crop turned about its centre, grown to hold its corners, on white."""
+    import math
+
+    import cv2
+
+    h, w = gray.shape
+    a = math.radians(degrees)
+    new_w = int(math.ceil(w * abs(math.cos(a)) + h * abs(math.sin(a))))
+    new_h = int(math.ceil(w * abs(math.sin(a)) + h * abs(math.cos(a))))
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    matrix[:, 2] += ((new_w - w) / 2, (new_h - h) / 2)
+    return cv2.warpAffine(gray, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def bent(gray, amplitude: float):
+    """A page whose rows rise and fall by ``amplitude`` pixels along three quarters of a sine wave."""
+    import cv2
+    import numpy as np
+
+    h, w = gray.shape
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    dy = (amplitude * np.sin(1.5 * np.pi * xs / w + 0.3)).astype(np.float32)
+    return cv2.remap(gray, xs, ys + dy, cv2.INTER_LINEAR, borderValue=255)
+
+
+def page_kinds(text: str) -> list[str]:
+    """``--page-kinds``: refused by argparse in one line when a kind is unknown."""
+    kinds = [k for k in text.split(",") if k]
+    unknown = [k for k in kinds if k not in PAGE_KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(f"{','.join(unknown) or text!r}: page kinds are {', '.join(PAGE_KINDS)}")
+    return kinds
 
 
 def checked_deslant(text: str) -> str:
@@ -249,6 +317,9 @@ def main(argv=None) -> int:
                              '\'{"estimate_factor": 0.3}\' or \'{"shear": 0.5}\', or none.')
     parser.add_argument("--pages", action="store_true", help="Also read the wills' pages rebuilt from their lines.")
     parser.add_argument("--overlap", type=int, default=16, help="Rows each line of a rebuilt page overlaps the last.")
+    parser.add_argument("--page-kinds", type=page_kinds, default=["plain"], metavar="KIND[,KIND...]",
+                        help="With --pages: how the rebuilt pages are written and scanned, each a table "
+                             f"row: {', '.join(PAGE_KINDS)} (default: plain).")
     parser.add_argument("--english", type=int, metavar="N",
                         help="Instead of the wills: N English lines written in the held-out handwriting "
                              "faces, and paragraphs of them (--pages).")
@@ -308,17 +379,22 @@ def run(args, work: Path) -> int:
                                                         seed=TUNING_PARAGRAPH_SEED if args.tuning else 0)
             page_title = (f"Paragraphs of these lines ({len(page_images)}; every other one at half the "
                           "resolution, every third one white on black)")
-        else:
-            page_images, page_refs = compose_pages(lines, work, args.overlap)
-            page_title = f"Pages rebuilt from the lines ({len(page_images)} pages, lines overlapping by {args.overlap} rows)"
-        for model in models + ([] if args.skip_default else [None]):
-            pages, secs, _ = ours(page_images, work, ["--model", model] if model else [])
-            hyps = [p["text"] if p else "" for p in pages]
-            name = f"`ocr read --model {model}`" if model else "`ocr read` (default model)"
-            page_rows.append((name, *cer_wer(page_refs, hyps), secs))
-        if not args.skip_tesseract and shutil.which("tesseract"):
-            hyps, secs, _ = tesseract_batch(page_images, work, psm=6, lang=lang)
-            page_rows.append((f"Tesseract `--psm 6 -l {lang}`", *cer_wer(page_refs, hyps), secs))
+        for kind in (["plain"] if args.english else args.page_kinds):
+            if args.english:
+                label = ""
+            else:
+                page_images, page_refs = compose_pages(lines, work, args.overlap, kind=kind)
+                page_title = (f"Pages rebuilt from the lines ({len(page_images)} pages, lines overlapping by "
+                              f"{args.overlap} rows)")
+                label = f"{kind}: " if len(args.page_kinds) > 1 else ""
+            for model in models + ([] if args.skip_default else [None]):
+                pages, secs, _ = ours(page_images, work, ["--model", model] if model else [])
+                hyps = [p["text"] if p else "" for p in pages]
+                name = f"`ocr read --model {model}`" if model else "`ocr read` (default model)"
+                page_rows.append((label + name, *cer_wer(page_refs, hyps), secs))
+            if not args.skip_tesseract and shutil.which("tesseract"):
+                hyps, secs, _ = tesseract_batch(page_images, work, psm=6, lang=lang)
+                page_rows.append((f"{label}Tesseract `--psm 6 -l {lang}`", *cer_wer(page_refs, hyps), secs))
 
     print(f"{title}\n")
     print("| engine | CER | WER | seconds |")
