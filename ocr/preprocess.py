@@ -174,7 +174,11 @@ def is_inverted(gray: np.ndarray, contrast: int = 30) -> bool:
         return False
     size = int(np.clip(min(gray.shape) // 4, 5, 31)) | 1
     residual = gray.astype(np.int16) - cv2.medianBlur(gray, size)
-    return int(np.count_nonzero(residual > contrast)) > int(np.count_nonzero(residual < -contrast))
+    # Sheets laid on a page: the white (black) between them and round them stands out light
+    # (dark) from them as strokes do, and is no stroke.
+    light = (residual > contrast) & ~joined_to_edge(gray >= CUT_WHITE)
+    dark = (residual < -contrast) & ~joined_to_edge(gray <= 255 - CUT_WHITE)
+    return int(np.count_nonzero(light)) > int(np.count_nonzero(dark))
 
 
 def normalize_polarity(gray: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -207,6 +211,15 @@ SHEET_CONTRAST = 40
 CUT_EDGE_INK = 0.3
 
 
+def joined_to_edge(mask: np.ndarray) -> np.ndarray:
+    """The pixels of ``mask`` joined to the image's edge through ``mask`` (the white a cut-out
+    sheet lies on, when ``mask`` is the white). Filled from a frame around the image, one byte
+    a pixel whatever the number of pieces (no label image)."""
+    framed = cv2.copyMakeBorder(as_u8(mask), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
+    cv2.floodFill(framed, None, (0, 0), 2)
+    return framed[1:-1, 1:-1] == 2
+
+
 def cut_out_white(gray: np.ndarray) -> tuple[np.ndarray, int] | None:
     """The white around a cut-out sheet (see :data:`CUT_WHITE`) as a mask, and the sheet's
     paper level; None for any other image."""
@@ -214,13 +227,8 @@ def cut_out_white(gray: np.ndarray) -> tuple[np.ndarray, int] | None:
     share = float(np.count_nonzero(white)) / gray.size
     if share < CUT_SHARE or share > 1 - SHEET_SHARE:
         return None
-    # The white joined to the edge: filled from a white frame around the image, one byte a
-    # pixel whatever the number of white pieces (no label image).
-    framed = cv2.copyMakeBorder(as_u8(white), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
+    outside = joined_to_edge(white)
     del white
-    cv2.floodFill(framed, None, (0, 0), 2)
-    outside = framed[1:-1, 1:-1] == 2
-    del framed
     if float(np.count_nonzero(outside)) / gray.size < CUT_SHARE:
         return None
     sheet = gray[~outside]

@@ -55,6 +55,30 @@ def test_light_writing_on_grey_sheets_laid_on_black_is_inverted():
     assert not pp.is_inverted(255 - page)
 
 
+def sheets_laid_on_a_page(ground: int, sheet: int, ink: int) -> np.ndarray:
+    """Grey sheets laid 2 px apart on a page of ``ground``, over 60% of it, a line written on each row."""
+    page = np.full((240, 400), ground, np.uint8)
+    for row in range(8):
+        top = 4 + 29 * row
+        for left in range(4, 250, 42):
+            page[top:top + 27, left:left + 40] = sheet
+        cv2.putText(page, "mail hand", (10, top + 20), cv2.FONT_HERSHEY_PLAIN, 1.2, ink, 1)
+    return page
+
+
+@pytest.mark.parametrize("ground, sheet, ink, inverted", [(255, 190, 120, False), (0, 70, 150, True)])
+def test_writing_on_sheets_laid_on_a_page_is_told_by_its_strokes(ground, sheet, ink, inverted):
+    # The ground between and round the sheets stands out from them as strokes do, over more
+    # pixels than the thin writing: only the writing tells the polarity.
+    page = sheets_laid_on_a_page(ground, sheet, ink)
+    t, _ = cv2.threshold(page, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    assert np.mean(page <= t) > pp.DARK_INK_SHARE
+    residual = page.astype(np.int16) - cv2.medianBlur(page, 31)
+    writing, ground_edges = (residual > 30, residual < -30) if inverted else (residual < -30, residual > 30)
+    assert np.count_nonzero(ground_edges) > np.count_nonzero(writing)  # the case
+    assert pp.is_inverted(page) == inverted
+
+
 def test_otsu_and_sauvola_find_the_ink():
     page = text_page()
     for method in ("otsu", "sauvola"):
