@@ -206,8 +206,8 @@ def english_paragraphs(paths: list[Path], texts: list[str], work: Path, seed: in
 PAGE_KINDS = ("plain", "tilted", "bent", "ruled", "small", "inverted")
 #: ``tilted``: each line turned by up to this many degrees either way (a hand's lines drift).
 TILT_DEGREES = 2.0
-#: ``bent``: rows moved up or down by up to this share of a line crop's height along a half
-#: sine wave and more across the page (a curled or photographed sheet).
+#: ``bent``: rows moved up or down by up to this share of a line crop's height, along three
+#: quarters of a sine wave across the page (a curled or photographed sheet).
 BEND_SHARE = 0.1
 #: ``ruled``: a dark rule this many rows thick at this share of each line crop's height (lined
 #: paper printed in black: the rule runs along the writing's baseline and through descenders).
@@ -338,6 +338,10 @@ def run(args, work: Path) -> int:
 
     if args.tuning and not args.english:
         print("--tuning goes with --english N", file=sys.stderr)
+        return 2
+    if args.english and args.page_kinds != ["plain"]:
+        print("--page-kinds is for the wills' rebuilt pages; the English paragraphs have their kinds built in",
+              file=sys.stderr)
         return 2
     if args.english and args.tuning:
         images, refs = tuning_lines(args.english, work)
