@@ -221,6 +221,8 @@ def compose_pages(lines, work: Path, overlap: int, seed: int = 0, kind: str = "p
     import cv2
     import numpy as np
 
+    from ocr.preprocess import rotate
+
     by_page: dict[str, list] = {}
     for ln in lines:
         by_page.setdefault(ln.page, []).append(ln)
@@ -231,8 +233,8 @@ def compose_pages(lines, work: Path, overlap: int, seed: int = 0, kind: str = "p
             continue
         crops = [cv2.imread(str(ln.path), cv2.IMREAD_GRAYSCALE) for ln in group]
         shifts = [int(rng.integers(0, 40)) for _ in crops]
-        if kind == "tilted":
-            crops = [turned(crop, rng.uniform(-TILT_DEGREES, TILT_DEGREES)) for crop in crops]
+        if kind == "tilted":  # each crop turned about its centre onto a canvas holding its corners
+            crops = [rotate(crop, rng.uniform(-TILT_DEGREES, TILT_DEGREES)) for crop in crops]
         width = max(c.shape[1] + s for c, s in zip(crops, shifts)) + 40
         pitch = [c.shape[0] - overlap for c in crops]
         canvas = np.full((sum(pitch) + overlap + 40, width), 255, np.uint8)
@@ -255,21 +257,6 @@ def compose_pages(lines, work: Path, overlap: int, seed: int = 0, kind: str = "p
         images.append(path)
         truths.append("\n".join(ln.text for ln in group))
     return images, truths
-
-
-def turned(gray, degrees: float):
-    """A line crop turned about its centre, grown to hold its corners, on white."""
-    import math
-
-    import cv2
-
-    h, w = gray.shape
-    a = math.radians(degrees)
-    new_w = int(math.ceil(w * abs(math.cos(a)) + h * abs(math.sin(a))))
-    new_h = int(math.ceil(w * abs(math.sin(a)) + h * abs(math.cos(a))))
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    matrix[:, 2] += ((new_w - w) / 2, (new_h - h) / 2)
-    return cv2.warpAffine(gray, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderValue=255)
 
 
 def bent(gray, amplitude: float):
