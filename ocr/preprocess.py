@@ -674,6 +674,10 @@ def small_text_scale(gray: np.ndarray, max_pixels: int) -> int:
     ``max_pixels``."""
     if gray.size * SMALL_TEXT_UPSCALE ** 2 > max_pixels:
         return 1
+    cut = cut_out_white(gray)
+    if cut is not None:  # the white around cut-out sheets is no ink, their paper no text
+        gray = gray.copy()
+        gray[cut[0]] = cut[1]
     height = text_height(binarize_otsu(gray))  # components under 3 px tall (specks) are not counted
     if 0 < height < SMALL_TEXT_MIN_HEIGHT:
         return SMALL_TEXT_UPSCALE if is_tiny_text(gray, height) else 1

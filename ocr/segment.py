@@ -421,12 +421,23 @@ JOIN_SHARE = 0.3
 #: a running head, start higher or lower than the text beside them ends.
 JOIN_SHIFT = 0.6
 JOIN_ENDS = 2
+#: A line further off than that, up to this many character heights, is read right after the
+#: line whose end it is nearest in height, a line of its own, when their bands overlap at all
+#: and their tall parts are of one size (within :data:`JOIN_FAR_SIZE` times): a hand's word
+#: written higher or lower than the last. Joined into one line, a form's value and the label
+#: beside it (of another size, but not always by more) read their case from a line of mixed
+#: sizes (FUNSD dev forms 20.64 -> 20.74% word-box CER); read one after the other, as before.
+JOIN_FAR_SHIFT = 1.0
+JOIN_FAR_SIZE = 1.25
 
 
-def _continued_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks: list[int]) -> list[int]:
+def _continued_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks: list[int]
+                     ) -> tuple[list[int], list[int]]:
     """For each line, the line it continues (itself when none): a line that begins just right of
     where another of its block ends, level enough to share some of its band, each the other's
-    nearest such neighbour.
+    nearest such neighbour. Returns the lines each joins (level with it: one line), and the
+    lines each is read after (further off, :data:`JOIN_FAR_SHIFT`: kept a line of its own,
+    whose letters may be of another size, a form's value beside its label).
 
     Why: the chaining (:func:`group_lines`) follows a drifting line only slowly; where a
     handwritten line's end rises or falls across a word gap, its words beyond chain as a line
@@ -435,13 +446,15 @@ def _continued_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks
     left to right either way; columns are blocks of their own."""
     n = len(lines)
     if n < 2:
-        return list(range(n))
+        return list(range(n)), list(range(n))
     ext = np.empty((n, 4), np.float64)
     start, end = np.empty(n), np.empty(n)  # the height of each line's first and last tall parts
+    size = np.empty(n)  # the median height of each line's tall parts
     for k, line in enumerate(lines):
         c = np.asarray(line)
         tall = c[boxes[c, 3] - boxes[c, 1] >= 0.45 * h]
         tall = tall if len(tall) else c
+        size[k] = np.median(boxes[tall, 3] - boxes[tall, 1])
         ext[k] = boxes[c, 0].min(), boxes[tall, 1].min(), boxes[c, 2].max(), boxes[tall, 3].max()
         centres = (boxes[tall, 1] + boxes[tall, 3]) / 2.0
         start[k] = np.median(centres[np.argsort(boxes[tall, 0], kind="stable")[:JOIN_ENDS]])
@@ -449,15 +462,28 @@ def _continued_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks
     block = np.asarray(blocks)
     band = ext[:, 3] - ext[:, 1]
 
-    def continued_by(a: int, b: np.ndarray | slice) -> np.ndarray:
-        """Whether lines ``b`` may continue line ``a`` (one row of the pairs: memory linear in lines)."""
+    def continued_by(a: int | np.ndarray, b: int | np.ndarray | slice, far: bool = True) -> np.ndarray:
+        """Whether lines ``b`` may continue lines ``a``, one of them a single line (a row or a
+        column of the pairs: memory linear in lines); ``far``: also those further off in height
+        (:data:`JOIN_FAR_SHIFT`)."""
         gap = ext[b, 0] - ext[a, 2]
         shared = np.minimum(ext[a, 3], ext[b, 3]) - np.maximum(ext[a, 1], ext[b, 1])
-        return ((block[b] == block[a]) & (gap >= -0.25 * h) & (gap <= JOIN_REACH * h)
-                & (shared >= JOIN_SHARE * np.minimum(band[a], band[b]))
-                & (np.abs(end[a] - start[b]) <= JOIN_SHIFT * h))
+        shift = np.abs(end[a] - start[b])
+        ok = (shared >= JOIN_SHARE * np.minimum(band[a], band[b])) & (shift <= JOIN_SHIFT * h)
+        if far:
+            ratio = np.maximum(size[a], size[b]) / np.maximum(np.minimum(size[a], size[b]), 1.0)
+            ok |= (shared > 0) & (shift <= JOIN_FAR_SHIFT * h) & (ratio <= JOIN_FAR_SIZE)
+        return (block[b] == block[a]) & (gap >= -0.25 * h) & (gap <= JOIN_REACH * h) & ok
 
-    target = np.arange(n)
+    def rivals(a: int, b: int, among: np.ndarray) -> bool:
+        """Whether a line of ``among`` other than ``a`` may continue into ``b`` as well as ``a``
+        does: level with it (:data:`JOIN_SHIFT`), or further off but nearer ``b`` in height
+        than ``a`` ends."""
+        k = among[(among != a) & (among != b)]
+        nearer = np.abs(end[k] - start[b]) < abs(end[a] - start[b])
+        return bool(np.any(continued_by(k, b, far=False) | (continued_by(k, b) & nearer)))
+
+    target, after = np.arange(n), np.arange(n)
     for a in range(n):
         ok = continued_by(a, slice(None))
         ok[a] = False
@@ -467,9 +493,39 @@ def _continued_lines(lines: list[list[int]], boxes: np.ndarray, h: float, blocks
         b = int(right[np.argmin(ext[right, 0])])  # the nearest line that may continue a ...
         # ... when a is the nearest that b may continue: no other ends between them.
         between = np.nonzero((ext[:, 2] > ext[a, 2]) & (ext[:, 2] <= ext[b, 0] + 0.25 * h))[0]
-        if target[b] == b and not any(k != b and continued_by(int(k), np.array([b]))[0] for k in between):
-            target[b] = a
-    return _roots(target)
+        level = bool(continued_by(a, b, far=False))
+        if target[b] == b and after[b] == b and not rivals(a, b, between if level else np.arange(n)):
+            (target if level else after)[b] = a
+    return _roots(target), [int(k) for k in after]
+
+
+def _read_after(lines: list[list[int]], blocks: list[int], into: list[int], after: list[int]
+                ) -> tuple[list[list[int]], list[int]]:
+    """The lines joined as ``into`` says (:func:`_merged`), and each line that ``after`` says
+    is read after another (:func:`_continued_lines`) moved to just after it, with its block."""
+    lines, blocks = _merged(lines, blocks, into)
+    roots = sorted(set(into))
+    where = {r: i for i, r in enumerate(roots)}  # a root's place among the joined lines
+    follows: dict[int, list[int]] = {}
+    for k, j in enumerate(after):
+        parent, child = where[into[j]], where[into[k]]
+        if j != k and parent != child:
+            follows.setdefault(parent, []).append(child)
+    if not follows:
+        return lines, blocks
+    children = {c for cs in follows.values() for c in cs}
+    order: list[int] = []
+    seen: set[int] = set()
+    for i in range(len(lines)):
+        stack = [] if i in children else [i]
+        while stack:  # each line, then the lines read after it, depth first
+            k = stack.pop()
+            if k not in seen:
+                seen.add(k)
+                order.append(k)
+                stack.extend(reversed(follows.get(k, [])))
+    order += [i for i in range(len(lines)) if i not in seen]  # a cycle: left where it was
+    return [lines[i] for i in order], [blocks[i] for i in order]  # a line and the one after: one block
 
 
 def _merged(lines: list[list[int]], blocks: list[int], into: list[int]) -> tuple[list[list[int]], list[int]]:
@@ -877,7 +933,7 @@ def segment(binary: np.ndarray, min_area: int = 2,
     # across blocks (a blank row may have cut them off in the reading order).
     lines, blocks = _merged(lines, blocks, _fold_short_lines(lines, boxes, h, blocks))
     # A handwritten line whose end rises or falls may be chained as two, side by side.
-    lines, blocks = _merged(lines, blocks, _continued_lines(lines, boxes, h, blocks))
+    lines, blocks = _read_after(lines, blocks, *_continued_lines(lines, boxes, h, blocks))
     # Marks cut off by a blank band (dots of i, accents) may sit in a block of
     # their own, so they are folded into lines across blocks.
     tagged = _merge_mark_lines([l + [-1 - b] for l, b in zip(lines, blocks)], boxes, h)

@@ -282,6 +282,28 @@ def test_text_of_14_pixels_is_enlarged_on_a_page_of_lines_but_not_in_a_line_crop
     assert pp.small_text_scale(one_bit, pp.MAX_WORK_PIXELS) == 1
 
 
+def test_small_writing_on_cut_out_lines_is_enlarged_as_on_one_sheet():
+    """Lines cut out along their polygons and laid on white (a page rebuilt from an HTR tool's
+    line images): Otsu takes the grey sheets for ink, whose height is no text's; measured on
+    the sheets' paper, the writing is small and enlarged before binarizing, as it is on one sheet."""
+    rng = np.random.default_rng(1)
+    page = np.full((330, 520), 255, np.uint8)
+    sheet = np.full_like(page, 255)
+    for k in range(8):
+        top, left = 15 + 38 * k, 10 + int(rng.integers(0, 30))
+        poly = np.array([[left, top + 6], [left + 200, top], [left + 470, top + 4], [left + 470, top + 36],
+                         [left + 240, top + 40], [left, top + 34]], np.int32)
+        cut = np.zeros_like(page)
+        cv2.fillPoly(cut, [poly], 1)
+        page[cut > 0] = (205 + rng.integers(-6, 7, page.shape)).astype(np.uint8)[cut > 0]
+        for img in (page, sheet):
+            cv2.putText(img, "ma femme et mes enfants", (left + 12, top + 26), cv2.FONT_HERSHEY_SIMPLEX,
+                        0.6, 90, 1)
+    assert pp.cut_out_white(page) is not None
+    assert pp.text_height(pp.binarize_otsu(page)) > 100               # the sheets as the "text"
+    assert pp.small_text_scale(page, pp.MAX_WORK_PIXELS) == 2 == pp.small_text_scale(sheet, pp.MAX_WORK_PIXELS)
+
+
 def test_the_stops_of_small_print_are_no_specks():
     # 100 dpi fax labels: letters 9 px high, a colon of two-pixel dots after each word.
     # Enlarged 2x, each dot is 4 pixels: as one scan pixel's worth of area (12) they went.

@@ -402,17 +402,41 @@ def test_a_line_whose_end_rises_across_a_word_gap_is_one_line():
     # Far to the right (a field's value, a margin note), or higher, it stays a line.
     far = [(140 + 40 + 14 * i, 51) for i in range(6)]
     assert len(sg.segment(blob_page(start + far + below, h=160, w=300)).lines) == 3
-    high = [(140 + 14 * i, 48) for i in range(6)]   # 12 px higher: a field beside it
-    assert len(sg.segment(blob_page(start + high + below, h=160, w=260)).lines) == 3
+    # 12 px (0.75 heights) higher, as tall: a word written higher, read after the line's start
+    # as a line of its own (a form's value beside its label reads badly in one line with it).
+    higher = [(140 + 14 * i, 48) for i in range(6)]
+    assert [len(line.glyphs) for line in sg.segment(blob_page(start + higher + below, h=160, w=260)).lines] \
+        == [8, 6, 14]
+    # As high but taller (a field's value beside its label), or higher still, it is read first.
+    field = blob_page(start + below, h=160, w=260)
+    for i in range(6):
+        field[42:66, 140 + 14 * i:150 + 14 * i] = True
+    assert [len(line.glyphs) for line in sg.segment(field).lines] == [6, 8, 14]
+    high = [(140 + 14 * i, 42) for i in range(6)]   # 18 px higher
+    assert [len(line.glyphs) for line in sg.segment(blob_page(start + high + below, h=160, w=260)).lines] \
+        == [6, 8, 14]
 
 
 def test_continued_lines_joins_each_line_to_its_nearest_neighbour_within_its_block():
     h = 16.0
     boxes = np.array([(10, 60, 120, 76), (130, 52, 200, 68), (205, 50, 260, 66), (130, 80, 200, 96),
-                      (265, 40, 300, 56)])
+                      (265, 30, 300, 56)])
     lines = [[0], [1], [2], [3], [4]]
     # 1 continues 0, 2 continues 1; 3 is below 1, and 0's nearest right neighbour is 1; 4
-    # starts 10 px (0.63 heights) higher than 2 ends, though their bands share 6 rows.
-    assert sg._continued_lines(lines, boxes, h, [0, 0, 0, 0, 0]) == [0, 0, 0, 3, 4]
+    # starts 15 px higher than 2 ends and is taller, though their bands share 6 rows.
+    assert sg._continued_lines(lines, boxes, h, [0, 0, 0, 0, 0]) == ([0, 0, 0, 3, 4], [0, 1, 2, 3, 4])
     # Across blocks (columns), nothing is joined.
-    assert sg._continued_lines(lines, boxes, h, [0, 1, 2, 3, 4]) == [0, 1, 2, 3, 4]
+    assert sg._continued_lines(lines, boxes, h, [0, 1, 2, 3, 4]) == ([0, 1, 2, 3, 4], [0, 1, 2, 3, 4])
+
+
+def test_a_line_far_off_in_height_is_read_after_the_line_whose_end_is_nearest_in_height():
+    h = 16.0
+    # 2 starts 13 px (0.81 heights) above where 0 ends and 11 px below where 1 ends, both a word
+    # gap to its left, all letters of one size: it is 1's end, written lower, read after 1.
+    boxes = np.array([(10, 60, 120, 76), (10, 36, 118, 52), (130, 47, 200, 63)])
+    assert sg._continued_lines([[0], [1], [2]], boxes, h, [0, 0, 0]) == ([0, 1, 2], [0, 1, 1])
+    # Without 1, it is 0's end, written higher.
+    assert sg._continued_lines([[0], [2]], boxes, h, [0, 0]) == ([0, 1], [0, 0])
+    # Read after the line it continues, each a line of its own.
+    lines, blocks = sg._read_after([[0], [1], [2], [3]], [0, 0, 0, 0], [0, 1, 2, 3], [0, 2, 2, 0])
+    assert lines == [[0], [3], [2], [1]] and blocks == [0, 0, 0, 0]
