@@ -440,3 +440,65 @@ def test_a_line_far_off_in_height_is_read_after_the_line_whose_end_is_nearest_in
     # Read after the line it continues, each a line of its own.
     lines, blocks = sg._read_after([[0], [1], [2], [3]], [0, 0, 0, 0], [0, 1, 2, 3], [0, 2, 2, 0])
     assert lines == [[0], [3], [2], [1]] and blocks == [0, 0, 0, 0]
+
+
+def written_word(img, x, y, letters=4, body=20):
+    """A cursive-like word: ``letters`` down strokes ``body`` rows tall, each joined to the next
+    by an up stroke from its foot to the next one's head."""
+    for k in range(letters):
+        img[y:y + body, x + 9 * k:x + 9 * k + 3] = True
+        if k + 1 < letters:
+            for t in range(body):
+                img[y + body - 1 - t, x + 9 * k + 3 + 6 * t // body:x + 9 * k + 5 + 6 * t // body] = True
+
+
+def test_a_descender_touching_the_line_below_is_parted_from_it():
+    """Two lines 44 rows apart; a descender of the first line's third word runs down into a
+    word of the second: one component over both lines, which the chaining put in one line."""
+    page = np.zeros((200, 260), bool)
+    for y in (40, 84):
+        for x in (10, 55, 100, 145, 190):
+            written_word(page, x, y)
+    page[60:85, 118:121] = True   # the descender, down to the word below
+    comps = sg.find_components(page)
+    assert (comps.boxes[:, 3] - comps.boxes[:, 1]).max() == 64
+    lines = sg.segment(page).lines
+    assert [len(line.glyphs) for line in lines] == [5, 5]
+    assert lines[0].box[3] < 84 and lines[1].box[1] > 60
+    # Without parting, the joined words are a line of their own, over both rows.
+    joined = sg.segment(page, part_touching=False).lines
+    assert len(joined) == 3 and max(line.box[3] - line.box[1] for line in joined) == 64
+
+
+def test_a_long_descender_between_the_words_below_is_no_touching_line():
+    """A descender reaching down between two words of the next line, one stroke across their
+    letters' rows: the word keeps it (a "y" cut there lost its tail to the next line)."""
+    page = np.zeros((200, 260), bool)
+    for y in (40, 84):
+        for x in (10, 55, 100, 145, 190):
+            written_word(page, x, y)
+    page[60:102, 136:139] = True   # from the third word down between the words below
+    comps = sg.find_components(page)
+    keep = np.arange(len(comps))
+    h = sg.typical_height(comps.boxes, comps.areas)
+    assert (comps.boxes[:, 3] - comps.boxes[:, 1]).max() > sg.TOUCH_TALL * h
+    assert sg.touching_lines_parted(page, comps, keep, h) is None
+
+
+def test_a_signature_across_a_forms_lines_is_left_whole(monkeypatch):
+    """A component over TOUCH_LINES character heights tall is no two lines touching but a
+    signature written across a form's printed lines: parted, its pieces joined those lines."""
+    page = np.zeros((160, 300), bool)
+    for y in (20, 40, 60, 80):
+        for x in (10, 60, 110, 160, 210):
+            written_word(page, x, y, body=10)
+    written_word(page, 250, 20, body=10)
+    written_word(page, 250, 80, body=10)
+    page[30:81, 278:281] = True   # one stroke from a word on the first line to one on the fourth
+    comps = sg.find_components(page)
+    keep = np.arange(len(comps))
+    h = sg.typical_height(comps.boxes, comps.areas)
+    assert (comps.boxes[:, 3] - comps.boxes[:, 1]).max() > sg.TOUCH_LINES * h
+    assert sg.touching_lines_parted(page, comps, keep, h) is None
+    monkeypatch.setattr(sg, "TOUCH_LINES", 10.0)
+    assert sg.touching_lines_parted(page, comps, keep, h) is not None
