@@ -256,10 +256,17 @@ def binarized_within_cut(gray: np.ndarray, binary: np.ndarray, method: str,
     edge = cv2.dilate(as_u8(outside), np.ones((5, 5), np.uint8)).astype(bool) & ~outside
     if not edge.any() or float(np.count_nonzero(binary[edge])) / np.count_nonzero(edge) < CUT_EDGE_INK:
         return gray, binary, method
-    filled = gray.copy()
-    filled[outside] = paper
+    filled = on_its_paper(gray, cut)
     log.info("a cut-out line's edge binarized as ink: binarizing it again on its own paper")
     return (filled, *binarize(filled, binarization))
+
+
+def on_its_paper(gray: np.ndarray, cut: tuple[np.ndarray, int]) -> np.ndarray:
+    """A copy of ``gray`` with the white round its cut-out sheets (:func:`cut_out_white`'s
+    ``cut``) set to their paper's level: no edge, no ink, where the sheets end."""
+    filled = gray.copy()
+    filled[cut[0]] = cut[1]
+    return filled
 
 
 def impulse_fraction(gray: np.ndarray, contrast: int = 64) -> float:
@@ -676,8 +683,7 @@ def small_text_scale(gray: np.ndarray, max_pixels: int) -> int:
         return 1
     cut = cut_out_white(gray)
     if cut is not None:  # the white around cut-out sheets is no ink, their paper no text
-        gray = gray.copy()
-        gray[cut[0]] = cut[1]
+        gray = on_its_paper(gray, cut)
     height = text_height(binarize_otsu(gray))  # components under 3 px tall (specks) are not counted
     if 0 < height < SMALL_TEXT_MIN_HEIGHT:
         return SMALL_TEXT_UPSCALE if is_tiny_text(gray, height) else 1

@@ -921,10 +921,10 @@ def strokes_across(mask: np.ndarray) -> float:
     return float(starts[inked].mean()) if inked.any() else 0.0
 
 
-def touching_lines_parted(binary: np.ndarray, comps: Components, keep: np.ndarray, h: float
-                          ) -> np.ndarray | None:
+def touching_lines_parted(binary: np.ndarray, comps: Components, keep: np.ndarray, h: float,
+                          pen: float | None = None) -> np.ndarray | None:
     """``binary`` with each component that joins two lines parted along one row between them,
-    or None when none does.
+    or None when none does. ``pen``: the mask's stroke width when the caller has it.
 
     Why: lines of handwriting set close together touch where a descender meets the ascender
     below; the touching words are one component, which the chaining puts in one of the lines,
@@ -939,7 +939,7 @@ def touching_lines_parted(binary: np.ndarray, comps: Components, keep: np.ndarra
     tall = keep[(heights > TOUCH_TALL * h) & (heights <= TOUCH_LINES * h)]
     if not len(tall):
         return None
-    bridge = TOUCH_BRIDGE * max(stroke_width(binary), 1.0)
+    bridge = TOUCH_BRIDGE * max(stroke_width(binary) if pen is None else pen, 1.0)
     sigma = max(TOUCH_SMOOTH * h, 1.0)
     radius = int(3 * sigma)
     kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
@@ -948,6 +948,8 @@ def touching_lines_parted(binary: np.ndarray, comps: Components, keep: np.ndarra
     parted = None
     for c in tall:
         x0, y0, x1, y1 = (int(v) for v in boxes[c])
+        if y1 - y0 < len(kernel):  # "same" would return the kernel's length
+            continue
         window = binary[y0:y1, max(0, x0 - reach):x1 + reach]
         profile = np.convolve(np.count_nonzero(window, axis=1).astype(np.float64), kernel, mode="same")
         inner = np.arange(1, len(profile) - 1)
@@ -1012,7 +1014,8 @@ def segment(binary: np.ndarray, min_area: int = 2,
     # Specks much smaller than a period at this text size are noise; no pen mark is
     # smaller than its own stroke, so the pen's width caps that size (:func:`speck_side`).
     sizes = boxes[keep, 2:] - boxes[keep, :2]
-    side = speck_side(h, stroke_width(binary))
+    pen = stroke_width(binary)
+    side = speck_side(h, pen)
     speck = (comps.areas[keep] < side ** 2) & (sizes.max(axis=1) < 2 * side)
     # Long flat strokes (underlines, wavy background lines, strike-outs) are no character;
     # an em dash between two words is one (:func:`dashes`).
@@ -1022,7 +1025,7 @@ def segment(binary: np.ndarray, min_area: int = 2,
     if len(keep) == 0:
         return layout
     if part_touching:
-        parted = touching_lines_parted(binary, comps, keep, h)
+        parted = touching_lines_parted(binary, comps, keep, h, pen)
         if parted is not None:
             return segment(parted, min_area, max_components, tables, part_touching=False)
     lines: list[list[int]] = []
